@@ -1,0 +1,105 @@
+"""tapegrad: PyTorch's autograd semantics as a thin eager tape over JAX.
+
+>>> import tapegrad as tg
+>>> x = tg.tensor([2., 3.], requires_grad=True)
+>>> (x ** 2).sum().backward()
+>>> x.grad
+tensor([4., 6.])
+"""
+
+from __future__ import annotations
+
+import jax as _jax
+
+# NOTE [x64]: torch has float64 and int64 tensors, and gradcheck needs float64, so tapegrad
+# turns on JAX's 64-bit mode at import. tapegrad itself never uses JAX's default dtypes (every
+# array it makes has an explicit torch-rule dtype), so only plain `jnp` code written by the
+# user is affected: `jnp.array(1.0)` becomes float64. Pass `dtype=` in such code.
+_jax.config.update("jax_enable_x64", True)
+
+from . import autograd as autograd  # noqa: E402
+from . import ops as _ops  # noqa: E402
+from ._dtype import bfloat16 as bfloat16  # noqa: E402
+from ._dtype import bool as bool  # noqa: E402, A004
+from ._dtype import complex64 as complex64  # noqa: E402
+from ._dtype import complex128 as complex128  # noqa: E402
+from ._dtype import double as double  # noqa: E402
+from ._dtype import dtype as dtype  # noqa: E402
+from ._dtype import float16 as float16  # noqa: E402
+from ._dtype import float32 as float32  # noqa: E402
+from ._dtype import float64 as float64  # noqa: E402
+from ._dtype import get_default_dtype as get_default_dtype  # noqa: E402
+from ._dtype import half as half  # noqa: E402
+from ._dtype import int8 as int8  # noqa: E402
+from ._dtype import int16 as int16  # noqa: E402
+from ._dtype import int32 as int32  # noqa: E402
+from ._dtype import int64 as int64  # noqa: E402
+from ._dtype import long as long  # noqa: E402
+from ._dtype import promote_types as promote_types  # noqa: E402
+from ._dtype import result_type as _result_type  # noqa: E402
+from ._dtype import uint8 as uint8  # noqa: E402
+from .autograd.grad_mode import enable_grad as enable_grad  # noqa: E402
+from .autograd.grad_mode import is_grad_enabled as is_grad_enabled  # noqa: E402
+from .autograd.grad_mode import no_grad as no_grad  # noqa: E402
+from .autograd.grad_mode import set_grad_enabled as set_grad_enabled  # noqa: E402
+from .ops import abs as abs  # noqa: E402, A004
+from .ops import add as add  # noqa: E402
+from .ops import bmm as bmm  # noqa: E402
+from .ops import cat as cat  # noqa: E402
+from .ops import cos as cos  # noqa: E402
+from .ops import div as div  # noqa: E402
+from .ops import dot as dot  # noqa: E402
+from .ops import eq as eq  # noqa: E402
+from .ops import exp as exp  # noqa: E402
+from .ops import flatten as flatten  # noqa: E402
+from .ops import log as log  # noqa: E402
+from .ops import matmul as matmul  # noqa: E402
+from .ops import mean as mean  # noqa: E402
+from .ops import mm as mm  # noqa: E402
+from .ops import mul as mul  # noqa: E402
+from .ops import mv as mv  # noqa: E402
+from .ops import neg as neg  # noqa: E402
+from .ops import permute as permute  # noqa: E402
+from .ops import pow as pow  # noqa: E402, A004
+from .ops import relu as relu  # noqa: E402
+from .ops import reshape as reshape  # noqa: E402
+from .ops import rsub as rsub  # noqa: E402
+from .ops import sigmoid as sigmoid  # noqa: E402
+from .ops import sign as sign  # noqa: E402
+from .ops import sin as sin  # noqa: E402
+from .ops import sqrt as sqrt  # noqa: E402
+from .ops import squeeze as squeeze  # noqa: E402
+from .ops import stack as stack  # noqa: E402
+from .ops import sub as sub  # noqa: E402
+from .ops import sum as sum  # noqa: E402, A004
+from .ops import t as t  # noqa: E402
+from .ops import tanh as tanh  # noqa: E402
+from .ops import transpose as transpose  # noqa: E402
+from .ops import unsqueeze as unsqueeze  # noqa: E402
+from .ops import where as where  # noqa: E402
+from .tensor import Size as Size  # noqa: E402
+from .tensor import Tensor as Tensor  # noqa: E402
+from .tensor import arange as arange  # noqa: E402
+from .tensor import device as device  # noqa: E402
+from .tensor import empty as empty  # noqa: E402
+from .tensor import eye as eye  # noqa: E402
+from .tensor import from_jax as from_jax  # noqa: E402
+from .tensor import full as full  # noqa: E402
+from .tensor import full_like as full_like  # noqa: E402
+from .tensor import ones as ones  # noqa: E402
+from .tensor import ones_like as ones_like  # noqa: E402
+from .tensor import tensor as tensor  # noqa: E402
+from .tensor import zeros as zeros  # noqa: E402
+from .tensor import zeros_like as zeros_like  # noqa: E402
+
+__version__ = "0.1.0"
+
+
+def is_tensor(obj: object) -> bool:
+    """Matches `torch.is_tensor`."""
+    return isinstance(obj, Tensor)
+
+
+def result_type(*operands):
+    """Matches `torch.result_type`."""
+    return _result_type(*operands)

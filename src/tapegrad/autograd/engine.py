@@ -1,0 +1,207 @@
+"""The engine: runs a backward pass over the graph, as torch's autograd Engine does.
+
+Dependency counts decide when a node is ready (all its gradient contributions arrived); ready
+nodes run highest sequence number first (AccumulateGrad before anything else); each node's
+incoming gradients are summed in an input buffer; saved values are released after a node runs
+unless the graph is kept. `autograd.grad` captures gradients at the inputs' edges instead of
+accumulating into `.grad`.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Sequence
+
+from .. import _errors
+from ..tensor import Tensor
+from . import grad_mode
+from .graph import AccumulateGrad, Node
+
+
+def _call_tensor_pre_hooks(node: Node, inputs: list) -> list:
+    for output_nr, hook in node.tensor_pre_hooks():
+        if inputs[output_nr] is None:
+            continue
+        new = hook(inputs[output_nr])
+        if new is not None:
+            inputs[output_nr] = new
+    if node._retains_grad_hooks:
+        for output_nr, hook in list(node._retains_grad_hooks.items()):
+            if inputs[output_nr] is not None:
+                hook(inputs[output_nr])
+    return inputs
+
+
+def _call_pre_hooks(node: Node, inputs: list) -> list:
+    if node._pre_hooks:
+        for hook in list(node._pre_hooks.values()):
+            new = hook(tuple(inputs))
+            if new is not None:
+                inputs = list(new)
+    return inputs
+
+
+def _validate_outputs(node: Node, outputs: list) -> list:
+    from ..ops import validate_grad
+
+    if len(outputs) != len(node.next_functions):
+        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                           f"(expected {len(node.next_functions)}, got {len(outputs)})")
+    for i, (grad, (fn, nr)) in enumerate(zip(outputs, node.next_functions)):
+        if grad is None or fn is None:
+            continue
+        meta = fn._metadata[nr]
+        if tuple(grad.shape) != meta[0] or grad.dtype is not meta[1]:
+            outputs[i] = validate_grad(grad, meta, node.name(), i)
+    return outputs
+
+
+def _collect_dependencies(roots: list[Node]) -> dict[Node, int]:
+    deps: dict[Node, int] = {}
+    seen = set()
+    stack = list(roots)
+    for r in roots:
+        seen.add(r)
+    while stack:
+        node = stack.pop()
+        for fn, _ in node.next_functions:
+            if fn is None:
+                continue
+            deps[fn] = deps.get(fn, 0) + 1
+            if fn not in seen:
+                seen.add(fn)
+                stack.append(fn)
+    return deps
+
+
+def _compute_needed(roots: list[Node], targets: set) -> dict[Node, bool]:
+    """Which nodes must run so that gradients reach `targets` (torch's exec_info)."""
+    needed: dict[Node, bool] = {}
+    # Iterative post-order DFS.
+    stack = [(r, iter(r.next_functions)) for r in roots]
+    visiting = set(roots)
+    for r in roots:
+        needed[r] = r in targets
+    while stack:
+        node, it = stack[-1]
+        advanced = False
+        for fn, _ in it:
+            if fn is None:
+                continue
+            if fn not in needed:
+                needed[fn] = fn in targets
+                visiting.add(fn)
+                stack.append((fn, iter(fn.next_functions)))
+                advanced = True
+                break
+            if needed[fn]:
+                needed[node] = True
+        if not advanced:
+            stack.pop()
+            if stack and needed[node]:
+                needed[stack[-1][0]] = True
+    return needed
+
+
+def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor | None],
+                 keep_graph: bool, create_graph: bool,
+                 inputs: Sequence[tuple[Node, int]] | None = None,
+                 accumulate_grad: bool = True) -> list[Tensor | None]:
+    """Run one backward pass. With `accumulate_grad=False`, return the gradients captured at
+    the `inputs` edges (autograd.grad); otherwise accumulate into `.grad` (backward)."""
+    buffers: dict[Node, list] = {}
+    roots: list[Node] = []
+    for (node, nr), grad in zip(root_edges, root_grads):
+        buf = buffers.get(node)
+        if buf is None:
+            buf = [None] * len(node._metadata)
+            buffers[node] = buf
+            roots.append(node)
+        buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+    deps = _collect_dependencies(roots)
+
+    needed: dict[Node, bool] | None = None
+    captures: dict[Node, list[tuple[int, int]]] = {}
+    captured: list[Tensor | None] = []
+    if inputs is not None:
+        targets = set()
+        for i, (node, nr) in enumerate(inputs):
+            if accumulate_grad:
+                targets.add(node)
+            else:
+                captures.setdefault(node, []).append((nr, i))
+                captured.append(None)
+        needed = _compute_needed(roots, targets | set(captures))
+        if not accumulate_grad:
+            for node in captures:
+                if node not in targets:
+                    # Capture-only nodes do not run, unless needed for another capture.
+                    needed[node] = _reaches(node, needed, captures)
+
+    counter = itertools.count()
+    ready: list = []
+    for node in roots:
+        if deps.get(node, 0) == 0:
+            heapq.heappush(ready, (-node._sequence_nr, next(counter), node))
+    pending = {node: buffers[node] for node in roots if deps.get(node, 0) != 0}
+
+    with grad_mode.set_grad_enabled(create_graph):
+        while ready:
+            _, _, node = heapq.heappop(ready)
+            grads = buffers.pop(node, None) or pending.pop(node)
+            if needed is not None:
+                if node in captures:
+                    cap_grads = grads if needed.get(node) else _call_tensor_pre_hooks(
+                        node, list(grads))
+                    for nr, idx in captures[node]:
+                        captured[idx] = cap_grads[nr]
+                if not needed.get(node):
+                    continue
+            outputs = _call_function(node, grads, keep_graph, create_graph)
+            for grad, (fn, nr) in zip(outputs, node.next_functions):
+                if fn is None:
+                    continue
+                count = deps[fn] - 1
+                deps[fn] = count
+                if needed is not None and not (needed.get(fn) or fn in captures):
+                    continue
+                buf = pending.get(fn)
+                if buf is None:
+                    buf = [None] * len(fn._metadata)
+                    pending[fn] = buf
+                if grad is not None:
+                    buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+                if count == 0:
+                    buffers[fn] = pending.pop(fn)
+                    heapq.heappush(ready, (-fn._sequence_nr, next(counter), fn))
+    return captured
+
+
+def _reaches(node: Node, needed: dict, captures: dict) -> bool:
+    return any(fn is not None and needed.get(fn) for fn, _ in node.next_functions)
+
+
+def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool) -> list:
+    grads = _call_tensor_pre_hooks(node, grads)
+    grads = _call_pre_hooks(node, grads)
+    outputs = node.apply(grads, create_graph)
+    if not keep_graph:
+        node.release_variables()
+    if isinstance(node, AccumulateGrad):
+        return outputs
+    outputs = _validate_outputs(node, list(outputs))
+    if node._post_hooks:
+        for hook in list(node._post_hooks.values()):
+            new = hook(tuple(outputs), tuple(grads))
+            if new is not None:
+                outputs = list(new)
+    return outputs
+
+
+def gradient_edge_or_raise(t: Tensor, index: int) -> tuple[Node, int]:
+    if t._grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
+    if t._requires_grad:
+        return (t._grad_accumulator(), 0)
+    raise RuntimeError(_errors.NO_GRAD_FN.format(index=index))

@@ -1,0 +1,123 @@
+"""Grad modes: thread-local switches for recording the tape. Matches `torch.autograd.grad_mode`."""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State(threading.local):
+    def __init__(self) -> None:
+        self.grad_enabled = True
+
+
+_state = _State()
+
+
+def is_grad_enabled() -> bool:
+    """True if ops currently record the graph. Matches `torch.is_grad_enabled`."""
+    return _state.grad_enabled
+
+
+def _set_enabled(mode: bool) -> None:
+    _state.grad_enabled = bool(mode)
+
+
+class _DecoratorContextManager:
+    """Usable as `with mode():` and as `@mode()` (also on generator functions), like torch's."""
+
+    def __call__(self, func: F) -> F:
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def gen_wrapper(*args, **kwargs):
+                gen = func(*args, **kwargs)
+                with self.clone():
+                    response = gen.send(None)
+                while True:
+                    try:
+                        request = yield response
+                    except GeneratorExit:
+                        with self.clone():
+                            gen.close()
+                        raise
+                    except BaseException as exc:
+                        with self.clone():
+                            response = gen.throw(exc)
+                    else:
+                        with self.clone():
+                            response = gen.send(request)
+
+            return gen_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            with self.clone():
+                return func(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]
+
+    def clone(self):
+        return self.__class__()
+
+
+class no_grad(_DecoratorContextManager):
+    """Disable recording. Matches `torch.no_grad`."""
+
+    def __init__(self) -> None:
+        self.prev = False
+
+    def __enter__(self) -> None:
+        self.prev = is_grad_enabled()
+        _set_enabled(False)
+
+    def __exit__(self, *exc: object) -> None:
+        _set_enabled(self.prev)
+
+
+class enable_grad(_DecoratorContextManager):
+    """Enable recording inside a no_grad region. Matches `torch.enable_grad`."""
+
+    def __init__(self) -> None:
+        self.prev = False
+
+    def __enter__(self) -> None:
+        self.prev = is_grad_enabled()
+        _set_enabled(True)
+
+    def __exit__(self, *exc: object) -> None:
+        _set_enabled(self.prev)
+
+
+class set_grad_enabled(_DecoratorContextManager):
+    """Set recording on or off; takes effect at once, also usable as a context manager.
+
+    Matches `torch.set_grad_enabled`.
+    """
+
+    def __init__(self, mode: bool) -> None:
+        self.prev = is_grad_enabled()
+        self.mode = bool(mode)
+        _set_enabled(self.mode)
+
+    def __enter__(self) -> None:
+        _set_enabled(self.mode)
+
+    def __exit__(self, *exc: object) -> None:
+        _set_enabled(self.prev)
+
+    def __call__(self, func: F) -> F:
+        # torch: the constructor already switched the mode; as a decorator, undo that now
+        # and apply the mode only while the function runs.
+        _set_enabled(self.prev)
+        return super().__call__(func)
+
+    def clone(self):
+        return self.__class__(self.mode)

@@ -1,0 +1,241 @@
+"""The autograd graph: `Node` (a backward function with `next_functions`), `AccumulateGrad`
+(the sink for a leaf), `SavedTensor` (a value saved for backward, with its version) and hook
+handles. Matches `torch.autograd.graph`. The engine (`engine.py`) walks these objects.
+"""
+
+from __future__ import annotations
+
+import itertools
+import weakref
+from collections.abc import Callable
+from typing import Any
+
+from .. import _errors
+
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "SavedTensor"]
+
+_sequence = itertools.count()
+# torch gives AccumulateGrad the largest sequence number so a ready leaf sink runs first.
+ACCUMULATE_SEQUENCE_NR = 2**64 - 1
+
+
+class RemovableHandle:
+    """A handle whose `.remove()` unregisters a hook. Matches `torch.utils.hooks.RemovableHandle`."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks_dict: dict) -> None:
+        self.hooks_dict_ref = weakref.ref(hooks_dict)
+        self.id = next(RemovableHandle._ids)
+
+    def remove(self) -> None:
+        hooks = self.hooks_dict_ref()
+        if hooks is not None and self.id in hooks:
+            del hooks[self.id]
+
+    def __enter__(self) -> RemovableHandle:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+def _add_hook(hooks: dict, fn: Callable) -> RemovableHandle:
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = fn
+    return handle
+
+
+class SavedTensor:
+    """A tensor saved for backward: its value, the version it had, and enough to rebuild it.
+
+    NOTE [Saved tensors]
+    As torch's SavedVariable: an input (or a leaf) is kept as the tensor object itself; an
+    output of the node that saves it is kept without its grad_fn (that would be a reference
+    cycle) and rebuilt on unpack with the node as grad_fn. Unpacking checks the version counter
+    (the in-place error) and fails once the graph was freed (the backward-twice error).
+    """
+
+    __slots__ = ("tensor", "array", "vc", "saved_version", "is_output", "output_nr",
+                 "requires_grad", "freed", "_rebuilt")
+
+    def __init__(self, tensor, is_output: bool) -> None:
+        self.vc = tensor._vc
+        self.saved_version = tensor._vc.version
+        self.is_output = is_output
+        self.freed = False
+        self._rebuilt = None
+        if is_output:
+            self.tensor = None
+            self.array = tensor._storage.array
+            self.output_nr = tensor._output_nr
+            self.requires_grad = tensor._requires_grad
+        else:
+            self.tensor = tensor
+            self.array = None
+            self.output_nr = 0
+            self.requires_grad = False
+
+    def unpack(self, node: Node):
+        if self.freed:
+            raise RuntimeError(_errors.BACKWARD_TWICE)
+        if self.vc.version != self.saved_version:
+            raise RuntimeError(self._version_message(node))
+        if not self.is_output:
+            return self.tensor
+        if self._rebuilt is None:
+            from ..tensor import Tensor
+
+            self._rebuilt = Tensor._make(self.array, node if self.requires_grad else None,
+                                         self.output_nr, self.vc)
+        return self._rebuilt
+
+    def raw_array(self, node: Node):
+        """The saved value as a JAX array (fast path; same checks as `unpack`)."""
+        if self.freed:
+            raise RuntimeError(_errors.BACKWARD_TWICE)
+        if self.vc.version != self.saved_version:
+            raise RuntimeError(self._version_message(node))
+        return self.array if self.is_output else self.tensor._storage.array
+
+    def _version_message(self, node: Node) -> str:
+        t = self.tensor
+        shape = list(t.shape) if t is not None else list(self.array.shape)
+        dtype = t.dtype if t is not None else None
+        from .._dtype import from_numpy_dtype
+
+        dtype = dtype or from_numpy_dtype(self.array.dtype)
+        type_desc = _TYPE_DESC.get(dtype.name, dtype.name)
+        if t is not None and t._grad_fn is None:
+            return _errors.VERSION_MISMATCH_LEAF.format(
+                type_desc=type_desc, shape=shape, current=self.vc.version,
+                saved=self.saved_version)
+        owner = node.name() if self.is_output else t._grad_fn.name()
+        output_nr = self.output_nr if self.is_output else t._output_nr
+        return _errors.VERSION_MISMATCH.format(
+            type_desc=type_desc, shape=shape, output_desc="", output_nr=output_nr,
+            node=owner, current=self.vc.version, saved=self.saved_version)
+
+    def release(self) -> None:
+        self.freed = True
+        self.tensor = None
+        self.array = None
+        self._rebuilt = None
+
+
+# torch names CPU tensor types this way in the version-counter error.
+_TYPE_DESC = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",
+              "float16": "torch.HalfTensor", "bfloat16": "torch.BFloat16Tensor",
+              "int64": "torch.LongTensor", "int32": "torch.IntTensor",
+              "bool": "torch.BoolTensor", "complex64": "torch.ComplexFloatTensor",
+              "complex128": "torch.ComplexDoubleTensor"}
+
+
+class Node:
+    """A backward function in the graph. Matches `torch.autograd.graph.Node`.
+
+    Subclasses are made per op from its declaration (`MulBackward0`) or per custom Function.
+    `_metadata` holds (shape, dtype) of each forward output, used to check incoming gradients.
+    """
+
+    __slots__ = ("next_functions", "_sequence_nr", "_metadata", "_pre_hooks", "_post_hooks",
+                 "_tensor_pre_hooks", "_retains_grad_hooks", "__weakref__", "__dict__")
+
+    def __init__(self, next_functions: tuple, metadata: tuple) -> None:
+        self.next_functions = next_functions
+        self._sequence_nr = next(_sequence)
+        self._metadata = metadata
+        self._pre_hooks: dict | None = None
+        self._post_hooks: dict | None = None
+        self._tensor_pre_hooks: dict | None = None
+        self._retains_grad_hooks: dict | None = None
+
+    def name(self) -> str:
+        return type(self).__name__
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} object at {hex(id(self))}>"
+
+    @property
+    def metadata(self) -> dict:
+        try:
+            return self.__dict__.setdefault("_user_metadata", {})
+        except AttributeError:  # pragma: no cover
+            return {}
+
+    def register_hook(self, fn: Callable) -> RemovableHandle:
+        """`fn(grad_inputs, grad_outputs)` runs after this node; may return new grad_inputs."""
+        if self._post_hooks is None:
+            self._post_hooks = {}
+        return _add_hook(self._post_hooks, fn)
+
+    def register_prehook(self, fn: Callable) -> RemovableHandle:
+        """`fn(grad_outputs)` runs before this node; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = {}
+        return _add_hook(self._pre_hooks, fn)
+
+    def tensor_pre_hooks(self) -> list[tuple[int, Callable]]:
+        if not self._tensor_pre_hooks:
+            return []
+        return list(self._tensor_pre_hooks.values())
+
+    def _add_tensor_pre_hook(self, output_nr: int, fn: Callable) -> RemovableHandle:
+        if self._tensor_pre_hooks is None:
+            self._tensor_pre_hooks = {}
+        handle = RemovableHandle(self._tensor_pre_hooks)
+        self._tensor_pre_hooks[handle.id] = (output_nr, fn)
+        return handle
+
+    def _sequence_key(self) -> int:
+        return self._sequence_nr
+
+    # Implemented by subclasses.
+    def apply(self, grads: list, create_graph: bool) -> list:
+        raise NotImplementedError
+
+    def release_variables(self) -> None:
+        pass
+
+    def __call__(self, *grads):
+        return tuple(self.apply(list(grads), create_graph=False))
+
+
+class AccumulateGrad(Node):
+    """The sink for a leaf: adds the incoming gradient into `variable.grad`.
+
+    Matches torch's AccumulateGrad (cached per leaf while alive, held weakly by the leaf).
+    """
+
+    __slots__ = ("variable",)
+
+    def __init__(self, variable) -> None:
+        super().__init__((), ((variable.shape, variable.dtype),))
+        self._sequence_nr = ACCUMULATE_SEQUENCE_NR
+        self.variable = variable
+
+    def tensor_pre_hooks(self) -> list[tuple[int, Callable]]:
+        # torch: a leaf's tensor hooks live on the tensor and are read by its accumulator.
+        hooks = self.variable._backward_hooks
+        if not hooks:
+            return []
+        return [(0, fn) for fn in hooks.values()]
+
+    def apply(self, grads: list, create_graph: bool) -> list:
+        from ..tensor import accumulate_grad
+
+        accumulate_grad(self.variable, grads[0], create_graph)
+        return []
+
+
+def make_gradient_edge(tensor) -> tuple[Node | None, int]:
+    """The (node, input_nr) edge a gradient for `tensor` flows into (torch's gradient_edge)."""
+    if tensor._grad_fn is not None:
+        return (tensor._grad_fn, tensor._output_nr)
+    if tensor._requires_grad:
+        return (tensor._grad_accumulator(), 0)
+    return (None, 0)
+
+
+def make_edge(tensor) -> tuple[Any, int]:
+    return make_gradient_edge(tensor)

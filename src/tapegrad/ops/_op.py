@@ -1,0 +1,339 @@
+"""`Op`: the one declaration of an operator, in the spirit of torch's derivatives.yaml.
+
+An entry names the op, its torch node class, its forward (a JAX function on arrays), its
+tensor inputs and one derivative formula per differentiable input. Formulas are functions
+written in tapegrad ops whose *parameter names are the contract*:
+
+    grad                 the incoming gradient (a Tensor)
+    self, other, ...     a saved input (version-checked at backward)
+    result               the saved output
+    <input>_sym_sizes    the input's shape only (nothing saved, no version check)
+    <input>_dtype        the input's dtype
+    dim, keepdim, ...    a non-tensor argument of the op
+
+From that the entry derives everything else: which values the node saves (only those named by
+a formula of an input that needs grad, as torch's codegen does), the node class (`MulBackward0`,
+with `_saved_*` attributes), the cached `jax.jit` of the forward, and a fused, jitted backward
+used when no graph of the backward is wanted (`create_graph=False`).
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from .. import _dtype
+from .._dtype import dtype as DType
+from ..autograd import grad_mode
+from ..autograd.graph import Node, SavedTensor, make_gradient_edge
+from ..tensor import Tensor
+
+__all__ = ["Op", "OpNode"]
+
+_SPECIAL_PARAMS = ("grad", "grads")
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float, complex, bool)) and not isinstance(x, Tensor)
+
+
+class OpNode(Node):
+    """Base of generated node classes: runs the op's formulas on the saved values."""
+
+    __slots__ = ("_saved", "_args")
+    _op: Op
+
+    def __getattr__(self, name: str) -> Any:
+        # torch exposes saved values as `_saved_<name>` (None when not saved this time).
+        if name.startswith("_saved_"):
+            key = name[len("_saved_"):]
+            op = type(self)._op
+            if key not in op.saveable:
+                raise AttributeError(name)
+            value = self._saved.get(key)
+            if isinstance(value, SavedTensor):
+                return value.unpack(self)
+            return value
+        raise AttributeError(name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | {f"_saved_{k}" for k in self._saved})
+
+    def release_variables(self) -> None:
+        for value in self._saved.values():
+            if isinstance(value, SavedTensor):
+                value.release()
+
+    def apply(self, grads: list, create_graph: bool) -> list:
+        op = type(self)._op
+        if all(g is None for g in grads):
+            return [None] * len(self.next_functions)
+        needs = tuple(fn is not None for fn, _ in self.next_functions)
+        if create_graph:
+            return op._eager_backward(self, grads, needs)
+        return op._fused_backward(self, grads, needs)
+
+
+class Op:
+    """One operator declaration. See the module docstring for the formula vocabulary.
+
+    Args:
+        name: the public function name (`"mul"`), also the `Tensor` method name.
+        node: torch's node class name for this op (`"MulBackward0"`).
+        forward: a JAX function of the input arrays and the static arguments.
+        inputs: tensor input names in torch's schema order; `"*tensors"` is a list input.
+        derivatives: input name -> formula. Inputs absent here are not differentiable.
+        static: names of non-tensor arguments (passed to `forward` as static jit arguments).
+        dtype_rule: "promote" (torch result_type, inputs cast to it), "float" (promote, then
+            integers to the default float), "keep" (no casting), or a function of the input
+            dtypes returning the compute dtype.
+        out_dtype: a function of the compute dtype giving the output dtype (comparisons: bool).
+        scalars: input names that may be Python numbers (wrapped as torch wraps them).
+    """
+
+    def __init__(self, name: str, node: str | None, forward: Callable, *,
+                 inputs: Sequence[str] = ("self",), derivatives: dict[str, Callable] | None = None,
+                 static: Sequence[str] = (), defaults: dict[str, Any] | None = None,
+                 dtype_rule: str | Callable = "promote",
+                 out_dtype: Callable[[DType], DType] | None = None,
+                 scalars: Sequence[str] = (), doc: str | None = None) -> None:
+        self.name = name
+        self.node_name = node
+        self.forward = forward
+        self.inputs = tuple(inputs)
+        self.variadic = len(self.inputs) == 1 and self.inputs[0].startswith("*")
+        self.input_names = tuple(n.lstrip("*") for n in self.inputs)
+        self.derivatives = dict(derivatives or {})
+        self.static = tuple(static)
+        self.defaults = dict(defaults or {})
+        self.dtype_rule = dtype_rule
+        self.out_dtype = out_dtype
+        self.scalars = frozenset(scalars)
+        self.doc = doc
+        self._formula_params: dict[str, tuple[str, ...]] = {}
+        self._validate()
+        self.saveable = frozenset(
+            p for params in self._formula_params.values() for p in params
+            if p not in _SPECIAL_PARAMS)
+        self._jit = jax.jit(self._kernel, static_argnames=("_cd",) + self.static)
+        self._fused_cache: dict = {}
+        self.node_cls = None
+        if node is not None:
+            self.node_cls = type(node, (OpNode,), {"__slots__": (), "_op": self,
+                                                   "__module__": "tapegrad.autograd"})
+
+    def __repr__(self) -> str:
+        return f"Op({self.name!r}, node={self.node_name!r})"
+
+    def __get__(self, instance, owner=None):
+        # An Op set as a Tensor attribute binds like a method.
+        if instance is None:
+            return self
+        return types.MethodType(self, instance)
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self) -> None:
+        # As torch's load_derivatives.check_grad_usage: a malformed entry fails at import.
+        known = set(_SPECIAL_PARAMS) | set(self.input_names) | set(self.static) | {"result"}
+        known |= {f"{n}_sym_sizes" for n in self.input_names}
+        known |= {f"{n}_dtype" for n in self.input_names}
+        for inp, formula in self.derivatives.items():
+            if inp not in self.input_names:
+                raise TypeError(f"{self.name}: formula for unknown input {inp!r}")
+            params = tuple(inspect.signature(formula).parameters)
+            unknown = [p for p in params if p not in known]
+            if unknown:
+                raise TypeError(f"{self.name}: formula for {inp!r} uses unknown names {unknown}")
+            self._formula_params[inp] = params
+        if self.derivatives and self.node_name is None:
+            raise TypeError(f"{self.name}: a differentiable op needs a node name")
+        # Tensor inputs go to the forward by position (jnp functions name theirs `x`);
+        # static arguments by keyword, so those names must match.
+        fwd_params = list(inspect.signature(self.forward).parameters)
+        missing = [s for s in self.static if s not in fwd_params]
+        n_pos = 1 if self.variadic else len(self.input_names)
+        if missing or len(fwd_params) < n_pos + len(self.static):
+            raise TypeError(f"{self.name}: forward takes {fwd_params}, expected tensor inputs "
+                            f"{list(self.input_names)} then {list(self.static)}")
+
+    # ------------------------------------------------------------------ forward
+    def _kernel(self, *arrays, _cd, **static):
+        if _cd is not None:
+            arrays = tuple(jnp.asarray(a, dtype=_cd) for a in arrays)
+        if self.variadic:
+            return self.forward(list(arrays), **static)
+        return self.forward(*arrays, **static)
+
+    def _compute_dtype(self, values: Sequence[Any]) -> DType | None:
+        rule = self.dtype_rule
+        if rule == "keep":
+            return None
+        dt = _dtype.result_type(*values)
+        if rule == "float":
+            if not (dt.is_floating_point or dt.is_complex):
+                dt = _dtype.get_default_dtype()
+        elif callable(rule):
+            dt = rule(dt)
+        return dt
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        n_in = len(self.input_names)
+        if self.variadic:
+            values = list(args[0])
+            rest = args[1:]
+        else:
+            values = list(args[:n_in])
+            rest = args[n_in:]
+            while len(values) < n_in:
+                name = self.input_names[len(values)]
+                if name in kwargs:
+                    values.append(kwargs.pop(name))
+                else:
+                    raise TypeError(f"{self.name}() missing required argument '{name}'")
+        static = dict(self.defaults)
+        for name, value in zip(self.static, rest):
+            static[name] = value
+        for name, value in kwargs.items():
+            if name not in self.static:
+                raise TypeError(f"{self.name}() got an unexpected keyword argument '{name}'")
+            static[name] = value
+        for name, value in static.items():
+            if isinstance(value, list):
+                static[name] = tuple(value)
+        return self.apply(values, static)
+
+    def apply(self, values: list, static: dict) -> Tensor:
+        """Run the op on tensor inputs `values` (Tensors or allowed numbers) and statics."""
+        for i, v in enumerate(values):
+            if not isinstance(v, Tensor):
+                name = self.input_names[0] if self.variadic else self.input_names[i]
+                if not (_is_number(v) and (name in self.scalars)):
+                    raise TypeError(
+                        f"{self.name}(): argument '{name}' (position {i + 1}) must be Tensor, "
+                        f"not {type(v).__name__}")
+        cd = self._compute_dtype(values)
+        arrays = [v._storage.array if isinstance(v, Tensor) else v for v in values]
+        array = self._jit(*arrays, _cd=cd.np if cd is not None else None, **static)
+        if self.out_dtype is not None and cd is not None:
+            od = self.out_dtype(cd)
+            if array.dtype != od.np:
+                array = array.astype(od.np)
+        if (self.node_cls is None or not grad_mode.is_grad_enabled()
+                or not any(isinstance(v, Tensor) and v._requires_grad for v in values)
+                or not (array.dtype.kind in "fc" or array.dtype == jnp.bfloat16)):
+            return Tensor._make(array)
+        return self._record(values, static, array)
+
+    def _record(self, values: list, static: dict, array) -> Tensor:
+        next_functions = tuple(
+            make_gradient_edge(v) if isinstance(v, Tensor) else (None, 0) for v in values)
+        out_dtype = _dtype.from_numpy_dtype(array.dtype)
+        node = self.node_cls(next_functions, ((tuple(array.shape), out_dtype),))
+        out = Tensor._make(array, node, 0)
+        saved: dict[str, Any] = {}
+        if self.variadic:
+            needed = self.input_names if any(fn is not None for fn, _ in next_functions) else ()
+        else:
+            needed = [n for n, (fn, _) in zip(self.input_names, next_functions) if fn is not None]
+        for inp in needed:
+            for p in self._formula_params.get(inp, ()):
+                if p in saved or p in _SPECIAL_PARAMS:
+                    continue
+                saved[p] = self._save(p, values, static, out)
+        node._saved = saved
+        node._args = None
+        return out
+
+    def _save(self, p: str, values: list, static: dict, out: Tensor) -> Any:
+        if p == "result":
+            return SavedTensor(out, is_output=True)
+        if p in static:
+            return static[p]
+        if self.variadic:
+            base = self.input_names[0]
+            if p == f"{base}_sym_sizes":
+                return tuple(tuple(v.shape) for v in values)
+            if p == f"{base}_dtype":
+                return tuple(v.dtype for v in values)
+            raise TypeError(f"{self.name}: cannot save {p!r} of a list input")
+        for name, v in zip(self.input_names, values):
+            if p == name:
+                return SavedTensor(v, is_output=False) if isinstance(v, Tensor) else v
+            if p == f"{name}_sym_sizes":
+                return tuple(v.shape) if isinstance(v, Tensor) else ()
+            if p == f"{name}_dtype":
+                return v.dtype if isinstance(v, Tensor) else _dtype.scalar_dtype(v)
+        raise AssertionError(p)
+
+    # ------------------------------------------------------------------ backward
+    def _eager_backward(self, node: OpNode, grads: list, needs: tuple) -> list:
+        """Run the formulas as tapegrad ops (so create_graph=True records their graph)."""
+        env: dict[str, Any] = {"grad": grads[0], "grads": grads}
+        for k, v in node._saved.items():
+            env[k] = v.unpack(node) if isinstance(v, SavedTensor) else v
+        return self._run_formulas(env, needs, len(node.next_functions))
+
+    def _run_formulas(self, env: dict, needs: tuple, n_out: int) -> list:
+        if self.variadic:
+            formula = self.derivatives.get(self.input_names[0])
+            if formula is None or not any(needs):
+                return [None] * n_out
+            out = formula(**{p: env[p] for p in self._formula_params[self.input_names[0]]})
+            return [g if need else None for g, need in zip(out, needs)]
+        result = []
+        for name, need in zip(self.input_names, needs):
+            formula = self.derivatives.get(name)
+            if not need or formula is None:
+                result.append(None)
+                continue
+            result.append(formula(**{p: env[p] for p in self._formula_params[name]}))
+        return result
+
+    def _fused_backward(self, node: OpNode, grads: list, needs: tuple) -> list:
+        """All formulas of the node as one cached jitted call on raw arrays."""
+        grad = grads[0]
+        dynamic_names = []
+        dynamic_arrays = []
+        static_items = []
+        for k, v in node._saved.items():
+            if isinstance(v, SavedTensor):
+                dynamic_names.append(k)
+                dynamic_arrays.append(v.raw_array(node))
+            else:
+                static_items.append((k, v))
+        targets = tuple(
+            None if fn is None else fn._metadata[nr] for fn, nr in node.next_functions)
+        key = (needs, tuple(dynamic_names), tuple(static_items), targets)
+        fn = self._fused_cache.get(key)
+        if fn is None:
+            fn = self._make_fused(needs, tuple(dynamic_names), dict(static_items), targets,
+                                  len(node.next_functions))
+            self._fused_cache[key] = fn
+        out = fn(grad._storage.array, *dynamic_arrays)
+        return [None if a is None else Tensor._make(a) for a in out]
+
+    def _make_fused(self, needs, dynamic_names, static_env, targets, n_out):
+        from .. import ops as _ops
+
+        def fused(grad_array, *arrays):
+            with grad_mode.no_grad():
+                env = dict(static_env)
+                env["grad"] = Tensor._make(grad_array)
+                env["grads"] = [env["grad"]]
+                for k, a in zip(dynamic_names, arrays):
+                    env[k] = Tensor._make(a)
+                outs = self._run_formulas(env, needs, n_out)
+                result = []
+                for i, (g, target) in enumerate(zip(outs, targets)):
+                    if g is None or target is None:
+                        result.append(None)
+                        continue
+                    result.append(_ops.validate_grad(g, target, self.node_name, i)._storage.array)
+                return tuple(result)
+
+        return jax.jit(fused)

@@ -1,0 +1,555 @@
+"""Tensor: a JAX array plus torch's autograd bookkeeping (leaf/grad/grad_fn/version/aliasing).
+
+Op methods (`add`, `__mul__`, `sum`, ...) are not written here: `ops/__init__.py` attaches
+them from the op table. This module holds only data, aliasing, and the user-facing attributes.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtype, _errors
+from ._dtype import dtype as DType
+from ._storage import Storage, VersionCounter
+from .autograd import grad_mode
+from .autograd.graph import AccumulateGrad, Node, RemovableHandle
+
+__all__ = ["Tensor", "tensor", "from_jax", "zeros", "ones", "full", "arange", "eye",
+           "zeros_like", "ones_like", "full_like", "empty", "device", "Size"]
+
+
+class Size(tuple):
+    """A tensor shape. Matches `torch.Size` (prints as `torch.Size([2, 3])`, as torch does)."""
+
+    def __repr__(self) -> str:
+        return f"torch.Size([{', '.join(str(int(s)) for s in self)}])"
+
+    __str__ = __repr__
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+class device:
+    """A device. Matches `torch.device` for the JAX platform the array lives on."""
+
+    __slots__ = ("type", "index")
+
+    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
+        self.type = type
+        self.index = index
+
+    def __repr__(self) -> str:
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
+
+    def __str__(self) -> str:
+        return self.type if self.index is None else f"{self.type}:{self.index}"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, str):
+            other = device(*other.split(":")) if ":" not in other else device(
+                other.split(":")[0], int(other.split(":")[1]))
+        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
+
+    def __hash__(self) -> int:
+        return hash((self.type, self.index))
+
+
+_CPU = device("cpu")
+
+
+class Tensor:
+    """A multi-dimensional array with torch's autograd semantics, backed by a `jax.Array`.
+
+    Matches `torch.Tensor`. Create one with `tapegrad.tensor(...)` or a factory.
+    """
+
+    __slots__ = ("_storage", "_vc", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
+                 "_retains_grad", "_backward_hooks", "_post_acc_hooks", "_grad_acc",
+                 "__weakref__")
+
+    # ----------------------------------------------------------------- construction
+    @staticmethod
+    def _make(array, grad_fn: Node | None = None, output_nr: int = 0,
+              vc: VersionCounter | None = None, storage: Storage | None = None) -> Tensor:
+        t = object.__new__(Tensor)
+        t._storage = storage if storage is not None else Storage(array)
+        t._vc = vc if vc is not None else VersionCounter()
+        t._requires_grad = grad_fn is not None
+        t._grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._grad = None
+        t._retains_grad = False
+        t._backward_hooks = None
+        t._post_acc_hooks = None
+        t._grad_acc = None
+        return t
+
+    def __init__(self, *args, **kwargs) -> None:
+        raise TypeError("use tapegrad.tensor(data) or a factory function to create a Tensor")
+
+    # ----------------------------------------------------------------- data
+    @property
+    def _array(self):
+        return self._storage.array
+
+    @property
+    def shape(self) -> Size:
+        return Size(self._storage.array.shape)
+
+    def size(self, dim: int | None = None):
+        """Matches `torch.Tensor.size`."""
+        if dim is None:
+            return self.shape
+        return self._storage.array.shape[dim]
+
+    @property
+    def dtype(self) -> DType:
+        return _dtype.from_numpy_dtype(self._storage.array.dtype)
+
+    @property
+    def ndim(self) -> int:
+        return self._storage.array.ndim
+
+    def dim(self) -> int:
+        return self._storage.array.ndim
+
+    def numel(self) -> int:
+        return int(np.prod(self._storage.array.shape, dtype=np.int64))
+
+    def nelement(self) -> int:
+        return self.numel()
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._storage.array.shape[0]
+
+    @property
+    def device(self) -> device:
+        array = self._storage.array
+        if isinstance(array, jax.core.Tracer):
+            return _CPU
+        dev = next(iter(array.devices()))
+        return _CPU if dev.platform == "cpu" else device(dev.platform, dev.id)
+
+    @property
+    def is_cuda(self) -> bool:
+        return self.device.type in ("cuda", "gpu")
+
+    def is_floating_point(self) -> bool:
+        return self.dtype.is_floating_point
+
+    def is_complex(self) -> bool:
+        return self.dtype.is_complex
+
+    def element_size(self) -> int:
+        return self.dtype.itemsize
+
+    @property
+    def _version(self) -> int:
+        return self._vc.version
+
+    def _bump_version(self) -> None:
+        self._vc.version += 1
+
+    # ----------------------------------------------------------------- conversions
+    def jax(self) -> jax.Array:
+        """The underlying `jax.Array` (no copy)."""
+        return self._storage.array
+
+    def __jax_array__(self) -> jax.Array:
+        return self._storage.array
+
+    def __array__(self, dtype=None, copy=None):
+        if self.requires_grad:
+            raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
+        return np.asarray(self._storage.array, dtype=dtype)
+
+    def numpy(self) -> np.ndarray:
+        """Matches `torch.Tensor.numpy` (refuses tensors that require grad, as torch does)."""
+        if self.requires_grad:
+            raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
+        return np.asarray(self._storage.array)
+
+    def tolist(self) -> Any:
+        return np.asarray(self._storage.array).tolist()
+
+    def item(self) -> int | float | bool:
+        """Matches `torch.Tensor.item`."""
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(_errors.ITEM_NUMEL.format(numel=n))
+        return np.asarray(self._storage.array).reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(
+                f"Boolean value of Tensor with {'no values' if n == 0 else 'more than one value'}"
+                " is ambiguous")
+        return bool(self.item())
+
+    def __index__(self) -> int:
+        if self.dtype.is_floating_point or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __iter__(self):
+        if self.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.shape[0]))
+
+    def __repr__(self) -> str:
+        from ._tensor_str import tensor_repr
+
+        return tensor_repr(self)
+
+    def __format__(self, spec: str) -> str:
+        if self.ndim == 0 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    # ----------------------------------------------------------------- autograd attributes
+    @property
+    def requires_grad(self) -> bool:
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Matches `torch.Tensor.requires_grad_`."""
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise RuntimeError(_errors.NON_LEAF_REQUIRES_GRAD)
+            return self
+        if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
+            raise RuntimeError(_errors.ONLY_FLOAT_REQUIRES_GRAD)
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self) -> Node | None:
+        return self._grad_fn
+
+    @property
+    def output_nr(self) -> int:
+        return self._output_nr
+
+    @property
+    def grad(self) -> Tensor | None:
+        if self._grad_fn is not None and not self._retains_grad:
+            # torch warns (and returns None) when .grad of a non-leaf is read.
+            warnings.warn(_errors.NON_LEAF_GRAD_ACCESS, UserWarning, stacklevel=2)
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value.dtype is not self.dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if tuple(value.shape) != tuple(self.shape):
+                raise RuntimeError("assigned grad has data of a different size")
+        self._grad = value
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._retains_grad
+
+    def retain_grad(self) -> None:
+        """Keep `.grad` for this non-leaf during backward. Matches `torch.Tensor.retain_grad`."""
+        if not self._requires_grad:
+            raise RuntimeError(_errors.RETAIN_GRAD_NO_GRAD)
+        if self._grad_fn is None or self._retains_grad:
+            return
+        ref = weakref.ref(self)
+
+        def retain_grad_hook(grad: Tensor) -> None:
+            var = ref()
+            if var is None or grad is None:
+                return
+            if var._grad is None:
+                var._grad = _fresh(grad.detach()) if not grad_mode.is_grad_enabled() else grad
+            else:
+                var._grad = var._grad + grad
+
+        fn = self._grad_fn
+        if fn._retains_grad_hooks is None:
+            fn._retains_grad_hooks = {}
+        fn._retains_grad_hooks[self._output_nr] = retain_grad_hook
+        self._retains_grad = True
+
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
+        """Run `hook(grad)` when this tensor's gradient is computed; it may return a new one.
+
+        Matches `torch.Tensor.register_hook`.
+        """
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            return self._grad_fn._add_tensor_pre_hook(self._output_nr, hook)
+        if self._backward_hooks is None:
+            self._backward_hooks = {}
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        return handle
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
+        """Run `hook(tensor)` after `.grad` of this leaf was accumulated."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "post accumulate grad hooks cannot be registered on non-leaf tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = {}
+        handle = RemovableHandle(self._post_acc_hooks)
+        self._post_acc_hooks[handle.id] = hook
+        return handle
+
+    def _grad_accumulator(self) -> AccumulateGrad:
+        # torch caches one AccumulateGrad per leaf, held weakly by the leaf.
+        acc = self._grad_acc() if self._grad_acc is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            self._grad_acc = weakref.ref(acc)
+        return acc
+
+    def detach(self) -> Tensor:
+        """A leaf sharing storage and version counter. Matches `torch.Tensor.detach`."""
+        return Tensor._make(None, None, 0, self._vc, self._storage)
+
+    def detach_(self) -> Tensor:
+        """Make this tensor a leaf that does not require grad. Matches `torch.Tensor.detach_`."""
+        self._grad_fn = None
+        self._output_nr = 0
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> Tensor:
+        # See NOTE [Storage and version counter]: `.data` gets a fresh version counter.
+        return Tensor._make(None, None, 0, VersionCounter(), self._storage)
+
+    @data.setter
+    def data(self, value: Tensor) -> None:
+        self._storage = value._storage
+
+    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Sequence[Tensor] | Tensor | None = None
+                 ) -> None:
+        """Accumulate gradients of this tensor into the leaves. Matches `torch.Tensor.backward`."""
+        from .autograd import backward
+
+        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    # ----------------------------------------------------------------- in-place support
+    def _check_inplace(self) -> None:
+        if self._grad_fn is None and self._requires_grad and grad_mode.is_grad_enabled():
+            raise RuntimeError(_errors.LEAF_INPLACE)
+
+    def _set_array(self, array) -> None:
+        """Write a new value into the shared storage and bump the shared version."""
+        self._storage.array = array
+        self._vc.version += 1
+
+
+def _fresh(t: Tensor) -> Tensor:
+    """A new tensor with its own storage box and version counter (an O(1) 'clone')."""
+    return Tensor._make(t._storage.array)
+
+
+def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool) -> None:
+    """AccumulateGrad's body: torch's rules for assigning or adding into `.grad`."""
+    if grad is None:
+        return
+    if variable._grad is None:
+        # torch steals or clones the incoming buffer; either way .grad owns its storage.
+        variable._grad = grad if create_graph else _fresh(grad)
+    elif create_graph:
+        # torch: out of place under create_graph so the sum stays differentiable.
+        variable._grad = variable._grad + grad
+    else:
+        old = variable._grad
+        from .ops import add as _add
+
+        with grad_mode.no_grad():
+            summed = _add(old, grad)
+        old._set_array(summed._storage.array)
+    if variable._post_acc_hooks:
+        for hook in list(variable._post_acc_hooks.values()):
+            hook(variable)
+
+
+# --------------------------------------------------------------------- factories
+def _infer_dtype(data) -> DType:
+    if isinstance(data, Tensor):
+        return data.dtype
+    if isinstance(data, (bool, np.bool_)):
+        return _dtype.bool
+    if isinstance(data, (int, np.integer)):
+        return _dtype.int64 if not isinstance(data, np.integer) else _dtype.from_numpy_dtype(
+            data.dtype)
+    if isinstance(data, (float, np.floating)):
+        return _dtype.float32 if not isinstance(data, np.floating) else _dtype.from_numpy_dtype(
+            data.dtype)
+    if isinstance(data, complex):
+        return _dtype.complex64
+    if isinstance(data, np.ndarray):
+        return _dtype.from_numpy_dtype(data.dtype)
+    if isinstance(data, jax.Array):
+        return _dtype.from_numpy_dtype(data.dtype)
+    if isinstance(data, (list, tuple)):
+        if len(data) == 0:
+            return _dtype.float32
+        best = None
+        for item in data:
+            d = _infer_dtype(item)
+            best = d if best is None else _scalar_list_promote(best, d)
+        return best
+    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+
+
+def _scalar_list_promote(a: DType, b: DType) -> DType:
+    # torch.tensor([1, 2.5]) is float32, [True, 2] is int64: Python values promote by category.
+    if a is b:
+        return a
+    if a.is_floating_point and b.is_floating_point:
+        return _dtype.promote_types(a, b)
+    order = lambda d: (0 if d is _dtype.bool else 1 if not (d.is_floating_point or d.is_complex)  # noqa: E731
+                       else 2 if d.is_floating_point else 3)
+    return a if order(a) >= order(b) else b
+
+
+def _to_numpy(data):
+    if isinstance(data, Tensor):
+        return np.asarray(data._storage.array)
+    if isinstance(data, (list, tuple)):
+        return np.array([_to_numpy(d) for d in data]) if any(
+            isinstance(d, Tensor) for d in data) else data
+    return data
+
+
+def _check_requires_grad(dt: DType, requires_grad: bool) -> None:
+    if requires_grad and not (dt.is_floating_point or dt.is_complex):
+        raise RuntimeError(_errors.ONLY_FLOAT_REQUIRES_GRAD)
+
+
+def _leaf(array, requires_grad: bool) -> Tensor:
+    t = Tensor._make(array)
+    t._requires_grad = requires_grad
+    return t
+
+
+def tensor(data: Any, *, dtype: DType | None = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    """Make a leaf tensor from data (copying). Matches `torch.tensor`.
+
+    >>> tensor([1.], requires_grad=True)
+    tensor([1.], requires_grad=True)
+    """
+    dt = dtype if dtype is not None else _infer_dtype(data)
+    _check_requires_grad(dt, requires_grad)
+    if isinstance(data, jax.Array):
+        array = data.astype(dt.np)
+    else:
+        array = jnp.asarray(np.asarray(_to_numpy(data), dtype=dt.np), dtype=dt.np)
+    return _leaf(array, requires_grad)
+
+
+def from_jax(array: jax.Array, *, requires_grad: bool = False) -> Tensor:
+    """Wrap a JAX array (or tracer) as a leaf tensor without copying."""
+    dt = _dtype.from_numpy_dtype(array.dtype)
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(array, requires_grad)
+
+
+def _shape_args(size) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+def zeros(*size, dtype: DType | None = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    dt = dtype or _dtype.get_default_dtype()
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(jnp.zeros(_shape_args(size), dt.np), requires_grad)
+
+
+def ones(*size, dtype: DType | None = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    dt = dtype or _dtype.get_default_dtype()
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(jnp.ones(_shape_args(size), dt.np), requires_grad)
+
+
+def empty(*size, dtype: DType | None = None, device: Any = None,
+          requires_grad: bool = False) -> Tensor:
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
+         requires_grad: bool = False) -> Tensor:
+    dt = dtype or _infer_dtype(fill_value)
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(jnp.full(_shape_args((size,)), fill_value, dt.np), requires_grad)
+
+
+def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any = None,
+           requires_grad: bool = False) -> Tensor:
+    if end is None:
+        start, end = 0, start
+    dt = dtype or _infer_dtype([start, end, step])
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(jnp.asarray(np.arange(start, end, step), dtype=dt.np), requires_grad)
+
+
+def eye(n: int, m: int | None = None, *, dtype: DType | None = None, device: Any = None,
+        requires_grad: bool = False) -> Tensor:
+    dt = dtype or _dtype.get_default_dtype()
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(jnp.eye(n, m, dtype=dt.np), requires_grad)
+
+
+def zeros_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
+    return zeros(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def ones_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
+    return ones(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value, *, dtype: DType | None = None,
+              requires_grad: bool = False) -> Tensor:
+    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)

@@ -44,13 +44,13 @@ VERSION_MISMATCH = (
     "operation: [{type_desc} {shape}]{output_desc}, which is output {output_nr} of {node}, "
     "is at version {current}; expected version {saved} instead. Hint: enable anomaly "
     "detection to find the operation that failed to compute its gradient, with "
-    "torch.autograd.set_detect_anomaly(True)."
+    "torch.autograd.set_detect_anomaly(True, check_nan=False)."
 )
 VERSION_MISMATCH_LEAF = (
     "one of the variables needed for gradient computation has been modified by an inplace "
     "operation: [{type_desc} {shape}] is at version {current}; expected version {saved} "
     "instead. Hint: enable anomaly detection to find the operation that failed to compute "
-    "its gradient, with torch.autograd.set_detect_anomaly(True)."
+    "its gradient, with torch.autograd.set_detect_anomaly(True, check_nan=False)."
 )
 NON_LEAF_GRAD_ACCESS = (
     "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad "
@@ -64,3 +64,12 @@ ITEM_NUMEL = "a Tensor with {numel} elements cannot be converted to Scalar"
 NUMPY_REQUIRES_GRAD = (
     "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
 )
+CREATE_GRAPH_BACKWARD = (
+    "Using backward() with create_graph=True will create a reference cycle between the "
+    "parameter and its gradient which can cause a memory leak. We recommend using "
+    "autograd.grad when creating the graph to avoid this. If you have to use this function, "
+    "make sure to reset the .grad fields of your parameters to None after use to break the "
+    "cycle and avoid the leak."
+)
+TENSOR_TOO_MANY_ARGS = "tensor() takes 1 positional argument but {n} were given"
+TENSOR_NO_DATA = 'tensor() missing 1 required positional arguments: "data"'

@@ -389,13 +389,32 @@ def _fresh(t: Tensor) -> Tensor:
     return Tensor._make(t._storage.array)
 
 
-def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool) -> None:
-    """AccumulateGrad's body: torch's rules for assigning or adding into `.grad`."""
+def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool,
+                    steal: bool) -> None:
+    """AccumulateGrad's body: torch's rules for assigning or adding into `.grad`.
+
+    NOTE [Gradient buffers and versions]
+    torch reuses a gradient buffer when nothing else references it, and that is visible in
+    `.grad._version`: a sum of two contributions is done in place (version 1), a buffer nobody
+    else holds is stolen as `.grad` (keeping its version), anything else is cloned (clone is
+    empty + copy_, so version 1). The engine tells us whether the buffer is exclusively ours.
+    """
     if grad is None:
         return
     if variable._grad is None:
-        # torch steals or clones the incoming buffer; either way .grad owns its storage.
-        variable._grad = grad if create_graph else _fresh(grad)
+        if create_graph:
+            # torch: clone_obey_contract -> empty_strided + copy_, a CopyBackwards node.
+            from .ops import copy_from
+
+            new = copy_from(grad)
+            new._vc.version = 1
+            variable._grad = new
+        elif steal:
+            variable._grad = Tensor._make(grad._storage.array, vc=grad._vc)
+        else:
+            clone = Tensor._make(grad._storage.array)
+            clone._vc.version = 1
+            variable._grad = clone
     elif create_graph:
         # torch: out of place under create_graph so the sum stays differentiable.
         variable._grad = variable._grad + grad
@@ -471,13 +490,19 @@ def _leaf(array, requires_grad: bool) -> Tensor:
     return t
 
 
-def tensor(data: Any, *, dtype: DType | None = None, device: Any = None,
+def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Make a leaf tensor from data (copying). Matches `torch.tensor`.
 
     >>> tensor([1.], requires_grad=True)
     tensor([1.], requires_grad=True)
     """
+    # Positional arguments are counted by hand to give torch's TypeError text.
+    if len(args) != 1:
+        if not args:
+            raise TypeError(_errors.TENSOR_NO_DATA)
+        raise TypeError(_errors.TENSOR_TOO_MANY_ARGS.format(n=len(args)))
+    data = args[0]
     dt = dtype if dtype is not None else _infer_dtype(data)
     _check_requires_grad(dt, requires_grad)
     if isinstance(data, jax.Array):

@@ -15,6 +15,7 @@ __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is
            "graph"]
 
 _TensorOrTensors = Tensor | Sequence[Tensor]
+_warned_create_graph = False
 
 
 def _as_tuple(x) -> tuple:
@@ -94,6 +95,11 @@ def backward(tensors: _TensorOrTensors, grad_tensors: _TensorOrTensors | None = 
                 input_edges.append((t._grad_accumulator(), 0))
             else:
                 raise RuntimeError(_errors.INPUT_NOT_REQUIRES_GRAD)
+    global _warned_create_graph
+    if create_graph and not _warned_create_graph:
+        # torch warns once per process (TORCH_WARN_ONCE in its engine).
+        _warned_create_graph = True
+        warnings.warn(_errors.CREATE_GRAPH_BACKWARD, UserWarning, stacklevel=3)
     run_backward(edges, root_grads, keep_graph=retain_graph, create_graph=create_graph,
                  inputs=input_edges, accumulate_grad=True)
 
@@ -139,10 +145,3 @@ def grad(outputs: _TensorOrTensors, inputs: _TensorOrTensors,
     return tuple(out)
 
 
-def _warn_create_graph_backward() -> None:
-    warnings.warn(
-        "Using backward() with create_graph=True will create a reference cycle between the "
-        "parameter and its gradient which can cause a memory leak. We recommend using "
-        "autograd.grad when creating the graph to avoid this. If you have to use this "
-        "function, make sure to reset the .grad fields of your parameters to None after use "
-        "to break the cycle and avoid the leak.", UserWarning, stacklevel=3)

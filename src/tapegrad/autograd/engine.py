@@ -110,6 +110,35 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
                  accumulate_grad: bool = True) -> list[Tensor | None]:
     """Run one backward pass. With `accumulate_grad=False`, return the gradients captured at
     the `inputs` edges (autograd.grad); otherwise accumulate into `.grad` (backward)."""
+    # See NOTE [Gradient buffers and versions]: how many buffers hold each gradient tensor
+    # (torch's use_count), so a sum is done in place only on a buffer nobody else holds.
+    owners: dict[int, int] = {}
+    alive: list[Tensor] = []  # keeps ids unique while `owners` is in use
+
+    def place(buf: list, nr: int, grad: Tensor | None) -> None:
+        if grad is None:
+            return
+        owners[id(grad)] = owners.get(id(grad), 0) + 1
+        alive.append(grad)
+        old = buf[nr]
+        if old is None:
+            buf[nr] = grad
+            return
+        if not create_graph and old is not grad and owners.get(id(old)) == 1:
+            old._set_array(_add_arrays(old, grad))
+            owners[id(grad)] -= 1
+        elif not create_graph and old is not grad and owners.get(id(grad)) == 1:
+            grad._set_array(_add_arrays(grad, old))
+            owners[id(old)] -= 1
+            buf[nr] = grad
+        else:
+            new = old + grad
+            owners[id(old)] -= 1
+            owners[id(grad)] -= 1
+            owners[id(new)] = 1
+            alive.append(new)
+            buf[nr] = new
+
     buffers: dict[Node, list] = {}
     roots: list[Node] = []
     for (node, nr), grad in zip(root_edges, root_grads):
@@ -118,7 +147,9 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
             buf = [None] * len(node._metadata)
             buffers[node] = buf
             roots.append(node)
-        buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+        if grad is not None:
+            owners[id(grad)] = 1  # the caller holds root gradients
+        place(buf, nr, grad)
     deps = _collect_dependencies(roots)
 
     needed: dict[Node, bool] | None = None
@@ -158,7 +189,13 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
                         captured[idx] = cap_grads[nr]
                 if not needed.get(node):
                     continue
-            outputs = _call_function(node, grads, keep_graph, create_graph)
+            steal = False
+            if isinstance(node, AccumulateGrad) and grads[0] is not None:
+                steal = owners.get(id(grads[0])) == 1
+            for g in grads:
+                if g is not None and id(g) in owners:
+                    owners[id(g)] -= 1
+            outputs = _call_function(node, grads, keep_graph, create_graph, steal)
             for grad, (fn, nr) in zip(outputs, node.next_functions):
                 if fn is None:
                     continue
@@ -170,8 +207,7 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
                 if buf is None:
                     buf = [None] * len(fn._metadata)
                     pending[fn] = buf
-                if grad is not None:
-                    buf[nr] = grad if buf[nr] is None else buf[nr] + grad
+                place(buf, nr, grad)
                 if count == 0:
                     buffers[fn] = pending.pop(fn)
                     heapq.heappush(ready, (-fn._sequence_nr, next(counter), fn))
@@ -182,9 +218,19 @@ def _reaches(node: Node, needed: dict, captures: dict) -> bool:
     return any(fn is not None and needed.get(fn) for fn, _ in node.next_functions)
 
 
-def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool) -> list:
+def _add_arrays(a: Tensor, b: Tensor):
+    from ..ops import add
+
+    with grad_mode.no_grad():
+        return add(a, b)._storage.array
+
+
+def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool,
+                   steal: bool = False) -> list:
     grads = _call_tensor_pre_hooks(node, grads)
     grads = _call_pre_hooks(node, grads)
+    if isinstance(node, AccumulateGrad):
+        return node.apply(grads, create_graph, steal)
     outputs = node.apply(grads, create_graph)
     if not keep_graph:
         node.release_variables()

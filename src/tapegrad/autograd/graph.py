@@ -6,6 +6,7 @@ handles. Matches `torch.autograd.graph`. The engine (`engine.py`) walks these ob
 from __future__ import annotations
 
 import itertools
+import re
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -110,7 +111,9 @@ class SavedTensor:
             return _errors.VERSION_MISMATCH_LEAF.format(
                 type_desc=type_desc, shape=shape, current=self.vc.version,
                 saved=self.saved_version)
+        # torch 2.13 names the op, not the node, here: "output 0 of Sigmoid".
         owner = node.name() if self.is_output else t._grad_fn.name()
+        owner = re.sub(r"Backward\d*$", "", owner)
         output_nr = self.output_nr if self.is_output else t._output_nr
         return _errors.VERSION_MISMATCH.format(
             type_desc=type_desc, shape=shape, output_desc="", output_nr=output_nr,
@@ -221,10 +224,10 @@ class AccumulateGrad(Node):
             return []
         return [(0, fn) for fn in hooks.values()]
 
-    def apply(self, grads: list, create_graph: bool) -> list:
+    def apply(self, grads: list, create_graph: bool, steal: bool = False) -> list:
         from ..tensor import accumulate_grad
 
-        accumulate_grad(self.variable, grads[0], create_graph)
+        accumulate_grad(self.variable, grads[0], create_graph, steal)
         return []
 
 

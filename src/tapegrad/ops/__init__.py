@@ -54,6 +54,18 @@ clone_op = Op("clone", "CloneBackward0", lambda self: self + 0 if self.dtype != 
               else self, dtype_rule="keep", derivatives={"self": lambda grad: grad})
 
 
+# The create_graph copy AccumulateGrad makes (torch's empty_strided + copy_: CopyBackwards,
+# whose first edge is the empty destination).
+_copy_from = Op("copy_", "CopyBackwards", lambda self, src: src, inputs=("self", "src"),
+                dtype_rule="keep", derivatives={"self": lambda grad: grad * 0,
+                                                "src": lambda grad: grad})
+
+
+def copy_from(src: Tensor) -> Tensor:
+    dest = Tensor._make(jnp.zeros(src._storage.array.shape, src._storage.array.dtype))
+    return _copy_from(dest, src)
+
+
 def to(self, *args, dtype=None, **kwargs):
     """Dtype conversion (device arguments are accepted and ignored). Matches `torch.Tensor.to`."""
     for a in args:

@@ -309,13 +309,19 @@ class Op:
         targets = tuple(
             None if fn is None else fn._metadata[nr] for fn, nr in node.next_functions)
         key = (needs, tuple(dynamic_names), tuple(static_items), targets)
-        fn = self._fused_cache.get(key)
-        if fn is None:
-            fn = self._make_fused(needs, tuple(dynamic_names), dict(static_items), targets,
-                                  len(node.next_functions))
-            self._fused_cache[key] = fn
+        entry = self._fused_cache.get(key)
+        if entry is None:
+            entry = self._make_fused(needs, tuple(dynamic_names), dict(static_items), targets,
+                                     len(node.next_functions))
+            self._fused_cache[key] = entry
+        fn, aliases = entry
         out = fn(grad._storage.array, *dynamic_arrays)
-        return [None if a is None else Tensor._make(a) for a in out]
+        result = [None if a is None else Tensor._make(a) for a in out]
+        # A formula that returns one tensor for two inputs (add's `grad`) gives one object
+        # twice, as in torch; that matters for buffer reuse (NOTE [Gradient buffers...]).
+        for i, j in aliases:
+            result[i] = result[j]
+        return result
 
     def _make_fused(self, needs, dynamic_names, static_env, targets, n_out):
         from .. import ops as _ops
@@ -328,6 +334,12 @@ class Op:
                 for k, a in zip(dynamic_names, arrays):
                     env[k] = Tensor._make(a)
                 outs = self._run_formulas(env, needs, n_out)
+                aliases.clear()
+                for i, g in enumerate(outs):
+                    for j in range(i):
+                        if g is not None and outs[j] is g:
+                            aliases.append((i, j))
+                            break
                 result = []
                 for i, (g, target) in enumerate(zip(outs, targets)):
                     if g is None or target is None:
@@ -336,4 +348,6 @@ class Op:
                     result.append(_ops.validate_grad(g, target, self.node_name, i)._storage.array)
                 return tuple(result)
 
-        return jax.jit(fused)
+        aliases: list[tuple[int, int]] = []
+        jitted = jax.jit(fused)
+        return jitted, aliases

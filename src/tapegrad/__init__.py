@@ -92,6 +92,17 @@ from .tensor import tensor as tensor  # noqa: E402
 from .tensor import zeros as zeros  # noqa: E402
 from .tensor import zeros_like as zeros_like  # noqa: E402
 
+from . import linalg as linalg  # noqa: E402
+from . import nn as nn  # noqa: E402
+from . import return_types as return_types  # noqa: E402
+from .autograd.gradcheck import gradcheck as _gradcheck  # noqa: E402,F401
+
+# Every op function of the table is also a top-level function, as in torch.
+for _name in _ops.__all__:
+    if not _name.startswith("_") and _name not in globals():
+        globals()[_name] = getattr(_ops, _name)
+del _name
+
 __version__ = "0.1.0"
 
 

@@ -148,3 +148,16 @@ def result_type(*operands) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> builtins.bool:
     """torch.can_cast: no casting down a category (float -> int, int -> bool)."""
     return _category(from_) <= _category(to)
+
+
+# How torch's C++ core names dtypes in messages: the ScalarType name ("Float") and the
+# caffe2 TypeMeta name of the element type ("float", "long int").
+SCALAR_TYPE_NAMES = {
+    float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int64: "Long",
+    int32: "Int", int16: "Short", int8: "Char", uint8: "Byte", bool: "Bool",
+    complex64: "ComplexFloat", complex128: "ComplexDouble"}
+TYPE_META_NAMES = {
+    float32: "float", float64: "double", float16: "c10::Half", bfloat16: "c10::BFloat16",
+    int64: "long int", int32: "int", int16: "short int", int8: "signed char",
+    uint8: "unsigned char", bool: "bool", complex64: "c10::complex<float>",
+    complex128: "c10::complex<double>"}

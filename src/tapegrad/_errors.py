@@ -11,12 +11,20 @@ BACKWARD_TWICE = (
 )
 NO_GRAD_FN = "element {index} of tensors does not require grad and does not have a grad_fn"
 IMPLICIT_NON_SCALAR = "grad can be implicitly created only for scalar outputs"
+IMPLICIT_NON_REAL = "grad can be implicitly created only for real scalar outputs but got {dtype}"
 LEAF_INPLACE = "a leaf Variable that requires grad is being used in an in-place operation."
+# torch has three texts for one rule: factories (`requires_grad=True`), the `requires_grad`
+# setter, and `requires_grad_()` each raise from a different place with different wording.
 ONLY_FLOAT_REQUIRES_GRAD = "Only Tensors of floating point and complex dtype can require gradients"
+ONLY_FLOAT_REQUIRES_GRAD_SETTER = (
+    "only Tensors of floating point and complex dtype can require gradients")
+ONLY_FLOAT_REQUIRES_GRAD_METHOD = "only Tensors of floating point dtype can require gradients"
 NON_LEAF_REQUIRES_GRAD = (
     "you can only change requires_grad flags of leaf variables. If you want to use a computed "
     "variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach()."
 )
+TENSORS_GRADIENTS_COUNT = "got {n_tensors} tensors and {n_grads} gradients"
+EMPTY_INPUTS = "`inputs` argument to `{fn}()` cannot be empty."
 INPUT_NOT_REQUIRES_GRAD = "One of the differentiated Tensors does not require grad"
 UNUSED_INPUT = (
     "The differentiated Tensor at index {index} appears to not have been used in the graph. "
@@ -27,13 +35,13 @@ MATERIALIZE_WITHOUT_UNUSED = (
     "but got: allow_unused=False."
 )
 GRAD_SHAPE_MISMATCH = (
-    "Mismatch in shape: grad_output[{index}] has a shape of {grad_shape} and output[{index}] "
-    "has a shape of {out_shape}."
+    "Mismatch in shape: grad_output[{index}] has a shape of {grad_shape} and "
+    "output[{out_index}] has a shape of {out_shape}."
 )
 GRAD_DTYPE_MISMATCH = (
     "For complex Tensors, both grad_output and output are required to have the same dtype. "
-    "Mismatch in dtype: grad_output[{index}] has a dtype of {grad_dtype} and output[{index}] "
-    "has a dtype of {out_dtype}."
+    "Mismatch in dtype: grad_output[{index}] has a dtype of {grad_dtype} and "
+    "output[{out_index}] has a dtype of {out_dtype}."
 )
 INVALID_GRADIENT_SHAPE = (
     "Function {node} returned an invalid gradient at index {index} - got {got} but expected "
@@ -59,6 +67,20 @@ NON_LEAF_GRAD_ACCESS = (
     "If you access the non-leaf Tensor by mistake, make sure you access the leaf Tensor "
     "instead. See github.com/pytorch/pytorch/pull/30531 for more information."
 )
+ASSIGN_GRAD_NOT_TENSOR = (
+    "assigned grad expected to be a Tensor or None but got grad of type {type_name}")
+ASSIGN_GRAD_DTYPE = (
+    "attempting to assign a gradient with dtype '{grad_dtype}' to a tensor with grad_dtype "
+    "'{dtype}'. The gradient must match the tensor's grad_dtype (defaults to the tensor's "
+    "dtype). You can set the tensor's grad_dtype attribute with a specific dtype, or None to "
+    "allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and its "
+    "gradient may break downstream systems that assume they match."
+)
+ASSIGN_GRAD_SIZE = (
+    "attempting to assign a gradient of size '{grad_size}' to a tensor of size '{size}'. "
+    "Please ensure that the gradient and the tensor are the same size"
+)
+POST_ACCUMULATE_HOOK_RETURNED = "Tensor post accumulate grad hooks should return None."
 RETAIN_GRAD_NO_GRAD = "can't retain_grad on Tensor that has requires_grad=False"
 ITEM_NUMEL = "a Tensor with {numel} elements cannot be converted to Scalar"
 NUMPY_REQUIRES_GRAD = (
@@ -71,5 +93,12 @@ CREATE_GRAPH_BACKWARD = (
     "make sure to reset the .grad fields of your parameters to None after use to break the "
     "cycle and avoid the leak."
 )
+TENSOR_RAGGED = "expected sequence of length {length} at dim {dim} (got {got})"
+TENSOR_NOT_A_SEQUENCE = "not a sequence"
+TENSOR_STR_DATA = "too many dimensions '{type_name}'"
+TENSOR_INFER_DTYPE = "Could not infer dtype of {type_name}"
+DIM_OUT_OF_RANGE = (
+    "Dimension out of range (expected to be in range of [{low}, {high}], but got {dim})")
+DIM_OF_ZERO_DIM = "Dimension specified as {dim} but tensor has no dimensions"
 TENSOR_TOO_MANY_ARGS = "tensor() takes 1 positional argument but {n} were given"
 TENSOR_NO_DATA = 'tensor() missing 1 required positional arguments: "data"'

@@ -19,7 +19,7 @@ from . import _dtype, _errors
 from ._dtype import dtype as DType
 from ._storage import Storage, VersionCounter
 from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, Node, RemovableHandle
+from .autograd.graph import AccumulateGrad, HookDict, Node, RemovableHandle, add_hook
 
 __all__ = ["Tensor", "tensor", "from_jax", "zeros", "ones", "full", "arange", "eye",
            "zeros_like", "ones_like", "full_like", "empty", "device", "Size"]
@@ -38,6 +38,22 @@ class Size(tuple):
         for s in self:
             n *= s
         return n
+
+    # torch.Size stays a Size under slicing, concatenation and repetition.
+    def __getitem__(self, index):
+        result = super().__getitem__(index)
+        return Size(result) if isinstance(index, slice) else result
+
+    def __add__(self, other):
+        return Size(tuple(self) + tuple(other))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def __mul__(self, n):
+        return Size(tuple(self) * n)
+
+    __rmul__ = __mul__
 
 
 class device:
@@ -78,7 +94,7 @@ class Tensor:
 
     __slots__ = ("_storage", "_vc", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
                  "_retains_grad", "_backward_hooks", "_post_acc_hooks", "_grad_acc",
-                 "__weakref__")
+                 "_base", "_view_strided", "__weakref__")
 
     # ----------------------------------------------------------------- construction
     @staticmethod
@@ -95,6 +111,8 @@ class Tensor:
         t._backward_hooks = None
         t._post_acc_hooks = None
         t._grad_acc = None
+        t._base = None  # the tensor this one is a view of (torch's ._base), if any
+        t._view_strided = False  # a view torch would give non-contiguous strides
         return t
 
     def __init__(self, *args, **kwargs) -> None:
@@ -113,7 +131,7 @@ class Tensor:
         """Matches `torch.Tensor.size`."""
         if dim is None:
             return self.shape
-        return self._storage.array.shape[dim]
+        return self._storage.array.shape[_wrap_dim(dim, self.ndim)]
 
     @property
     def dtype(self) -> DType:
@@ -227,9 +245,10 @@ class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
-        if self.ndim == 0 and spec:
+        # torch: a 0-d tensor formats as its Python number, even with an empty spec.
+        if self.ndim == 0:
             return format(self.item(), spec)
-        return repr(self)
+        return object.__format__(self, spec)
 
     # ----------------------------------------------------------------- autograd attributes
     @property
@@ -238,18 +257,21 @@ class Tensor:
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:
-        self.requires_grad_(value)
+        self._set_requires_grad(value, _errors.ONLY_FLOAT_REQUIRES_GRAD_SETTER)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         """Matches `torch.Tensor.requires_grad_`."""
+        self._set_requires_grad(requires_grad, _errors.ONLY_FLOAT_REQUIRES_GRAD_METHOD)
+        return self
+
+    def _set_requires_grad(self, requires_grad: bool, dtype_error: str) -> None:
         if self._grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError(_errors.NON_LEAF_REQUIRES_GRAD)
-            return self
+            return
         if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
-            raise RuntimeError(_errors.ONLY_FLOAT_REQUIRES_GRAD)
+            raise RuntimeError(dtype_error)
         self._requires_grad = bool(requires_grad)
-        return self
 
     @property
     def is_leaf(self) -> bool:
@@ -274,12 +296,16 @@ class Tensor:
     def grad(self, value: Tensor | None) -> None:
         if value is not None:
             if not isinstance(value, Tensor):
-                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
-                                f"type {type(value).__name__}")
+                raise TypeError(_errors.ASSIGN_GRAD_NOT_TENSOR.format(
+                    type_name=type(value).__name__))
+            # torch checks the dtype first, then the size.
             if value.dtype is not self.dtype:
-                raise RuntimeError("assigned grad has data of a different type")
+                raise RuntimeError(_errors.ASSIGN_GRAD_DTYPE.format(
+                    grad_dtype=_dtype.TYPE_META_NAMES[value.dtype],
+                    dtype=_dtype.SCALAR_TYPE_NAMES[self.dtype]))
             if tuple(value.shape) != tuple(self.shape):
-                raise RuntimeError("assigned grad has data of a different size")
+                raise RuntimeError(_errors.ASSIGN_GRAD_SIZE.format(
+                    grad_size=list(value.shape), size=list(self.shape)))
         self._grad = value
 
     @property
@@ -319,10 +345,8 @@ class Tensor:
         if self._grad_fn is not None:
             return self._grad_fn._add_tensor_pre_hook(self._output_nr, hook)
         if self._backward_hooks is None:
-            self._backward_hooks = {}
-        handle = RemovableHandle(self._backward_hooks)
-        self._backward_hooks[handle.id] = hook
-        return handle
+            self._backward_hooks = HookDict()
+        return add_hook(self._backward_hooks, hook)
 
     def register_post_accumulate_grad_hook(self, hook: Callable[[Tensor], None]) -> RemovableHandle:
         """Run `hook(tensor)` after `.grad` of this leaf was accumulated."""
@@ -332,10 +356,8 @@ class Tensor:
             raise RuntimeError(
                 "post accumulate grad hooks cannot be registered on non-leaf tensors")
         if self._post_acc_hooks is None:
-            self._post_acc_hooks = {}
-        handle = RemovableHandle(self._post_acc_hooks)
-        self._post_acc_hooks[handle.id] = hook
-        return handle
+            self._post_acc_hooks = HookDict()
+        return add_hook(self._post_acc_hooks, hook)
 
     def _grad_accumulator(self) -> AccumulateGrad:
         # torch caches one AccumulateGrad per leaf, held weakly by the leaf.
@@ -427,7 +449,17 @@ def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool,
         old._set_array(summed._storage.array)
     if variable._post_acc_hooks:
         for hook in list(variable._post_acc_hooks.values()):
-            hook(variable)
+            if hook(variable) is not None:
+                raise RuntimeError(_errors.POST_ACCUMULATE_HOOK_RETURNED)
+
+
+def _wrap_dim(dim: int, ndim: int) -> int:
+    """torch's maybe_wrap_dim: a negative dim counts from the end; out of range is an error."""
+    if ndim == 0:
+        raise IndexError(_errors.DIM_OF_ZERO_DIM.format(dim=dim))
+    if not -ndim <= dim < ndim:
+        raise IndexError(_errors.DIM_OUT_OF_RANGE.format(low=-ndim, high=ndim - 1, dim=dim))
+    return dim % ndim
 
 
 # --------------------------------------------------------------------- factories
@@ -456,7 +488,9 @@ def _infer_dtype(data) -> DType:
             d = _infer_dtype(item)
             best = d if best is None else _scalar_list_promote(best, d)
         return best
-    raise TypeError(f"Could not infer dtype of {type(data).__name__}")
+    if isinstance(data, str):
+        raise ValueError(_errors.TENSOR_STR_DATA.format(type_name=type(data).__name__))
+    raise RuntimeError(_errors.TENSOR_INFER_DTYPE.format(type_name=type(data).__name__))
 
 
 def _scalar_list_promote(a: DType, b: DType) -> DType:
@@ -468,6 +502,33 @@ def _scalar_list_promote(a: DType, b: DType) -> DType:
     order = lambda d: (0 if d is _dtype.bool else 1 if not (d.is_floating_point or d.is_complex)  # noqa: E731
                        else 2 if d.is_floating_point else 3)
     return a if order(a) >= order(b) else b
+
+
+def _check_sequence_shape(data) -> None:
+    """torch's compute_sizes + recursive_store: the shape comes from the first element at each
+    level, and every sequence must then match it (torch's ValueError/TypeError otherwise)."""
+    sizes = []
+    item = data
+    while isinstance(item, (list, tuple)):
+        sizes.append(len(item))
+        if not item:
+            break
+        item = item[0]
+
+    def check(seq, dim: int) -> None:
+        if dim == len(sizes):
+            return
+        if not isinstance(seq, (list, tuple, Tensor, np.ndarray)):
+            raise TypeError(_errors.TENSOR_NOT_A_SEQUENCE)
+        if isinstance(seq, (list, tuple)):
+            if len(seq) != sizes[dim]:
+                raise ValueError(_errors.TENSOR_RAGGED.format(
+                    length=sizes[dim], dim=dim, got=len(seq)))
+            for element in seq:
+                check(element, dim + 1)
+
+    if isinstance(data, (list, tuple)) and sizes[-1] != 0:
+        check(data, 0)
 
 
 def _to_numpy(data):
@@ -508,7 +569,10 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
     if isinstance(data, jax.Array):
         array = data.astype(dt.np)
     else:
-        array = jnp.asarray(np.asarray(_to_numpy(data), dtype=dt.np), dtype=dt.np)
+        _check_sequence_shape(data)
+        # torch converts out-of-range Python floats to inf without a warning.
+        with np.errstate(over="ignore"):
+            array = jnp.asarray(np.asarray(_to_numpy(data), dtype=dt.np), dtype=dt.np)
     return _leaf(array, requires_grad)
 
 

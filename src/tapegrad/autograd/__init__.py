@@ -6,7 +6,7 @@ import warnings
 from collections.abc import Sequence
 
 from .. import _errors
-from ..tensor import Tensor, ones, zeros
+from ..tensor import Tensor, ones, zeros_like
 from . import graph
 from .engine import gradient_edge_or_raise, run_backward
 from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
@@ -27,21 +27,31 @@ def _as_tuple(x) -> tuple:
 
 
 def _make_grads(outputs: tuple, grads: tuple) -> list:
-    """torch.autograd._make_grads: implicit ones for scalars, shape checks for given grads."""
+    """torch.autograd._make_grads: implicit ones for scalars, shape checks for given grads.
+
+    Like torch it zips (extra gradients are dropped; a missing one is caught by the engine's
+    count check) and names the offending position with `tuple.index`, which compares
+    tensors with `==`, so torch's quirks there (an ambiguous-bool error) are reproduced.
+    """
     new_grads = []
-    for i, (out, g) in enumerate(zip(outputs, grads)):
+    for out, g in zip(outputs, grads):
         if isinstance(g, Tensor):
             if tuple(out.shape) != tuple(g.shape):
                 raise RuntimeError(_errors.GRAD_SHAPE_MISMATCH.format(
-                    index=i, grad_shape=g.shape, out_shape=out.shape))
+                    index=grads.index(g), grad_shape=g.shape, out_index=outputs.index(out),
+                    out_shape=out.shape))
             if out.dtype.is_complex != g.dtype.is_complex:
                 raise RuntimeError(_errors.GRAD_DTYPE_MISMATCH.format(
-                    index=i, grad_dtype=_torch_dtype(g.dtype), out_dtype=_torch_dtype(out.dtype)))
+                    index=grads.index(g), grad_dtype=_torch_dtype(g.dtype),
+                    out_index=outputs.index(out), out_dtype=_torch_dtype(out.dtype)))
             new_grads.append(g)
         elif g is None:
             if out.requires_grad:
                 if out.numel() != 1:
                     raise RuntimeError(_errors.IMPLICIT_NON_SCALAR)
+                if not out.dtype.is_floating_point:
+                    raise RuntimeError(_errors.IMPLICIT_NON_REAL.format(
+                        dtype=_torch_dtype(out.dtype)))
                 new_grads.append(ones(tuple(out.shape), dtype=out.dtype))
             else:
                 new_grads.append(None)
@@ -51,11 +61,23 @@ def _make_grads(outputs: tuple, grads: tuple) -> list:
     return new_grads
 
 
+def _tensor_or_tensors_to_tuple(tensors, length: int) -> tuple:
+    if tensors is None:
+        return (None,) * length
+    if isinstance(tensors, Tensor):
+        return (tensors,)
+    return tuple(tensors)
+
+
 def _torch_dtype(d) -> str:
     return f"torch.{d.name}"
 
 
 def _root_edges(outputs: tuple, grads: list) -> tuple[list, list]:
+    # torch's engine entry (THPEngine_run_backward): the count check, then one edge per output.
+    if len(outputs) != len(grads):
+        raise RuntimeError(_errors.TENSORS_GRADIENTS_COUNT.format(
+            n_tensors=len(outputs), n_grads=len(grads)))
     edges, root_grads = [], []
     for i, (out, g) in enumerate(zip(outputs, grads)):
         edges.append(gradient_edge_or_raise(out, i))
@@ -67,6 +89,20 @@ def _root_edges(outputs: tuple, grads: list) -> tuple[list, list]:
     return edges, root_grads
 
 
+def _input_edges(inputs: tuple, accumulate_grad: bool) -> list:
+    edges = []
+    for t in inputs:
+        if accumulate_grad:
+            t.retain_grad()  # torch: backward(inputs=[non-leaf]) fills its .grad
+        if not t._requires_grad:
+            raise RuntimeError(_errors.INPUT_NOT_REQUIRES_GRAD)
+        if t._grad_fn is not None:
+            edges.append((t._grad_fn, t._output_nr))
+        else:
+            edges.append((t._grad_accumulator(), 0))
+    return edges
+
+
 def backward(tensors: _TensorOrTensors, grad_tensors: _TensorOrTensors | None = None,
              retain_graph: bool | None = None, create_graph: bool = False,
              grad_variables=None, inputs: _TensorOrTensors | None = None) -> None:
@@ -74,27 +110,16 @@ def backward(tensors: _TensorOrTensors, grad_tensors: _TensorOrTensors | None = 
 
     Matches `torch.autograd.backward`.
     """
-    if inputs is not None and len(_as_tuple(inputs)) == 0:
-        raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
+    inputs_tuple = _as_tuple(inputs)
+    if inputs is not None and len(inputs_tuple) == 0:
+        raise RuntimeError(_errors.EMPTY_INPUTS.format(fn="backward"))
     outputs = _as_tuple(tensors)
-    grads = _as_tuple(grad_tensors) if grad_tensors is not None else (None,) * len(outputs)
-    if len(grads) != len(outputs):
-        raise RuntimeError(f"got {len(grads)} tensors and {len(outputs)} gradients")
+    grads = _tensor_or_tensors_to_tuple(grad_tensors, len(outputs))
+    new_grads = _make_grads(outputs, grads)
     if retain_graph is None:
         retain_graph = create_graph
-    new_grads = _make_grads(outputs, grads)
     edges, root_grads = _root_edges(outputs, new_grads)
-    input_edges = None
-    if inputs is not None:
-        input_edges = []
-        for i, t in enumerate(_as_tuple(inputs)):
-            if t._grad_fn is not None:
-                t.retain_grad()  # torch: backward(inputs=[non-leaf]) fills its .grad
-                input_edges.append((t._grad_fn, t._output_nr))
-            elif t._requires_grad:
-                input_edges.append((t._grad_accumulator(), 0))
-            else:
-                raise RuntimeError(_errors.INPUT_NOT_REQUIRES_GRAD)
+    input_edges = _input_edges(inputs_tuple, accumulate_grad=True) if inputs_tuple else None
     global _warned_create_graph
     if create_graph and not _warned_create_graph:
         # torch warns once per process (TORCH_WARN_ONCE in its engine).
@@ -119,29 +144,22 @@ def grad(outputs: _TensorOrTensors, inputs: _TensorOrTensors,
         allow_unused = materialize_grads
     outs = _as_tuple(outputs)
     ins = _as_tuple(inputs)
-    grads = _as_tuple(grad_outputs) if grad_outputs is not None else (None,) * len(outs)
-    if len(grads) != len(outs):
-        raise RuntimeError(f"grad requires one gradient per output: got {len(grads)} "
-                           f"gradients and {len(outs)} outputs")
+    if len(ins) == 0:
+        raise RuntimeError(_errors.EMPTY_INPUTS.format(fn="grad"))
+    grads = _tensor_or_tensors_to_tuple(grad_outputs, len(outs))
+    new_grads = _make_grads(outs, grads)
     if retain_graph is None:
         retain_graph = create_graph
-    for t in ins:
-        if not t._requires_grad:
-            raise RuntimeError(_errors.INPUT_NOT_REQUIRES_GRAD)
-    new_grads = _make_grads(outs, grads)
     edges, root_grads = _root_edges(outs, new_grads)
-    input_edges = [(t._grad_fn, t._output_nr) if t._grad_fn is not None
-                   else (t._grad_accumulator(), 0) for t in ins]
+    input_edges = _input_edges(ins, accumulate_grad=False)
     result = run_backward(edges, root_grads, keep_graph=retain_graph, create_graph=create_graph,
                           inputs=input_edges, accumulate_grad=False)
     out = []
-    for i, (t, g) in enumerate(zip(ins, result)):
-        if g is None:
-            if materialize_grads:
-                g = zeros(tuple(t.shape), dtype=t.dtype)
-            elif not allow_unused:
-                raise RuntimeError(_errors.UNUSED_INPUT.format(index=i))
+    for i, g in enumerate(result):
+        if g is None and not allow_unused:
+            raise RuntimeError(_errors.UNUSED_INPUT.format(index=i))
         out.append(g)
+    if materialize_grads:
+        out = [g if g is not None else zeros_like(t, requires_grad=create_graph)
+               for g, t in zip(out, ins)]
     return tuple(out)
-
-

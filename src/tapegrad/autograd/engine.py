@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import sys
 from collections.abc import Sequence
 
 from .. import _errors
@@ -38,7 +39,7 @@ def _call_pre_hooks(node: Node, inputs: list) -> list:
         for hook in list(node._pre_hooks.values()):
             new = hook(tuple(inputs))
             if new is not None:
-                inputs = list(new)
+                inputs[:] = new  # the same list: see NOTE [Gradient buffers and versions]
     return inputs
 
 
@@ -124,13 +125,15 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
         if old is None:
             buf[nr] = grad
             return
-        if not create_graph and old is not grad and owners.get(id(old)) == 1:
+        # torch's InputBuffer::accumulate: only the buffered gradient is reused (in place),
+        # never the incoming one (that is done for sparse buffers only).
+        # It must also be the last reference to storage nobody else shares (torch's
+        # can_accumulate_inplace): a view of another gradient, e.g. a slice of the user's
+        # `gradient=`, is not reused.
+        if (not create_graph and old is not grad and owners.get(id(old)) == 1
+                and old._base is None):
             old._set_array(_add_arrays(old, grad))
             owners[id(grad)] -= 1
-        elif not create_graph and old is not grad and owners.get(id(grad)) == 1:
-            grad._set_array(_add_arrays(grad, old))
-            owners[id(old)] -= 1
-            buf[nr] = grad
         else:
             new = old + grad
             owners[id(old)] -= 1
@@ -191,7 +194,9 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
                     continue
             steal = False
             if isinstance(node, AccumulateGrad) and grads[0] is not None:
-                steal = owners.get(id(grads[0])) == 1
+                # torch steals an unshared buffer unless its strides break the layout
+                # contract (expanded or transposed views are cloned).
+                steal = owners.get(id(grads[0])) == 1 and not grads[0]._view_strided
             for g in grads:
                 if g is not None and id(g) in owners:
                     owners[id(g)] -= 1
@@ -225,23 +230,41 @@ def _add_arrays(a: Tensor, b: Tensor):
         return add(a, b)._storage.array
 
 
+# References to a gradient only the engine holds: the `grads` list and getrefcount's argument.
+_FRESH_REFS = 2
+
+
 def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool,
                    steal: bool = False) -> list:
+    # torch's call_function + evaluate_function: tensor pre-hooks (then retains_grad hooks),
+    # node pre-hooks, the node, output validation, node post-hooks (AccumulateGrad's too,
+    # with no grad_inputs), and only then the release of saved values.
+    accumulate = isinstance(node, AccumulateGrad)
+    if accumulate:
+        # torch steals only a gradient nobody else references (use_count), so a hook that
+        # kept the gradient it was given makes AccumulateGrad clone it, while a new gradient
+        # a hook returned is stolen. A reference the hooks add shows in the refcount; the
+        # list holding the gradients stays the same object (see _call_pre_hooks).
+        original = grads[0]
+        refs = sys.getrefcount(original)
     grads = _call_tensor_pre_hooks(node, grads)
     grads = _call_pre_hooks(node, grads)
-    if isinstance(node, AccumulateGrad):
-        return node.apply(grads, create_graph, steal)
-    outputs = node.apply(grads, create_graph)
-    if not keep_graph:
-        node.release_variables()
-    if isinstance(node, AccumulateGrad):
-        return outputs
-    outputs = _validate_outputs(node, list(outputs))
+    if accumulate:
+        if grads[0] is original:
+            steal = steal and sys.getrefcount(original) <= refs
+        else:
+            steal = grads[0] is not None and sys.getrefcount(grads[0]) <= _FRESH_REFS
+        del original
+        outputs = node.apply(grads, create_graph, steal)
+    else:
+        outputs = _validate_outputs(node, list(node.apply(grads, create_graph)))
     if node._post_hooks:
         for hook in list(node._post_hooks.values()):
             new = hook(tuple(outputs), tuple(grads))
             if new is not None:
                 outputs = list(new)
+    if not keep_graph:
+        node.release_variables()
     return outputs
 
 

@@ -30,45 +30,62 @@ def _set_enabled(mode: bool) -> None:
     _state.grad_enabled = bool(mode)
 
 
+def _wrap_generator(ctx_factory: Callable, func: Callable) -> Callable:
+    # torch.utils._contextlib._wrap_generator: the mode is on only while the generator's own
+    # code runs (each send/throw/close), never between yields; its return value is kept.
+    @functools.wraps(func)
+    def generator_context(*args, **kwargs):
+        gen = func(*args, **kwargs)
+        try:
+            with ctx_factory():
+                response = gen.send(None)
+            while True:
+                try:
+                    request = yield response
+                except GeneratorExit:
+                    with ctx_factory():
+                        gen.close()
+                    raise
+                except BaseException as exc:
+                    with ctx_factory():
+                        response = gen.throw(exc)
+                else:
+                    with ctx_factory():
+                        response = gen.send(request)
+        except StopIteration as stop:
+            return stop.value
+
+    return generator_context
+
+
 class _DecoratorContextManager:
     """Usable as `with mode():` and as `@mode()` (also on generator functions), like torch's."""
 
     def __call__(self, func: F) -> F:
         if inspect.isgeneratorfunction(func):
-
-            @functools.wraps(func)
-            def gen_wrapper(*args, **kwargs):
-                gen = func(*args, **kwargs)
-                with self.clone():
-                    response = gen.send(None)
-                while True:
-                    try:
-                        request = yield response
-                    except GeneratorExit:
-                        with self.clone():
-                            gen.close()
-                        raise
-                    except BaseException as exc:
-                        with self.clone():
-                            response = gen.throw(exc)
-                    else:
-                        with self.clone():
-                            response = gen.send(request)
-
-            return gen_wrapper  # type: ignore[return-value]
+            return _wrap_generator(self.clone, func)  # type: ignore[return-value]
 
         @functools.wraps(func)
-        def wrapper(*args, **kwargs):
+        def decorate_context(*args, **kwargs):
             with self.clone():
                 return func(*args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return decorate_context  # type: ignore[return-value]
 
     def clone(self):
         return self.__class__()
 
 
-class no_grad(_DecoratorContextManager):
+class _NoParamDecoratorContextManager(_DecoratorContextManager):
+    """Also usable as a bare decorator, `@no_grad` (torch's _NoParamDecoratorContextManager)."""
+
+    def __new__(cls, orig_func: Callable | None = None):
+        if orig_func is None:
+            return super().__new__(cls)
+        return cls()(orig_func)
+
+
+class no_grad(_NoParamDecoratorContextManager):
     """Disable recording. Matches `torch.no_grad`."""
 
     def __init__(self) -> None:
@@ -82,7 +99,7 @@ class no_grad(_DecoratorContextManager):
         _set_enabled(self.prev)
 
 
-class enable_grad(_DecoratorContextManager):
+class enable_grad(_NoParamDecoratorContextManager):
     """Enable recording inside a no_grad region. Matches `torch.enable_grad`."""
 
     def __init__(self) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import _errors
 
-__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "SavedTensor"]
+__all__ = ["Node", "AccumulateGrad", "RemovableHandle", "SavedTensor", "HookDict", "add_hook"]
 
 _sequence = itertools.count()
 # torch gives AccumulateGrad the largest sequence number so a ready leaf sink runs first.
@@ -41,7 +41,12 @@ class RemovableHandle:
         self.remove()
 
 
-def _add_hook(hooks: dict, fn: Callable) -> RemovableHandle:
+class HookDict(dict):
+    """Hooks by handle id, in registration order. A dict subclass because a handle holds its
+    dict weakly (as torch's handles hold an OrderedDict), and a plain dict has no weakref."""
+
+
+def add_hook(hooks: HookDict, fn: Any) -> RemovableHandle:
     handle = RemovableHandle(hooks)
     hooks[handle.id] = fn
     return handle
@@ -55,9 +60,11 @@ class SavedTensor:
     output of the node that saves it is kept without its grad_fn (that would be a reference
     cycle) and rebuilt on unpack with the node as grad_fn. Unpacking checks the version counter
     (the in-place error) and fails once the graph was freed (the backward-twice error).
+    An output is kept by its storage box, not its array of the moment: as in torch, a write
+    that autograd cannot see (through `.data`) is read by the backward.
     """
 
-    __slots__ = ("tensor", "array", "vc", "saved_version", "is_output", "output_nr",
+    __slots__ = ("tensor", "storage", "vc", "saved_version", "is_output", "output_nr",
                  "requires_grad", "freed", "_rebuilt")
 
     def __init__(self, tensor, is_output: bool) -> None:
@@ -68,12 +75,12 @@ class SavedTensor:
         self._rebuilt = None
         if is_output:
             self.tensor = None
-            self.array = tensor._storage.array
+            self.storage = tensor._storage
             self.output_nr = tensor._output_nr
             self.requires_grad = tensor._requires_grad
         else:
             self.tensor = tensor
-            self.array = None
+            self.storage = None
             self.output_nr = 0
             self.requires_grad = False
 
@@ -87,8 +94,8 @@ class SavedTensor:
         if self._rebuilt is None:
             from ..tensor import Tensor
 
-            self._rebuilt = Tensor._make(self.array, node if self.requires_grad else None,
-                                         self.output_nr, self.vc)
+            self._rebuilt = Tensor._make(None, node if self.requires_grad else None,
+                                         self.output_nr, self.vc, self.storage)
         return self._rebuilt
 
     def raw_array(self, node: Node):
@@ -97,15 +104,15 @@ class SavedTensor:
             raise RuntimeError(_errors.BACKWARD_TWICE)
         if self.vc.version != self.saved_version:
             raise RuntimeError(self._version_message(node))
-        return self.array if self.is_output else self.tensor._storage.array
+        return self.storage.array if self.is_output else self.tensor._storage.array
 
     def _version_message(self, node: Node) -> str:
         t = self.tensor
-        shape = list(t.shape) if t is not None else list(self.array.shape)
+        shape = list(t.shape) if t is not None else list(self.storage.array.shape)
         dtype = t.dtype if t is not None else None
         from .._dtype import from_numpy_dtype
 
-        dtype = dtype or from_numpy_dtype(self.array.dtype)
+        dtype = dtype or from_numpy_dtype(self.storage.array.dtype)
         type_desc = _TYPE_DESC.get(dtype.name, dtype.name)
         if t is not None and t._grad_fn is None:
             return _errors.VERSION_MISMATCH_LEAF.format(
@@ -122,7 +129,7 @@ class SavedTensor:
     def release(self) -> None:
         self.freed = True
         self.tensor = None
-        self.array = None
+        self.storage = None
         self._rebuilt = None
 
 
@@ -169,14 +176,14 @@ class Node:
     def register_hook(self, fn: Callable) -> RemovableHandle:
         """`fn(grad_inputs, grad_outputs)` runs after this node; may return new grad_inputs."""
         if self._post_hooks is None:
-            self._post_hooks = {}
-        return _add_hook(self._post_hooks, fn)
+            self._post_hooks = HookDict()
+        return add_hook(self._post_hooks, fn)
 
     def register_prehook(self, fn: Callable) -> RemovableHandle:
         """`fn(grad_outputs)` runs before this node; may return new grad_outputs."""
         if self._pre_hooks is None:
-            self._pre_hooks = {}
-        return _add_hook(self._pre_hooks, fn)
+            self._pre_hooks = HookDict()
+        return add_hook(self._pre_hooks, fn)
 
     def tensor_pre_hooks(self) -> list[tuple[int, Callable]]:
         if not self._tensor_pre_hooks:
@@ -185,10 +192,8 @@ class Node:
 
     def _add_tensor_pre_hook(self, output_nr: int, fn: Callable) -> RemovableHandle:
         if self._tensor_pre_hooks is None:
-            self._tensor_pre_hooks = {}
-        handle = RemovableHandle(self._tensor_pre_hooks)
-        self._tensor_pre_hooks[handle.id] = (output_nr, fn)
-        return handle
+            self._tensor_pre_hooks = HookDict()
+        return add_hook(self._tensor_pre_hooks, (output_nr, fn))
 
     def _sequence_key(self) -> int:
         return self._sequence_nr
@@ -216,6 +221,9 @@ class AccumulateGrad(Node):
         super().__init__((), ((variable.shape, variable.dtype),))
         self._sequence_nr = ACCUMULATE_SEQUENCE_NR
         self.variable = variable
+
+    def name(self) -> str:
+        return "torch::autograd::AccumulateGrad"
 
     def tensor_pre_hooks(self) -> list[tuple[int, Callable]]:
         # torch: a leaf's tensor hooks live on the tensor and are read by its accumulator.

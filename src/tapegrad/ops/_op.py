@@ -42,6 +42,19 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, complex, bool)) and not isinstance(x, Tensor)
 
 
+def _view_of(t: Tensor, grads: list) -> tuple[int, str] | None:
+    """If `t` is a view (chain) of one of `grads`: (its index, "view" or "strided_view")."""
+    strided = t._view_strided
+    base = t._base
+    while base is not None:
+        for k, g in enumerate(grads):
+            if base is g:
+                return k, "strided_view" if strided else "view"
+        strided = strided or base._view_strided
+        base = base._base
+    return None
+
+
 class OpNode(Node):
     """Base of generated node classes: runs the op's formulas on the saved values."""
 
@@ -101,7 +114,10 @@ class Op:
                  static: Sequence[str] = (), defaults: dict[str, Any] | None = None,
                  dtype_rule: str | Callable = "promote",
                  out_dtype: Callable[[DType], DType] | None = None,
-                 scalars: Sequence[str] = (), doc: str | None = None) -> None:
+                 scalars: Sequence[str] = (), outputs: Sequence[str] | str = ("result",),
+                 promote: Sequence[str] | None = None,
+                 view: Callable[[dict], bool] | None = None,
+                 doc: str | None = None) -> None:
         self.name = name
         self.node_name = node
         self.forward = forward
@@ -114,13 +130,27 @@ class Op:
         self.dtype_rule = dtype_rule
         self.out_dtype = out_dtype
         self.scalars = frozenset(scalars)
+        # ("result",) for one output; several names for a tuple; "*" for a list of outputs.
+        self.outputs = outputs if outputs == "*" else tuple(outputs)
+        self.multi = self.outputs == "*" or len(self.outputs) > 1
+        # Inputs that take part in type promotion and are cast to the compute dtype (masks,
+        # conditions and indices do not).
+        names = self.input_names if promote is None else tuple(promote)
+        self._promote_idx = None if promote is None else tuple(
+            i for i, n in enumerate(self.input_names) if n in names)
+        # For view ops: a function of the static arguments telling whether torch's result
+        # would be non-contiguous (strided). Views remember their base (torch's `._base`).
+        self.view = view
         self.doc = doc
         self._formula_params: dict[str, tuple[str, ...]] = {}
         self._validate()
+        # torch's node has one edge per differentiable input (masks, indices, conditions and
+        # Scalar arguments get none); a wrapped Python number in a Tensor slot gets (None, 0).
+        self._diff_idx = tuple(i for i, n in enumerate(self.input_names) if n in self.derivatives)
         self.saveable = frozenset(
             p for params in self._formula_params.values() for p in params
             if p not in _SPECIAL_PARAMS)
-        self._jit = jax.jit(self._kernel, static_argnames=("_cd",) + self.static)
+        self._jit = jax.jit(self._make_kernel(), static_argnames=("_cd",) + self.static)
         self._fused_cache: dict = {}
         self.node_cls = None
         if node is not None:
@@ -139,7 +169,8 @@ class Op:
     # ------------------------------------------------------------------ validation
     def _validate(self) -> None:
         # As torch's load_derivatives.check_grad_usage: a malformed entry fails at import.
-        known = set(_SPECIAL_PARAMS) | set(self.input_names) | set(self.static) | {"result"}
+        known = set(_SPECIAL_PARAMS) | set(self.input_names) | set(self.static)
+        known |= {"result"} if self.outputs == "*" else set(self.outputs)
         known |= {f"{n}_sym_sizes" for n in self.input_names}
         known |= {f"{n}_dtype" for n in self.input_names}
         for inp, formula in self.derivatives.items():
@@ -162,17 +193,27 @@ class Op:
                             f"{list(self.input_names)} then {list(self.static)}")
 
     # ------------------------------------------------------------------ forward
-    def _kernel(self, *arrays, _cd, **static):
-        if _cd is not None:
-            arrays = tuple(jnp.asarray(a, dtype=_cd) for a in arrays)
-        if self.variadic:
-            return self.forward(list(arrays), **static)
-        return self.forward(*arrays, **static)
+    def _make_kernel(self):
+        # A closure, not a method: a static argument may be called `self` (pow.Scalar).
+        op = self
+
+        def kernel(*arrays, _cd, **static):
+            if _cd is not None:
+                idx = op._promote_idx
+                arrays = tuple(jnp.asarray(a, dtype=_cd) if idx is None or i in idx else a
+                               for i, a in enumerate(arrays))
+            if op.variadic:
+                return op.forward(list(arrays), **static)
+            return op.forward(*arrays, **static)
+
+        return kernel
 
     def _compute_dtype(self, values: Sequence[Any]) -> DType | None:
         rule = self.dtype_rule
         if rule == "keep":
             return None
+        if self._promote_idx is not None:
+            values = [values[i] for i in self._promote_idx]
         dt = _dtype.result_type(*values)
         if rule == "float":
             if not (dt.is_floating_point or dt.is_complex):
@@ -218,40 +259,63 @@ class Op:
                         f"not {type(v).__name__}")
         cd = self._compute_dtype(values)
         arrays = [v._storage.array if isinstance(v, Tensor) else v for v in values]
-        array = self._jit(*arrays, _cd=cd.np if cd is not None else None, **static)
+        out = self._jit(*arrays, _cd=cd.np if cd is not None else None, **static)
+        outs = list(out) if self.multi else [out]
         if self.out_dtype is not None and cd is not None:
-            od = self.out_dtype(cd)
-            if array.dtype != od.np:
-                array = array.astype(od.np)
-        if (self.node_cls is None or not grad_mode.is_grad_enabled()
-                or not any(isinstance(v, Tensor) and v._requires_grad for v in values)
-                or not (array.dtype.kind in "fc" or array.dtype == jnp.bfloat16)):
-            return Tensor._make(array)
-        return self._record(values, static, array)
+            od = self.out_dtype(cd).np
+            outs = [a if a.dtype == od else a.astype(od) for a in outs]
+        record = (self.node_cls is not None and grad_mode.is_grad_enabled()
+                  and any(isinstance(v, Tensor) and v._requires_grad for v in values))
+        if record:
+            results = self._record(values, static, outs)
+        else:
+            results = [Tensor._make(a) for a in outs]
+        if self.view is not None:
+            base = values[0]
+            strided = base._view_strided or self.view(static)
+            for r in results:
+                r._base = base
+                r._view_strided = strided
+        if not self.multi:
+            return results[0]
+        return tuple(results) if self.outputs != "*" else list(results)
 
-    def _record(self, values: list, static: dict, array) -> Tensor:
+    def _record(self, values: list, static: dict, arrays: list) -> list[Tensor]:
+        if self.variadic:
+            diff_values = values
+        else:
+            diff_values = [values[i] for i in self._diff_idx]
         next_functions = tuple(
-            make_gradient_edge(v) if isinstance(v, Tensor) else (None, 0) for v in values)
-        out_dtype = _dtype.from_numpy_dtype(array.dtype)
-        node = self.node_cls(next_functions, ((tuple(array.shape), out_dtype),))
-        out = Tensor._make(array, node, 0)
+            make_gradient_edge(v) if isinstance(v, Tensor) else (None, 0) for v in diff_values)
+        metadata = tuple((tuple(a.shape), _dtype.from_numpy_dtype(a.dtype)) for a in arrays)
+        node = self.node_cls(next_functions, metadata)
+        outs = []
+        for i, a in enumerate(arrays):
+            # Integer outputs (indices) never require grad and get no grad_fn.
+            if a.dtype.kind in "fc" or a.dtype == jnp.bfloat16:
+                outs.append(Tensor._make(a, node, i))
+            else:
+                outs.append(Tensor._make(a))
         saved: dict[str, Any] = {}
         if self.variadic:
             needed = self.input_names if any(fn is not None for fn, _ in next_functions) else ()
         else:
-            needed = [n for n, (fn, _) in zip(self.input_names, next_functions) if fn is not None]
+            needed = [self.input_names[i] for i, (fn, _) in zip(self._diff_idx, next_functions)
+                      if fn is not None]
         for inp in needed:
             for p in self._formula_params.get(inp, ()):
                 if p in saved or p in _SPECIAL_PARAMS:
                     continue
-                saved[p] = self._save(p, values, static, out)
+                saved[p] = self._save(p, values, static, outs)
         node._saved = saved
         node._args = None
-        return out
+        return outs
 
-    def _save(self, p: str, values: list, static: dict, out: Tensor) -> Any:
-        if p == "result":
-            return SavedTensor(out, is_output=True)
+    def _save(self, p: str, values: list, static: dict, outs: list) -> Any:
+        if p == "result" and self.outputs == "*":
+            return [SavedTensor(o, is_output=True) for o in outs]
+        if self.outputs != "*" and p in self.outputs:
+            return SavedTensor(outs[self.outputs.index(p)], is_output=True)
         if p in static:
             return static[p]
         if self.variadic:
@@ -275,7 +339,11 @@ class Op:
         """Run the formulas as tapegrad ops (so create_graph=True records their graph)."""
         env: dict[str, Any] = {"grad": grads[0], "grads": grads}
         for k, v in node._saved.items():
-            env[k] = v.unpack(node) if isinstance(v, SavedTensor) else v
+            if isinstance(v, SavedTensor):
+                v = v.unpack(node)
+            elif isinstance(v, list) and v and isinstance(v[0], SavedTensor):
+                v = [x.unpack(node) for x in v]
+            env[k] = v
         return self._run_formulas(env, needs, len(node.next_functions))
 
     def _run_formulas(self, env: dict, needs: tuple, n_out: int) -> list:
@@ -286,17 +354,17 @@ class Op:
             out = formula(**{p: env[p] for p in self._formula_params[self.input_names[0]]})
             return [g if need else None for g, need in zip(out, needs)]
         result = []
-        for name, need in zip(self.input_names, needs):
-            formula = self.derivatives.get(name)
-            if not need or formula is None:
+        for i, need in zip(self._diff_idx, needs):
+            name = self.input_names[i]
+            if not need:
                 result.append(None)
                 continue
-            result.append(formula(**{p: env[p] for p in self._formula_params[name]}))
+            result.append(self.derivatives[name](
+                **{p: env[p] for p in self._formula_params[name]}))
         return result
 
     def _fused_backward(self, node: OpNode, grads: list, needs: tuple) -> list:
         """All formulas of the node as one cached jitted call on raw arrays."""
-        grad = grads[0]
         dynamic_names = []
         dynamic_arrays = []
         static_items = []
@@ -304,50 +372,72 @@ class Op:
             if isinstance(v, SavedTensor):
                 dynamic_names.append(k)
                 dynamic_arrays.append(v.raw_array(node))
+            elif isinstance(v, list) and v and isinstance(v[0], SavedTensor):
+                dynamic_names.append(k)
+                dynamic_arrays.append([x.raw_array(node) for x in v])
             else:
                 static_items.append((k, v))
+        grad_mask = tuple(g is not None for g in grads)
+        grad_arrays = [g._storage.array for g in grads if g is not None]
         targets = tuple(
             None if fn is None else fn._metadata[nr] for fn, nr in node.next_functions)
-        key = (needs, tuple(dynamic_names), tuple(static_items), targets)
+        key = (needs, grad_mask, tuple(dynamic_names), tuple(static_items), targets)
         entry = self._fused_cache.get(key)
         if entry is None:
-            entry = self._make_fused(needs, tuple(dynamic_names), dict(static_items), targets,
-                                     len(node.next_functions))
+            entry = self._make_fused(needs, grad_mask, tuple(dynamic_names), dict(static_items),
+                                     targets, node._metadata)
             self._fused_cache[key] = entry
         fn, aliases = entry
-        out = fn(grad._storage.array, *dynamic_arrays)
+        out = fn(grad_arrays, dynamic_arrays)
         result = [None if a is None else Tensor._make(a) for a in out]
-        # A formula that returns one tensor for two inputs (add's `grad`) gives one object
-        # twice, as in torch; that matters for buffer reuse (NOTE [Gradient buffers...]).
-        for i, j in aliases:
-            result[i] = result[j]
+        # Identity as torch has it: a formula returning the incoming `grad` unchanged passes
+        # that very tensor on, and one tensor returned for two inputs is one object twice.
+        # Both matter for buffer reuse (see NOTE [Gradient buffers and versions]).
+        for i, kind, j in aliases:
+            if kind == "grad":
+                result[i] = grads[j]
+            elif kind == "out":
+                result[i] = result[j]
+            else:  # a view of incoming grad j: it shares that gradient's storage in torch
+                result[i]._base = grads[j]
+                result[i]._view_strided = kind == "strided_view"
         return result
 
-    def _make_fused(self, needs, dynamic_names, static_env, targets, n_out):
+    def _make_fused(self, needs, grad_mask, dynamic_names, static_env, targets, metadata):
         from .. import ops as _ops
 
-        def fused(grad_array, *arrays):
+        aliases: list[tuple[int, str, int]] = []
+
+        def fused(grad_arrays, arrays):
             with grad_mode.no_grad():
                 env = dict(static_env)
-                env["grad"] = Tensor._make(grad_array)
-                env["grads"] = [env["grad"]]
+                it = iter(grad_arrays)
+                grads = [Tensor._make(next(it)) if m else None for m in grad_mask]
+                env["grad"] = grads[0]
+                env["grads"] = grads
                 for k, a in zip(dynamic_names, arrays):
-                    env[k] = Tensor._make(a)
-                outs = self._run_formulas(env, needs, n_out)
+                    env[k] = [Tensor._make(x) for x in a] if isinstance(a, list) else \
+                        Tensor._make(a)
+                outs = self._run_formulas(env, needs, len(targets))
+                validated = [None if g is None or t is None
+                             else _ops.validate_grad(g, t, self.node_name, i)
+                             for i, (g, t) in enumerate(zip(outs, targets))]
                 aliases.clear()
-                for i, g in enumerate(outs):
-                    for j in range(i):
-                        if g is not None and outs[j] is g:
-                            aliases.append((i, j))
-                            break
-                result = []
-                for i, (g, target) in enumerate(zip(outs, targets)):
-                    if g is None or target is None:
-                        result.append(None)
+                for i, g in enumerate(validated):
+                    if g is None:
                         continue
-                    result.append(_ops.validate_grad(g, target, self.node_name, i)._storage.array)
-                return tuple(result)
+                    same_grad = [k for k, x in enumerate(grads) if x is g]
+                    if same_grad:
+                        aliases.append((i, "grad", same_grad[0]))
+                        continue
+                    for j in range(i):
+                        if validated[j] is g:
+                            aliases.append((i, "out", j))
+                            break
+                    else:
+                        view = _view_of(g, grads)
+                        if view is not None:
+                            aliases.append((i, view[1], view[0]))
+                return tuple(None if g is None else g._storage.array for g in validated)
 
-        aliases: list[tuple[int, int]] = []
-        jitted = jax.jit(fused)
-        return jitted, aliases
+        return jax.jit(fused), aliases

@@ -24,7 +24,13 @@ dot = Op("dot", "DotBackward0", lambda self, tensor: jnp.dot(self, tensor),
 
 
 def matmul(self, other):
-    """Matrix product with torch's decomposition (dot, mv, mm, bmm). Matches `torch.matmul`."""
+    """Matrix product with torch's decomposition. Matches `torch.matmul`.
+
+    torch: dot (1-D @ 1-D), mv, mm, unsqueeze-mm-squeeze_ (1-D @ 2-D), batch folded into rows
+    and unfolded by _unsafe_view (N-D @ 1/2-D), else expand + view + bmm + _unsafe_view.
+    """
+    from .shape import squeeze_inplace_dim, unsafe_view
+
     a, b = self.ndim, other.ndim
     if a == 0 or b == 0:
         raise RuntimeError(
@@ -34,17 +40,14 @@ def matmul(self, other):
     if a == 2 and b == 1:
         return mv(self, other)
     if a == 1 and b == 2:
-        return mm(self.unsqueeze(0), other).squeeze(0)
+        return squeeze_inplace_dim(mm(self.unsqueeze(0), other), 0)
     if a == 2 and b == 2:
         return mm(self, other)
     if a >= 3 and b <= 2:
-        # torch folds the batch into rows: view -> mm -> _unsafe_view.
-        other2 = other.unsqueeze(1) if b == 1 else other
         rows = self.reshape(-1, self.shape[-1])
-        out = mm(rows, other2)
+        out = mv(rows, other) if b == 1 else mm(rows, other)
         shape = tuple(self.shape[:-1]) + (() if b == 1 else (other.shape[-1],))
-        return out.reshape(shape)
-    # Batched with broadcasting: expand both batches, fold into bmm, unfold.
+        return unsafe_view(out, shape)
     self2 = self.unsqueeze(0) if a == 1 else self
     other2 = other.unsqueeze(-1) if b == 1 else other
     batch = tuple(jnp.broadcast_shapes(tuple(self2.shape[:-2]), tuple(other2.shape[:-2])))
@@ -53,9 +56,48 @@ def matmul(self, other):
         n *= s
     x = self2.expand(batch + tuple(self2.shape[-2:])).reshape(n, *self2.shape[-2:])
     y = other2.expand(batch + tuple(other2.shape[-2:])).reshape(n, *other2.shape[-2:])
-    out = bmm(x, y).reshape(batch + (self2.shape[-2], other2.shape[-1]))
+    out_shape = batch + (self2.shape[-2], other2.shape[-1])
     if a == 1:
-        out = out.squeeze(-2)
+        out_shape = batch + (other2.shape[-1],)
     if b == 1:
-        out = out.squeeze(-1)
-    return out
+        out_shape = out_shape[:-1]
+    return unsafe_view(bmm(x, y), out_shape)
+
+
+# --------------------------------------------------------------------- decompositions
+# Formulas torch writes with data-dependent branches (rank, pivots) are taken from jax.vjp via
+# the generic path, keeping torch's node names; their double-backward graphs show generic nodes.
+from .from_jax import JaxFunction  # noqa: E402
+
+inv_op = Op("linalg_inv", "LinalgInvExBackward0", lambda A: jnp.linalg.inv(A), inputs=("A",),
+            outputs=("inverse",), dtype_rule="keep",
+            derivatives={"A": lambda grad, inverse: -(inverse.mT @ grad @ inverse.mT)})
+det_fn = JaxFunction(jnp.linalg.det, name="linalg_det", node="LinalgDetBackward0")
+solve_op = Op("linalg_solve", "LinalgSolveExBackward0", lambda A, B: jnp.linalg.solve(A, B),
+              inputs=("A", "B"), dtype_rule="promote",
+              derivatives={"A": lambda grad, A, result: -(solve_op(A.mT, grad) @ result.mT),
+                           "B": lambda grad, A: solve_op(A.mT, grad)})
+cholesky_fn = JaxFunction(lambda A, upper: jnp.linalg.cholesky(A).mT if upper
+                          else jnp.linalg.cholesky(A), name="linalg_cholesky",
+                          node="LinalgCholeskyExBackward0")
+qr_fn = JaxFunction(lambda A, mode: tuple(jnp.linalg.qr(A, mode=mode)), name="linalg_qr",
+                    node="LinalgQrBackward0")
+svd_fn = JaxFunction(lambda A, full_matrices: tuple(jnp.linalg.svd(
+    A, full_matrices=full_matrices)), name="linalg_svd", node="LinalgSvdBackward0")
+einsum_fn_cache: dict = {}
+
+
+def outer(self, vec2):
+    """Matches `torch.outer` (a broadcast mul: MulBackward0)."""
+    return self.reshape(-1, 1) * vec2
+
+
+def einsum(equation: str, *operands):
+    """Matches `torch.einsum` values and grads (its node is `EinsumBackward`, see README)."""
+    if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
+        operands = tuple(operands[0])
+    fn = einsum_fn_cache.get(equation)
+    if fn is None:
+        fn = JaxFunction(lambda *ops: jnp.einsum(equation, *ops), name="einsum")
+        einsum_fn_cache[equation] = fn
+    return fn(*operands)

@@ -123,7 +123,10 @@ def run(program: Callable[[Any], Any], module: str) -> Run:
     return rec
 
 
-def _diff(a: Any, b: Any, path: str, rtol: float, atol: float) -> str | None:
+def _diff(a: Any, b: Any, path: str, rtol: float, atol: float,
+          ignore: re.Pattern | None = None) -> str | None:
+    if ignore is not None and ignore.search(path):
+        return None
     if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
         a_arr, b_arr = np.asarray(a), np.asarray(b)
         if a_arr.shape != b_arr.shape:
@@ -140,7 +143,7 @@ def _diff(a: Any, b: Any, path: str, rtol: float, atol: float) -> str | None:
         if set(a) != set(b):
             return f"{path}: keys {sorted(a)} != {sorted(b)}"
         for k in a:
-            d = _diff(a[k], b[k], f"{path}.{k}", rtol, atol)
+            d = _diff(a[k], b[k], f"{path}.{k}", rtol, atol, ignore)
             if d:
                 return d
         return None
@@ -148,7 +151,7 @@ def _diff(a: Any, b: Any, path: str, rtol: float, atol: float) -> str | None:
         if type(a) is not type(b) or len(a) != len(b):
             return f"{path}: {a!r} != {b!r}"
         for i, (x, y) in enumerate(zip(a, b)):
-            d = _diff(x, y, f"{path}[{i}]", rtol, atol)
+            d = _diff(x, y, f"{path}[{i}]", rtol, atol, ignore)
             if d:
                 return d
         return None
@@ -160,13 +163,17 @@ def _diff(a: Any, b: Any, path: str, rtol: float, atol: float) -> str | None:
     return None
 
 
-def compare(program: Callable[[Any], Any], *, rtol: float = 1e-5, atol: float = 1e-6
-            ) -> tuple[str | None, Run, Run]:
-    """Run under both modules; return (first difference or None, torch run, tapegrad run)."""
+def compare(program: Callable[[Any], Any], *, rtol: float = 1e-5, atol: float = 1e-6,
+            ignore: str | None = None) -> tuple[str | None, Run, Run]:
+    """Run under both modules; return (first difference or None, torch run, tapegrad run).
+
+    `ignore` is a regex of observable paths not to compare (e.g. one ending in `grad._version`).
+    """
     ref = run(program, "torch")
     got = run(program, "tapegrad")
+    pattern = re.compile(ignore) if ignore else None
     for name in ("error", "stdout", "warnings", "result"):
-        d = _diff(getattr(ref, name), getattr(got, name), name, rtol, atol)
+        d = _diff(getattr(ref, name), getattr(got, name), name, rtol, atol, pattern)
         if d:
             if got.traceback and name != "error" or (name == "error" and got.traceback):
                 d += "\n--- tapegrad traceback ---\n" + got.traceback
@@ -174,9 +181,9 @@ def compare(program: Callable[[Any], Any], *, rtol: float = 1e-5, atol: float = 
     return None, ref, got
 
 
-def assert_parity(program: Callable[[Any], Any], **tolerances: float) -> Run:
+def assert_parity(program: Callable[[Any], Any], **options: Any) -> Run:
     """Fail with the first observable that differs between torch and tapegrad."""
-    diff, _, got = compare(program, **tolerances)
+    diff, _, got = compare(program, **options)
     if diff is not None:
         raise AssertionError(f"{getattr(program, '__name__', 'program')}: {diff}")
     return got

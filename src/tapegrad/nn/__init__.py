@@ -1,0 +1,3 @@
+"""`tapegrad.nn`: so far the functional forms (`tapegrad.nn.functional`)."""
+
+from . import functional as functional

@@ -1,0 +1,148 @@
+"""The generic path: any JAX function as a differentiable tapegrad op, backward by `jax.vjp`.
+
+`jax_function(fn)` returns a callable on Tensors. Its forward is `jax.jit(fn)` (cached per
+static arguments); its node saves the inputs and runs `jax.vjp` of `fn` at backward, as one
+jitted call. That backward is itself a `jax_function`, so `create_graph=True` works to any
+order; its graph shows generic `<Name>Backward` nodes rather than torch's double-backward node
+names (use an `Op` table entry when those matter).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+
+from ..autograd import grad_mode
+from ..autograd.graph import Node, SavedTensor, make_gradient_edge
+from ..tensor import Tensor
+
+__all__ = ["jax_function", "JaxFunction"]
+
+
+def _is_diff(array) -> bool:
+    return array.dtype.kind in "fc" or array.dtype == jnp.bfloat16
+
+
+class JaxFunctionNode(Node):
+    """Backward node of a `JaxFunction`: runs the function's vjp on the saved inputs."""
+
+    __slots__ = ("_function", "_saved_inputs", "_static", "_multi")
+
+    def apply(self, grads: list, create_graph: bool) -> list:
+        primals = [s.unpack(self) if isinstance(s, SavedTensor) else s
+                   for s in self._saved_inputs]
+        cotangents = [g if g is not None else Tensor._make(jnp.zeros(shape, dt.np))
+                      for g, (shape, dt) in zip(grads, self._metadata)]
+        vjp = self._function.vjp_function()
+        static = dict(self._static)
+        static[vjp.split_key] = len(primals)
+        outs = vjp(*primals, *cotangents, **static)
+        outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
+        # vjp returns one gradient per differentiable primal: exactly one per edge.
+        return [g if fn is not None else None for g, (fn, _) in zip(outs, self.next_functions)]
+
+    def release_variables(self) -> None:
+        for s in self._saved_inputs:
+            if isinstance(s, SavedTensor):
+                s.release()
+
+
+class JaxFunction:
+    """A JAX function lifted to tapegrad Tensors (see module docstring)."""
+
+    def __init__(self, fn: Callable[..., Any], name: str | None = None,
+                 node: str | None = None) -> None:
+        self.fn = fn
+        self.name = name or getattr(fn, "__name__", "JaxFunction").strip("_<>") or "Jax"
+        node_name = node or (self.name[:1].upper() + self.name[1:] + "Backward")
+        self.node_cls = type(node_name, (JaxFunctionNode,), {"__slots__": ()})
+        self._jit = jax.jit(self._call_static, static_argnames=("_static",))
+        self._vjp: JaxFunction | None = None
+        self.depth = 0
+        self.split_key = ""
+        functools.update_wrapper(self, fn)
+
+    def _call_static(self, *arrays, _static):
+        return self.fn(*arrays, **dict(_static))
+
+    def vjp_function(self) -> JaxFunction:
+        """The backward as a JaxFunction of (*primals, *cotangents) -> grads of float inputs."""
+        if self._vjp is None:
+            fn = self.fn
+            # Each order of derivative gets its own keyword for where primals end.
+            split_key = f"_n_primals_{self.depth + 1}"
+
+            def vjp(*args, **static):
+                n = static.pop(split_key)
+                primals, cts = args[:n], args[n:]
+                diff = [i for i, p in enumerate(primals) if _is_diff(jnp.asarray(p))]
+
+                def partial(*d):
+                    full = list(primals)
+                    for i, v in zip(diff, d):
+                        full[i] = v
+                    return fn(*full, **static)
+
+                out, pullback = jax.vjp(partial, *[primals[i] for i in diff])
+                ct = tuple(cts) if isinstance(out, (tuple, list)) else cts[0]
+                return tuple(pullback(ct))
+
+            self._vjp = _VjpFunction(vjp, self.name + "Backward")
+            self._vjp.depth = self.depth + 1
+            self._vjp.split_key = split_key
+        return self._vjp
+
+    def __call__(self, *args: Any, **static: Any) -> Any:
+        arrays = [a._storage.array if isinstance(a, Tensor) else a for a in args]
+        out = self._jit(*arrays, _static=tuple(sorted(static.items())))
+        multi = isinstance(out, (tuple, list))
+        outs = list(out) if multi else [out]
+        if not (grad_mode.is_grad_enabled()
+                and any(isinstance(a, Tensor) and a._requires_grad for a in args)):
+            res = [Tensor._make(o) for o in outs]
+            return tuple(res) if multi else res[0]
+        # One edge per differentiable (floating) tensor argument, as torch's nodes have.
+        node = self.node_cls(
+            tuple(make_gradient_edge(a) for a in args
+                  if isinstance(a, Tensor) and _is_diff(a._storage.array)),
+            tuple((tuple(o.shape), _dtype_of(o)) for o in outs))
+        node._function = self
+        node._static = static
+        node._multi = multi
+        node._saved_inputs = [SavedTensor(a, is_output=False) if isinstance(a, Tensor) else a
+                              for a in args]
+        res = [Tensor._make(o, node, i) if _is_diff(o) else Tensor._make(o)
+               for i, o in enumerate(outs)]
+        return tuple(res) if multi else res[0]
+
+
+class _VjpFunction(JaxFunction):
+    """A vjp: called with (*primals, *cotangents, _n_primals=n)."""
+
+
+def _dtype_of(array):
+    from .._dtype import from_numpy_dtype
+
+    return from_numpy_dtype(array.dtype)
+
+
+def jax_function(fn: Callable[..., Any] | None = None, *, name: str | None = None,
+                 node: str | None = None):
+    """Turn a JAX function of arrays into a differentiable tapegrad op (backward: jax.vjp).
+
+    Non-tensor keyword arguments are static (hashable). Usable as a decorator.
+
+    >>> import jax.numpy as jnp, tapegrad as tg
+    >>> softabs = tg.autograd.jax_function(lambda x: jnp.sqrt(x * x + 1.0))
+    >>> x = tg.tensor([0., 2.], requires_grad=True)
+    >>> softabs(x).sum().backward()
+    >>> x.grad
+    tensor([0.0000, 0.8944])
+    """
+    if fn is None:
+        return functools.partial(jax_function, name=name, node=node)
+    return JaxFunction(fn, name, node)

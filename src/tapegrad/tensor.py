@@ -419,7 +419,11 @@ def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool,
     torch reuses a gradient buffer when nothing else references it, and that is visible in
     `.grad._version`: a sum of two contributions is done in place (version 1), a buffer nobody
     else holds is stolen as `.grad` (keeping its version), anything else is cloned (clone is
-    empty + copy_, so version 1). The engine tells us whether the buffer is exclusively ours.
+    empty + copy_, so version 1). The engine tells us whether the buffer is exclusively ours:
+    its own bookkeeping covers buffers it shares between nodes and the caller's root
+    gradients; a reference a user hook kept is seen in the Python refcount. The input buffer
+    sums into the buffered gradient in place only when the engine holds it alone, never into
+    the incoming one (torch's InputBuffer::accumulate).
     """
     if grad is None:
         return

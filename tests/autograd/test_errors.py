@@ -300,6 +300,27 @@ def test_shape_mismatch_names_the_offending_output():
     assert_raises_like_torch(program)
 
 
+def test_shape_mismatch_index_uses_tensor_equality_like_torch():
+    # torch names the position with tuple.index, which compares tensors with `==`: an
+    # earlier gradient of another shape makes that comparison itself fail.
+    def program(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        T.autograd.backward([x * 2.0, x * 3.0], [T.ones(2), T.ones(1)])
+
+    assert_raises_like_torch(program)
+
+
+@pytest.mark.xfail(strict=True, reason="needs ops/: a binary op (here eq) on shapes that do "
+                   "not broadcast must raise torch's RuntimeError ('The size of tensor a (2) "
+                   "must match the size of tensor b (3) ...'), not JAX's TypeError")
+def test_shape_mismatch_index_with_unbroadcastable_earlier_gradient():
+    def program(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        T.autograd.backward([x * 2.0, x * 3.0], [T.ones(2), T.ones(3)])
+
+    assert_raises_like_torch(program)
+
+
 def test_backward_gradient_of_other_float_dtype_is_cast():
     def program(T):
         x = T.tensor([1.0, 2.0], requires_grad=True)

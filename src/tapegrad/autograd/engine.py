@@ -136,6 +136,9 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
             owners[id(grad)] -= 1
         else:
             new = old + grad
+            # torch's add keeps its inputs' layout: the sum of two transposed gradients is
+            # transposed too, so AccumulateGrad will clone rather than steal it.
+            new._view_strided = old._view_strided and grad._view_strided
             owners[id(old)] -= 1
             owners[id(grad)] -= 1
             owners[id(new)] = 1
@@ -253,7 +256,8 @@ def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool
         if grads[0] is original:
             steal = steal and sys.getrefcount(original) <= refs
         else:
-            steal = grads[0] is not None and sys.getrefcount(grads[0]) <= _FRESH_REFS
+            steal = (grads[0] is not None and not grads[0]._view_strided
+                     and sys.getrefcount(grads[0]) <= _FRESH_REFS)
         del original
         outputs = node.apply(grads, create_graph, steal)
     else:

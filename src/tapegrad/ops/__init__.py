@@ -170,11 +170,11 @@ def _value_selecting_backward(grad, self_sym_sizes, indices, dim):
     return indexing.scatter_op(zeros_of(self_sym_sizes, grad), indices, grad, dim)
 
 
-_sort_op = Op("sort", "SortBackward0", _sort_fwd, static=("dim", "descending"),
+_sort_op = Op("sort", "SortBackward0", _sort_fwd, grad_version=2, static=("dim", "descending"),
               outputs=("values", "indices"), dtype_rule="keep",
               derivatives={"self": lambda grad, self_sym_sizes, indices, dim:
                            _value_selecting_backward(grad, self_sym_sizes, indices, dim)})
-_topk_op = Op("topk", "TopkBackward0", _topk_fwd, static=("k", "dim", "largest"),
+_topk_op = Op("topk", "TopkBackward0", _topk_fwd, grad_version=2, static=("k", "dim", "largest"),
               outputs=("values", "indices"), dtype_rule="keep",
               derivatives={"self": lambda grad, self_sym_sizes, indices, dim:
                            _value_selecting_backward(grad, self_sym_sizes, indices, dim)})
@@ -325,7 +325,8 @@ _METHODS.update({
     "multiply": mul, "subtract": sub, "divide": div, "negative": neg, "absolute": abs,
     "clip": clamp, "arctan2": atan2, "ger": outer,
     "type_as": lambda self, other: to(self, other.dtype),
-    "contiguous": lambda self, memory_format=None: self,
+    # torch copies (CloneBackward0) only what it lays out non-contiguously.
+    "contiguous": lambda self, memory_format=None: clone(self) if self._view_strided else self,
     "__add__": add, "__radd__": _radd, "__sub__": sub, "__rsub__": rsub, "__mul__": mul,
     "__rmul__": _rmul, "__truediv__": div, "__rtruediv__": _rtruediv, "__neg__": neg,
     "__pow__": pow, "__rpow__": _rpow, "__matmul__": matmul, "__rmatmul__": _rmatmul,

@@ -42,8 +42,15 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, complex, bool)) and not isinstance(x, Tensor)
 
 
+# The base recorded for a gradient that is a view of a temporary made inside a fused backward:
+# only "is a view" matters to the engine (its storage is shared, so torch won't reuse it).
+_OPAQUE_BASE = object()
+
+
 def _view_of(t: Tensor, grads: list) -> tuple[int, str] | None:
-    """If `t` is a view (chain) of one of `grads`: (its index, "view" or "strided_view")."""
+    """If `t` is a view: (index of the incoming grad it views, or -1; "view"/"strided_view")."""
+    if t._base is None:
+        return None
     strided = t._view_strided
     base = t._base
     while base is not None:
@@ -52,7 +59,7 @@ def _view_of(t: Tensor, grads: list) -> tuple[int, str] | None:
                 return k, "strided_view" if strided else "view"
         strided = strided or base._view_strided
         base = base._base
-    return None
+    return -1, "strided_view" if strided else "view"
 
 
 class OpNode(Node):
@@ -116,7 +123,8 @@ class Op:
                  out_dtype: Callable[[DType], DType] | None = None,
                  scalars: Sequence[str] = (), outputs: Sequence[str] | str = ("result",),
                  promote: Sequence[str] | None = None,
-                 view: Callable[[dict], bool] | None = None,
+                 view: Callable[[dict, Tensor], bool] | None = None,
+                 grad_version: int | dict[str, int] = 0,
                  doc: str | None = None) -> None:
         self.name = name
         self.node_name = node
@@ -138,9 +146,12 @@ class Op:
         names = self.input_names if promote is None else tuple(promote)
         self._promote_idx = None if promote is None else tuple(
             i for i, n in enumerate(self.input_names) if n in names)
-        # For view ops: a function of the static arguments telling whether torch's result
-        # would be non-contiguous (strided). Views remember their base (torch's `._base`).
+        # For view ops: a function of (static arguments, base tensor) telling whether torch's
+        # result would be non-contiguous (strided). Views remember their base (`._base`).
         self.view = view
+        # How many in-place writes torch's backward kernel makes into the fresh gradient it
+        # returns (zeros + scatter_/index_put_/masked_fill_): visible as `.grad._version`.
+        self.grad_version = grad_version
         self.doc = doc
         self._formula_params: dict[str, tuple[str, ...]] = {}
         self._validate()
@@ -272,7 +283,7 @@ class Op:
             results = [Tensor._make(a) for a in outs]
         if self.view is not None:
             base = values[0]
-            strided = base._view_strided or self.view(static)
+            strided = base._view_strided or self.view(static, base)
             for r in results:
                 r._base = base
                 r._view_strided = strided
@@ -381,15 +392,23 @@ class Op:
         grad_arrays = [g._storage.array for g in grads if g is not None]
         targets = tuple(
             None if fn is None else fn._metadata[nr] for fn, nr in node.next_functions)
-        key = (needs, grad_mask, tuple(dynamic_names), tuple(static_items), targets)
+        # The key must determine the trace: the aliases/versions recorded while tracing are
+        # only valid for these shapes and dtypes (JAX would retrace silently on others).
+        signature = tuple((a.shape, a.dtype) for a in grad_arrays) + tuple(
+            (a.shape, a.dtype) if not isinstance(a, list) else tuple((x.shape, x.dtype) for x in a)
+            for a in dynamic_arrays)
+        key = (needs, grad_mask, tuple(dynamic_names), tuple(static_items), targets, signature)
         entry = self._fused_cache.get(key)
         if entry is None:
             entry = self._make_fused(needs, grad_mask, tuple(dynamic_names), dict(static_items),
                                      targets, node._metadata)
             self._fused_cache[key] = entry
-        fn, aliases = entry
+        fn, aliases, versions = entry
         out = fn(grad_arrays, dynamic_arrays)
         result = [None if a is None else Tensor._make(a) for a in out]
+        for i, version in versions:
+            if result[i] is not None:
+                result[i]._vc.version = version
         # Identity as torch has it: a formula returning the incoming `grad` unchanged passes
         # that very tensor on, and one tensor returned for two inputs is one object twice.
         # Both matter for buffer reuse (see NOTE [Gradient buffers and versions]).
@@ -398,8 +417,8 @@ class Op:
                 result[i] = grads[j]
             elif kind == "out":
                 result[i] = result[j]
-            else:  # a view of incoming grad j: it shares that gradient's storage in torch
-                result[i]._base = grads[j]
+            else:  # a view (of incoming grad j): it shares storage in torch
+                result[i]._base = grads[j] if j >= 0 else _OPAQUE_BASE
                 result[i]._view_strided = kind == "strided_view"
         return result
 
@@ -407,6 +426,7 @@ class Op:
         from .. import ops as _ops
 
         aliases: list[tuple[int, str, int]] = []
+        versions: list[tuple[int, int]] = []
 
         def fused(grad_arrays, arrays):
             with grad_mode.no_grad():
@@ -422,6 +442,11 @@ class Op:
                 validated = [None if g is None or t is None
                              else _ops.validate_grad(g, t, self.node_name, i)
                              for i, (g, t) in enumerate(zip(outs, targets))]
+                versions.clear()
+                for i, (g, v) in enumerate(zip(outs, validated)):
+                    n = self._grad_version_of(i)
+                    if n and g is not None and v is g:  # not reshaped/cast by validation
+                        versions.append((i, n))
                 aliases.clear()
                 for i, g in enumerate(validated):
                     if g is None:
@@ -440,4 +465,11 @@ class Op:
                             aliases.append((i, view[1], view[0]))
                 return tuple(None if g is None else g._storage.array for g in validated)
 
-        return jax.jit(fused), aliases
+        return jax.jit(fused), aliases, versions
+
+    def _grad_version_of(self, edge: int) -> int:
+        if isinstance(self.grad_version, int):
+            return self.grad_version
+        if self.variadic:
+            return 0
+        return self.grad_version.get(self.input_names[self._diff_idx[edge]], 0)

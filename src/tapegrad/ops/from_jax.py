@@ -43,7 +43,12 @@ class JaxFunctionNode(Node):
         outs = vjp(*primals, *cotangents, **static)
         outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
         # vjp returns one gradient per differentiable primal: exactly one per edge.
-        return [g if fn is not None else None for g, (fn, _) in zip(outs, self.next_functions)]
+        result = [g if fn is not None else None for g, (fn, _) in zip(outs, self.next_functions)]
+        if self._function.grad_version and not create_graph:
+            for g in result:
+                if g is not None:
+                    g._vc.version = self._function.grad_version
+        return result
 
     def release_variables(self) -> None:
         for s in self._saved_inputs:
@@ -55,8 +60,9 @@ class JaxFunction:
     """A JAX function lifted to tapegrad Tensors (see module docstring)."""
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None,
-                 node: str | None = None) -> None:
+                 node: str | None = None, grad_version: int = 0) -> None:
         self.fn = fn
+        self.grad_version = grad_version  # see Op's grad_version
         self.name = name or getattr(fn, "__name__", "JaxFunction").strip("_<>") or "Jax"
         node_name = node or (self.name[:1].upper() + self.name[1:] + "Backward")
         self.node_cls = type(node_name, (JaxFunctionNode,), {"__slots__": ()})

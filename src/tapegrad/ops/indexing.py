@@ -40,7 +40,7 @@ def _scatter_add_fwd(self, index, src, dim):
     return self.at[_grid(index, dim)].add(src) if self.ndim else self + src
 
 
-gather_op = Op("gather", "GatherBackward0", _gather_fwd, inputs=("self", "index"),
+gather_op = Op("gather", "GatherBackward0", _gather_fwd, grad_version=1, inputs=("self", "index"),
                static=("dim",), promote=("self",),
                derivatives={"self": lambda grad, self_sym_sizes, index, dim:
                             scatter_add_op(zeros_of(self_sym_sizes, grad), index, grad, dim)})
@@ -64,7 +64,7 @@ index_add_op = Op("index_add", "IndexAddBackward0",
                                index_select_op(grad, index, dim) * alpha
                                if alpha != 1 else index_select_op(grad, index, dim)})
 index_select_op = Op("index_select", "IndexSelectBackward0",
-                     lambda self, index, dim: jnp.take(self, index, axis=dim),
+                     lambda self, index, dim: jnp.take(self, index, axis=dim), grad_version=1,
                      inputs=("self", "index"), static=("dim",), promote=("self",),
                      derivatives={"self": lambda grad, self_sym_sizes, index, dim:
                                   index_add_op(zeros_of(self_sym_sizes, grad), index, grad,
@@ -123,9 +123,11 @@ def _apply_index(self, *index_arrays, pattern):
     return self[key]
 
 
-_index_fn = JaxFunction(_apply_index, name="index", node="IndexBackward0")
+# torch's backward kernels: zeros + index_put_ / masked_scatter_ (one in-place write).
+_index_fn = JaxFunction(_apply_index, name="index", node="IndexBackward0", grad_version=1)
 _masked_select_fn = JaxFunction(lambda self, flat: self.reshape(-1)[flat],
-                                name="masked_select", node="MaskedSelectBackward0")
+                                name="masked_select", node="MaskedSelectBackward0",
+                                grad_version=1)
 
 
 def masked_select(self, mask: Tensor) -> Tensor:
@@ -240,7 +242,7 @@ def slice_op(self, dim, start, end, step):
 
 
 alias_op = Op("alias", "AliasBackward0", lambda self: self, dtype_rule="keep",
-              view=lambda s: False,
+              view=lambda s, b: False,
               derivatives={"self": lambda grad: grad})
 
 

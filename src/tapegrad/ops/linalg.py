@@ -72,8 +72,10 @@ from .from_jax import JaxFunction  # noqa: E402
 inv_op = Op("linalg_inv", "LinalgInvExBackward0", lambda A: jnp.linalg.inv(A), inputs=("A",),
             outputs=("inverse",), dtype_rule="keep",
             derivatives={"A": lambda grad, inverse: -(inverse.mT @ grad @ inverse.mT)})
-det_fn = JaxFunction(jnp.linalg.det, name="linalg_det", node="LinalgDetBackward0")
+det_fn = JaxFunction(jnp.linalg.det, name="linalg_det", node="LinalgDetBackward0",
+                     grad_version=1)
 solve_op = Op("linalg_solve", "LinalgSolveExBackward0", lambda A, B: jnp.linalg.solve(A, B),
+              grad_version={"B": 1},
               inputs=("A", "B"), dtype_rule="promote",
               derivatives={"A": lambda grad, A, result: -(solve_op(A.mT, grad) @ result.mT),
                            "B": lambda grad, A: solve_op(A.mT, grad)})

@@ -98,12 +98,12 @@ atan2 = Op("atan2", "Atan2Backward0", jnp.arctan2, **_binary, **_unary_float,
                         grad * other / (self * self + other * other),
                         "other": lambda grad, self, other:
                         grad * -self / (self * self + other * other)})
-maximum = Op("maximum", "MaximumBackward0", jnp.maximum, inputs=("self", "other"),
+maximum = Op("maximum", "MaximumBackward0", jnp.maximum, grad_version=1, inputs=("self", "other"),
              derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
                                                                               self < other),
                           "other": lambda grad, self, other: H.minmax_backward(grad, self, other,
                                                                                self > other)})
-minimum = Op("minimum", "MinimumBackward0", jnp.minimum, inputs=("self", "other"),
+minimum = Op("minimum", "MinimumBackward0", jnp.minimum, grad_version=1, inputs=("self", "other"),
              derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
                                                                               self > other),
                           "other": lambda grad, self, other: H.minmax_backward(grad, self, other,

@@ -72,9 +72,9 @@ def _evenly(grad, self, result):
     return mask * (grad / mask.sum())
 
 
-max_all = Op("max", "MaxBackward1", lambda self: jnp.max(self), dtype_rule="keep",
+max_all = Op("max", "MaxBackward1", lambda self: jnp.max(self), grad_version=1, dtype_rule="keep",
              derivatives={"self": lambda grad, self, result: _evenly(grad, self, result)})
-min_all = Op("min", "MinBackward1", lambda self: jnp.min(self), dtype_rule="keep",
+min_all = Op("min", "MinBackward1", lambda self: jnp.min(self), grad_version=1, dtype_rule="keep",
              derivatives={"self": lambda grad, self, result: _evenly(grad, self, result)})
 
 
@@ -99,11 +99,11 @@ def _min_dim_fwd(self, dim, keepdim):
             jnp.argmin(self, axis=dim, keepdims=keepdim).astype(jnp.int64))
 
 
-max_dim = Op("max", "MaxBackward0", _max_dim_fwd, static=("dim", "keepdim"),
+max_dim = Op("max", "MaxBackward0", _max_dim_fwd, grad_version=2, static=("dim", "keepdim"),
              outputs=("values", "indices"), dtype_rule="keep",
              derivatives={"self": lambda grad, indices, self_sym_sizes, dim, keepdim:
                           _select_backward(grad, indices, self_sym_sizes, dim, keepdim)})
-min_dim = Op("min", "MinBackward0", _min_dim_fwd, static=("dim", "keepdim"),
+min_dim = Op("min", "MinBackward0", _min_dim_fwd, grad_version=2, static=("dim", "keepdim"),
              outputs=("values", "indices"), dtype_rule="keep",
              derivatives={"self": lambda grad, indices, self_sym_sizes, dim, keepdim:
                           _select_backward(grad, indices, self_sym_sizes, dim, keepdim)})

@@ -28,38 +28,39 @@ def _infer_view_shape(shape: tuple, numel: int) -> tuple:
 
 
 view_op = Op("view", "ViewBackward0", lambda self, size: jnp.reshape(self, size),
-             static=("size",), dtype_rule="keep", view=lambda s: False,
+             static=("size",), dtype_rule="keep", view=lambda s, b: False,
              derivatives={"self": lambda grad, self_sym_sizes: grad.reshape(self_sym_sizes)})
 expand_op = Op("expand", "ExpandBackward0", lambda self, size: jnp.broadcast_to(self, size),
-               static=("size",), dtype_rule="keep", view=lambda s: True,
+               static=("size",), dtype_rule="keep", view=lambda s, b: _expanded(b.shape, s["size"]),
                derivatives={"self": lambda grad, self_sym_sizes: sum_to(grad, self_sym_sizes)})
 transpose_op = Op("transpose", "TransposeBackward0",
                   lambda self, dim0, dim1: jnp.swapaxes(self, dim0, dim1),
-                  static=("dim0", "dim1"), dtype_rule="keep", view=lambda s: True,
+                  static=("dim0", "dim1"), dtype_rule="keep", view=lambda s, b: _transposed(b.shape, s["dim0"], s["dim1"]),
                   derivatives={"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)})
 t_op = Op("t", "TBackward0", lambda self: jnp.transpose(self), dtype_rule="keep",
-          view=lambda s: True,
+          view=lambda s, b: b.ndim == 2 and _transposed(b.shape, 0, 1),
           derivatives={"self": lambda grad: grad.t()})
 permute_op = Op("permute", "PermuteBackward0", lambda self, dims: jnp.transpose(self, dims),
-                static=("dims",), dtype_rule="keep", view=lambda s: True,
+                static=("dims",), dtype_rule="keep",
+                view=lambda s, b: _permuted(b.shape, s["dims"]),
                 derivatives={"self": lambda grad, dims: grad.permute(_inverse_perm(dims))})
 unsqueeze_op = Op("unsqueeze", "UnsqueezeBackward0",
                   lambda self, dim: jnp.expand_dims(self, dim),
-                  static=("dim",), dtype_rule="keep", view=lambda s: False,
+                  static=("dim",), dtype_rule="keep", view=lambda s, b: False,
                   derivatives={"self": lambda grad, dim: grad.squeeze(dim)})
 squeeze_all = Op("squeeze", "SqueezeBackward0", lambda self: jnp.squeeze(self),
-                 dtype_rule="keep", view=lambda s: False,
+                 dtype_rule="keep", view=lambda s, b: False,
                  derivatives={"self": lambda grad, self_sym_sizes: grad.reshape(self_sym_sizes)})
 squeeze_dim = Op("squeeze", "SqueezeBackward1",
                  lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
-                 static=("dim",), dtype_rule="keep", view=lambda s: False,
+                 static=("dim",), dtype_rule="keep", view=lambda s, b: False,
                  derivatives={"self": lambda grad, self_sym_sizes, dim:
                               grad.reshape(self_sym_sizes)})
 slice = Op("slice", "SliceBackward0",  # noqa: A001
            lambda self, dim, start, end, step: jnp.moveaxis(
                jnp.moveaxis(self, dim, 0)[start:end:step], 0, dim),
            static=("dim", "start", "end", "step"), dtype_rule="keep",
-           view=lambda s: s["dim"] != 0 or s["step"] != 1,
+           view=lambda s, b: _sliced(b.shape, s["dim"], s["start"], s["end"], s["step"]),
            derivatives={"self": lambda grad, self_sym_sizes, dim, start, end, step:
                         slice_backward(grad, self_sym_sizes, dim, start, end, step)})
 slice_backward = Op(
@@ -73,7 +74,8 @@ slice_backward = Op(
                  slice(grad, dim, start, end, step)})
 select = Op("select", "SelectBackward0",
             lambda self, dim, index: jnp.take(self, index, axis=dim),
-            static=("dim", "index"), dtype_rule="keep", view=lambda s: s["dim"] != 0,
+            static=("dim", "index"), dtype_rule="keep",
+            view=lambda s, b: any(n > 1 for n in b.shape[:s["dim"]]),
             derivatives={"self": lambda grad, self_sym_sizes, dim, index:
                          select_backward(grad, self_sym_sizes, dim, index)})
 select_backward = Op(
@@ -105,6 +107,34 @@ stack = Op("stack", "StackBackward0", lambda tensors, dim: jnp.stack(tensors, ax
            derivatives={"tensors": _stack_backward})
 
 
+# Whether torch's view would be non-contiguous (only dims of size > 1 matter to that).
+def _transposed(shape, d0: int, d1: int) -> bool:
+    return d0 != d1 and shape[d0] > 1 and shape[d1] > 1
+
+
+def _permuted(shape, dims) -> bool:
+    order = [d for d in dims if shape[d] > 1]
+    return order != sorted(order)
+
+
+def _expanded(shape, size) -> bool:
+    lead = len(size) - len(shape)
+    for i, n in enumerate(size):
+        old = shape[i - lead] if i >= lead else 1
+        if n > 1 and old == 1:
+            return True
+    return False
+
+
+def _sliced(shape, dim: int, start: int, end: int, step: int) -> bool:
+    n = builtins.max(0, -(-(end - start) // step))
+    if n == shape[dim] and step == 1:
+        return False
+    if n <= 1:
+        return any(s > 1 for s in shape[dim + 1:]) and any(s > 1 for s in shape[:dim])
+    return step != 1 or any(s > 1 for s in shape[:dim])
+
+
 def _inverse_perm(dims: tuple) -> tuple:
     inv = [0] * len(dims)
     for i, d in enumerate(dims):
@@ -119,7 +149,13 @@ def view(self, *size):
 
 
 def reshape(self, *size):
-    """Matches `torch.reshape` (a view here: see README 'Semantics')."""
+    """Matches `torch.reshape`: a view, or (for a view torch lays out non-contiguously)
+    clone + _unsafe_view, as torch shows (UnsafeViewBackward0 over CloneBackward0)."""
+    if self._view_strided:
+        from . import clone
+
+        shape = _infer_view_shape(_shape(size), self.numel())
+        return unsafe_view_op(clone(self), shape)
     return view(self, *size)
 
 
@@ -306,7 +342,7 @@ def pad(self, pad, mode: str = "constant", value=None):
 
 diagonal_op = Op("diagonal", "DiagonalBackward0",
                  lambda self, offset, dim1, dim2: jnp.diagonal(self, offset, dim1, dim2),
-                 static=("offset", "dim1", "dim2"), dtype_rule="keep", view=lambda s: True,
+                 static=("offset", "dim1", "dim2"), dtype_rule="keep", view=lambda s, b: True,
                  derivatives={"self": lambda grad, self_sym_sizes, offset, dim1, dim2:
                               _diagonal_backward(grad, self_sym_sizes, offset, dim1, dim2)})
 
@@ -336,7 +372,7 @@ triu_op = Op("triu", "TriuBackward0", lambda self, diagonal: jnp.triu(self, diag
 tril_op = Op("tril", "TrilBackward0", lambda self, diagonal: jnp.tril(self, diagonal),
              static=("diagonal",), defaults={"diagonal": 0}, dtype_rule="keep",
              derivatives={"self": lambda grad, diagonal: tril_op(grad, diagonal)})
-trace_op = Op("trace", "TraceBackward0", lambda self: jnp.trace(self), dtype_rule="keep",
+trace_op = Op("trace", "TraceBackward0", lambda self: jnp.trace(self), grad_version=2, dtype_rule="keep",
               derivatives={"self": lambda grad, self_sym_sizes:
                            _trace_backward(grad, self_sym_sizes)})
 
@@ -462,7 +498,7 @@ def movedim(self, source, destination):
 # torch's matmul unfolds with _unsafe_view (UnsafeViewBackward0) and squeezes in place
 # (SqueezeBackward4); same math as view/squeeze, torch's node names.
 unsafe_view_op = Op("_unsafe_view", "UnsafeViewBackward0", lambda self, size: jnp.reshape(
-    self, size), static=("size",), dtype_rule="keep", view=lambda s: False,
+    self, size), static=("size",), dtype_rule="keep", view=lambda s, b: False,
                     derivatives={"self": lambda grad, self_sym_sizes:
                                  grad.reshape(self_sym_sizes)})
 squeeze4_op = Op("squeeze_", "SqueezeBackward4",

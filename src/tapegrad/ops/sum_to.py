@@ -7,6 +7,8 @@ def sum_to(grad, shape: tuple):
     shape = tuple(shape)
     if tuple(grad.shape) == shape:
         return grad
+    if not shape:
+        return grad.sum()  # torch: a 0-d target is a plain sum (SumBackward0), not a view
     lead = grad.ndim - len(shape)
     dims = list(range(lead))
     for i, s in enumerate(shape):

@@ -167,9 +167,6 @@ def test_dtype_aliases():
     assert_parity(program)
 
 
-@pytest.mark.xfail(strict=True, reason="needs tapegrad/__init__.py (not this change's to edit): "
-                   "export torch's dtype aliases float, int, short, cfloat, cdouble (defined "
-                   "in _dtype.py)")
 def test_dtype_aliases_shadowing_builtins():
     def program(T):
         print(T.float is T.float32, T.int is T.int32, T.short is T.int16,

@@ -114,3 +114,33 @@ def is_tensor(obj: object) -> bool:
 def result_type(*operands):
     """Matches `torch.result_type`."""
     return _result_type(*operands)
+
+# Random numbers (issue 5): a seedable generator over JAX PRNG keys.
+from . import random as random  # noqa: E402
+from .random import Generator as Generator  # noqa: E402
+from .random import bernoulli as bernoulli  # noqa: E402
+from .random import default_generator as default_generator  # noqa: E402
+from .random import get_rng_state as get_rng_state  # noqa: E402
+from .random import initial_seed as initial_seed  # noqa: E402
+from .random import manual_seed as manual_seed  # noqa: E402
+from .random import normal as normal  # noqa: E402
+from .random import rand as rand  # noqa: E402
+from .random import rand_like as rand_like  # noqa: E402
+from .random import randint as randint  # noqa: E402
+from .random import randn as randn  # noqa: E402
+from .random import randn_like as randn_like  # noqa: E402
+from .random import randperm as randperm  # noqa: E402
+from .random import seed as seed  # noqa: E402
+from .random import set_rng_state as set_rng_state  # noqa: E402
+
+# torch's dtype aliases that shadow Python builtins (last, so nothing above sees them).
+from ._dtype import cdouble as cdouble  # noqa: E402
+from ._dtype import cfloat as cfloat  # noqa: E402
+from ._dtype import float as float  # noqa: E402, A004
+from ._dtype import int as int  # noqa: E402, A004
+from ._dtype import short as short  # noqa: E402
+from . import optim as optim  # noqa: E402
+
+# Compilation (issue 6): a PyTorch-style step or forward as one jax.jit program.
+from .compile import ConcreteValueError as ConcreteValueError  # noqa: E402
+from .compile import compile as compile  # noqa: E402, A004

@@ -102,3 +102,22 @@ DIM_OUT_OF_RANGE = (
 DIM_OF_ZERO_DIM = "Dimension specified as {dim} but tensor has no dimensions"
 TENSOR_TOO_MANY_ARGS = "tensor() takes 1 positional argument but {n} were given"
 TENSOR_NO_DATA = 'tensor() missing 1 required positional arguments: "data"'
+VIEW_OF_LEAF_INPLACE = (
+    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+)
+INPLACE_OVERLAP = (
+    "unsupported operation: more than one element of the written-to tensor refers to a single "
+    "memory location. Please clone() the tensor before performing the operation."
+)
+INPLACE_NO_GRAD_VIEW = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
+    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+    "your code by moving both the view and the inplace either both inside the no_grad block "
+    "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
+    "to be tracked)."
+)
+MULTI_OUTPUT_VIEW_INPLACE = (
+    "Output {index} of {name} is a view and is being modified inplace. This view is the output "
+    "of a function that returns multiple views. Such functions do not allow the output views "
+    "to be modified inplace. You should replace the inplace operation by an out-of-place one."
+)

@@ -94,7 +94,7 @@ class Tensor:
 
     __slots__ = ("_storage", "_vc", "_requires_grad", "_grad_fn", "_output_nr", "_grad",
                  "_retains_grad", "_backward_hooks", "_post_acc_hooks", "_grad_acc",
-                 "_base", "_view_strided", "__weakref__")
+                 "_base", "_view_strided", "_view_version", "__weakref__")
 
     # ----------------------------------------------------------------- construction
     @staticmethod
@@ -113,6 +113,7 @@ class Tensor:
         t._grad_acc = None
         t._base = None  # the tensor this one is a view of (torch's ._base), if any
         t._view_strided = False  # a view torch would give non-contiguous strides
+        t._view_version = 0  # version when a view's grad_fn was last set (see current_grad_fn)
         return t
 
     def __init__(self, *args, **kwargs) -> None:
@@ -279,7 +280,7 @@ class Tensor:
 
     @property
     def grad_fn(self) -> Node | None:
-        return self._grad_fn
+        return current_grad_fn(self) if self._base is not None else self._grad_fn
 
     @property
     def output_nr(self) -> int:
@@ -404,6 +405,23 @@ class Tensor:
         """Write a new value into the shared storage and bump the shared version."""
         self._storage.array = array
         self._vc.version += 1
+
+
+def current_grad_fn(t: Tensor) -> Node | None:
+    """A view's grad_fn, regenerated from its base if the base was written in place since.
+
+    torch: a view whose version moved past the one its grad_fn was made at gets a new
+    grad_fn replaying the view on the base's current history (AsStridedBackward0), so
+    gradients flow through the in-place write.
+    """
+    base = t._base
+    if (base is None or t._vc.version == t._view_version or not t._requires_grad
+            or (base._grad_fn is None and not base._requires_grad)):
+        return t._grad_fn
+    from .ops.views import regenerate_view_grad_fn
+
+    regenerate_view_grad_fn(t)
+    return t._grad_fn
 
 
 def _fresh(t: Tensor) -> Tensor:

@@ -139,9 +139,6 @@ def test_saved_result_access_after_backward_raises_torch_error():
     assert_raises_like_torch(program)
 
 
-@pytest.mark.xfail(strict=True, reason="needs ops/: a wrapped Python scalar input (x * 2's "
-                   "`other`) must be saved as a SavedTensor, so it is freed by backward and a "
-                   "second backward raises torch's error")
 def test_second_backward_through_mul_by_python_scalar_raises_torch_error():
     def program(T):
         x = T.tensor([1.0, 2.0], requires_grad=True)
@@ -150,6 +147,31 @@ def test_second_backward_through_mul_by_python_scalar_raises_torch_error():
         y.backward()
 
     assert_raises_like_torch(program)
+
+
+@pytest.mark.parametrize("scalar", ["2", "2.5", "True"])
+def test_saved_python_scalar_shows_as_wrapped_tensor_and_is_freed(scalar):
+    def program(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x * eval(scalar)
+        print(repr(y.grad_fn._saved_other))
+        y.sum().backward()
+        y.grad_fn._saved_other
+
+    assert_raises_like_torch(program)
+
+
+def test_mul_by_int_and_float_scalar_of_equal_value_give_each_its_gradient():
+    # 2 == 2.0 == True as cache keys: the fused backward must not reuse one trace for all.
+    def program(T):
+        x = T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)
+        grads = []
+        for scalar in (True, 1, 1.0):
+            (x * scalar).sum().backward()
+            grads.append(x.grad.clone())
+        return grads
+
+    assert_parity(program)
 
 
 def test_second_backward_with_retain_graph_accumulates():
@@ -310,13 +332,20 @@ def test_shape_mismatch_index_uses_tensor_equality_like_torch():
     assert_raises_like_torch(program)
 
 
-@pytest.mark.xfail(strict=True, reason="needs ops/: a binary op (here eq) on shapes that do "
-                   "not broadcast must raise torch's RuntimeError ('The size of tensor a (2) "
-                   "must match the size of tensor b (3) ...'), not JAX's TypeError")
 def test_shape_mismatch_index_with_unbroadcastable_earlier_gradient():
     def program(T):
         x = T.tensor([1.0, 2.0], requires_grad=True)
         T.autograd.backward([x * 2.0, x * 3.0], [T.ones(2), T.ones(3)])
+
+    assert_raises_like_torch(program)
+
+
+@pytest.mark.parametrize("expr", ["T.ones(3) + T.ones(2)", "T.ones(3, 1) * T.ones(2, 4)",
+                                  "T.ones(2, 3) == T.ones(2)", "T.ones(2, 3).sub(T.ones(4, 1, 2))",
+                                  "T.where(T.ones(2, 3) > 0, T.ones(2), T.ones(4))"])
+def test_binary_op_on_unbroadcastable_shapes_raises_torch_error(expr):
+    def program(T):
+        eval(expr, {"T": T})
 
     assert_raises_like_torch(program)
 

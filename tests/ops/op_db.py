@@ -279,6 +279,8 @@ OPS: list[OpInfo] = [
            gradcheck=False, note="integer result"),
     OpInfo("type_as", lambda T, x: x.type_as(T.tensor(1, dtype=T.float64)), unary[:1]),
     OpInfo("clone", lambda T, x: x.clone(), unary[:1]),
+    OpInfo("inplace_zero_fill_copy", lambda T, x, y: ((x * 1).zero_() + (x * 2).fill_(3.0),
+                                                      (x * 1).copy_(y)), [(F(S), F(V))]),
     OpInfo("contiguous", lambda T, x: (x.t().contiguous(), x.contiguous() * 1), unary[:1]),
     OpInfo("reshape_transposed", lambda T, x: x.t().reshape(12), unary[:1]),
     OpInfo("reshape_sliced", lambda T, x: x[:, 1:3].reshape(-1), unary[:1]),

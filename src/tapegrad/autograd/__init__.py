@@ -7,12 +7,22 @@ from collections.abc import Sequence
 
 from .. import _errors
 from ..tensor import Tensor, ones, zeros_like
-from . import graph
+from . import anomaly_mode, function, graph
+from ._inference import is_inference as _is_inference
+from .anomaly_mode import detect_anomaly, set_detect_anomaly
 from .engine import gradient_edge_or_raise, run_backward
-from .grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from .function import Function, FunctionCtx, once_differentiable
+from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
+                        no_grad, set_grad_enabled)
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
-           "graph"]
+           "inference_mode", "is_inference_mode_enabled", "graph", "function", "functional",
+           "anomaly_mode", "Function", "FunctionCtx", "once_differentiable", "detect_anomaly",
+           "set_detect_anomaly"]
+
+# See NOTE [Inference tensors]: the one Tensor method inference mode adds (ops/ attaches the
+# op methods the same way).
+Tensor.is_inference = _is_inference
 
 _TensorOrTensors = Tensor | Sequence[Tensor]
 _warned_create_graph = False

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 from .. import _errors
 from ..tensor import Tensor
-from . import grad_mode
+from . import anomaly_mode, grad_mode
 from .graph import AccumulateGrad, Node
 
 
@@ -203,7 +203,11 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
             for g in grads:
                 if g is not None and id(g) in owners:
                     owners[id(g)] -= 1
-            outputs = _call_function(node, grads, keep_graph, create_graph, steal)
+            if anomaly_mode._enabled:
+                outputs = _call_function_with_anomaly(node, grads, keep_graph, create_graph,
+                                                      steal)
+            else:
+                outputs = _call_function(node, grads, keep_graph, create_graph, steal)
             for grad, (fn, nr) in zip(outputs, node.next_functions):
                 if fn is None:
                     continue
@@ -270,6 +274,33 @@ def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool
     if not keep_graph:
         node.release_variables()
     return outputs
+
+
+def _call_function_with_anomaly(node: Node, grads: list, keep_graph: bool, create_graph: bool,
+                                steal: bool) -> list:
+    # torch's evaluate_function under anomaly mode: nodes created while this one runs record
+    # it as their parent; NaN outputs are an error; any error shows the forward traceback of
+    # the failing node (thread_on_exception -> print_stack) and then propagates unchanged.
+    prev = anomaly_mode.set_current_node(node)
+    try:
+        outputs = _call_function(node, grads, keep_graph, create_graph, steal)
+        if anomaly_mode._check_nan:
+            for i, grad in enumerate(outputs):
+                if grad is not None and bool(_any_nan(grad._storage.array)):
+                    raise RuntimeError(anomaly_mode.NAN_OUTPUT.format(name=node.name(),
+                                                                      index=i))
+        return outputs
+    except Exception:
+        anomaly_mode.warn_stack(node)
+        raise
+    finally:
+        anomaly_mode.set_current_node(prev)
+
+
+def _any_nan(array):
+    import jax.numpy as jnp
+
+    return jnp.isnan(array).any()
 
 
 def gradient_edge_or_raise(t: Tensor, index: int) -> tuple[Node, int]:

@@ -8,7 +8,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled"]
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "inference_mode",
+           "is_inference_mode_enabled"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -16,6 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class _State(threading.local):
     def __init__(self) -> None:
         self.grad_enabled = True
+        self.inference_mode = False
 
 
 _state = _State()
@@ -28,6 +30,11 @@ def is_grad_enabled() -> bool:
 
 def _set_enabled(mode: bool) -> None:
     _state.grad_enabled = bool(mode)
+
+
+def is_inference_mode_enabled() -> bool:
+    """True inside `inference_mode()`. Matches `torch.is_inference_mode_enabled`."""
+    return _state.inference_mode
 
 
 def _wrap_generator(ctx_factory: Callable, func: Callable) -> Callable:
@@ -135,6 +142,42 @@ class set_grad_enabled(_DecoratorContextManager):
         # and apply the mode only while the function runs.
         _set_enabled(self.prev)
         return super().__call__(func)
+
+    def clone(self):
+        return self.__class__(self.mode)
+
+
+class inference_mode(_DecoratorContextManager):
+    """Disable recording, and make the tensors created inside inference tensors.
+
+    Matches `torch.inference_mode` (also a decorator, bare or called; `inference_mode(False)`
+    turns inference mode off and grad mode on, as torch's does). See NOTE [Inference tensors]
+    in `_inference.py` for what inference tensors refuse later.
+    Unlike torch, `enable_grad()` nested inside it records ops again: tapegrad's ops consult
+    grad mode only.
+    """
+
+    def __new__(cls, mode: Any = True):
+        if isinstance(mode, bool):
+            return super().__new__(cls)
+        return cls()(mode)
+
+    def __init__(self, mode: bool = True) -> None:
+        self.mode = mode
+        self.prev = (True, False)
+
+    def __enter__(self) -> None:
+        if self.mode:
+            from ._inference import install
+
+            install()
+        self.prev = (_state.grad_enabled, _state.inference_mode)
+        # torch's c10::InferenceMode(enabled): grad mode is the opposite of inference mode.
+        _state.grad_enabled = not self.mode
+        _state.inference_mode = bool(self.mode)
+
+    def __exit__(self, *exc: object) -> None:
+        _state.grad_enabled, _state.inference_mode = self.prev
 
     def clone(self):
         return self.__class__(self.mode)

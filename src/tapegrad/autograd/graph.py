@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .. import _errors
+from . import anomaly_mode
+from ._inference import INFERENCE_SAVE, InferenceVersionCounter
 
 __all__ = ["Node", "AccumulateGrad", "RemovableHandle", "SavedTensor", "HookDict", "add_hook"]
 
@@ -68,6 +70,8 @@ class SavedTensor:
                  "requires_grad", "freed", "_rebuilt")
 
     def __init__(self, tensor, is_output: bool) -> None:
+        if type(tensor._vc) is InferenceVersionCounter:
+            raise RuntimeError(INFERENCE_SAVE)
         self.vc = tensor._vc
         self.saved_version = tensor._vc.version
         self.is_output = is_output
@@ -114,6 +118,10 @@ class SavedTensor:
 
         dtype = dtype or from_numpy_dtype(self.storage.array.dtype)
         type_desc = _TYPE_DESC.get(dtype.name, dtype.name)
+        if t is not None:
+            from ..tensor import current_grad_fn
+
+            current_grad_fn(t)  # torch names a view's regenerated node here
         if t is not None and t._grad_fn is None:
             return _errors.VERSION_MISMATCH_LEAF.format(
                 type_desc=type_desc, shape=shape, current=self.vc.version,
@@ -159,6 +167,8 @@ class Node:
         self._post_hooks: dict | None = None
         self._tensor_pre_hooks: dict | None = None
         self._retains_grad_hooks: dict | None = None
+        if anomaly_mode._enabled:
+            anomaly_mode.record(self)
 
     def name(self) -> str:
         return type(self).__name__
@@ -241,6 +251,10 @@ class AccumulateGrad(Node):
 
 def make_gradient_edge(tensor) -> tuple[Node | None, int]:
     """The (node, input_nr) edge a gradient for `tensor` flows into (torch's gradient_edge)."""
+    if tensor._base is not None:
+        from ..tensor import current_grad_fn
+
+        current_grad_fn(tensor)  # a view may need its grad_fn regenerated first
     if tensor._grad_fn is not None:
         return (tensor._grad_fn, tensor._output_nr)
     if tensor._requires_grad:

@@ -1,3 +1,11 @@
-"""`tapegrad.nn`: so far the functional forms (`tapegrad.nn.functional`)."""
+"""`tapegrad.nn`: torch.nn's modules, functional forms, initialisers and utilities.
+
+Built only on tapegrad's public API (tensors, ops, the nn op table in `ops/nn_ops.py`).
+"""
 
 from . import functional as functional
+from . import init as init
+from . import utils as utils
+from .modules import *  # noqa: F403
+from .modules import __all__ as _modules_all  # noqa: F401
+from .parameter import Parameter as Parameter

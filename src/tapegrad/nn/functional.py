@@ -1,33 +1,881 @@
-"""`tapegrad.nn.functional`: matches `torch.nn.functional` for the functions listed here."""
+"""`tapegrad.nn.functional`: matches `torch.nn.functional` for the functions listed here.
+
+Each function decomposes where torch decomposes, so that the final grad_fn is torch's: ops torch
+shows by their own node come from the nn op table (`ops/nn_ops.py`: `AddmmBackward0`,
+`ConvolutionBackward0`, `NllLossBackward0`, ...); composites (`l1_loss`, `kl_div`,
+`cross_entropy`, `dropout`, `scaled_dot_product_attention`, `multi_head_attention_forward`,
+`bilinear`) are written in tapegrad ops as torch writes them.
+
+Optional tensors torch passes as undefined (a conv without bias, a batch norm without affine
+weight) are passed here as constants that do not require grad, so the node gets the same `None`
+edge torch's has.
+"""
 
 from __future__ import annotations
 
+import math
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import jax.numpy as jnp
+import numpy as np
+
+from .. import random as _random
+from ..autograd.grad_mode import no_grad
 from ..ops import elu as _elu
-from ..ops import gelu as gelu  # noqa: F401
+from ..ops import gelu as _gelu
 from ..ops import leaky_relu as leaky_relu  # noqa: F401
 from ..ops import log_softmax as _log_softmax
 from ..ops import logsigmoid as logsigmoid  # noqa: F401
+from ..ops import nn_ops as _nn
 from ..ops import one_hot as one_hot  # noqa: F401
 from ..ops import pad as pad  # noqa: F401
 from ..ops import relu as _relu
-from ..ops import silu as silu  # noqa: F401
+from ..ops import sigmoid as sigmoid  # noqa: F401
+from ..ops import silu as _silu
 from ..ops import softmax as _softmax
 from ..ops import softplus as softplus  # noqa: F401
-from ..ops import sigmoid as sigmoid  # noqa: F401
 from ..ops import tanh as tanh  # noqa: F401
+from ..ops.pointwise import mul_scalar as _mul_scalar
+from ..tensor import Tensor, from_jax
+
+Number = int | float
 
 
-def relu(input, inplace: bool = False):
+# ------------------------------------------------------------------ helpers
+def _const(shape: Sequence[int], value: float, like: Tensor) -> Tensor:
+    """A constant that does not require grad, standing in for an undefined optional tensor."""
+    return from_jax(jnp.full(tuple(shape), value, like.jax().dtype))
+
+
+def _snapshot(t: Tensor) -> Tensor:
+    """A new leaf over `t`'s current array: saved by a node, unaffected by later writes to `t`."""
+    return from_jax(t.jax())
+
+
+def _tuple(x: Any, n: int) -> tuple[int, ...]:
+    if isinstance(x, (tuple, list)):
+        if len(x) == 1:
+            return tuple(int(x[0]) for _ in range(n))
+        return tuple(int(v) for v in x)
+    return (int(x),) * n
+
+
+def _reduction_enum(reduction: str) -> int:
+    if reduction not in _nn.REDUCTIONS:
+        raise ValueError(f"{reduction} is not a valid value for reduction")
+    return _nn.REDUCTIONS[reduction]
+
+
+def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction: str) -> str:
+    # torch's _Reduction.legacy_get_string (and its deprecation warning).
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use "
+                  "reduction='{}' instead.".format(
+                      "none" if reduce is False else "mean" if size_average in (None, True)
+                      else "sum"), stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def _warn_target_size(input: Tensor, target: Tensor) -> None:
+    if target.size() != input.size():
+        warnings.warn(
+            f"Using a target size ({target.size()}) that is different to the input size "
+            f"({input.size()}). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.", stacklevel=3)
+
+
+def _broadcast_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    # torch.broadcast_tensors: no node for a tensor already of the broadcast shape.
+    shape = tuple(np.broadcast_shapes(tuple(a.shape), tuple(b.shape)))
+    a = a if tuple(a.shape) == shape else a.expand(shape)
+    b = b if tuple(b.shape) == shape else b.expand(shape)
+    return a, b
+
+
+def _host_values(t: Tensor) -> np.ndarray | None:
+    """The values of `t` on the host, for a check torch's CPU kernel also makes (it syncs too).
+
+    None inside a JAX trace, where the check is skipped.
+    """
+    try:
+        return np.asarray(t.jax())
+    except Exception:  # noqa: BLE001 - a tracer has no concrete value
+        return None
+
+
+# ------------------------------------------------------------------ activations
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Matches `torch.nn.functional.relu`."""
     return input.relu_() if inplace else _relu(input)
 
 
-def elu(input, alpha: float = 1.0, inplace: bool = False):
+def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
+    """Matches `torch.nn.functional.elu`."""
     return _elu(input, alpha)
 
 
-def softmax(input, dim=None, dtype=None):
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """Matches `torch.nn.functional.gelu`."""
+    return _gelu(input, approximate=approximate)
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """Matches `torch.nn.functional.silu`."""
+    return _silu(input)
+
+
+def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+            dtype: Any = None) -> Tensor:
+    """Matches `torch.nn.functional.softmax`."""
+    if dim is None:
+        dim = _get_softmax_dim("softmax", input.ndim, _stacklevel)
     return _softmax(input, dim, dtype)
 
 
-def log_softmax(input, dim=None, dtype=None):
+def log_softmax(input: Tensor, dim: int | None = None, _stacklevel: int = 3,
+                dtype: Any = None) -> Tensor:
+    """Matches `torch.nn.functional.log_softmax`."""
+    if dim is None:
+        dim = _get_softmax_dim("log_softmax", input.ndim, _stacklevel)
     return _log_softmax(input, dim, dtype)
+
+
+# ------------------------------------------------------------------ linear
+def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
+    """`input @ weight.T + bias`. Matches `torch.nn.functional.linear` (and its graph).
+
+    torch: 2-D input with bias is addmm; other inputs with bias are flattened to 2-D around an
+    addmm; without bias it is matmul. (torch's non-contiguous-input branch, matmul + add, is
+    not modelled: tapegrad treats every input as contiguous.)
+    """
+    if bias is None:
+        return input.matmul(weight.t())
+    if input.ndim == 2:
+        return _nn.addmm(bias, input, weight.t())
+    out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
+    flat = input.view(-1, input.shape[-1])
+    return _nn.addmm(bias, flat, weight.t()).view(out_shape)
+
+
+def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
+             bias: Tensor | None = None) -> Tensor:
+    """`x1^T W x2 + b`. Matches `torch.nn.functional.bilinear` (its `_trilinear` graph)."""
+    lead = tuple(input1.shape[:-1])
+    x1 = input1.view(-1, input1.shape[-1])
+    x2 = input2.view(-1, input2.shape[-1])
+    out = _nn.trilinear(x1, weight, x2).view(lead + (weight.shape[0],))
+    return out + bias if bias is not None else out
+
+
+# ------------------------------------------------------------------ convolution
+def _conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
+          dilation: Any, groups: int, nd: int, name: str) -> Tensor:
+    if input.ndim not in (nd + 1, nd + 2):
+        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
+                           f"{name}, but got input of size: {list(input.shape)}")
+    unbatched = input.ndim == nd + 1
+    if unbatched:
+        input = input.unsqueeze(0)
+    channels = input.shape[1]
+    if channels != weight.shape[1] * groups:
+        raise RuntimeError(
+            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
+            f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
+            f"{channels} channels instead")
+    stride = _tuple(stride, nd)
+    dilation = _tuple(dilation, nd)
+    kernel = tuple(weight.shape[2:])
+    if isinstance(padding, str):
+        if padding == "valid":
+            pads = ((0, 0),) * nd
+        elif padding == "same":
+            if any(s != 1 for s in stride):
+                raise RuntimeError("padding='same' is not supported for strided convolutions")
+            totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+            pads = tuple((t // 2, t // 2) for t in totals)
+            if any(t % 2 for t in totals):
+                # torch (_convolution_mode): pad the input by one on the right first.
+                _warn_same_padding_once()
+                extra = []
+                for t in reversed(totals):
+                    extra += [0, t % 2]
+                input = pad(input, extra)
+        else:
+            raise ValueError(f"Invalid padding string '{padding}', should be one of "
+                             "['valid', 'same']")
+    else:
+        pads = tuple((p, p) for p in _tuple(padding, nd))
+    if bias is None:
+        bias = _const((weight.shape[0],), 0.0, weight)
+    out = _nn.convolution(input, weight, bias, stride, pads, dilation, groups)
+    return out.squeeze(0) if unbatched else out
+
+
+_SAME_PADDING_WARNED = []
+
+
+def _warn_same_padding_once() -> None:
+    # torch uses TORCH_WARN_ONCE: once per process.
+    if not _SAME_PADDING_WARNED:
+        _SAME_PADDING_WARNED.append(True)
+        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
+                      "require a zero-padded copy of the input be created", stacklevel=4)
+
+
+def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """Matches `torch.nn.functional.conv1d`."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
+
+
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
+           padding: Any = 0, dilation: Any = 1, groups: int = 1) -> Tensor:
+    """Matches `torch.nn.functional.conv2d`."""
+    return _conv(input, weight, bias, stride, padding, dilation, groups, 2, "conv2d")
+
+
+# ------------------------------------------------------------------ pooling
+def _pool_args(input: Tensor, kernel_size: Any, stride: Any, padding: Any, dilation: Any,
+               name: str) -> tuple:
+    if input.ndim not in (3, 4):
+        raise RuntimeError(f"{name}: Expected 3D or 4D tensor, but got: {list(input.shape)}")
+    kernel = _tuple(kernel_size, 2)
+    stride = kernel if stride is None or stride == [] or stride == () else _tuple(stride, 2)
+    padding = _tuple(padding, 2)
+    dilation = _tuple(dilation, 2)
+    for p, k in zip(padding, kernel):
+        if p > k // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={p}, kernel_size={k} and dilation={dilation[0]}")
+    return kernel, stride, padding, dilation
+
+
+def max_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False,
+               return_indices: bool = False) -> Tensor | tuple[Tensor, Tensor]:
+    """Matches `torch.nn.functional.max_pool2d` (MaxPool2DWithIndicesBackward0)."""
+    kernel, stride, padding, dilation = _pool_args(input, kernel_size, stride, padding,
+                                                   dilation, "max_pool2d")
+    out, indices = _nn.max_pool2d_with_indices(input, kernel, stride, padding, dilation,
+                                               bool(ceil_mode))
+    return (out, indices) if return_indices else out
+
+
+def avg_pool2d(input: Tensor, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: int | None = None) -> Tensor:
+    """Matches `torch.nn.functional.avg_pool2d`."""
+    kernel, stride, padding, _ = _pool_args(input, kernel_size, stride, padding, 1,
+                                            "avg_pool2d")
+    return _nn.avg_pool2d(input, kernel, stride, padding, bool(ceil_mode),
+                          bool(count_include_pad), divisor_override)
+
+
+def adaptive_avg_pool2d(input: Tensor, output_size: Any) -> Tensor:
+    """Matches `torch.nn.functional.adaptive_avg_pool2d` (a 1x1 output is a mean, as torch's)."""
+    if input.ndim not in (3, 4):
+        raise RuntimeError("adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{list(input.shape)}")
+    size = tuple(input.shape[-2 + i] if s is None else s for i, s in enumerate(
+        output_size if isinstance(output_size, (tuple, list)) else (output_size,) * 2))
+    if size == (1, 1):
+        return input.mean((-1, -2), keepdim=True)
+    return _nn.adaptive_avg_pool2d(input, size)
+
+
+# ------------------------------------------------------------------ normalization
+def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor | None,
+               weight: Tensor | None = None, bias: Tensor | None = None,
+               training: bool = False, momentum: float = 0.1, eps: float = 1e-5) -> Tensor:
+    """Matches `torch.nn.functional.batch_norm` (running stats updated in place in training).
+
+    The running statistics are updated in place as torch's CPU kernel does (no version bump):
+    `running = momentum * batch + (1 - momentum) * running`, with the unbiased batch variance.
+    """
+    if training:
+        size = tuple(input.shape)
+        n = size[0]
+        for s in size[2:]:
+            n *= s
+        if n == 1:
+            raise ValueError("Expected more than 1 value per channel when training, got input "
+                             f"size {input.size()}")
+    c = input.shape[1]
+    w = weight if weight is not None else _const((c,), 1.0, input)
+    b = bias if bias is not None else _const((c,), 0.0, input)
+    if not training and (running_mean is None or running_var is None):
+        raise RuntimeError("running_mean must be defined in evaluation mode")
+    rm = _snapshot(running_mean) if running_mean is not None else _const((c,), 0.0, input)
+    rv = _snapshot(running_var) if running_var is not None else _const((c,), 1.0, input)
+    out, mean, var = _nn.native_batch_norm(input, w, b, rm, rv, bool(training),
+                                           float(momentum), float(eps))
+    if training and running_mean is not None and running_var is not None:
+        count = input.numel() // c
+        with no_grad():
+            # Scalars as operands (not static arguments): momentum may change every step.
+            new_mean = mean * momentum + running_mean * (1 - momentum)
+            new_var = var * (count / (count - 1)) * momentum + running_var * (1 - momentum)
+            # torch's kernel writes the running stats without a version bump (its schema does
+            # not mark them mutated); writing through `.data` does the same.
+            running_mean.data[...] = new_mean.to(running_mean.dtype)
+            running_var.data[...] = new_var.to(running_var.dtype)
+    return out
+
+
+def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Matches `torch.nn.functional.layer_norm`."""
+    shape = tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) \
+        else (int(normalized_shape),)
+    if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
+        raise RuntimeError(
+            f"Given normalized_shape={list(shape)}, expected input with shape "
+            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+            f"{list(input.shape)}")
+    w = weight if weight is not None else _const(shape, 1.0, input)
+    b = bias if bias is not None else _const(shape, 0.0, input)
+    return _nn.native_layer_norm(input, w, b, shape, float(eps))[0]
+
+
+def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,
+               bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
+    """Matches `torch.nn.functional.group_norm`."""
+    if input.ndim < 2:
+        raise RuntimeError(f"Expected at least 2 dimensions for input tensor but received "
+                           f"{input.ndim}")
+    c = input.shape[1]
+    if c % num_groups != 0:
+        raise RuntimeError(
+            f"Expected number of channels in input to be divisible by num_groups, but got "
+            f"input of shape {list(input.shape)} and num_groups={num_groups}")
+    w = weight if weight is not None else _const((c,), 1.0, input)
+    b = bias if bias is not None else _const((c,), 0.0, input)
+    return _nn.native_group_norm(input, w, b, int(num_groups), float(eps))[0]
+
+
+# ------------------------------------------------------------------ embedding, dropout
+def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
+              max_norm: float | None = None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False) -> Tensor:
+    """Matches `torch.nn.functional.embedding` (dense gradients only)."""
+    if padding_idx is not None:
+        if padding_idx > 0:
+            if padding_idx >= weight.size(0):
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -weight.size(0):
+                raise AssertionError("Padding_idx must be within num_embeddings")
+            padding_idx = weight.size(0) + padding_idx
+    else:
+        padding_idx = -1
+    if sparse:
+        raise NotImplementedError("tapegrad: sparse embedding gradients are not supported")
+    if input.dtype.is_floating_point:
+        raise RuntimeError("Expected tensor for argument #1 'indices' to have one of the "
+                           "following scalar types: Long, Int; but got torch.FloatTensor "
+                           "instead (while checking arguments for embedding)")
+    values = _host_values(input)
+    if values is not None and values.size and (values.min() < 0
+                                               or values.max() >= weight.size(0)):
+        raise IndexError("index out of range in self")
+    if max_norm is not None:
+        _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
+    return _nn.embedding(weight, input, padding_idx, bool(scale_grad_by_freq))
+
+
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    # torch.embedding_renorm_: rows used by `input` with norm > max_norm are scaled down, in place.
+    with no_grad():
+        w = weight.jax()
+        used = jnp.zeros(w.shape[0], bool).at[input.jax().reshape(-1)].set(True)
+        norms = jnp.sum(jnp.abs(w) ** norm_type, axis=1) ** (1.0 / norm_type)
+        scale = jnp.where(used & (norms > max_norm), max_norm / (norms + 1e-7), 1.0)
+        weight[...] = from_jax((w * scale[:, None]).astype(w.dtype))
+
+
+def dropout(input: Tensor, p: float = 0.5, training: bool = True,
+            inplace: bool = False) -> Tensor:
+    """Zero elements with probability `p`, scale the rest by 1/(1-p). Matches torch's CPU path.
+
+    The mask comes from tapegrad's default generator (see `tapegrad.manual_seed`): same seed,
+    same masks, run to run; not torch's masks.
+    """
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if p == 0 or not training or input.numel() == 0:
+        return input
+    if p == 1:
+        zero = _const((), 0.0, input)
+        return input.mul_(zero) if inplace else input * zero
+    # torch: noise.bernoulli_(1 - p); noise.div_(1 - p); input * noise.
+    with no_grad():
+        noise = _random.bernoulli(_const(tuple(input.shape), 1 - p, input))
+        noise = noise / (1 - p)
+    return input.mul_(noise) if inplace else input * noise
+
+
+# ------------------------------------------------------------------ attention
+def _canonical_mask(mask: Tensor | None, like: Tensor) -> Tensor | None:
+    # torch's _canonical_mask: a bool mask becomes 0 / -inf in the query's dtype.
+    if mask is None or mask.dtype.name != "bool":
+        return mask
+    return _const(tuple(mask.shape), 0.0, like).masked_fill(mask, -float("inf"))
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor,
+                                 attn_mask: Tensor | None = None, dropout_p: float = 0.0,
+                                 is_causal: bool = False, scale: float | None = None,
+                                 enable_gqa: bool = False) -> Tensor:
+    """softmax(q k^T * scale + mask) v. Matches torch's CPU backends.
+
+    As torch on CPU: 4-D inputs of one batch/head shape and head size without dropout take the
+    flash kernel (`ScaledDotProductFlashAttentionForCpuBackward0`); anything else the math
+    composite (q and k each scaled by sqrt(scale), matmul, softmax, dropout, matmul).
+    """
+    if enable_gqa:
+        raise NotImplementedError("tapegrad: enable_gqa is not supported")
+    L, S = query.size(-2), key.size(-2)
+    scale_factor = 1 / math.sqrt(query.size(-1)) if scale is None else scale
+    flash = (dropout_p == 0.0 and query.ndim == 4 and key.ndim == 4 and value.ndim == 4
+             and query.shape[:2] == key.shape[:2] == value.shape[:2]
+             and query.size(-1) == key.size(-1) == value.size(-1))
+    if flash:
+        mask = _canonical_mask(attn_mask, query)
+        if mask is None:
+            mask = _const((), 0.0, query)
+        return _nn.sdpa_flash_cpu(query, key, value, mask, bool(is_causal), float(scale_factor))
+    root = math.sqrt(scale_factor)
+    attn = _mul_scalar(query, root).matmul(_mul_scalar(key, root).transpose(-2, -1))
+    if is_causal:
+        causal = from_jax(jnp.tril(jnp.ones((L, S), bool)))
+        attn = attn.masked_fill(causal.logical_not(), -float("inf"))
+    if attn_mask is not None:
+        if attn_mask.dtype.name == "bool":
+            attn = attn.masked_fill(attn_mask.logical_not(), -float("inf"))
+        else:
+            attn = attn + attn_mask
+    attn = _softmax(attn, -1, None)
+    if dropout_p > 0.0:
+        attn = dropout(attn, dropout_p)
+    return attn.matmul(value)
+
+
+def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor,
+                                 embed_dim_to_check: int, num_heads: int,
+                                 in_proj_weight: Tensor | None, in_proj_bias: Tensor | None,
+                                 bias_k: Tensor | None, bias_v: Tensor | None,
+                                 add_zero_attn: bool, dropout_p: float,
+                                 out_proj_weight: Tensor, out_proj_bias: Tensor | None,
+                                 training: bool = True, key_padding_mask: Tensor | None = None,
+                                 need_weights: bool = True, attn_mask: Tensor | None = None,
+                                 use_separate_proj_weight: bool = False,
+                                 q_proj_weight: Tensor | None = None,
+                                 k_proj_weight: Tensor | None = None,
+                                 v_proj_weight: Tensor | None = None,
+                                 static_k: Tensor | None = None, static_v: Tensor | None = None,
+                                 average_attn_weights: bool = True,
+                                 is_causal: bool = False) -> tuple[Tensor, Tensor | None]:
+    """Matches `torch.nn.functional.multi_head_attention_forward` for batched (L, N, E) input.
+
+    A port of torch's function, op for op. Not supported: `bias_k`/`bias_v`,
+    `add_zero_attn`, `static_k`/`static_v`.
+    """
+    if bias_k is not None or bias_v is not None or add_zero_attn or static_k is not None \
+            or static_v is not None:
+        raise NotImplementedError("tapegrad: bias_k/bias_v, add_zero_attn and static_k/v are "
+                                  "not supported")
+    tgt_len, bsz, embed_dim = query.shape
+    src_len = key.shape[0]
+    key_padding_mask = _canonical_mask(key_padding_mask, query)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None
+    else:
+        attn_mask = _canonical_mask(attn_mask, query)
+        if key_padding_mask is not None:
+            is_causal = False
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+                             f"got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if not use_separate_proj_weight:
+        if key.shape != value.shape:
+            raise AssertionError(f"key shape {key.shape} does not match value shape "
+                                 f"{value.shape}")
+        q, k, v = _in_projection_packed(query, key, value, in_proj_weight, in_proj_bias)
+    else:
+        if key.shape[:2] != value.shape[:2]:
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match "
+                                 f"value's {value.shape[:2]}")
+        b_q = b_k = b_v = None
+        if in_proj_bias is not None:
+            b_q, b_k, b_v = in_proj_bias.chunk(3)
+        q = linear(query, q_proj_weight, b_q)
+        k = linear(key, k_proj_weight, b_k)
+        v = linear(value, v_proj_weight, b_v)
+    if attn_mask is not None:
+        if attn_mask.ndim == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(tgt_len, src_len)}.")
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.ndim == 3:
+            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(bsz * num_heads, tgt_len, src_len)}.")
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.ndim} is not supported")
+    q = q.view(tgt_len, bsz * num_heads, head_dim).transpose(0, 1)
+    k = k.view(k.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    v = v.view(v.shape[0], bsz * num_heads, head_dim).transpose(0, 1)
+    src_len = k.size(1)
+    if key_padding_mask is not None:
+        if key_padding_mask.shape[0] != bsz:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
+                                 f"{key_padding_mask.shape[0]}")
+        if key_padding_mask.shape[1] != src_len:
+            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
+                                 f"{key_padding_mask.shape[1]}")
+        key_padding_mask = key_padding_mask.view(bsz, 1, 1, src_len).expand(
+            -1, num_heads, -1, -1).reshape(bsz * num_heads, 1, src_len)
+        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+    if not training:
+        dropout_p = 0.0
+    if need_weights:
+        q_scaled = q * math.sqrt(1.0 / float(head_dim))
+        if is_causal and attn_mask is None:
+            raise AssertionError("FIXME: is_causal not implemented for need_weights")
+        if attn_mask is not None:
+            weights = _nn.baddbmm(attn_mask, q_scaled, k.transpose(-2, -1))
+        else:
+            weights = q_scaled.bmm(k.transpose(-2, -1))
+        weights = softmax(weights, dim=-1)
+        if dropout_p > 0.0:
+            weights = dropout(weights, p=dropout_p)
+        out = weights.bmm(v)
+        out = out.transpose(0, 1).reshape(tgt_len * bsz, embed_dim)
+        out = linear(out, out_proj_weight, out_proj_bias)
+        out = out.view(tgt_len, bsz, out.size(1))
+        weights = weights.view(bsz, num_heads, tgt_len, src_len)
+        if average_attn_weights:
+            weights = weights.mean(dim=1)
+        return out, weights
+    if attn_mask is not None:
+        if attn_mask.size(0) == 1 and attn_mask.ndim == 3:
+            attn_mask = attn_mask.unsqueeze(0)
+        else:
+            attn_mask = attn_mask.view(bsz, num_heads, -1, src_len)
+    q = q.view(bsz, num_heads, tgt_len, head_dim)
+    k = k.view(bsz, num_heads, src_len, head_dim)
+    v = v.view(bsz, num_heads, src_len, head_dim)
+    out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+    out = out.permute(2, 0, 1, 3)
+    # torch's flash kernel lays its output out as (N, L, H, E), so this permute is contiguous
+    # and torch's reshape is a view; the math path's output is not, and torch copies.
+    out = out.view(bsz * tgt_len, embed_dim) if dropout_p == 0.0 \
+        else out.reshape(bsz * tgt_len, embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias)
+    return out.view(tgt_len, bsz, out.size(1)), None
+
+
+def _in_projection_packed(q: Tensor, k: Tensor, v: Tensor, w: Tensor,
+                          b: Tensor | None) -> tuple[Tensor, Tensor, Tensor]:
+    E = q.size(-1)
+    if k is v and q is k:
+        proj = linear(q, w, b)
+        proj = proj.unflatten(-1, (3, E)).unsqueeze(0).transpose(0, -2).squeeze(-2).contiguous()
+        return proj[0], proj[1], proj[2]
+    w_q, w_kv = w.split([E, E * 2])
+    b_q, b_kv = (None, None) if b is None else b.split([E, E * 2])
+    if k is v:
+        q_proj = linear(q, w_q, b_q)
+        kv = linear(k, w_kv, b_kv).unflatten(-1, (2, E)).unsqueeze(0).transpose(0, -2)
+        kv = kv.squeeze(-2).contiguous()
+        return q_proj, kv[0], kv[1]
+    w_q, w_k, w_v = w.chunk(3)
+    b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
+    return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
+
+
+# ------------------------------------------------------------------ losses
+def _pointwise_loss_reduce(loss: Tensor, reduction: str) -> Tensor:
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.mean()
+    raise ValueError(f"{reduction} is not a valid value for reduction")
+
+
+def mse_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+             reduce: bool | None = None, reduction: str = "mean",
+             weight: Tensor | None = None) -> Tensor:
+    """Matches `torch.nn.functional.mse_loss`."""
+    _warn_target_size(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, y = _broadcast_pair(input, target)
+    if weight is not None:
+        return _weighted_reduce((x - y).pow(2) * weight, weight, reduction, input)
+    return _nn.mse_loss(x, y, _reduction_enum(reduction))
+
+
+def _weighted_reduce(loss: Tensor, weight: Tensor, reduction: str, input: Tensor) -> Tensor:
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    if reduction == "mean":
+        return loss.sum() / weight.sum()
+    raise ValueError(f"Invalid reduction mode: {reduction}. Expected one of 'none', 'mean', "
+                     "'sum'.")
+
+
+def _l1(x: Tensor, y: Tensor, reduction: str) -> Tensor:
+    # torch's l1_loss is a composite: (x - y).abs() then the reduction.
+    _reduction_enum(reduction)
+    return _pointwise_loss_reduce((x - y).abs(), reduction)
+
+
+def l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+            reduce: bool | None = None, reduction: str = "mean",
+            weight: Tensor | None = None) -> Tensor:
+    """Matches `torch.nn.functional.l1_loss`."""
+    _warn_target_size(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, y = _broadcast_pair(input, target)
+    if weight is not None:
+        return _weighted_reduce((x - y).abs() * weight, weight, reduction, input)
+    return _l1(x, y, reduction)
+
+
+def smooth_l1_loss(input: Tensor, target: Tensor, size_average: bool | None = None,
+                   reduce: bool | None = None, reduction: str = "mean",
+                   beta: float = 1.0) -> Tensor:
+    """Matches `torch.nn.functional.smooth_l1_loss` (beta=0 is l1_loss, as in torch)."""
+    _warn_target_size(input, target)
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    x, y = _broadcast_pair(input, target)
+    if beta == 0.0:
+        return _l1(x, y, reduction)
+    if beta < 0:
+        raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
+    return _nn.smooth_l1_loss(x, y, _reduction_enum(reduction), float(beta))
+
+
+def huber_loss(input: Tensor, target: Tensor, reduction: str = "mean", delta: float = 1.0,
+               weight: Tensor | None = None) -> Tensor:
+    """Matches `torch.nn.functional.huber_loss`."""
+    _warn_target_size(input, target)
+    x, y = _broadcast_pair(input, target)
+    if delta <= 0:
+        raise RuntimeError("huber_loss does not support non-positive values for delta.")
+    if weight is None:
+        return _nn.huber_loss(x, y, _reduction_enum(reduction), float(delta))
+    if weight.size() != input.size():
+        raise ValueError("Weights and input must have the same size.")
+    loss = _nn.huber_loss(x, y, 0, float(delta)) * weight
+    if reduction == "mean":
+        return loss.mean()
+    return _weighted_reduce(loss, weight, reduction, input)
+
+
+def _check_targets(target: Tensor, n_classes: int, ignore_index: int) -> None:
+    values = _host_values(target)
+    if values is None:
+        return
+    bad = (values != ignore_index) & ((values < 0) | (values >= n_classes))
+    if bad.any():
+        raise IndexError(f"Target {int(values[bad][0])} is out of bounds.")
+
+
+def _nll_loss_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction: int,
+                 ignore_index: int) -> Tensor:
+    # torch's nll_loss_nd: 1-D/2-D -> nll_loss, 4-D -> nll_loss2d, else viewed to 4-D.
+    if input.ndim < 1:
+        raise ValueError(f"Expected 1 or more dimensions (got {input.ndim})")
+    if input.ndim != 1 and input.shape[0] != target.shape[0]:
+        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
+                         f"batch_size ({target.shape[0]}).")
+    if target.dtype.is_floating_point:
+        raise RuntimeError(f"expected scalar type Long but found "
+                           f"{_TORCH_TYPE.get(target.dtype.name, target.dtype.name)}")
+    n_classes = input.shape[0 if input.ndim == 1 else 1]
+    _check_targets(target, n_classes, ignore_index)
+    w = weight if weight is not None else _const((n_classes,), 1.0, input)
+    if input.ndim <= 2:
+        return _nn.nll_loss(input, target, w, reduction, ignore_index)
+    if input.ndim == 4:
+        return _nn.nll_loss2d(input, target, w, reduction, ignore_index)
+    n, c = input.shape[:2]
+    out_size = (n,) + tuple(input.shape[2:])
+    if tuple(target.shape[1:]) != tuple(input.shape[2:]):
+        raise ValueError(f"Expected target size {list(out_size)}, got {list(target.shape)}")
+    out = _nn.nll_loss2d(input.contiguous().view(n, c, 1, -1),
+                         target.contiguous().view(n, 1, -1), w, reduction, ignore_index)
+    return out.view(out_size) if reduction == 0 else out
+
+
+_TORCH_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half"}
+
+
+def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
+             size_average: bool | None = None, ignore_index: int = -100,
+             reduce: bool | None = None, reduction: str = "mean") -> Tensor:
+    """Matches `torch.nn.functional.nll_loss`."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    return _nll_loss_nd(input, target, weight, _reduction_enum(reduction), ignore_index)
+
+
+def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                  size_average: bool | None = None, ignore_index: int = -100,
+                  reduce: bool | None = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Tensor:
+    """Matches `torch.nn.functional.cross_entropy` (class indices or class probabilities)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    red = _reduction_enum(reduction)
+    class_dim = 0 if input.ndim == 1 else 1
+    if tuple(input.shape) == tuple(target.shape):
+        if not target.dtype.is_floating_point:
+            raise RuntimeError("Expected floating point type for target with class "
+                               f"probabilities, got {_TORCH_TYPE.get(target.dtype.name, 'Long')}")
+        if ignore_index >= 0:
+            raise RuntimeError("ignore_index is not supported for floating point target")
+        return _cross_entropy_prob_target(input, target, weight, red, label_smoothing)
+    if label_smoothing > 0.0:
+        if label_smoothing > 1.0:
+            raise RuntimeError("label_smoothing must be between 0.0 and 1.0. Got: "
+                               f"{label_smoothing}")
+        return _cross_entropy_label_smoothing(input, target, weight, red, ignore_index,
+                                              label_smoothing)
+    return _nll_loss_nd(_log_softmax(input, class_dim, None), target, weight, red,
+                        ignore_index)
+
+
+def _class_weight_view(weight: Tensor, ndim: int, class_dim: int) -> Tensor:
+    shape = [1] * ndim
+    shape[class_dim] = weight.shape[0]
+    return weight.view(shape)
+
+
+def _cross_entropy_prob_target(input: Tensor, target: Tensor, weight: Tensor | None,
+                               reduction: int, label_smoothing: float) -> Tensor:
+    # torch's cross_entropy_loss_prob_target, op for op.
+    class_dim = 0 if input.ndim == 1 else 1
+    n_classes = input.shape[class_dim]
+    logp = _log_softmax(input, class_dim, None)
+    if label_smoothing > 0.0:
+        target = _mul_scalar(target, 1 - label_smoothing) + label_smoothing / n_classes
+    prod = logp * target
+    if weight is not None:
+        prod = prod * _class_weight_view(weight, input.ndim, class_dim)
+    if reduction == 1:
+        return _nn.div_scalar(-prod.sum(), input.numel() // n_classes)
+    if reduction == 2:
+        return -prod.sum()
+    return -prod.sum(class_dim)
+
+
+def _cross_entropy_label_smoothing(input: Tensor, target: Tensor, weight: Tensor | None,
+                                   reduction: int, ignore_index: int,
+                                   label_smoothing: float) -> Tensor:
+    # torch's cross_entropy_loss_label_smoothing, op for op.
+    class_dim = 0 if input.ndim == 1 else 1
+    n_classes = input.shape[class_dim]
+    logp = _log_softmax(input, class_dim, None)
+    nll = _nll_loss_nd(logp, target, weight, reduction, ignore_index)
+    ignore_mask = target == ignore_index
+    if weight is not None:
+        smooth = -(logp * _class_weight_view(weight, input.ndim, class_dim)).sum(class_dim)
+    else:
+        smooth = -logp.sum(class_dim)
+    smooth = smooth.masked_fill(ignore_mask, 0.0)
+    if reduction == 1:
+        if weight is not None:
+            kept = target.masked_select(ignore_mask.logical_not()).flatten()
+            ret = smooth.sum() / weight.gather(0, kept).sum()
+        else:
+            ret = smooth.sum() / ignore_mask.logical_not().sum()
+    elif reduction == 2:
+        ret = smooth.sum()
+    else:
+        ret = smooth
+    return _mul_scalar(nll, 1 - label_smoothing) + _mul_scalar(ret, label_smoothing / n_classes)
+
+
+def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
+                         size_average: bool | None = None, reduce: bool | None = None,
+                         reduction: str = "mean") -> Tensor:
+    """Matches `torch.nn.functional.binary_cross_entropy` (log terms clamped at -100)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    red = _reduction_enum(reduction)
+    if target.size() != input.size():
+        raise ValueError(f"Using a target size ({target.size()}) that is different to the "
+                         f"input size ({input.size()}) is deprecated. Please ensure they have "
+                         "the same size.")
+    values = _host_values(input)
+    if values is not None and ((values < 0) | (values > 1)).any():
+        raise RuntimeError("all elements of input should be between 0 and 1")
+    w = weight.expand(tuple(np.broadcast_shapes(tuple(target.shape), tuple(weight.shape)))) \
+        if weight is not None else _const(tuple(input.shape), 1.0, input)
+    return _nn.binary_cross_entropy(input, target, w, red)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target: Tensor,
+                                     weight: Tensor | None = None,
+                                     size_average: bool | None = None,
+                                     reduce: bool | None = None, reduction: str = "mean",
+                                     pos_weight: Tensor | None = None) -> Tensor:
+    """Matches `torch.nn.functional.binary_cross_entropy_with_logits`."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    red = _reduction_enum(reduction)
+    if target.size() != input.size():
+        raise ValueError(f"Target size ({target.size()}) must be the same as input size "
+                         f"({input.size()})")
+    w = weight if weight is not None else _const((), 1.0, input)
+    pw = pos_weight if pos_weight is not None else _const((), 1.0, input)
+    return _nn.binary_cross_entropy_with_logits(input, target, w, pw, red)
+
+
+def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
+           reduce: bool | None = None, reduction: str = "mean",
+           log_target: bool = False) -> Tensor:
+    """Matches `torch.nn.functional.kl_div` (a composite in torch too)."""
+    if size_average is not None or reduce is not None:
+        reduction = _legacy_reduction(size_average, reduce, "mean")
+    elif reduction == "mean":
+        warnings.warn(
+            "reduction: 'mean' divides the total loss by both the batch size and the support "
+            "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
+            "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
+            "major release.", stacklevel=2)
+    red = "sum" if reduction == "batchmean" else reduction
+    _reduction_enum(red)
+    if log_target:
+        out = target.exp() * (target - input)
+    else:
+        out = _nn.xlogy(target, target) - target * input
+    reduced = _pointwise_loss_reduce(out, red)
+    if reduction == "batchmean" and input.ndim != 0:
+        reduced = reduced / input.size()[0]
+    return reduced

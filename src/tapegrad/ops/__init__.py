@@ -241,16 +241,17 @@ clone_op = Op("clone", "CloneBackward0", lambda self: self + 0 if self.dtype != 
               else self, dtype_rule="keep", derivatives={"self": lambda grad: grad})
 
 
-# The create_graph copy AccumulateGrad makes (torch's empty_strided + copy_: CopyBackwards,
-# whose first edge is the empty destination).
-_copy_from = Op("copy_", "CopyBackwards", lambda self, src: src, inputs=("self", "src"),
-                dtype_rule="keep", derivatives={"self": lambda grad: grad * 0,
-                                                "src": lambda grad: grad})
+_copy_op = Op("copy", "CopyBackwards", lambda self, src: jnp.broadcast_to(
+    jnp.asarray(src, self.dtype), self.shape), inputs=("self", "src"), promote=(),
+              derivatives={"self": lambda grad: grad * 0,
+                           "src": lambda grad, src_dtype: to(grad, src_dtype)})
 
 
 def copy_from(src: Tensor) -> Tensor:
+    """The create_graph copy AccumulateGrad makes: torch's empty_strided + copy_, whose
+    CopyBackwards node's first edge is the (empty) destination."""
     dest = Tensor._make(jnp.zeros(src._storage.array.shape, src._storage.array.dtype))
-    return _copy_from(dest, src)
+    return _copy_op(dest, src)
 
 
 def to(self, *args, dtype=None, **kwargs):
@@ -355,7 +356,9 @@ _INPLACE.update({"__iadd__": add, "__isub__": sub, "__imul__": mul, "__itruediv_
 
 def _make_inplace(fn):
     def inplace(self, *args, **kwargs):
-        self._check_inplace()
+        from .views import check_inplace, finish_inplace
+
+        check_inplace(self)
         # See NOTE [Saved tensors]: the formula saves the snapshot (torch saves self.clone()),
         # so writing into self does not trip the version check of this very node.
         snapshot = Tensor._make(self._storage.array, self._grad_fn, self._output_nr)
@@ -366,15 +369,9 @@ def _make_inplace(fn):
                 raise RuntimeError(
                     f"result type {_TORCH_NAMES[out.dtype.name]} can't be cast to the desired "
                     f"output type {_TORCH_NAMES[self.dtype.name]}")
-            with grad_mode.no_grad() if out._grad_fn is None else _nullcontext():
-                out = to(out, self.dtype)
-        self._set_array(out._storage.array)
-        if out._grad_fn is not None:
-            # In-place on a non-leaf (or a leaf not requiring grad) rebases its history.
-            self._grad_fn = out._grad_fn
-            self._output_nr = out._output_nr
-            self._requires_grad = True
-            _retarget_saved_result(out._grad_fn, self)
+            out = to(out, self.dtype)
+        finish_inplace(self, out)
+        _retarget_saved_result(out._grad_fn, self)
         return self
 
     inplace.__name__ = getattr(fn, "__name__", "op") + "_"
@@ -407,24 +404,25 @@ _TORCH_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half",
                 "complex128": "ComplexDouble"}
 
 
-def _zero_(self):
-    self._check_inplace()
-    self._set_array(jnp.zeros_like(self._storage.array))
-    return self
-
-
-def _fill_(self, value):
-    self._check_inplace()
-    self._set_array(jnp.full_like(self._storage.array, value))
-    return self
+_zero_op = Op("zero", "ZeroBackward0", lambda self: jnp.zeros_like(self), dtype_rule="keep",
+              derivatives={"self": lambda grad: grad * 0})
+_fill_op = Op("fill", "FillBackward2", lambda self, value: jnp.full_like(self, value),
+              static=("value",), dtype_rule="keep",
+              derivatives={"self": lambda grad: grad * 0})
+def _copy_(self, src, non_blocking: bool = False):
+    """In-place copy with broadcasting and dtype cast. Matches `torch.Tensor.copy_`."""
+    if not isinstance(src, Tensor):
+        src = Tensor._make(jnp.asarray(src, self._storage.array.dtype))
+    return _make_inplace(lambda s, x: _copy_op(s, x))(self, src)
 
 
 for _name, _fn in _METHODS.items():
     setattr(Tensor, _name, _fn)
 for _name, _fn in _INPLACE.items():
     setattr(Tensor, _name, _make_inplace(_fn))
-Tensor.zero_ = _zero_
-Tensor.fill_ = _fill_
+Tensor.zero_ = _make_inplace(_zero_op)
+Tensor.fill_ = _make_inplace(_fill_op)
+Tensor.copy_ = _copy_
 Tensor.float = lambda self: to(self, _dtype.float32)
 Tensor.double = lambda self: to(self, _dtype.float64)
 Tensor.half = lambda self: to(self, _dtype.float16)

@@ -27,7 +27,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype
+from .. import _dtype, _errors
 from .._dtype import dtype as DType
 from ..autograd import grad_mode
 from ..autograd.graph import Node, SavedTensor, make_gradient_edge
@@ -40,6 +40,66 @@ _SPECIAL_PARAMS = ("grad", "grads")
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, complex, bool)) and not isinstance(x, Tensor)
+
+
+class SavedScalar:
+    """A Python number passed in a Tensor slot (`x * 2`'s `other`), saved for backward.
+
+    torch wraps the number in a 0-d tensor and saves it as a SavedVariable, so it is freed by
+    backward like any saved tensor (a second backward raises) and `_saved_other` shows it as
+    a tensor. Formulas still receive the number (so create_graph records the same nodes).
+    """
+
+    __slots__ = ("value", "freed")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.freed = False
+
+    def unpack(self, node: Node) -> Any:
+        if self.freed:
+            raise RuntimeError(_errors.BACKWARD_TWICE)
+        return self.value
+
+    def as_tensor(self, node: Node) -> Tensor:
+        # torch wraps a number as a 0-d bool/int64/float64/complex128 tensor.
+        value = self.unpack(node)
+        return Tensor._make(jnp.asarray(value, _WRAPPED_DTYPES[type(value)]))
+
+    def release(self) -> None:
+        self.freed = True
+
+
+_WRAPPED_DTYPES = {bool: jnp.bool_, int: jnp.int64, float: jnp.float64,
+                   complex: jnp.complex128}
+
+
+# torch's TensorIterator shape error (infer_size of the shape so far with each operand).
+_BROADCAST_ERROR = ("The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                    "non-singleton dimension {dim}")
+
+
+def _broadcast_error(values: Sequence[Any]) -> RuntimeError | None:
+    """torch's error if the tensor inputs' shapes do not broadcast together, else None."""
+    shape: tuple | None = None
+    for v in values:
+        if not isinstance(v, Tensor):
+            continue
+        other = v._storage.array.shape
+        if shape is None or shape == other:
+            shape = other
+            continue
+        ndim = max(len(shape), len(other))
+        out = [1] * ndim
+        for i in range(ndim - 1, -1, -1):
+            offset = ndim - 1 - i
+            a = shape[len(shape) - 1 - offset] if len(shape) - 1 - offset >= 0 else 1
+            b = other[len(other) - 1 - offset] if len(other) - 1 - offset >= 0 else 1
+            if a != b and a != 1 and b != 1:
+                return RuntimeError(_BROADCAST_ERROR.format(a=a, b=b, dim=i))
+            out[i] = b if a == 1 else a
+        shape = tuple(out)
+    return None
 
 
 # The base recorded for a gradient that is a view of a temporary made inside a fused backward:
@@ -62,6 +122,37 @@ def _view_of(t: Tensor, grads: list) -> tuple[int, str] | None:
     return -1, "strided_view" if strided else "view"
 
 
+def _make_views(op: Op, base: Tensor, static: dict, results: list) -> None:
+    """Make `results` views of `base`: shared storage and version counter, torch's `._base`.
+
+    See NOTE [Views over immutable arrays].
+    """
+    from .._storage import ViewStorage
+
+    strided = base._view_strided or op.view(static, base)
+    storage = base._storage
+    if isinstance(storage, ViewStorage):
+        root, chain = storage.root, storage.chain
+        overlapping, no_grad_view = storage.overlapping, storage.no_grad_view
+    else:
+        root, chain, overlapping, no_grad_view = storage, (), False, False
+    root_tensor = base._base if base._base is not None else base
+    static_items = tuple(sorted(static.items()))
+    overlapping = overlapping or getattr(op, "overlapping", lambda s, b: False)(static, base)
+    no_grad_view = no_grad_view or (not grad_mode.is_grad_enabled() and base._requires_grad)
+    multi = len(results) > 1 or op.outputs == "*"
+    for i, r in enumerate(results):
+        r._storage = ViewStorage(root, chain + ((op, static_items, i if multi else None),),
+                                 r._storage.array, overlapping, no_grad_view)
+        if multi and r._grad_fn is not None:
+            # torch forbids in-place on outputs of ops returning several views.
+            r._storage.multi_output = (i, op.node_name.replace("Backward0", ""))
+        r._vc = base._vc
+        r._base = root_tensor
+        r._view_strided = strided
+        r._view_version = base._vc.version
+
+
 class OpNode(Node):
     """Base of generated node classes: runs the op's formulas on the saved values."""
 
@@ -78,6 +169,8 @@ class OpNode(Node):
             value = self._saved.get(key)
             if isinstance(value, SavedTensor):
                 return value.unpack(self)
+            if isinstance(value, SavedScalar):
+                return value.as_tensor(self)
             return value
         raise AttributeError(name)
 
@@ -86,7 +179,7 @@ class OpNode(Node):
 
     def release_variables(self) -> None:
         for value in self._saved.values():
-            if isinstance(value, SavedTensor):
+            if isinstance(value, (SavedTensor, SavedScalar)):
                 value.release()
 
     def apply(self, grads: list, create_graph: bool) -> list:
@@ -270,7 +363,15 @@ class Op:
                         f"not {type(v).__name__}")
         cd = self._compute_dtype(values)
         arrays = [v._storage.array if isinstance(v, Tensor) else v for v in values]
-        out = self._jit(*arrays, _cd=cd.np if cd is not None else None, **static)
+        try:
+            out = self._jit(*arrays, _cd=cd.np if cd is not None else None, **static)
+        except (TypeError, ValueError) as exc:
+            # Checked only once JAX has refused, so the common path pays nothing.
+            if "incompatible shapes for broadcasting" in str(exc).lower():
+                error = _broadcast_error(values)
+                if error is not None:
+                    raise error from None
+            raise
         outs = list(out) if self.multi else [out]
         if self.out_dtype is not None and cd is not None:
             od = self.out_dtype(cd).np
@@ -282,11 +383,7 @@ class Op:
         else:
             results = [Tensor._make(a) for a in outs]
         if self.view is not None:
-            base = values[0]
-            strided = base._view_strided or self.view(static, base)
-            for r in results:
-                r._base = base
-                r._view_strided = strided
+            _make_views(self, values[0], static, results)
         if not self.multi:
             return results[0]
         return tuple(results) if self.outputs != "*" else list(results)
@@ -338,7 +435,8 @@ class Op:
             raise TypeError(f"{self.name}: cannot save {p!r} of a list input")
         for name, v in zip(self.input_names, values):
             if p == name:
-                return SavedTensor(v, is_output=False) if isinstance(v, Tensor) else v
+                return SavedTensor(v, is_output=False) if isinstance(v, Tensor) \
+                    else SavedScalar(v)
             if p == f"{name}_sym_sizes":
                 return tuple(v.shape) if isinstance(v, Tensor) else ()
             if p == f"{name}_dtype":
@@ -350,7 +448,7 @@ class Op:
         """Run the formulas as tapegrad ops (so create_graph=True records their graph)."""
         env: dict[str, Any] = {"grad": grads[0], "grads": grads}
         for k, v in node._saved.items():
-            if isinstance(v, SavedTensor):
+            if isinstance(v, (SavedTensor, SavedScalar)):
                 v = v.unpack(node)
             elif isinstance(v, list) and v and isinstance(v[0], SavedTensor):
                 v = [x.unpack(node) for x in v]
@@ -386,6 +484,9 @@ class Op:
             elif isinstance(v, list) and v and isinstance(v[0], SavedTensor):
                 dynamic_names.append(k)
                 dynamic_arrays.append([x.raw_array(node) for x in v])
+            elif isinstance(v, SavedScalar):
+                # The number is part of the trace: a static, keyed by its value (and type).
+                static_items.append((k, v.unpack(node)))
             else:
                 static_items.append((k, v))
         grad_mask = tuple(g is not None for g in grads)
@@ -397,7 +498,9 @@ class Op:
         signature = tuple((a.shape, a.dtype) for a in grad_arrays) + tuple(
             (a.shape, a.dtype) if not isinstance(a, list) else tuple((x.shape, x.dtype) for x in a)
             for a in dynamic_arrays)
-        key = (needs, grad_mask, tuple(dynamic_names), tuple(static_items), targets, signature)
+        # Types too: 2, 2.0 and True are equal keys but give different traces.
+        key = (needs, grad_mask, tuple(dynamic_names), tuple(static_items),
+               tuple(type(v) for _, v in static_items), targets, signature)
         entry = self._fused_cache.get(key)
         if entry is None:
             entry = self._make_fused(needs, grad_mask, tuple(dynamic_names), dict(static_items),

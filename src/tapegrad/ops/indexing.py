@@ -291,15 +291,19 @@ _index_put_fn = JaxFunction(_index_put, name="index_put", node="CopySlices")
 
 def setitem(self, index, value) -> None:
     """`tensor[index] = value`: an in-place write (version bump, history rebase)."""
-    self._check_inplace()
+    from .. import _errors
+    from ..autograd import grad_mode
+    from .views import check_inplace, finish_inplace
+
     pattern, arrays = _encode_key(index)
+    if (not arrays and self._grad_fn is None and self._requires_grad
+            and grad_mode.is_grad_enabled()):
+        # torch writes basic-indexed values through a view, hence the view's message.
+        raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+    check_inplace(self)
     if not isinstance(value, Tensor):
         value = Tensor._make(jnp.asarray(value, self._storage.array.dtype))
     snapshot = Tensor._make(self._storage.array, self._grad_fn, self._output_nr)
     snapshot._requires_grad = self._requires_grad
     out = _index_put_fn(snapshot, value, *arrays, pattern=pattern)
-    self._set_array(out._storage.array)
-    if out._grad_fn is not None:
-        self._grad_fn = out._grad_fn
-        self._output_nr = 0
-        self._requires_grad = True
+    finish_inplace(self, out)

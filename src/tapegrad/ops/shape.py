@@ -534,3 +534,8 @@ diagonal_backward_op = Op(
     dtype_rule="keep",
     derivatives={"grad_output": lambda grad, offset, dim1, dim2:
                  diagonal_op(grad, offset, dim1, dim2)})
+
+# An expand that broadcasts makes several view elements alias one base element.
+expand_op.overlapping = lambda s, b: _expanded(b.shape, s["size"])
+for _op in (split_op, split_sizes_op, unbind_op):
+    _op.view = lambda s, b: True

@@ -1,0 +1,375 @@
+"""Custom autograd functions: `Function`, its `ctx` (`FunctionCtx`) and `once_differentiable`.
+
+Matches `torch.autograd.function`. Built on graph.py as torch builds on its C++ Node: each
+`Function` subclass gets, once, at class creation (torch's `FunctionMeta`), a `Node` subclass
+named `<ClassName>Backward`. `apply` makes one instance of it; that instance is both the `ctx`
+the user's forward/backward receive and the `grad_fn` of the outputs, and the engine runs it
+like any other node. Saved tensors are `SavedTensor`s, so version checks, freeing after
+backward and the backward-twice error are the same as for built-in ops.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import jax.numpy as jnp
+
+from .. import _errors
+from ..tensor import Tensor
+from . import grad_mode
+from .graph import Node, SavedTensor, make_gradient_edge
+
+__all__ = ["Function", "FunctionCtx", "FunctionMeta", "BackwardCFunction", "once_differentiable"]
+
+# torch's texts (python_function.cpp, function.py).
+LEGACY_CALL = (
+    "Legacy autograd function with non-static forward method is deprecated. Please use "
+    "new-style autograd function with static forward method. (Example: "
+    "https://pytorch.org/docs/stable/autograd.html#torch.autograd.Function)")
+NO_FORWARD = "You must implement the forward function for custom autograd.Function."
+NO_BACKWARD = ("You must implement either the backward or vjp method for your custom "
+               "autograd.Function to use it with backward mode AD.")
+NO_JVP = ("You must implement the jvp function for custom autograd.Function to use it with "
+          "forward mode AD.")
+NO_SETUP_CONTEXT = "setup_context is not implemented."
+BACKWARD_AND_VJP = ("Implementing both 'backward' and 'vjp' for a custom Function is not "
+                    "allowed. You should only implement one of them.")
+WRONG_GRAD_COUNT = ("function {name} returned an incorrect number of gradients "
+                    "(expected {expected}, got {got})")
+GRAD_FOR_NON_TENSOR = ("function {name} returned a gradient different than None at position "
+                       "{position}, but the corresponding forward input was not a Variable")
+GRAD_NOT_TENSOR = "expected Variable or None (got {type_name})"
+SAVE_NOT_TENSOR = ("save_for_backward can only save variables, but argument {index} is of "
+                   "type {type_name}")
+MARK_NOT_TENSOR = "{method} can only accept variables, but argument {index} is of type {type_name}"
+DIRTY_NOT_RETURNED = (
+    "Some elements marked as dirty during the forward method were not returned as output. The "
+    "inputs that are modified inplace must all be outputs of the Function.")
+ONCE_DIFFERENTIABLE = ("trying to differentiate twice a function that was marked with "
+                       "@once_differentiable")
+
+
+class FunctionCtx:
+    """What `forward`/`setup_context` may record on `ctx`. Matches `torch.autograd.function.FunctionCtx`."""
+
+    def save_for_backward(self, *tensors: Tensor | None) -> None:
+        """Keep tensors for backward; read them back with `ctx.saved_tensors`."""
+        self.to_save = tensors
+
+    def mark_dirty(self, *args: Tensor) -> None:
+        """Declare inputs modified in place by forward (they must be returned)."""
+        self.dirty_tensors = args
+
+    def mark_non_differentiable(self, *args: Tensor) -> None:
+        """Declare outputs that never require grad (their gradient is zeros in backward)."""
+        self.non_differentiable = args
+
+    def set_materialize_grads(self, value: bool) -> None:
+        """Whether backward sees zeros (True, the default) or None for missing gradients."""
+        self.materialize_grads = value
+
+
+class BackwardCFunction(Node, FunctionCtx):
+    """The node (and ctx) of one `Function.apply`. Subclassed once per Function class."""
+
+    _forward_cls: type
+
+    # ------------------------------------------------------------------ ctx, read side
+    @property
+    def saved_tensors(self) -> tuple[Tensor | None, ...]:
+        if self._freed:
+            raise RuntimeError(_errors.BACKWARD_TWICE)
+        return tuple(None if s is None else s.unpack(self) for s in self._saved)
+
+    # ------------------------------------------------------------------ Node
+    def apply(self, grads: list, create_graph: bool) -> list:
+        # torch's BackwardCFunction.apply + PyNode::apply.
+        cls = self._forward_cls
+        backward_fn, vjp_fn = cls.backward, cls.vjp
+        if backward_fn is not Function.backward and vjp_fn is not Function.vjp:
+            raise RuntimeError(BACKWARD_AND_VJP)
+        user_fn = vjp_fn if vjp_fn is not Function.vjp else backward_fn
+        if self.materialize_grads:
+            # A missing gradient becomes zeros, except for non-tensor outputs (None).
+            grads = [g if g is not None or meta is None
+                     else Tensor._make(jnp.zeros(meta[0], meta[1].np))
+                     for g, meta in zip(grads, self._metadata)]
+        result = user_fn(self, *grads)
+        if not isinstance(result, tuple):
+            result = (result,)
+        n_inputs = len(self._is_tensor_input)
+        # Extra trailing Nones are allowed (and dropped).
+        if len(result) > n_inputs and all(g is None for g in result[n_inputs:]):
+            result = result[:n_inputs]
+        if len(result) != n_inputs:
+            raise RuntimeError(WRONG_GRAD_COUNT.format(name=self.name(), expected=n_inputs,
+                                                       got=len(result)))
+        out = []
+        for i, (g, is_tensor) in enumerate(zip(result, self._is_tensor_input)):
+            if not is_tensor:
+                if g is not None:
+                    raise RuntimeError(GRAD_FOR_NON_TENSOR.format(name=self.name(),
+                                                                  position=i + 1))
+                continue
+            if g is not None and not isinstance(g, Tensor):
+                raise RuntimeError(GRAD_NOT_TENSOR.format(type_name=type(g).__name__))
+            out.append(g)
+        return out
+
+    def release_variables(self) -> None:
+        # torch's PyNode::release_variables: saved_tensors raises afterwards even if empty.
+        for s in self._saved:
+            if s is not None:
+                s.release()
+        self._saved = ()
+        self._freed = True
+
+
+class FunctionMeta(type):
+    """Gives each Function class its node class `<Name>Backward` (torch's FunctionMeta)."""
+
+    def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
+        cls._backward_cls = type(name + "Backward", (BackwardCFunction,),
+                                 {"_forward_cls": cls, "__module__": cls.__module__})
+        super().__init__(name, bases, attrs)
+
+
+class Function(FunctionCtx, metaclass=FunctionMeta):
+    """Base class for custom differentiable operations. Matches `torch.autograd.Function`.
+
+    Write a static `forward(ctx, *args)` (or `forward(*args)` plus
+    `setup_context(ctx, inputs, output)`) and a static `backward(ctx, *grad_outputs)` that
+    returns one gradient (or None) per forward argument; call it with `MyFn.apply(...)`.
+
+    >>> import tapegrad as tg
+    >>> class Square(tg.autograd.Function):
+    ...     @staticmethod
+    ...     def forward(ctx, x):
+    ...         ctx.save_for_backward(x)
+    ...         return x * x
+    ...     @staticmethod
+    ...     def backward(ctx, grad):
+    ...         (x,) = ctx.saved_tensors
+    ...         return 2 * x * grad
+    >>> x = tg.tensor([1., 3.], requires_grad=True)
+    >>> y = Square.apply(x)
+    >>> y
+    tensor([1., 9.], grad_fn=<SquareBackward>)
+    >>> y.sum().backward()
+    >>> x.grad
+    tensor([2., 6.])
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError(LEGACY_CALL)
+
+    @staticmethod
+    def forward(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(NO_FORWARD)
+
+    @staticmethod
+    def setup_context(ctx: Any, inputs: tuple[Any, ...], output: Any) -> Any:
+        raise NotImplementedError(NO_SETUP_CONTEXT)
+
+    @staticmethod
+    def backward(ctx: Any, *grad_outputs: Any) -> Any:
+        raise NotImplementedError(NO_BACKWARD)
+
+    # torch: vjp and backward are aliases; a subclass overrides one of them.
+    vjp = backward
+
+    @staticmethod
+    def jvp(ctx: Any, *grad_inputs: Any) -> Any:
+        raise NotImplementedError(NO_JVP)
+
+    @classmethod
+    def apply(cls, *args: Any, **kwargs: Any) -> Any:
+        setup = cls.setup_context is not Function.setup_context
+        if setup or kwargs:
+            # torch binds keyword arguments to forward's parameters (with defaults only in
+            # the setup_context style), so they count as inputs too.
+            signature = inspect.signature(cls.forward)
+            bound = signature.bind(*args, **kwargs) if setup else \
+                signature.bind(None, *args, **kwargs)
+            if setup:
+                bound.apply_defaults()
+            args = tuple(bound.args) if setup else tuple(bound.args[1:])
+            kwargs = dict(bound.kwargs)
+        return _apply(cls, args, kwargs, setup)
+
+
+def _apply(cls: type, args: tuple, kwargs: dict, setup: bool) -> Any:
+    """torch's THPFunction_apply: make the ctx node, run forward without grad, wrap outputs."""
+    ctx = cls._backward_cls.__new__(cls._backward_cls)
+    Node.__init__(ctx, (), ())
+    ctx.to_save = None
+    ctx.dirty_tensors = None
+    ctx.non_differentiable = None
+    ctx.materialize_grads = True
+    ctx._saved = ()
+    ctx._freed = False
+    ctx._is_tensor_input = tuple(isinstance(a, Tensor) for a in args)
+    ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+    executable = grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)
+    if executable:
+        ctx.next_functions = tuple(make_gradient_edge(a) for a in args if isinstance(a, Tensor))
+    with grad_mode.no_grad():
+        if setup:
+            output = cls.forward(*args, **kwargs)
+            cls.setup_context(ctx, args, output)
+        else:
+            output = cls.forward(ctx, *args, **kwargs)
+    to_save = _tensors_to_save(ctx) if executable else ()
+    output = _wrap_outputs(ctx, args, output, executable)
+    if executable:
+        # After wrapping, so that a saved output is known as one (see NOTE [Saved tensors]).
+        ctx._saved = tuple(None if t is None else SavedTensor(t, is_output=t._grad_fn is ctx)
+                           for t in to_save)
+    ctx.to_save = None
+    ctx.non_differentiable = None
+    return output
+
+
+def _tensors_to_save(ctx: BackwardCFunction) -> tuple:
+    saved = ctx.to_save or ()
+    for i, t in enumerate(saved):
+        if t is not None and not isinstance(t, Tensor):
+            raise TypeError(SAVE_NOT_TENSOR.format(index=i, type_name=type(t).__name__))
+    return saved
+
+
+def _tensor_ids(ctx: BackwardCFunction, attr: str, method: str) -> set[int]:
+    ids = set()
+    for i, t in enumerate(getattr(ctx, attr) or ()):
+        if not isinstance(t, Tensor):
+            raise TypeError(MARK_NOT_TENSOR.format(method=method, index=i,
+                                                   type_name=type(t).__name__))
+        ids.add(id(t))
+    return ids
+
+
+def _wrap_outputs(ctx: BackwardCFunction, args: tuple, output: Any, executable: bool) -> Any:
+    """torch's _wrap_outputs: give differentiable outputs `ctx` as grad_fn, alias returned
+    inputs, rebase inputs marked dirty, leave non-tensor outputs alone."""
+    is_tuple = isinstance(output, tuple)
+    raw = output if is_tuple else (output,)
+    non_differentiable = _tensor_ids(ctx, "non_differentiable", "mark_non_differentiable")
+    dirty = _tensor_ids(ctx, "dirty_tensors", "mark_dirty")
+    for t in ctx.dirty_tensors or ():
+        t._vc.version += 1  # torch bumps the version of every dirty tensor
+    ctx.dirty_tensors = None
+    inputs = {id(a) for a in args if isinstance(a, Tensor)}
+    if executable:
+        ctx._metadata = tuple((tuple(o.shape), o.dtype) if isinstance(o, Tensor) else None
+                              for o in raw)
+    wrapped = []
+    modified = set()
+    for i, o in enumerate(raw):
+        if not isinstance(o, Tensor):
+            wrapped.append(o)
+            continue
+        is_input = id(o) in inputs
+        is_modified = id(o) in dirty
+        if is_modified:
+            modified.add(id(o))
+        differentiable = (executable and id(o) not in non_differentiable
+                          and (o.dtype.is_floating_point or o.dtype.is_complex))
+        wrapped.append(_set_history(ctx, o, i, is_input, is_modified, differentiable))
+    if dirty - modified:
+        raise RuntimeError(DIRTY_NOT_RETURNED)
+    return tuple(wrapped) if is_tuple else wrapped[0]
+
+
+def _set_history(ctx: BackwardCFunction, var: Tensor, output_nr: int, is_input: bool,
+                 is_modified: bool, differentiable: bool) -> Tensor:
+    if not differentiable:
+        if not var._requires_grad:
+            return _alias(var) if is_input and not is_modified else var
+        if is_input:
+            return var.detach()  # a detached alias, not a change to the input's flag
+        var._grad_fn = None
+        var._output_nr = 0
+        var._requires_grad = False
+        return var
+    if is_modified:
+        if var._grad_fn is None and var._requires_grad:
+            raise RuntimeError(_errors.LEAF_INPLACE)
+        # In-place on an input: its history is rebased onto this node (a view's base is not
+        # rewritten here, unlike torch's CopySlices).
+        var._grad = None
+    elif is_input:
+        var = _alias(var)
+    var._grad_fn = ctx
+    var._output_nr = output_nr
+    var._requires_grad = True
+    return var
+
+
+def _alias(var: Tensor) -> Tensor:
+    """torch's `view_as(self)` of a returned input: shares storage, version and ._base."""
+    alias = Tensor._make(None, None, 0, var._vc, var._storage)
+    alias._base = var if var._base is None else var._base
+    alias._view_strided = var._view_strided
+    return alias
+
+
+# ---------------------------------------------------------------------- once_differentiable
+class Error(Node):
+    """A node whose backward raises: what torch's DelayedError records."""
+
+    __slots__ = ("_message",)
+
+    def name(self) -> str:
+        return "torch::autograd::Error"
+
+    def apply(self, grads: list, create_graph: bool) -> list:
+        raise RuntimeError(self._message)
+
+
+def _delayed_error(message: str, tensors: list) -> tuple:
+    """torch's DelayedError: outputs alias the inputs, with an `Error` node as grad_fn."""
+    present = [t for t in tensors if t is not None]
+    node = Error(tuple(make_gradient_edge(t) for t in present),
+                 tuple((tuple(t.shape), t.dtype) for t in present))
+    node._message = message
+    outs = []
+    nr = 0
+    for t in tensors:
+        if t is None:
+            outs.append(None)
+            continue
+        outs.append(Tensor._make(None, node, nr, t._vc, t._storage))
+        nr += 1
+    return tuple(outs)
+
+
+def once_differentiable(fn: Callable) -> Callable:
+    """Run a backward without recording; differentiating its result again raises.
+
+    Matches `torch.autograd.function.once_differentiable`.
+    """
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            outputs = fn(ctx, *args)
+        if not grad_mode.is_grad_enabled():
+            return outputs
+        # If any incoming gradient requires grad, the result "requires grad" too, through a
+        # node that raises when reached (torch fakes requires_grad on detached outputs).
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outputs
+        if not isinstance(outputs, tuple):
+            outputs = (outputs,)
+        fakes = []
+        for v in outputs:
+            if v is not None:
+                v = v.detach()
+                v.requires_grad = True
+            fakes.append(v)
+        return _delayed_error(ONCE_DIFFERENTIABLE, fakes)
+
+    return wrapper

@@ -1,0 +1,85 @@
+"""The layer classes of `tapegrad.nn`, one file per family as in torch.nn.modules."""
+
+from .activation import ELU as ELU
+from .activation import GELU as GELU
+from .activation import LeakyReLU as LeakyReLU
+from .activation import LogSoftmax as LogSoftmax
+from .activation import MultiheadAttention as MultiheadAttention
+from .activation import ReLU as ReLU
+from .activation import Sigmoid as Sigmoid
+from .activation import SiLU as SiLU
+from .activation import Softmax as Softmax
+from .activation import Softplus as Softplus
+from .activation import Tanh as Tanh
+from .batchnorm import BatchNorm1d as BatchNorm1d
+from .batchnorm import BatchNorm2d as BatchNorm2d
+from .container import ModuleDict as ModuleDict
+from .container import ModuleList as ModuleList
+from .container import Sequential as Sequential
+from .conv import Conv1d as Conv1d
+from .conv import Conv2d as Conv2d
+from .dropout import Dropout as Dropout
+from .flatten import Flatten as Flatten
+from .flatten import Unflatten as Unflatten
+from .linear import Bilinear as Bilinear
+from .linear import Identity as Identity
+from .linear import Linear as Linear
+from .loss import BCELoss as BCELoss
+from .loss import BCEWithLogitsLoss as BCEWithLogitsLoss
+from .loss import CrossEntropyLoss as CrossEntropyLoss
+from .loss import HuberLoss as HuberLoss
+from .loss import KLDivLoss as KLDivLoss
+from .loss import L1Loss as L1Loss
+from .loss import MSELoss as MSELoss
+from .loss import NLLLoss as NLLLoss
+from .loss import SmoothL1Loss as SmoothL1Loss
+from .module import Module as Module
+from .normalization import GroupNorm as GroupNorm
+from .normalization import LayerNorm as LayerNorm
+from .pooling import AdaptiveAvgPool2d as AdaptiveAvgPool2d
+from .pooling import AvgPool2d as AvgPool2d
+from .pooling import MaxPool2d as MaxPool2d
+from .sparse import Embedding as Embedding
+
+__all__ = [
+    "ELU",
+    "GELU",
+    "LeakyReLU",
+    "LogSoftmax",
+    "MultiheadAttention",
+    "ReLU",
+    "Sigmoid",
+    "SiLU",
+    "Softmax",
+    "Softplus",
+    "Tanh",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "ModuleDict",
+    "ModuleList",
+    "Sequential",
+    "Conv1d",
+    "Conv2d",
+    "Dropout",
+    "Flatten",
+    "Unflatten",
+    "Bilinear",
+    "Identity",
+    "Linear",
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CrossEntropyLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "L1Loss",
+    "MSELoss",
+    "NLLLoss",
+    "SmoothL1Loss",
+    "Module",
+    "GroupNorm",
+    "LayerNorm",
+    "AdaptiveAvgPool2d",
+    "AvgPool2d",
+    "MaxPool2d",
+    "Embedding",
+]

@@ -1,0 +1,120 @@
+"""Autograd through in-place writes on views: torch's CopySlices and AsStridedBackward0.
+
+An in-place op on a view of `base` rewrites `base`'s history: `base.grad_fn` becomes a
+`CopySlices` node wrapping the in-place op's own node, and the view's grad_fn becomes an
+`AsStridedBackward0` of the new base. The backward of CopySlices takes the base's gradient,
+runs the wrapped node on its view region, and writes the result back into that region.
+See NOTE [Views over immutable arrays] for how values are shared.
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from .. import _errors
+from .._storage import ViewStorage, scatter_function, view_function
+from ..autograd import grad_mode
+from ..autograd.graph import Node, make_gradient_edge
+from ..tensor import Tensor
+from ._op import Op
+
+as_strided_view = Op(
+    "_view_replay", "AsStridedBackward0", lambda self, chain: view_function(chain)(self),
+    static=("chain",), dtype_rule="keep",
+    derivatives={"self": lambda grad, self_sym_sizes, chain: view_scatter(
+        Tensor._make(jnp.zeros(self_sym_sizes, grad._storage.array.dtype)), grad, chain)})
+view_scatter = Op(
+    "_view_scatter", "AsStridedScatterBackward0",
+    lambda self, src, chain: scatter_function(chain)(self, src),
+    inputs=("self", "src"), static=("chain",), dtype_rule="keep",
+    derivatives={"self": lambda grad, chain: view_scatter(
+        grad, as_strided_view(grad, chain) * 0, chain),
+                 "src": lambda grad, chain: as_strided_view(grad, chain)})
+
+
+class CopySlices(Node):
+    """Base's node after an in-place op on one of its views. Matches torch's CopySlices."""
+
+    __slots__ = ("_chain", "_fn")
+
+    def apply(self, grads: list, create_graph: bool) -> list:
+        grad = grads[0]
+        result = [None] * len(self.next_functions)
+        if grad is None:
+            return result
+        grad_slice = as_strided_view(grad, self._chain)
+        res = self._fn.apply([grad_slice], create_graph)
+        if self.next_functions[0][0] is not None:
+            src = res[0] if res and res[0] is not None else grad_slice * 0
+            result[0] = view_scatter(grad, src, self._chain)
+        for i in range(1, len(result)):
+            result[i] = res[i] if i < len(res) else None
+        return result
+
+    def release_variables(self) -> None:
+        self._fn.release_variables()
+
+
+def check_inplace(t: Tensor) -> None:
+    """torch's checks before any in-place write (leaf, view of leaf, no_grad view, overlap)."""
+    storage = t._storage
+    if isinstance(storage, ViewStorage):
+        if storage.overlapping:
+            raise RuntimeError(_errors.INPLACE_OVERLAP)
+        if grad_mode.is_grad_enabled():
+            if storage.multi_output is not None and t._requires_grad:
+                index, name = storage.multi_output
+                raise RuntimeError(_errors.MULTI_OUTPUT_VIEW_INPLACE.format(index=index,
+                                                                            name=name))
+            if storage.no_grad_view:
+                raise RuntimeError(_errors.INPLACE_NO_GRAD_VIEW)
+            root = t._base
+            if root is not None and root._grad_fn is None and root._requires_grad:
+                raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+    elif t._grad_fn is None and t._requires_grad and grad_mode.is_grad_enabled():
+        raise RuntimeError(_errors.LEAF_INPLACE)
+
+
+def finish_inplace(t: Tensor, out: Tensor) -> Tensor:
+    """Write `out` (computed out of place from a snapshot of `t`) into `t`; rebase history."""
+    t._set_array(out._storage.array)
+    if out._grad_fn is None:
+        return t
+    storage = t._storage
+    if not isinstance(storage, ViewStorage) or t._base is None:
+        # In-place on a non-view: its history becomes the in-place op's node.
+        t._grad_fn = out._grad_fn
+        t._output_nr = out._output_nr
+        t._requires_grad = True
+        return t
+    root = t._base
+    fn = out._grad_fn
+    node = CopySlices((make_gradient_edge(root),) + tuple(fn.next_functions[1:]),
+                      ((tuple(root.shape), root.dtype),))
+    node._chain = storage.chain
+    node._fn = fn
+    root._grad_fn = node
+    root._output_nr = 0
+    root._requires_grad = True
+    _replay_view(t)
+    return t
+
+
+def _replay_view(t: Tensor) -> None:
+    root = t._base
+    with grad_mode.enable_grad():
+        source = Tensor._make(None, root._grad_fn, root._output_nr, root._vc, root._storage)
+        source._requires_grad = True
+        replay = as_strided_view(source, t._storage.chain)
+    t._grad_fn = replay._grad_fn
+    t._output_nr = 0
+    t._requires_grad = True
+    t._view_version = t._vc.version
+
+
+def regenerate_view_grad_fn(t: Tensor) -> None:
+    """See `tensor.current_grad_fn`."""
+    if isinstance(t._storage, ViewStorage):
+        _replay_view(t)
+    else:
+        t._view_version = t._vc.version

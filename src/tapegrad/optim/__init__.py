@@ -1,0 +1,13 @@
+"""`tapegrad.optim`: torch's optimizers and schedulers, updating parameters in place.
+
+Each optimizer's step is torch's single-tensor implementation written with tapegrad's in-place
+Tensor methods under `no_grad`, so parameters, versions and optimizer state evolve as torch's.
+"""
+
+from . import lr_scheduler as lr_scheduler
+from .adagrad import Adagrad as Adagrad
+from .adam import Adam as Adam
+from .adam import AdamW as AdamW
+from .optimizer import Optimizer as Optimizer
+from .rmsprop import RMSprop as RMSprop
+from .sgd import SGD as SGD

@@ -1,0 +1,69 @@
+"""`SGD` with momentum, dampening, Nesterov, weight decay and maximize (torch's formulas)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from ..autograd.grad_mode import no_grad
+from ..tensor import Tensor
+from .optimizer import Optimizer, add_scaled_, run_closure, step_with_hooks
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    """Matches `torch.optim.SGD` (its single-tensor path, op for op)."""
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0,
+                 dampening: float = 0, weight_decay: float = 0, nesterov: bool = False, *,
+                 maximize: bool = False, foreach: bool | None = None,
+                 differentiable: bool = False, fused: bool | None = None) -> None:
+        if lr < 0.0:
+            raise ValueError(f"Invalid learning rate: {lr}")
+        if momentum < 0.0:
+            raise ValueError(f"Invalid momentum value: {momentum}")
+        if weight_decay < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+        defaults = {"lr": lr, "momentum": momentum, "dampening": dampening,
+                    "weight_decay": weight_decay, "nesterov": nesterov, "maximize": maximize,
+                    "foreach": foreach, "differentiable": differentiable, "fused": fused}
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(params, defaults)
+
+    @step_with_hooks
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One SGD step over every parameter that has a grad."""
+        loss = run_closure(closure)
+        with no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is None:
+                        continue
+                    if group["momentum"] == 0:
+                        _sgd_update(p, p.grad, None, group)
+                        continue
+                    # torch touches the state only when there is momentum.
+                    state = self.state[p]
+                    state["momentum_buffer"] = _sgd_update(
+                        p, p.grad, state.get("momentum_buffer"), group)
+        return loss
+
+
+def _sgd_update(param: Tensor, grad: Tensor, buf: Tensor | None,
+                group: dict[str, Any]) -> Tensor | None:
+    # torch's _single_tensor_sgd for one parameter.
+    momentum, lr = group["momentum"], group["lr"]
+    if group["maximize"]:
+        grad = -grad
+    if group["weight_decay"] != 0:
+        grad = grad.add(param, alpha=group["weight_decay"])
+    if momentum != 0:
+        if buf is None:
+            buf = grad.detach().clone()
+        else:
+            buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
+        grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+    add_scaled_(param, grad, -lr)  # param.add_(grad, alpha=-lr): see NOTE [Varying scalars]
+    return buf

@@ -1,0 +1,338 @@
+"""Random numbers: `Generator` over JAX PRNG keys, `manual_seed`, and the random factories.
+
+Mirrors `torch.random` (and the random functions torch keeps at top level). A `Generator` holds a
+JAX key; every draw splits it (new key, sample key) and samples, in one cached jitted call, so a
+draw never syncs with the host. Streams are reproducible run to run for the same seed and the
+same sequence of draws; they are not bit-equal to torch's Philox/MT19937 streams (nobody
+expects that, and tests that need equal values copy torch's tensors over).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from . import _dtype
+from ._dtype import dtype as DType
+from .autograd import grad_mode
+from .tensor import Tensor
+
+__all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
+           "get_rng_state", "set_rng_state", "rand", "rand_like", "randn", "randn_like",
+           "randint", "randperm", "bernoulli", "normal"]
+
+# torch.default_generator's initial seed before any manual_seed.
+_DEFAULT_SEED = 67280421310721
+_U64 = 1 << 64
+
+
+def _check_seed(seed: int) -> int:
+    # torch: any int in [-2**63, 2**64); negative seeds wrap (0xffff_ffff_ffff_ffff + seed).
+    seed = int(seed)
+    if not -(1 << 63) <= seed < _U64:
+        raise RuntimeError(f"Overflow when unpacking long long")
+    if seed < 0:
+        seed = 0xFFFF_FFFF_FFFF_FFFF + seed
+    return seed
+
+
+def _key_for(seed: int) -> jax.Array:
+    # A threefry key from all 64 bits of the seed (jax.random.PRNGKey folds an int64).
+    hi, lo = seed >> 32, seed & 0xFFFF_FFFF
+    return jnp.asarray(np.array([hi, lo], dtype=np.uint32))
+
+
+class Generator:
+    """A random stream over a JAX PRNG key. Matches `torch.Generator` (CPU).
+
+    >>> import tapegrad as tg
+    >>> g = tg.Generator().manual_seed(3)
+    >>> a = tg.rand(2, generator=g); _ = g.manual_seed(3)
+    >>> bool((tg.rand(2, generator=g) == a).all())
+    True
+    """
+
+    def __init__(self, device: Any = "cpu") -> None:
+        self._initial_seed = _DEFAULT_SEED
+        self._key = _key_for(_DEFAULT_SEED)
+
+    @property
+    def device(self):
+        from .tensor import device
+
+        return device("cpu")
+
+    def manual_seed(self, seed: int) -> Generator:
+        """Reset the stream from `seed`; returns the generator, as torch does."""
+        seed = _check_seed(seed)
+        self._initial_seed = seed
+        self._key = _key_for(seed)
+        return self
+
+    def seed(self) -> int:
+        """Seed from OS entropy and return the seed."""
+        s = int.from_bytes(os.urandom(8), "little") & 0x7FFF_FFFF_FFFF_FFFF
+        self.manual_seed(s)
+        return s
+
+    def initial_seed(self) -> int:
+        return self._initial_seed
+
+    def get_state(self) -> Tensor:
+        """The stream state as a uint8 tensor (the key's bytes; not torch's layout)."""
+        raw = np.asarray(self._key).astype("<u4").tobytes()
+        return Tensor._make(jnp.asarray(np.frombuffer(raw, dtype=np.uint8).copy()))
+
+    def set_state(self, new_state: Tensor) -> Generator:
+        raw = np.asarray(new_state._storage.array, dtype=np.uint8).tobytes()
+        if len(raw) != 8:
+            raise RuntimeError("Expected a state of 8 bytes, as returned by get_state()")
+        self._key = jnp.asarray(np.frombuffer(raw, dtype="<u4").copy())
+        return self
+
+    def _next(self) -> jax.Array:
+        """The key for one draw; advances the stream. Traceable (no host round trip)."""
+        self._key, sub = _split(self._key)
+        return sub
+
+
+@jax.jit
+def _split(key):
+    keys = jax.random.split(jax.random.wrap_key_data(key, impl="threefry2x32"))
+    return jax.random.key_data(keys[0]), keys[1]
+
+
+default_generator = Generator()
+
+
+def manual_seed(seed: int) -> Generator:
+    """Seed the default generator. Matches `torch.manual_seed` (returns the generator)."""
+    return default_generator.manual_seed(seed)
+
+
+def seed() -> int:
+    """Seed the default generator from OS entropy. Matches `torch.seed`."""
+    return default_generator.seed()
+
+
+def initial_seed() -> int:
+    """Matches `torch.initial_seed`."""
+    return default_generator.initial_seed()
+
+
+def get_rng_state() -> Tensor:
+    """Matches `torch.get_rng_state` (the state's bytes are tapegrad's own)."""
+    return default_generator.get_state()
+
+
+def set_rng_state(new_state: Tensor) -> None:
+    """Matches `torch.set_rng_state`."""
+    default_generator.set_state(new_state)
+
+
+def _gen(generator: Generator | None) -> Generator:
+    return default_generator if generator is None else generator
+
+
+# ------------------------------------------------------------------ samplers (one jit each)
+def _sample_dtype(dt) -> Any:
+    # Half types are sampled in float32 and rounded, as JAX's samplers want >= 32 bits here.
+    return jnp.float32 if dt in (jnp.float16, jnp.bfloat16) else dt
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _uniform(key, shape, dtype, low, high):
+    u = jax.random.uniform(key, shape, _sample_dtype(dtype))
+    return (low + (high - low) * u).astype(dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _normal(key, shape, dtype, mean, std):
+    return (mean + std * jax.random.normal(key, shape, _sample_dtype(dtype))).astype(dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+def _randint(key, shape, dtype, low, high):
+    return jax.random.randint(key, shape, low, high, jnp.int64).astype(dtype)
+
+
+@functools.partial(jax.jit, static_argnames=("n", "dtype"))
+def _permutation(key, n, dtype):
+    return jax.random.permutation(key, n).astype(dtype)
+
+
+@jax.jit
+def _bernoulli(key, p):
+    return jax.random.uniform(key, jnp.shape(p), jnp.float32 if p.dtype != jnp.float64
+                              else jnp.float64) < p
+
+
+def _size(size: Sequence[Any]) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    return tuple(int(s) for s in size)
+
+
+def _float_dtype(dtype: DType | None) -> DType:
+    dt = dtype if dtype is not None else _dtype.get_default_dtype()
+    return dt
+
+
+def _leaf(array, requires_grad: bool) -> Tensor:
+    from .tensor import from_jax
+
+    return from_jax(array, requires_grad=requires_grad)
+
+
+def rand(*size: Any, generator: Generator | None = None, dtype: DType | None = None,
+         device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Uniform samples in [0, 1). Matches `torch.rand`."""
+    dt = _float_dtype(dtype)
+    array = _uniform(_gen(generator)._next(), _size(size), dt.np, 0.0, 1.0)
+    return _leaf(array, requires_grad)
+
+
+def randn(*size: Any, generator: Generator | None = None, dtype: DType | None = None,
+          device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Standard normal samples. Matches `torch.randn`."""
+    dt = _float_dtype(dtype)
+    array = _normal(_gen(generator)._next(), _size(size), dt.np, 0.0, 1.0)
+    return _leaf(array, requires_grad)
+
+
+def rand_like(input: Tensor, *, dtype: DType | None = None,
+              requires_grad: bool = False) -> Tensor:
+    """Matches `torch.rand_like`."""
+    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randn_like(input: Tensor, *, dtype: DType | None = None,
+               requires_grad: bool = False) -> Tensor:
+    """Matches `torch.randn_like`."""
+    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+
+
+def randint(*args: Any, generator: Generator | None = None, dtype: DType | None = None,
+            device: Any = None, requires_grad: bool = False) -> Tensor:
+    """Integers in [low, high). `randint(high, size)` or `randint(low, high, size)`."""
+    if len(args) == 2:
+        low, (high, size) = 0, args
+    elif len(args) == 3:
+        low, high, size = args
+    else:
+        raise TypeError("randint() expects (high, size) or (low, high, size)")
+    if not low < high:
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    dt = dtype if dtype is not None else _dtype.int64
+    array = _randint(_gen(generator)._next(), _size((size,)), dt.np, int(low), int(high))
+    return _leaf(array, requires_grad)
+
+
+def randperm(n: int, *, generator: Generator | None = None, dtype: DType | None = None,
+             device: Any = None, requires_grad: bool = False) -> Tensor:
+    """A random permutation of 0..n-1. Matches `torch.randperm`."""
+    if n < 0:
+        raise RuntimeError(f"n must be non-negative, got{n}")
+    dt = dtype if dtype is not None else _dtype.int64
+    return _leaf(_permutation(_gen(generator)._next(), int(n), dt.np), requires_grad)
+
+
+def bernoulli(input: Tensor, p: float | None = None, *,
+              generator: Generator | None = None) -> Tensor:
+    """0/1 samples with probabilities `input` (or `p`); same dtype as input. No grad."""
+    probs = input._storage.array if p is None else jnp.full(input.shape, p, input._storage.array.dtype)
+    array = _bernoulli(_gen(generator)._next(), probs).astype(input._storage.array.dtype)
+    return Tensor._make(array)
+
+
+def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Sequence[int] | None = None,
+           *, generator: Generator | None = None, dtype: DType | None = None,
+           requires_grad: bool = False) -> Tensor:
+    """Normal samples with (broadcast) `mean` and `std`. Matches `torch.normal` (no grad)."""
+    tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
+    if tensors:
+        shape = jnp.broadcast_shapes(*(tuple(t.shape) for t in tensors))
+        dt = tensors[0].dtype
+    else:
+        if size is None:
+            raise TypeError("normal() with float mean and std needs a size")
+        shape, dt = _size((size,)), _float_dtype(dtype)
+    m = mean._storage.array if isinstance(mean, Tensor) else mean
+    s = std._storage.array if isinstance(std, Tensor) else std
+    z = _normal(_gen(generator)._next(), tuple(shape), dt.np, 0.0, 1.0)
+    return _leaf((m + s * z).astype(dt.np), requires_grad)
+
+
+# ------------------------------------------------------------------ in-place Tensor methods
+def _write_random(self: Tensor, array) -> Tensor:
+    # Like torch's in-place random kernels: a write that bumps the version. On a leaf that
+    # requires grad, torch raises outside no_grad; a non-leaf would get a zero-gradient node.
+    self._check_inplace()
+    if self._requires_grad and grad_mode.is_grad_enabled():
+        raise NotImplementedError(
+            "tapegrad: in-place random ops on a non-leaf tensor that requires grad are not "
+            "supported; call them under tapegrad.no_grad() or on a detached tensor")
+    self._set_array(array)
+    return self
+
+
+def _check_float(self: Tensor, name: str) -> None:
+    if not (self.dtype.is_floating_point or self.dtype.is_complex):
+        raise RuntimeError(f'"{name}" not implemented for '
+                           f"'{_TORCH_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}'")
+
+
+_TORCH_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+                     "uint8": "Byte", "bool": "Bool"}
+
+
+def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
+            generator: Generator | None = None) -> Tensor:
+    """Fill with normal samples. Matches `torch.Tensor.normal_`."""
+    _check_float(self, "normal_kernel_cpu")
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    a = self._storage.array
+    return _write_random(self, _normal(_gen(generator)._next(), a.shape, a.dtype,
+                                       float(mean), float(std)))
+
+
+def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
+             generator: Generator | None = None, **kwargs: Any) -> Tensor:
+    """Fill with uniform samples in [from, to). Matches `torch.Tensor.uniform_`."""
+    from_ = kwargs.pop("from", from_)
+    _check_float(self, "check_uniform_bounds")
+    if from_ > to:
+        raise RuntimeError(
+            f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
+    a = self._storage.array
+    return _write_random(self, _uniform(_gen(generator)._next(), a.shape, a.dtype,
+                                        float(from_), float(to)))
+
+
+def bernoulli_(self: Tensor, p: float | Tensor = 0.5, *,
+               generator: Generator | None = None) -> Tensor:
+    """Fill with 0/1 samples of probability `p`. Matches `torch.Tensor.bernoulli_`."""
+    a = self._storage.array
+    probs = (jnp.broadcast_to(p._storage.array, a.shape) if isinstance(p, Tensor)
+             else jnp.full(a.shape, p, jnp.float64))
+    return _write_random(self, _bernoulli(_gen(generator)._next(), probs).astype(a.dtype))
+
+
+def _tensor_bernoulli(self: Tensor, p: float | None = None, *,
+                      generator: Generator | None = None) -> Tensor:
+    return bernoulli(self, p, generator=generator)
+
+
+# Random Tensor methods belong with the generator, as the op methods belong with the table.
+Tensor.normal_ = normal_
+Tensor.uniform_ = uniform_
+Tensor.bernoulli_ = bernoulli_
+Tensor.bernoulli = _tensor_bernoulli

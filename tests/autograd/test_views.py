@@ -1,0 +1,219 @@
+"""Views and aliasing: shared storage and versions, in-place through views, CopySlices."""
+
+from __future__ import annotations
+
+import pytest
+
+from tapegrad.testing import assert_parity
+
+VIEWS = {
+    "view": lambda x: x.view(6),
+    "reshape": lambda x: x.reshape(3, 2),
+    "transpose": lambda x: x.transpose(0, 1),
+    "t": lambda x: x.t(),
+    "permute": lambda x: x.permute(1, 0),
+    "slice": lambda x: x[:, 1:],
+    "slice_step": lambda x: x[:, ::2],
+    "select": lambda x: x[1],
+    "select_col": lambda x: x[:, 2],
+    "narrow": lambda x: x.narrow(1, 0, 2),
+    "unsqueeze": lambda x: x.unsqueeze(0),
+    "squeeze": lambda x: x.unsqueeze(1).squeeze(1),
+    "diagonal": lambda x: x.diagonal(),
+    "unbind": lambda x: x.unbind(0)[1],
+    "split": lambda x: x.split(2, 1)[1],
+    "chunk": lambda x: x.chunk(3, 1)[0],
+    "detach": lambda x: x.detach(),
+    "view_of_view": lambda x: x[1:].t()[1:],
+}
+
+
+@pytest.mark.parametrize("name", sorted(VIEWS))
+def test_write_through_view_is_seen_by_base_and_versions_are_shared(name):
+    make = VIEWS[name]
+
+    def program(T):
+        x = T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        v = make(x)
+        v.mul_(10)
+        print(x, x._version, v._version)
+        x.add_(1)
+        print(v, v._version)
+        return x, v
+
+    assert_parity(program)
+
+
+@pytest.mark.parametrize("name", sorted(set(VIEWS) - {"detach"}))
+def test_inplace_on_view_of_non_leaf_gives_torch_gradients(name):
+    make = VIEWS[name]
+
+    def program(T):
+        w = T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+        base = w * 1
+        v = make(base)
+        v.mul_(v.detach() + 2)
+        print(base.grad_fn, v.grad_fn)
+        (base * T.arange(6.0).view(2, 3)).sum().backward()
+        return w, base, v
+
+    assert_parity(program)
+
+
+def test_copy_into_slice_of_zeros_routes_gradient_to_source():
+    def program(T):
+        s = T.tensor([1.0, 2.0], requires_grad=True)
+        z = T.zeros(3)
+        z[1:].mul_(s)
+        z2 = T.zeros(2)
+        z2.copy_(s)
+        (z.sum() + (z2 * 3).sum()).backward()
+        print(z.grad_fn, z2.grad_fn)
+        return s, z, z2
+
+    assert_parity(program)
+
+
+def test_setitem_on_non_leaf_is_copy_slices():
+    def program(T):
+        x = T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        u = x * 1
+        u[0] = T.tensor([5.0, 6.0])
+        u[:, 1] = u[:, 0] * 2
+        u.sum().backward()
+        return x, u
+
+    assert_parity(program)
+
+
+@pytest.mark.parametrize("case", ["view_of_leaf", "select_of_leaf", "expanded",
+                                  "no_grad_view", "no_grad_view_of_leaf"])
+def test_inplace_on_view_errors_match_torch(case):
+    def program(T):
+        x = T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+        if case == "view_of_leaf":
+            x.view(4).add_(1)
+        elif case == "select_of_leaf":
+            x[0].mul_(2)
+        elif case == "expanded":
+            T.zeros(1).expand(3).add_(1)
+        elif case == "no_grad_view":
+            z = x.clone()
+            with T.no_grad():
+                zz = z.view(4)
+            zz.mul_(2)
+        else:
+            with T.no_grad():
+                vv = x.view(4)
+            vv.mul_(2)
+
+    assert_parity(program)
+
+
+def test_inplace_on_view_in_no_grad_is_allowed_and_shared():
+    def program(T):
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        with T.no_grad():
+            x[1:].mul_(2)
+            x.view(3, 1)[0, 0] = 7
+        print(x, x._version, x.is_leaf, x.requires_grad)
+        (x * x).sum().backward()
+        return x
+
+    assert_parity(program)
+
+
+def test_saved_view_modified_through_base_raises_version_error():
+    def program(T):
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = x * 1
+        v = b[1:]
+        y = v * v
+        b.add_(1)
+        y.sum().backward()
+
+    assert_parity(program)
+
+
+def test_data_does_not_share_version_but_shares_values():
+    def program(T):
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        d = x.data
+        d.mul_(3)
+        print(x, x._version, d._version)
+        x.detach().add_(1)
+        print(x, x._version, d._version)
+        return x
+
+    assert_parity(program)
+
+
+INPLACE = {
+    "add_": lambda T, t: t.add_(2), "sub_": lambda T, t: t.sub_(1, alpha=2),
+    "mul_": lambda T, t: t.mul_(3), "div_": lambda T, t: t.div_(2),
+    "pow_": lambda T, t: t.pow_(2), "exp_": lambda T, t: t.exp_(),
+    "abs_": lambda T, t: t.abs_(), "neg_": lambda T, t: t.neg_(),
+    "sqrt_": lambda T, t: t.abs_().sqrt_(), "relu_": lambda T, t: t.relu_(),
+    "clamp_": lambda T, t: t.clamp_(-0.5, 0.5), "zero_": lambda T, t: t.zero_(),
+    "fill_": lambda T, t: t.fill_(3.0), "copy_": lambda T, t: t.copy_(T.tensor([9.0, 8.0])),
+    "copy_broadcast_cast": lambda T, t: t.copy_(T.tensor(7)),
+    "masked_fill_": lambda T, t: t.masked_fill_(t > 0, 1.0),
+    "index_add_": lambda T, t: t.index_add_(0, T.tensor([1, 1]), T.tensor([1.0, 2.0])),
+    "scatter_": lambda T, t: t.scatter_(0, T.tensor([1]), T.tensor([5.0])),
+    "setitem": lambda T, t: t.__setitem__(0, 4.0),
+    "iadd": lambda T, t: t.__iadd__(1), "imul": lambda T, t: t.__imul__(T.tensor([2.0, 3.0])),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_inplace_method_values_versions_and_rebase(name):
+    op = INPLACE[name]
+
+    def program(T):
+        plain = T.tensor([-1.5, 2.0])
+        op(T, plain)
+        w = T.tensor([-1.5, 2.0], requires_grad=True)
+        h = w * 1
+        op(T, h)
+        print(plain, plain._version, h, h._version)
+        h.sum().backward()
+        return plain, w, h
+
+    assert_parity(program)
+
+
+@pytest.mark.parametrize("name", sorted(INPLACE))
+def test_inplace_on_leaf_requiring_grad_raises(name):
+    op = INPLACE[name]
+
+    def program(T):
+        w = T.tensor([-1.5, 2.0], requires_grad=True)
+        op(T, w)
+
+    assert_parity(program)
+
+
+def test_view_used_after_base_inplace_routes_gradient_through_new_history():
+    # torch regenerates the view's grad_fn (AsStridedBackward0) from the base's new history.
+    def program(T):
+        x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        b = x * 1
+        v = b[1:]
+        b.mul_(2)
+        y = v * 3
+        print(v.grad_fn)
+        y.sum().backward()
+        return x, v, y
+
+    assert_parity(program)
+
+
+def test_multi_output_view_inplace_without_grad_is_fine():
+    def program(T):
+        x = T.tensor([[1.0, 2.0], [3.0, 4.0]])
+        a, b = x.unbind(0)
+        b.mul_(5)
+        c, d = x.split(1, 1)
+        c.zero_()
+        return x
+    assert_parity(program)

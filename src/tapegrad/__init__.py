@@ -133,7 +133,8 @@ from .random import randperm as randperm  # noqa: E402
 from .random import seed as seed  # noqa: E402
 from .random import set_rng_state as set_rng_state  # noqa: E402
 
-# torch's dtype aliases that shadow Python builtins (last, so nothing above sees them).
+# torch's dtype aliases that shadow Python builtins: below this point, and in every function
+# of this module, `float`/`int` are dtypes (use `builtins.float` there).
 from ._dtype import cdouble as cdouble  # noqa: E402
 from ._dtype import cfloat as cfloat  # noqa: E402
 from ._dtype import float as float  # noqa: E402, A004
@@ -144,3 +145,15 @@ from . import optim as optim  # noqa: E402
 # Compilation (issue 6): a PyTorch-style step or forward as one jax.jit program.
 from .compile import ConcreteValueError as ConcreteValueError  # noqa: E402
 from .compile import compile as compile  # noqa: E402, A004
+
+# The generic path (SPEC §4): any JAX function as a differentiable op, backward by jax.vjp.
+from .ops.from_jax import jax_function as _jax_function  # noqa: E402
+
+autograd.jax_function = _jax_function
+
+# Inference mode and anomaly mode (issue 4), at top level as torch has them.
+from .autograd.anomaly_mode import is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled  # noqa: E402, E501
+from .autograd.anomaly_mode import is_anomaly_enabled as is_anomaly_enabled  # noqa: E402
+from .autograd.anomaly_mode import set_anomaly_enabled as set_anomaly_enabled  # noqa: E402
+from .autograd.grad_mode import inference_mode as inference_mode  # noqa: E402
+from .autograd.grad_mode import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402, E501

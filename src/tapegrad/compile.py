@@ -71,8 +71,10 @@ tracked; backward inside a compiled function does not flow into a graph recorded
 from __future__ import annotations
 
 import functools
+import itertools
 import linecache
 import logging
+import operator
 import os
 import sys
 import traceback
@@ -126,6 +128,10 @@ class ConcreteValueError(RuntimeError):
 
 class _NeedsEager(Exception):
     """Internal: the trace changed Python state the replay plan cannot express."""
+
+
+class _Retrace(Exception):
+    """Internal: the guarded fast path met inputs the program was not traced for."""
 
 
 _CONVERSIONS = {
@@ -185,10 +191,11 @@ def _concrete_value_error(err: Exception, fn_name: str) -> ConcreteValueError:
         f = frames[user]
         lines.append(f'  File "{f.filename}", line {f.lineno}, in {f.name}')
         lines.append(f"    {(f.line or linecache.getline(f.filename, f.lineno)).strip()}")
-    if conv > 0 and (user is None or conv - 1 != user):
-        f = frames[conv - 1]
-        lines.append(f'  (the value is read in "{f.filename}", line {f.lineno}, in {f.name}: '
-                     f"{(f.line or '').strip()})")
+    reader = frames[conv - 1] if conv > 0 else None
+    by_library = reader is not None and (user is None or conv - 1 != user)
+    if by_library:
+        lines.append(f'  (the value is read in "{reader.filename}", line {reader.lineno}, in '
+                     f"{reader.name}: {(reader.line or '').strip()})")
     lines += [
         "Not allowed inside tg.compile:",
         f"    {bad1}",
@@ -196,10 +203,16 @@ def _concrete_value_error(err: Exception, fn_name: str) -> ConcreteValueError:
         "Why: tg.compile runs the function once on abstract (traced) tensors to record one XLA",
         "program, then replays that program on every call. A tensor's value only exists when",
         "the program runs, so Python cannot read it (or branch on it) while recording.",
-        "Write instead:",
-        f"    {instead}",
-        f"(JAX reported: {type(err).__name__}.)",
     ]
+    if by_library and _frame_file(reader).startswith(_TAPEGRAD_DIR):
+        lines += [
+            "Here the value is read by tapegrad itself, not by your code: that routine has no",
+            "traced path yet. Keep it out of the compiled function (for example compile the",
+            "forward and backward, and call the optimizer's step() eagerly after it).",
+        ]
+    else:
+        lines += ["Write instead:", f"    {instead}"]
+    lines.append(f"(JAX reported: {type(err).__name__}.)")
     return ConcreteValueError("\n".join(lines))
 
 
@@ -243,11 +256,29 @@ def _user_function(f: types.FunctionType) -> bool:
     return (f.__module__ or "").split(".")[0] not in _LIBRARY_ROOTS
 
 
+_PLAIN_STORAGE = type(Tensor._make(None)._storage)
+_PLAIN_VC = type(Tensor._make(None)._vc)
+
+
+def _root_storage(storage: Any) -> Any:
+    # A view's storage reads through to its root's array (NOTE [Views over immutable arrays]);
+    # only roots hold arrays of their own, so only roots are program inputs.
+    while type(storage) is not _PLAIN_STORAGE and hasattr(storage, "root"):
+        storage = storage.root
+    return storage
+
+
 class _Walk:
-    """The state reachable from a call, and the cache key describing it (see NOTE)."""
+    """The state reachable from a call, and the cache key describing it (see NOTE).
+
+    `tensors`, `storages` (root storages: the program's inputs), `vcs` and `slots` (raw arrays
+    in containers) are in discovery order; a program's replay plan refers to them by position.
+    The rest records what `_Guard` needs to re-check a later call cheaply.
+    """
 
     __slots__ = ("key", "tensors", "tix", "storages", "six", "vcs", "vix", "slots",
-                 "containers", "seen", "leaves", "treedef", "keep")
+                 "containers", "seen", "leaves", "treedef", "keep", "origins", "resighted",
+                 "objects", "functions", "sets", "slot_containers", "code_names")
 
     def __init__(self) -> None:
         self.key: list = []
@@ -261,44 +292,61 @@ class _Walk:
         self.containers: list[tuple[Any, Any]] = []  # (container, keys or None) to snapshot
         self.seen: dict[int, int] = {}
         self.keep: list = []  # keeps walked objects alive while ids are in use
+        self.origins: list[tuple] = []  # per tensor: ("arg", leaf) / ("grad", parent) / ("in",)
+        self.resighted: set[int] = set()
+        self.objects: list = []
+        self.functions: list = []
+        self.sets: list = []
+        self.slot_containers: set[int] = set()
+        self.code_names: dict[tuple, tuple] = {}
 
     # The walk emits a prefix code into `key`: each item starts with a tag.
-    def tensor(self, t: Tensor) -> None:
+    def tensor(self, t: Tensor, origin: tuple = ("in",)) -> None:
         key = self.key
         i = self.tix.get(id(t))
         if i is not None:
             key.append(("T", i))
+            self.resighted.add(i)
             return
         i = self.tix[id(t)] = len(self.tensors)
         self.tensors.append(t)
+        self.origins.append(origin)
         storage = t._storage
-        si = self.six.get(id(storage))
+        # A view passed as an argument (a batch sliced from a dataset) is a value: its own
+        # array is the input, not its root's (whose view chain would be in the key).
+        root = storage if origin[0] == "arg" else _root_storage(storage)
+        si = self.six.get(id(root))
         if si is None:
-            si = self.six[id(storage)] = len(self.storages)
-            self.storages.append(storage)
-            a = storage.array
+            si = self.six[id(root)] = len(self.storages)
+            self.storages.append(root)
+            a = root.array
             key.append(("T", i, si, a.shape, a.dtype))
         else:
             key.append(("T", i, si))
+        if root is not storage:
+            key.append(("view", storage.chain))
         vc = t._vc
         vi = self.vix.get(id(vc))
         if vi is None:
             vi = self.vix[id(vc)] = len(self.vcs)
             self.vcs.append(vc)
-        key.append((type(t), vi, t._requires_grad, t._grad_fn is None, t._retains_grad,
-                    t._backward_hooks is not None and len(t._backward_hooks) > 0,
-                    t._post_acc_hooks is not None and len(t._post_acc_hooks) > 0))
+        key.append((type(t), vi, t._requires_grad, t._grad_fn is None, t._retains_grad))
+        for hooks in (t._backward_hooks, t._post_acc_hooks):
+            if hooks is None:
+                key.append(None)
+            else:
+                self.container(hooks, self.mapping)
         g = t._grad
         if g is None:
             key.append(None)
         else:
-            self.tensor(g)
+            self.tensor(g, ("grad", i))
         if t._base is not None:
             self.tensor(t._base)
         if type(t) is not Tensor:
             d = getattr(t, "__dict__", None)
             if d:
-                self.mapping(d)
+                self.container(d, self.mapping)
 
     def value(self, obj: Any, container: Any, slot: Any) -> None:
         t = type(obj)
@@ -322,6 +370,7 @@ class _Walk:
             else:
                 self.key.append(("A", len(self.slots), obj.shape, obj.dtype))
                 self.slots.append((container, slot))
+                self.slot_containers.add(id(container))
         else:
             self.obj(obj, t)
 
@@ -363,6 +412,7 @@ class _Walk:
             self.keep.append(obj)
             key.append(("fn", obj.__code__))
             if _user_function(obj):
+                self.functions.append(obj)
                 self.function(obj)
         elif t is types.MethodType:
             key.append(("method",))
@@ -373,10 +423,12 @@ class _Walk:
             self.value(obj.func, None, None)
             self.value(obj.args, None, None)
             self.value(obj.keywords, None, None)
-        elif isinstance(obj, (set, frozenset)):
-            key.append(("set", len(obj)))
-            for x in sorted(obj, key=repr) if all(type(x) in _SCALARS for x in obj) else obj:
-                self.value(x, None, None)
+        elif t is set or t is frozenset:
+            key.append(("set", frozenset(obj)) if all(type(x) in _SCALARS for x in obj)
+                       else ("set?", id(obj)))
+            if t is set:
+                self.sets.append(obj)
+                self.keep.append(obj)
         elif isinstance(obj, (type, types.ModuleType, types.BuiltinFunctionType)):
             key.append(("id", id(obj)))
         elif isinstance(obj, np.ndarray):
@@ -385,10 +437,16 @@ class _Walk:
         elif _walkable_class(t):
             self.seen[id(obj)] = len(self.seen)
             self.keep.append(obj)
+            self.objects.append(obj)
             key.append(("o", t))
             d = obj.__dict__
             self.containers.append((d, None))
-            self.mapping(d)
+            if t is _random_module.Generator:
+                # Only the key array matters to a program; the seed it came from does not
+                # (re-seeding between calls must not recompile).
+                self.value(d["_key"], d, "_key")
+            else:
+                self.mapping(d)
             if isinstance(obj, Module):
                 forward = getattr(t, "forward", None)
                 if isinstance(forward, types.FunctionType) and _user_function(forward):
@@ -414,10 +472,12 @@ class _Walk:
 
     def globals_of(self, f: types.FunctionType) -> None:
         g = f.__globals__
-        names = [n for n in _code_names(f.__code__) if n in g]
-        self.key.append(("g", id(g), tuple(names)))
+        all_names = _code_names(f.__code__)
+        names = tuple(n for n in all_names if n in g)
+        self.key.append(("g", id(g), names))
         if names:
             self.containers.append((g, names))
+            self.code_names[id(g), names] = all_names
             for n in names:
                 self.value(g[n], g, n)
 
@@ -427,11 +487,17 @@ class _Walk:
         w = cls()
         leaves, treedef = jax.tree_util.tree_flatten((args, kwargs))
         w.leaves, w.treedef = leaves, treedef
-        w.key.append(("args", treedef))
+        w.key.append(("args", treedef, len(leaves)))
+        w.seen[id(leaves)] = 0
         w.containers.append((leaves, None))
-        w.sequence(leaves)
+        for i, leaf in enumerate(leaves):
+            if isinstance(leaf, Tensor):
+                w.tensor(leaf, ("arg", i))
+            else:
+                w.value(leaf, leaves, i)
         if isinstance(fn, types.FunctionType):
             w.seen[id(fn)] = len(w.seen)
+            w.functions.append(fn)
             w.function(fn)
         else:
             w.value(fn, None, None)
@@ -440,12 +506,14 @@ class _Walk:
         return w
 
     def arrays(self) -> list:
-        out = [s.array for s in self.storages]
+        out = list(map(_GET_ARRAY, self.storages))
         for c, k in self.slots:
             out.append(_slot_get(c, k))
         return out
 
 
+_GET_ARRAY = operator.attrgetter("array")
+_chain = itertools.chain.from_iterable
 _CELL = object()  # the slot key of a closure cell's contents
 
 
@@ -458,6 +526,268 @@ def _slot_set(container: Any, k: Any, value: Any) -> None:
         container.cell_contents = value
     else:
         container[k] = value
+
+
+# ------------------------------------------------------------------------------ guard
+_STABLE_SLOTS = ("_storage", "_vc", "_requires_grad", "_grad_fn", "_output_nr",
+                 "_retains_grad", "_backward_hooks", "_post_acc_hooks", "_view_strided")
+_GET_STABLE = operator.attrgetter(*_STABLE_SLOTS)
+_GET_BASE = operator.attrgetter("_base")
+_GET_GRAD = operator.attrgetter("_grad")
+_GET_STORAGE = operator.attrgetter("_storage")
+_GET_VC = operator.attrgetter("_vc")
+_GET_CODE = operator.attrgetter("__code__", "__defaults__", "__kwdefaults__")
+# What a fresh tensor (a batch argument, a new .grad) looks like.
+_FRESH_SLOTS = ("_grad", "_base", "_grad_fn", "_backward_hooks", "_post_acc_hooks",
+                "_retains_grad")
+_GET_FRESH = operator.attrgetter(*_FRESH_SLOTS)
+_FRESH_IDS = list(map(id, (None, None, None, None, None, False)))
+
+
+class _Guard:
+    """A cheap re-check that a call reaches the same state as the walk this guard was built
+    from, up to fresh argument tensors and fresh `.grad` tensors (new objects every step).
+
+    Everything is compared by identity (C-level list comparisons of ids), so a passing guard
+    means the full walk would produce the same key - except shapes and dtypes of the input
+    arrays, which the jitted program checks itself (a mismatch would retrace: `_Retrace`).
+    Anything unexpected makes `check` return None and the call takes the full walk.
+    """
+
+    def __init__(self, walk: _Walk, program: _Program) -> None:
+        self.program = program
+        self.ok = False
+        self.grad_mode = is_grad_enabled()
+        self.treedef = walk.treedef
+        self.n_leaves = len(walk.leaves)
+        self.template = walk
+        tensors = walk.tensors
+
+        def fresh(t: Tensor) -> bool:
+            return list(map(id, _GET_FRESH(t))) == _FRESH_IDS and not (
+                type(t) is not Tensor and getattr(t, "__dict__", None))
+
+        # Stable tensors are checked by identity and slots: those found in the state, and
+        # arguments that are not fresh-looking (a parameter passed in, with its .grad).
+        # Fresh tensors - batch arguments, .grad tensors - may be new objects on every call:
+        # (tensor index, storage index, vc index, source, type, requires_grad); each must own
+        # its storage box and counter, to be replaced position for position.
+        stable_ix = [i for i, (t, o) in enumerate(zip(tensors, walk.origins))
+                     if o[0] == "in" or (o[0] == "arg" and not fresh(t))]
+        self.stable = [tensors[i] for i in stable_ix]
+        self.stable_slots = list(map(_GET_STABLE, self.stable))
+        self.stable_bases = list(map(id, map(_GET_BASE, self.stable)))
+        self.stable_args = [(walk.origins[i][1], tensors[i]) for i in stable_ix
+                            if walk.origins[i][0] == "arg"]
+        stable_set = set(stable_ix)
+        if any(i not in stable_set for i in walk.resighted):
+            return  # a fresh-looking tensor is also reachable elsewhere: no shortcut
+        self.arg_fresh = []
+        self.grad_fresh = []
+        for i, (t, o) in enumerate(zip(tensors, walk.origins)):
+            if i in stable_set:
+                continue
+            s = t._storage
+            if (type(s) is not _PLAIN_STORAGE and o[0] != "arg") or not fresh(t):
+                return
+            entry = (i, walk.six[id(s)], walk.vix[id(t._vc)], o[1], type(t), t._requires_grad)
+            (self.arg_fresh if o[0] == "arg" else self.grad_fresh).append(entry)
+        fresh_storages = {e[1] for e in self.arg_fresh + self.grad_fresh}
+        fresh_vcs = {e[2] for e in self.arg_fresh + self.grad_fresh}
+        if len(fresh_storages) != len(self.arg_fresh) + len(self.grad_fresh) or \
+                len(fresh_vcs) != len(fresh_storages):
+            return
+        # Which stable tensors have a grad, and whether it is fresh or another stable tensor.
+        self.grad_parents = self.stable
+        self.grad_types = [type(t._grad) for t in self.grad_parents]
+        fresh_grads = {e[0] for e in self.grad_fresh}
+        self.grad_refs = []
+        for k, t in enumerate(self.grad_parents):
+            g = t._grad
+            if g is not None and walk.tix[id(g)] not in fresh_grads:
+                self.grad_refs.append((k, g))
+        self.grad_index = {walk.tix[id(p)]: k for k, p in enumerate(self.grad_parents)}
+        # Argument leaves that are not tensors: the same object (or an equal scalar).
+        self.leaf_checks = []
+        arg_positions = {e[3] for e in self.arg_fresh} | {i for i, _ in self.stable_args}
+        for i, leaf in enumerate(walk.leaves):
+            if i in arg_positions:
+                continue
+            self.leaf_checks.append((i, leaf))
+        # Containers, compared by the identity of their keys and values.
+        dicts, lists, cells, slotted = [], [], [], []
+        self.globals = []
+        for c, keys in walk.containers:
+            if c is walk.leaves:
+                continue
+            if id(c) in walk.slot_containers:
+                slotted.append(c)
+            elif keys == ():
+                cells.append(c)
+            elif keys is not None:
+                # ... and the names the code may read that were not globals yet (or builtins).
+                names = _code_names_for(walk, c, keys)
+                self.globals.append((c, operator.itemgetter(*keys), len(keys),
+                                     frozenset(names) - set(keys)))
+            elif isinstance(c, dict):
+                dicts.append(c)
+            else:
+                lists.append(c)
+        # Most dicts (a Module's hook dicts) are empty: those only need their length checked.
+        self.empty_dicts = [d for d in dicts if not d]
+        self.dicts = [d for d in dicts if d]
+        self.lists, self.cells = lists, cells
+        self.dict_items = list(map(id, _chain(_chain(map(dict.items, self.dicts)))))
+        self.list_values = list(map(id, itertools.chain.from_iterable(lists)))
+        self.list_lens = list(map(len, lists))
+        self.cell_values = [id(c.cell_contents) for c in cells]
+        self.global_values = [self._global_ids(g, get, n) for g, get, n, _ in self.globals]
+        slot_keys = {}
+        for c, k in walk.slots:
+            slot_keys.setdefault(id(c), set()).add(k)
+        self.slotted = []
+        for c in slotted:
+            ks = slot_keys[id(c)]
+            if isinstance(c, dict):
+                self.slotted.append((c, list(c.keys()), [None if k in ks else id(v)
+                                                         for k, v in c.items()]))
+            elif isinstance(c, list):
+                self.slotted.append((c, None, [None if k in ks else id(v)
+                                               for k, v in enumerate(c)]))
+            else:  # a cell holding an array
+                self.slotted.append((c, (), None))
+        self.slot_leaf = [(n, k) for n, (c, k) in enumerate(walk.slots) if c is walk.leaves]
+        self.objects = walk.objects
+        self.object_types = list(map(type, walk.objects))
+        self.functions = walk.functions
+        self.function_parts = list(map(_GET_CODE, walk.functions))
+        self.sets = walk.sets
+        self.set_values = list(map(frozenset, walk.sets))
+        self.keep = walk.keep
+        self.ok = True
+
+    @staticmethod
+    def _global_ids(g: dict, get: Callable, n: int) -> list:
+        values = get(g)
+        return [id(values)] if n == 1 else list(map(id, values))
+
+    def check(self, args: tuple, kwargs: dict) -> _Walk | None:
+        if is_grad_enabled() is not self.grad_mode:
+            return None
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs))
+        if treedef != self.treedef or len(leaves) != self.n_leaves:
+            return None
+        for i, expected in self.stable_args:
+            if leaves[i] is not expected:
+                return None
+        for i, expected in self.leaf_checks:
+            v = leaves[i]
+            if v is not expected and not (type(v) is type(expected) and type(v) in _SCALARS
+                                          and v == expected):
+                if not (_is_array(v) and _is_array(expected)):
+                    return None
+        if (any(map(len, self.empty_dicts))
+                or list(map(id, _chain(_chain(map(dict.items, self.dicts))))) != self.dict_items
+                or list(map(len, self.lists)) != self.list_lens
+                or list(map(id, itertools.chain.from_iterable(self.lists))) != self.list_values
+                or list(map(_GET_STABLE, self.stable)) != self.stable_slots
+                or list(map(id, map(_GET_BASE, self.stable))) != self.stable_bases
+                or list(map(type, self.objects)) != self.object_types
+                or list(map(_GET_CODE, self.functions)) != self.function_parts
+                or list(map(frozenset, self.sets)) != self.set_values):
+            return None
+        for c, v in zip(self.cells, self.cell_values):
+            if id(c.cell_contents) != v:
+                return None
+        for (g, get, n, absent), v in zip(self.globals, self.global_values):
+            if self._global_ids(g, get, n) != v or not absent.isdisjoint(g.keys()):
+                return None
+        for c, keys, ids in self.slotted:
+            if keys == ():
+                if not _is_array(c.cell_contents):
+                    return None
+                continue
+            if keys is not None and list(c.keys()) != keys:
+                return None
+            if len(c) != len(ids):
+                return None
+            for v, expected in zip(c.values() if keys is not None else c, ids):
+                if expected is None:
+                    if not _is_array(v):
+                        return None
+                elif id(v) != expected:
+                    return None
+        # Fresh tensors: the batch arguments and the .grad tensors of stable tensors.
+        grads = list(map(_GET_GRAD, self.grad_parents))
+        if list(map(type, grads)) != self.grad_types:
+            return None
+        for k, g in self.grad_refs:
+            if grads[k] is not g:
+                return None
+        template = self.template
+        tensors = list(template.tensors)
+        storages = list(template.storages)
+        vcs = list(template.vcs)
+        for i, si, vi, src, typ, rg in self.arg_fresh:
+            t = leaves[src]
+            if type(t) is not typ or t._requires_grad is not rg:
+                return None
+            tensors[i] = t
+        for i, si, vi, parent, typ, rg in self.grad_fresh:
+            t = grads[self.grad_index[parent]]
+            if t._requires_grad is not rg:
+                return None
+            tensors[i] = t
+        fresh = [tensors[e[0]] for e in self.arg_fresh] + \
+            [tensors[e[0]] for e in self.grad_fresh]
+        if fresh:
+            if list(map(id, _chain(map(_GET_FRESH, fresh)))) != _FRESH_IDS * len(fresh):
+                return None
+            for e, t in zip(self.arg_fresh, fresh):
+                storages[e[1]] = t._storage
+                vcs[e[2]] = t._vc
+            for e, t in zip(self.grad_fresh, fresh[len(self.arg_fresh):]):
+                s = t._storage
+                if type(s) is not _PLAIN_STORAGE:
+                    return None
+                storages[e[1]] = s
+                vcs[e[2]] = t._vc
+            if len(set(map(id, tensors))) != len(tensors) or \
+                    len(set(map(id, storages))) != len(storages) or \
+                    len(set(map(id, vcs))) != len(vcs):
+                return None
+        walk = _Walk.__new__(_Walk)
+        walk.tensors, walk.storages, walk.vcs = tensors, storages, vcs
+        walk.leaves, walk.treedef = leaves, treedef
+        walk.keep = (self.keep, leaves)
+        if self.slot_leaf:
+            slots = list(template.slots)
+            for n, k in self.slot_leaf:
+                slots[n] = (leaves, k)
+            walk.slots = slots
+        else:
+            walk.slots = template.slots
+        walk.containers = _LazyContainers(template, leaves)
+        return walk
+
+
+def _code_names_for(walk: _Walk, g: dict, names: tuple) -> tuple:
+    return walk.code_names.get((id(g), names), names)
+
+
+class _LazyContainers:
+    """A fast-path walk's containers: the template's, with this call's argument leaves.
+    Only a trace (the backward of a compiled forward) iterates them."""
+
+    __slots__ = ("template", "leaves")
+
+    def __init__(self, template: _Walk, leaves: list) -> None:
+        self.template, self.leaves = template, leaves
+
+    def __iter__(self):
+        old = self.template.leaves
+        return iter([(self.leaves, None) if c is old else (c, keys)
+                     for c, keys in self.template.containers])
 
 
 # ------------------------------------------------------------------------------ snapshot
@@ -526,7 +856,8 @@ class _Snapshot:
             for s, v in zip(_TENSOR_SLOTS, values):
                 setattr(t, s, v)
         for s, a in zip(self.walk.storages, self.arrays):
-            s.array = a
+            if type(s) is _PLAIN_STORAGE:  # an argument view was proxied, never written
+                s.array = a
         for vc, v in zip(self.walk.vcs, self.versions):
             vc.version = v
 
@@ -565,8 +896,17 @@ class CompiledFunctionBackward(Node):
                 "not supported; call the module uncompiled for higher-order gradients.")
         cotangents = [g._storage.array if g is not None else jnp.zeros(shape, dt.np)
                       for g, (shape, dt) in zip(grads, self._metadata)]
-        out = self._program.backward(self._walk, self._arrays, cotangents)
-        return [None if a is None else Tensor._make(a) for a in out]
+        program = self._program
+        out = program.backward(self._walk, self._arrays, cotangents)
+        result = []
+        for a, meta in zip(out, program.grad_meta):
+            if a is None:
+                result.append(None)
+                continue
+            g = Tensor._make(a)
+            g._vc.version, g._view_strided = meta
+            result.append(g)
+        return result
 
     def release_variables(self) -> None:
         for s in self._saved:
@@ -575,12 +915,14 @@ class CompiledFunctionBackward(Node):
         self._arrays = None
 
 
+_FREED = SavedTensor(Tensor._make(np.zeros(())), is_output=False)
+_FREED.release()  # unpacking it raises torch's "backward through the graph a second time"
+
+
 def _released_node(metadata: tuple) -> Node:
     # A training step's returned loss: its graph was consumed by the backward inside the step.
     node = CompiledFunctionBackward((), metadata)
-    probe = SavedTensor(Tensor._make(jnp.zeros(())), is_output=False)
-    probe.release()
-    node._saved = [probe]
+    node._saved = (_FREED,)
     node._program = node._walk = node._arrays = None
     return node
 
@@ -615,13 +957,27 @@ class _Program:
         self.eager = False
         self.jitted = jax.jit(self._forward_pure)
         self._bwd = jax.jit(self._backward_pure)
+        self.grad_meta: list = []
+        self._proxies: list = []
         self._walk: _Walk | None = None
 
     # ---------------------------------------------------------------------- tracing
     def _install(self, walk: _Walk, arrays: list, backward: bool) -> tuple:
         ns = len(walk.storages)
+        proxies: dict[int, Any] = {}
+        self._proxies = []
         for s, a in zip(walk.storages, arrays):
-            s.array = a
+            if type(s) is _PLAIN_STORAGE:
+                s.array = a
+                self._proxies.append(s)
+            else:  # an argument view: its tensors read a stand-in box during the trace
+                proxy = proxies[id(s)] = _PLAIN_STORAGE(a)
+                self._proxies.append(proxy)
+        if proxies:
+            for t in walk.tensors:
+                proxy = proxies.get(id(t._storage))
+                if proxy is not None:
+                    t._storage = proxy
         for (c, k), a in zip(walk.slots, arrays[ns:]):
             _slot_set(c, k, a)
         for t in walk.tensors:
@@ -636,9 +992,12 @@ class _Program:
 
     def _forward_pure(self, arrays: list) -> list:
         walk = self._walk
+        if walk is None:
+            # Called from the guarded fast path, but JAX wants to trace: an input's shape or
+            # dtype differs from the traced ones. The full walk will find (or make) a program.
+            raise _Retrace
         snap = _Snapshot(walk)
         try:
-            presented = None
             args, kwargs = self._install(walk, arrays, backward=False)
             presented = [tuple(getattr(t, s) for s in _TENSOR_SLOTS) for t in walk.tensors]
             result = self.fn(*args, **kwargs)
@@ -665,8 +1024,9 @@ class _Program:
         reason = snap.changed_containers(slot_ids)
         if reason is not None:
             raise _NeedsEager(reason)
-        for i, s in enumerate(walk.storages):
+        for i, s in enumerate(self._proxies):
             if s.array is not arrays[i]:
+                # (Replay writes into the real box: an argument view writes through to its base.)
                 plan.storage_updates.append((i, output(s.array)))
         ns = len(walk.storages)
         for i, (c, k) in enumerate(walk.slots):
@@ -812,15 +1172,20 @@ class _Program:
             grads = _autograd_grad(
                 outs, inputs, grad_outputs=[Tensor._make(c) for c in cotangents],
                 allow_unused=True)
+            # How each gradient would reach AccumulateGrad eagerly: its version and whether
+            # torch would see a non-contiguous view (then AccumulateGrad clones, not steals).
+            self.grad_meta = [None if g is None else (g._vc.version, g._view_strided)
+                              for g in grads]
             return [None if g is None else g._storage.array for g in grads]
         finally:
             snap.restore()
 
     # ---------------------------------------------------------------------- calls
-    def trace_and_run(self, walk: _Walk) -> list:
+    def run(self, walk: _Walk, arrays: list) -> list:
+        """Call the program; if JAX traces (first call, or a retrace), trace with `walk`."""
         self._walk = walk
         try:
-            return self.jitted(walk.arrays())
+            return self.jitted(arrays)
         finally:
             self._walk = None
 
@@ -829,7 +1194,9 @@ class _Program:
         try:
             return self._bwd(arrays, cotangents)
         except _CONCRETE_ERRORS as e:
-            raise _concrete_value_error(e, self.name) from e
+            err = _concrete_value_error(e, self.name)
+            err.jax_error = e
+            raise err from None
         finally:
             self._walk = None
 
@@ -843,12 +1210,8 @@ class _Program:
             _slot_set(c, k, outs[j])
         for i, d in plan.vc_deltas:
             vcs[i].version += d
-        new_storages = [Tensor._make(outs[j])._storage for j in plan.new_storages]
-        new_vcs = []
-        for v in plan.new_vcs:
-            vc = Tensor._make(None)._vc
-            vc.version = v
-            new_vcs.append(vc)
+        new_storages = [_PLAIN_STORAGE(outs[j]) for j in plan.new_storages]
+        new_vcs = [_PLAIN_VC(v) for v in plan.new_vcs]
         new_tensors = []
         for sref, vref, _rg, strided in plan.new_tensors:
             t = Tensor._make(None, None, 0,
@@ -900,7 +1263,8 @@ class _Program:
 class CompiledFunction:
     """`fn` compiled by `tg.compile`: calls behave as `fn`'s, run as one jitted program.
 
-    `compiles` counts traces that produced a program, `eager_calls` the calls that ran eagerly.
+    Counters: `compiles` (programs made), `eager_calls` (calls that ran eagerly), `fast_calls`
+    (calls that reused the previous call's program through the cheap guard, not a full walk).
     """
 
     def __init__(self, fn: Callable, disable: bool = False) -> None:
@@ -910,8 +1274,10 @@ class CompiledFunction:
         self._last_key: tuple | None = None
         self._fallbacks = 0
         self._gave_up = False
+        self._guard: _Guard | None = None
         self.compiles = 0
         self.eager_calls = 0
+        self.fast_calls = 0
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
         self.__qualname__ = getattr(fn, "__qualname__", self.__name__)
         self.__doc__ = getattr(fn, "__doc__", None)
@@ -928,32 +1294,47 @@ class CompiledFunction:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._disable or self._gave_up:
+            self.eager_calls += 1
             return self._fn(*args, **kwargs)
+        guard = self._guard
+        if guard is not None:
+            try:
+                walk = guard.check(args, kwargs)
+            except Exception:  # noqa: BLE001 - anything odd: take the full walk
+                walk = None
+            if walk is not None:
+                program = guard.program
+                arrays = walk.arrays()
+                try:
+                    outs = program.jitted(arrays)
+                except _Retrace:
+                    pass
+                else:
+                    self.fast_calls += 1
+                    return program.replay(walk, arrays, outs)
+        return self._call_slow(args, kwargs)
+
+    def _call_slow(self, args: tuple, kwargs: dict) -> Any:
         walk = _Walk.of_call(self._fn, args, kwargs)
         key = tuple(walk.key)
         program = self._cache.get(key)
         if program is None:
-            return self._compile_and_run(key, walk)
-        if program.eager:
-            self.eager_calls += 1
-            return self._fn(*args, **kwargs)
-        arrays = walk.arrays()
-        outs = program.jitted(arrays)
-        return program.replay(walk, arrays, outs)
-
-    def _compile_and_run(self, key: tuple, walk: _Walk) -> Any:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("tg.compile: compiling %s (%s)", self.__name__,
-                         _describe_change(self._last_key, key))
+            if logger.isEnabledFor(logging.DEBUG):
+                logger.debug("tg.compile: compiling %s (%s)", self.__name__,
+                             _describe_change(self._last_key, key))
+            program = self._cache[key] = _Program(self._fn, self.__name__)
+            self.compiles += 1
         self._last_key = key
-        program = _Program(self._fn, self.__name__)
+        if program.eager:
+            return self._run_eagerly(walk)
         arrays = walk.arrays()
         try:
-            outs = program.trace_and_run(walk)
+            outs = program.run(walk, arrays)
         except _NeedsEager as e:
             program.eager = True
-            self._cache[key] = program
+            self.compiles -= 1
             self._fallbacks += 1
+            self._guard = None
             logger.debug("tg.compile: %s runs eagerly for this input: %s", self.__name__, e)
             if self._fallbacks >= _MAX_FALLBACKS:
                 self._gave_up = True
@@ -962,15 +1343,22 @@ class CompiledFunction:
                     f"{_MAX_FALLBACKS} consecutive compilations; it now runs eagerly. Keep "
                     "mutable counters in tensors (as torch's Adam keeps state['step']).",
                     UserWarning, stacklevel=3)
-            self.eager_calls += 1
-            args, kwargs = jax.tree_util.tree_unflatten(walk.treedef, walk.leaves)
-            return self._fn(*args, **kwargs)
+            return self._run_eagerly(walk)
         except _CONCRETE_ERRORS as e:
-            raise _concrete_value_error(e, self.__name__) from e
+            del self._cache[key]
+            self.compiles -= 1
+            err = _concrete_value_error(e, self.__name__)
+            err.jax_error = e  # JAX's own report (with the jaxpr), for debugging
+            raise err from None
         self._fallbacks = 0
-        self.compiles += 1
-        self._cache[key] = program
+        guard = _Guard(walk, program)
+        self._guard = guard if guard.ok else None
         return program.replay(walk, arrays, outs)
+
+    def _run_eagerly(self, walk: _Walk) -> Any:
+        self.eager_calls += 1
+        args, kwargs = jax.tree_util.tree_unflatten(walk.treedef, walk.leaves)
+        return self._fn(*args, **kwargs)
 
 
 def _describe_change(old: tuple | None, new: tuple) -> str:
@@ -978,12 +1366,19 @@ def _describe_change(old: tuple | None, new: tuple) -> str:
         return "first call"
     for a, b in zip(old, new):
         if a != b:
+            if _is_tensor_token(a) and _is_tensor_token(b) and a[1] == b[1]:
+                return (f"changed: tensor #{a[1]} shape {tuple(a[3])} dtype {a[4]} -> "
+                        f"shape {tuple(b[3])} dtype {b[4]}")
             return f"changed: {_token(a)} -> {_token(b)}"
     return f"state layout changed ({len(old)} -> {len(new)} items)"
 
 
+def _is_tensor_token(tok: Any) -> bool:
+    return isinstance(tok, tuple) and len(tok) == 5 and tok[0] == "T"
+
+
 def _token(tok: Any) -> str:
-    if isinstance(tok, tuple) and tok and tok[0] == "T" and len(tok) == 5:
+    if _is_tensor_token(tok):
         return f"tensor #{tok[1]} shape {tuple(tok[3])} dtype {tok[4]}"
     if isinstance(tok, tuple) and len(tok) == 7 and isinstance(tok[0], type):
         return f"{tok[0].__name__}(requires_grad={tok[2]}, is_leaf={tok[3]})"

@@ -20,7 +20,6 @@ import numpy as np
 
 from . import _dtype
 from ._dtype import dtype as DType
-from .autograd import grad_mode
 from .tensor import Tensor
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
@@ -33,13 +32,11 @@ _U64 = 1 << 64
 
 
 def _check_seed(seed: int) -> int:
-    # torch: any int in [-2**63, 2**64); negative seeds wrap (0xffff_ffff_ffff_ffff + seed).
+    # torch: any int in [-2**63, 2**64); a negative seed is taken modulo 2**64.
     seed = int(seed)
     if not -(1 << 63) <= seed < _U64:
-        raise RuntimeError(f"Overflow when unpacking long long")
-    if seed < 0:
-        seed = 0xFFFF_FFFF_FFFF_FFFF + seed
-    return seed
+        raise ValueError("Overflow when unpacking long long")
+    return seed % _U64
 
 
 def _key_for(seed: int) -> jax.Array:
@@ -87,10 +84,10 @@ class Generator:
     def get_state(self) -> Tensor:
         """The stream state as a uint8 tensor (the key's bytes; not torch's layout)."""
         raw = np.asarray(self._key).astype("<u4").tobytes()
-        return Tensor._make(jnp.asarray(np.frombuffer(raw, dtype=np.uint8).copy()))
+        return _leaf(jnp.asarray(np.frombuffer(raw, dtype=np.uint8).copy()), False)
 
     def set_state(self, new_state: Tensor) -> Generator:
-        raw = np.asarray(new_state._storage.array, dtype=np.uint8).tobytes()
+        raw = np.asarray(new_state.jax(), dtype=np.uint8).tobytes()
         if len(raw) != 8:
             raise RuntimeError("Expected a state of 8 bytes, as returned by get_state()")
         self._key = jnp.asarray(np.frombuffer(raw, dtype="<u4").copy())
@@ -247,9 +244,9 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: DType | None 
 def bernoulli(input: Tensor, p: float | None = None, *,
               generator: Generator | None = None) -> Tensor:
     """0/1 samples with probabilities `input` (or `p`); same dtype as input. No grad."""
-    probs = input._storage.array if p is None else jnp.full(input.shape, p, input._storage.array.dtype)
-    array = _bernoulli(_gen(generator)._next(), probs).astype(input._storage.array.dtype)
-    return Tensor._make(array)
+    a = input.jax()
+    probs = a if p is None else jnp.full(a.shape, p, a.dtype)
+    return _leaf(_bernoulli(_gen(generator)._next(), probs).astype(a.dtype), False)
 
 
 def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Sequence[int] | None = None,
@@ -264,23 +261,20 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Sequence[int] 
         if size is None:
             raise TypeError("normal() with float mean and std needs a size")
         shape, dt = _size((size,)), _float_dtype(dtype)
-    m = mean._storage.array if isinstance(mean, Tensor) else mean
-    s = std._storage.array if isinstance(std, Tensor) else std
+    m = mean.jax() if isinstance(mean, Tensor) else mean
+    s = std.jax() if isinstance(std, Tensor) else std
     z = _normal(_gen(generator)._next(), tuple(shape), dt.np, 0.0, 1.0)
     return _leaf((m + s * z).astype(dt.np), requires_grad)
 
 
 # ------------------------------------------------------------------ in-place Tensor methods
 def _write_random(self: Tensor, array) -> Tensor:
-    # Like torch's in-place random kernels: a write that bumps the version. On a leaf that
-    # requires grad, torch raises outside no_grad; a non-leaf would get a zero-gradient node.
-    self._check_inplace()
-    if self._requires_grad and grad_mode.is_grad_enabled():
-        raise NotImplementedError(
-            "tapegrad: in-place random ops on a non-leaf tensor that requires grad are not "
-            "supported; call them under tapegrad.no_grad() or on a detached tensor")
-    self._set_array(array)
-    return self
+    # Like torch's in-place random kernels: one write, one version bump, torch's error on a
+    # leaf that requires grad (outside no_grad). On a non-leaf the new history is copy_'s
+    # (CopyBackwards; torch shows NormalBackward0 etc.), with the same zero gradient.
+    from .tensor import from_jax
+
+    return self.copy_(from_jax(array))
 
 
 def _check_float(self: Tensor, name: str) -> None:
@@ -299,7 +293,7 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
     _check_float(self, "normal_kernel_cpu")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
-    a = self._storage.array
+    a = self.jax()
     return _write_random(self, _normal(_gen(generator)._next(), a.shape, a.dtype,
                                        float(mean), float(std)))
 
@@ -312,7 +306,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
     if from_ > to:
         raise RuntimeError(
             f"uniform_ expects to return a [from, to) range, but found from={from_} > to={to}")
-    a = self._storage.array
+    a = self.jax()
     return _write_random(self, _uniform(_gen(generator)._next(), a.shape, a.dtype,
                                         float(from_), float(to)))
 
@@ -320,8 +314,8 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
 def bernoulli_(self: Tensor, p: float | Tensor = 0.5, *,
                generator: Generator | None = None) -> Tensor:
     """Fill with 0/1 samples of probability `p`. Matches `torch.Tensor.bernoulli_`."""
-    a = self._storage.array
-    probs = (jnp.broadcast_to(p._storage.array, a.shape) if isinstance(p, Tensor)
+    a = self.jax()
+    probs = (jnp.broadcast_to(p.jax(), a.shape) if isinstance(p, Tensor)
              else jnp.full(a.shape, p, jnp.float64))
     return _write_random(self, _bernoulli(_gen(generator)._next(), probs).astype(a.dtype))
 

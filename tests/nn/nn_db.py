@@ -10,10 +10,9 @@ JAX compiles little.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
-
-import numpy as np
+from typing import Any
 
 
 @dataclass(frozen=True)

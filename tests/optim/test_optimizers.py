@@ -57,7 +57,7 @@ def optimizer_program(make, dtype_name, set_to_none=True):
         w, b = _params(T, dtype, rng)
         opt = make(T, [w, b])
         losses = []
-        for i in range(STEPS):
+        for _i in range(STEPS):
             x = T.tensor(rng.uniform(-1, 1, size=(4,)), dtype=dtype)
             opt.zero_grad(set_to_none=set_to_none)
             loss = _loss(T, w, b, x)
@@ -134,7 +134,7 @@ def test_torch_optimizer_state_dict_loads_into_tapegrad():
         gopt.zero_grad()
         _loss(tg, *gp, tg.tensor(x)).backward()
         gopt.step()
-    for t, g in zip(tp, gp):
+    for t, g in zip(tp, gp, strict=True):
         np.testing.assert_allclose(g.detach().numpy(), t.detach().numpy(), rtol=1e-12)
     assert gopt.state_dict()["state"][0]["step"].item() == 5.0
 
@@ -170,3 +170,28 @@ def test_add_param_group_and_errors_match_torch():
         return out
 
     assert_parity(program)
+
+
+def test_step_with_closure_and_hooks_match_torch():
+    def program(T):
+        rng = np.random.default_rng(11)
+        w, b = _params(T, T.float64, rng)
+        x = T.tensor(rng.uniform(-1, 1, size=(4,)))
+        opt = T.optim.RMSprop([w, b], lr=0.01, momentum=0.3)
+        calls = []
+        pre = opt.register_step_pre_hook(lambda o, args, kwargs: calls.append("pre"))
+        opt.register_step_post_hook(lambda o, args, kwargs: calls.append("post"))
+
+        def closure():
+            opt.zero_grad()
+            loss = _loss(T, w, b, x)
+            loss.backward()
+            return loss
+
+        losses = [opt.step(closure) for _ in range(3)]
+        pre.remove()
+        opt.step(closure)
+        return losses, w, b, calls
+
+    run = assert_parity(program, **TOL["float64"])
+    assert run.error is None

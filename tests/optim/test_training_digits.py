@@ -32,7 +32,8 @@ def mlp(T):
 def cnn(T):
     return T.nn.Sequential(
         T.nn.Unflatten(1, (1, 8, 8)),
-        T.nn.Conv2d(1, 8, 3, padding=1, bias=False), T.nn.BatchNorm2d(8), T.nn.ReLU(), T.nn.MaxPool2d(2),
+        T.nn.Conv2d(1, 8, 3, padding=1, bias=False), T.nn.BatchNorm2d(8), T.nn.ReLU(),
+        T.nn.MaxPool2d(2),
         T.nn.Conv2d(8, 16, 3, padding=1), T.nn.ReLU(), T.nn.MaxPool2d(2),
         T.nn.Flatten(), T.nn.Dropout(0.0), T.nn.Linear(64, 10))
 

@@ -173,3 +173,6 @@ def grad(outputs: _TensorOrTensors, inputs: _TensorOrTensors,
         out = [g if g is not None else zeros_like(t, requires_grad=create_graph)
                for g, t in zip(out, ins)]
     return tuple(out)
+
+
+from . import functional  # noqa: E402 - written on `grad` above

@@ -11,8 +11,10 @@ Those last three and the marking itself live in tensor.py, which this module may
 `install()` wraps the four Tensor members involved the first time inference mode is entered.
 Until then no tensor pays anything. A tensor.py owner can replace `install()` by the same
 lines in `Tensor._make`, `_version`, `_set_array` and `_set_requires_grad`. The in-place
-check sits in `_set_array`, the one write every in-place op makes: it runs after torch's
-leaf/view checks (which come first in torch too) and before anything is written.
+check sits in `_set_array`, the one write every in-place op makes: after torch's leaf/view
+checks and, as in torch, after the value is written (torch raises once its kernel ran).
+Known differences: torch gives `detach()`/`.data` of an inference tensor (made outside
+inference mode) a version counter (`_version` 0) and `clone()` of one `_version` 1.
 `.data` of an inference tensor gets a fresh (plain) counter in tensor.py, so it is not
 reported as an inference tensor (torch: it is).
 """
@@ -81,9 +83,10 @@ def install() -> None:
         return version(self)
 
     def _set_array(self, array) -> None:
+        set_array(self, array)
+        # torch checks after its kernel ran: the value is written, then the error raised.
         if type(self._vc) is InferenceVersionCounter and not is_inference_mode_enabled():
             raise RuntimeError(INFERENCE_INPLACE)
-        set_array(self, array)
 
     def _set_requires_grad(self, requires_grad: bool, dtype_error: str) -> None:
         if (requires_grad and type(self._vc) is InferenceVersionCounter

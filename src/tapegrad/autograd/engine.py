@@ -111,6 +111,11 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
                  accumulate_grad: bool = True) -> list[Tensor | None]:
     """Run one backward pass. With `accumulate_grad=False`, return the gradients captured at
     the `inputs` edges (autograd.grad); otherwise accumulate into `.grad` (backward)."""
+    if not create_graph and inputs is None and accumulate_grad:
+        from . import _fusion
+
+        if _fusion.try_run(root_edges, root_grads, keep_graph):  # NOTE [Whole-graph fusion]
+            return []
     # See NOTE [Gradient buffers and versions]: how many buffers hold each gradient tensor
     # (torch's use_count), so a sum is done in place only on a buffer nobody else holds.
     owners: dict[int, int] = {}

@@ -44,10 +44,23 @@ GRAD_FOR_NON_TENSOR = ("function {name} returned a gradient different than None 
 GRAD_NOT_TENSOR = "expected Variable or None (got {type_name})"
 SAVE_NOT_TENSOR = ("save_for_backward can only save variables, but argument {index} is of "
                    "type {type_name}")
-MARK_NOT_TENSOR = "{method} can only accept variables, but argument {index} is of type {type_name}"
+# torch 2.13's own texts end early (its format arguments are lost); reproduced as they are.
+MARK_NOT_TENSOR = {"mark_non_differentiable": ("mark_non_differentiable only accepts variable "
+                                               "arguments, but got "),
+                   "mark_dirty": "mark_dirty can only accept variables, but argument "}
 DIRTY_NOT_RETURNED = (
     "Some elements marked as dirty during the forward method were not returned as output. The "
     "inputs that are modified inplace must all be outputs of the Function.")
+# Not _errors.LEAF_INPLACE: torch's custom-function check words it differently.
+DIRTY_LEAF = "a leaf Variable that requires grad has been used in an in-place operation."
+DIRTY_VIEW_MULTI_OUTPUT = (
+    "If your Function modifies inplace an input that is a view of another Tensor, your "
+    "Function cannot return more than one Tensor. This is not supported by the current "
+    "autograd engine. You should either make sure the input is not a view (using .clone() "
+    "for example) or make your Function only return one Tensor (potentially splitting it "
+    "into two Functions: one doing the inplace that returns a single Tensor and a second one "
+    "that does the other operations). You can ask on the forum https://discuss.pytorch.org/ "
+    "if you need help to do this change.")
 ONCE_DIFFERENTIABLE = ("trying to differentiate twice a function that was marked with "
                        "@once_differentiable")
 
@@ -76,6 +89,9 @@ class BackwardCFunction(Node, FunctionCtx):
     """The node (and ctx) of one `Function.apply`. Subclassed once per Function class."""
 
     _forward_cls: type
+
+    # torch prints these with Python's default repr (module-qualified class name).
+    __repr__ = object.__repr__
 
     # ------------------------------------------------------------------ ctx, read side
     @property
@@ -133,7 +149,7 @@ class FunctionMeta(type):
 
     def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
         cls._backward_cls = type(name + "Backward", (BackwardCFunction,),
-                                 {"_forward_cls": cls, "__module__": cls.__module__})
+                                 {"_forward_cls": cls, "__module__": __name__})
         super().__init__(name, bases, attrs)
 
 
@@ -243,10 +259,9 @@ def _tensors_to_save(ctx: BackwardCFunction) -> tuple:
 
 def _tensor_ids(ctx: BackwardCFunction, attr: str, method: str) -> set[int]:
     ids = set()
-    for i, t in enumerate(getattr(ctx, attr) or ()):
+    for t in getattr(ctx, attr) or ():
         if not isinstance(t, Tensor):
-            raise TypeError(MARK_NOT_TENSOR.format(method=method, index=i,
-                                                   type_name=type(t).__name__))
+            raise RuntimeError(MARK_NOT_TENSOR[method])
         ids.add(id(t))
     return ids
 
@@ -258,15 +273,16 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple, output: Any, executable: 
     raw = output if is_tuple else (output,)
     non_differentiable = _tensor_ids(ctx, "non_differentiable", "mark_non_differentiable")
     dirty = _tensor_ids(ctx, "dirty_tensors", "mark_dirty")
-    for t in ctx.dirty_tensors or ():
-        t._vc.version += 1  # torch bumps the version of every dirty tensor
+    dirty_tensors = ctx.dirty_tensors or ()
     ctx.dirty_tensors = None
     inputs = {id(a) for a in args if isinstance(a, Tensor)}
     if executable:
         ctx._metadata = tuple((tuple(o.shape), o.dtype) if isinstance(o, Tensor) else None
                               for o in raw)
+    n_tensors = sum(isinstance(o, Tensor) for o in raw)
     wrapped = []
     modified = set()
+    rebased = set()
     for i, o in enumerate(raw):
         if not isinstance(o, Tensor):
             wrapped.append(o)
@@ -277,14 +293,22 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple, output: Any, executable: 
             modified.add(id(o))
         differentiable = (executable and id(o) not in non_differentiable
                           and (o.dtype.is_floating_point or o.dtype.is_complex))
-        wrapped.append(_set_history(ctx, o, i, is_input, is_modified, differentiable))
+        if is_modified and differentiable:
+            rebased.add(id(o))
+        wrapped.append(_set_history(ctx, o, i, is_input, is_modified, differentiable,
+                                    n_tensors))
+    # torch bumps the version of every dirty tensor; a rebased one got it from its write.
+    for t in dirty_tensors:
+        if id(t) not in rebased:
+            t._vc.version += 1
+            rebased.add(id(t))
     if dirty - modified:
         raise RuntimeError(DIRTY_NOT_RETURNED)
     return tuple(wrapped) if is_tuple else wrapped[0]
 
 
 def _set_history(ctx: BackwardCFunction, var: Tensor, output_nr: int, is_input: bool,
-                 is_modified: bool, differentiable: bool) -> Tensor:
+                 is_modified: bool, differentiable: bool, n_tensors: int) -> Tensor:
     if not differentiable:
         if not var._requires_grad:
             return _alias(var) if is_input and not is_modified else var
@@ -296,11 +320,17 @@ def _set_history(ctx: BackwardCFunction, var: Tensor, output_nr: int, is_input: 
         return var
     if is_modified:
         if var._grad_fn is None and var._requires_grad:
-            raise RuntimeError(_errors.LEAF_INPLACE)
-        # In-place on an input: its history is rebased onto this node (a view's base is not
-        # rewritten here, unlike torch's CopySlices).
+            raise RuntimeError(DIRTY_LEAF)
+        if var._base is not None and n_tensors > 1:
+            raise RuntimeError(DIRTY_VIEW_MULTI_OUTPUT)
         var._grad = None
-    elif is_input:
+        # In-place on an input: rebase its history onto this node exactly as a built-in
+        # in-place op does (a view's base gets CopySlices). The write is the version bump
+        # torch makes for mark_dirty.
+        from ..ops.views import finish_inplace
+
+        return finish_inplace(var, Tensor._make(var._storage.array, ctx, output_nr))
+    if is_input:
         var = _alias(var)
     var._grad_fn = ctx
     var._output_nr = output_nr

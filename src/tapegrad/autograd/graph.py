@@ -111,6 +111,13 @@ class SavedTensor:
         return self.storage.array if self.is_output else self.tensor._storage.array
 
     def _version_message(self, node: Node) -> str:
+        message = self._version_message_text(node)
+        if anomaly_mode._enabled:
+            # torch swaps the hint: the anomaly warning above already shows the forward call.
+            message = message[:message.index(" Hint: ")] + ANOMALY_VERSION_HINT
+        return message
+
+    def _version_message_text(self, node: Node) -> str:
         t = self.tensor
         shape = list(t.shape) if t is not None else list(self.storage.array.shape)
         dtype = t.dtype if t is not None else None
@@ -140,6 +147,10 @@ class SavedTensor:
         self.storage = None
         self._rebuilt = None
 
+
+ANOMALY_VERSION_HINT = (
+    " Hint: the backtrace further above shows the operation that failed to compute its "
+    "gradient. The variable in question was changed in there or anywhere later. Good luck!")
 
 # torch names CPU tensor types this way in the version-counter error.
 _TYPE_DESC = {"float32": "torch.FloatTensor", "float64": "torch.DoubleTensor",

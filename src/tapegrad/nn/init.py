@@ -47,8 +47,7 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 def _write(tensor: Tensor, array: jax.Array) -> Tensor:
     # torch's tensor.copy_(...) under no_grad: one in-place write, one version bump.
     with no_grad():
-        tensor[...] = from_jax(array.astype(tensor.jax().dtype))
-    return tensor
+        return tensor.copy_(from_jax(array))
 
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
@@ -185,4 +184,7 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
     q = q * jnp.sign(jnp.diag(r))
     if rows < cols:
         q = q.T
-    return _write(tensor, (q * gain).reshape(tuple(tensor.shape)))
+    # torch: tensor.view_as(q).copy_(q); tensor.mul_(gain) (two writes).
+    _write(tensor, q.reshape(tuple(tensor.shape)))
+    with no_grad():
+        return tensor.mul_(gain)

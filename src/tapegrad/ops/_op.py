@@ -256,6 +256,8 @@ class Op:
             if p not in _SPECIAL_PARAMS)
         self._jit = jax.jit(self._make_kernel(), static_argnames=("_cd",) + self.static)
         self._fused_cache: dict = {}
+        self._cd_cache: dict = {}
+        self._save_plans: dict = {}
         self.node_cls = None
         if node is not None:
             self.node_cls = type(node, (OpNode,), {"__slots__": (), "_op": self,
@@ -361,8 +363,15 @@ class Op:
                     raise TypeError(
                         f"{self.name}(): argument '{name}' (position {i + 1}) must be Tensor, "
                         f"not {type(v).__name__}")
-        cd = self._compute_dtype(values)
         arrays = [v._storage.array if isinstance(v, Tensor) else v for v in values]
+        # The compute dtype depends only on the inputs' dtypes, zero-dim-ness and the Python
+        # types of numbers (torch's result_type): cache it per that signature.
+        sig = tuple((a.dtype, a.ndim == 0) if isinstance(v, Tensor) else type(v)
+                    for v, a in zip(values, arrays))
+        try:
+            cd = self._cd_cache[sig]
+        except KeyError:
+            cd = self._cd_cache[sig] = self._compute_dtype(values)
         try:
             out = self._jit(*arrays, _cd=cd.np if cd is not None else None, **static)
         except (TypeError, ValueError) as exc:
@@ -404,20 +413,27 @@ class Op:
                 outs.append(Tensor._make(a, node, i))
             else:
                 outs.append(Tensor._make(a))
-        saved: dict[str, Any] = {}
-        if self.variadic:
-            needed = self.input_names if any(fn is not None for fn, _ in next_functions) else ()
-        else:
-            needed = [self.input_names[i] for i, (fn, _) in zip(self._diff_idx, next_functions)
-                      if fn is not None]
-        for inp in needed:
-            for p in self._formula_params.get(inp, ()):
-                if p in saved or p in _SPECIAL_PARAMS:
-                    continue
-                saved[p] = self._save(p, values, static, outs)
-        node._saved = saved
+        needs = tuple(fn is not None for fn, _ in next_functions)
+        plan = self._save_plans.get(needs)
+        if plan is None:
+            plan = self._save_plans[needs] = self._make_save_plan(needs)
+        node._saved = {p: self._save(p, values, static, outs) for p in plan}
         node._args = None
         return outs
+
+    def _make_save_plan(self, needs: tuple) -> tuple[str, ...]:
+        """The values this op saves when `needs` says which inputs need grad (torch saves
+        only what a needed formula mentions)."""
+        if self.variadic:
+            needed = self.input_names if any(needs) else ()
+        else:
+            needed = [self.input_names[i] for i, need in zip(self._diff_idx, needs) if need]
+        plan: list[str] = []
+        for inp in needed:
+            for p in self._formula_params.get(inp, ()):
+                if p not in plan and p not in _SPECIAL_PARAMS:
+                    plan.append(p)
+        return tuple(plan)
 
     def _save(self, p: str, values: list, static: dict, outs: list) -> Any:
         if p == "result" and self.outputs == "*":
@@ -474,6 +490,11 @@ class Op:
 
     def _fused_backward(self, node: OpNode, grads: list, needs: tuple) -> list:
         """All formulas of the node as one cached jitted call on raw arrays."""
+        entry_key, dynamic_arrays = self._fused_plan(node, grads, needs)
+        return self._fused_run(node, entry_key, grads, dynamic_arrays)
+
+    def _fused_plan(self, node: OpNode, grads: list, needs: tuple) -> tuple:
+        """(cache key, saved arrays) of this node's fused backward (version-checked)."""
         dynamic_names = []
         dynamic_arrays = []
         static_items = []
@@ -490,23 +511,28 @@ class Op:
             else:
                 static_items.append((k, v))
         grad_mask = tuple(g is not None for g in grads)
-        grad_arrays = [g._storage.array for g in grads if g is not None]
         targets = tuple(
             None if fn is None else fn._metadata[nr] for fn, nr in node.next_functions)
         # The key must determine the trace: the aliases/versions recorded while tracing are
         # only valid for these shapes and dtypes (JAX would retrace silently on others).
-        signature = tuple((a.shape, a.dtype) for a in grad_arrays) + tuple(
+        signature = tuple((g._storage.array.shape, g._storage.array.dtype)
+                          for g in grads if g is not None) + tuple(
             (a.shape, a.dtype) if not isinstance(a, list) else tuple((x.shape, x.dtype) for x in a)
             for a in dynamic_arrays)
         # Types too: 2, 2.0 and True are equal keys but give different traces.
         key = (needs, grad_mask, tuple(dynamic_names), tuple(static_items),
                tuple(type(v) for _, v in static_items), targets, signature)
+        return key, dynamic_arrays
+
+    def _fused_run(self, node: OpNode, key: tuple, grads: list, dynamic_arrays: list) -> list:
         entry = self._fused_cache.get(key)
         if entry is None:
-            entry = self._make_fused(needs, grad_mask, tuple(dynamic_names), dict(static_items),
+            needs, grad_mask, dynamic_names, static_items, _, targets, _ = key
+            entry = self._make_fused(needs, grad_mask, dynamic_names, dict(static_items),
                                      targets, node._metadata)
             self._fused_cache[key] = entry
         fn, aliases, versions = entry
+        grad_arrays = [g._storage.array for g in grads if g is not None]
         out = fn(grad_arrays, dynamic_arrays)
         result = [None if a is None else Tensor._make(a) for a in out]
         for i, version in versions:

@@ -83,7 +83,7 @@ cholesky_fn = JaxFunction(lambda A, upper: jnp.linalg.cholesky(A).mT if upper
                           else jnp.linalg.cholesky(A), name="linalg_cholesky",
                           node="LinalgCholeskyExBackward0")
 qr_fn = JaxFunction(lambda A, mode: tuple(jnp.linalg.qr(A, mode=mode)), name="linalg_qr",
-                    node="LinalgQrBackward0")
+                    node="LinalgQrBackward0", grad_version=1)
 svd_fn = JaxFunction(lambda A, full_matrices: tuple(jnp.linalg.svd(
     A, full_matrices=full_matrices)), name="linalg_svd", node="LinalgSvdBackward0")
 einsum_fn_cache: dict = {}

@@ -11,8 +11,9 @@ Derivative formulas: `addmm` is written in tapegrad ops (as in derivatives.yaml)
 call a backward computed by `jax.vjp` of the entry's own forward (`_vjp_formulas`), or a
 hand-written JAX backward where torch's formula differs from the vjp (`binary_cross_entropy`,
 `embedding`, `max_pool2d_with_indices`). Those backwards are `JaxFunction`s, so
-`create_graph=True` works to any order, with generic `<name>Backward` nodes in the
-double-backward graph instead of torch's `*BackwardBackward0` names.
+`create_graph=True` works to any order. The double-backward graph's nodes are named in torch's
+pattern (`ConvolutionBackwardBackward0`, ...) but are generic vjp nodes: their edges and saved
+values are not torch's, and torch's backward kernels sometimes decompose further.
 """
 
 from __future__ import annotations
@@ -30,7 +31,8 @@ from .from_jax import JaxFunction
 
 __all__ = ["addmm", "convolution", "max_pool2d_with_indices", "avg_pool2d",
            "adaptive_avg_pool2d", "native_batch_norm", "native_layer_norm", "native_group_norm",
-           "embedding", "trilinear", "baddbmm", "sdpa_flash_cpu", "mse_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "nll_loss2d",
+           "embedding", "trilinear", "baddbmm", "sdpa_flash_cpu", "mse_loss", "smooth_l1_loss",
+           "huber_loss", "nll_loss", "nll_loss2d",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "div_scalar",
            "REDUCTIONS"]
 
@@ -46,8 +48,14 @@ def _reduce(loss, reduction: int):
     return loss
 
 
+def _double_backward_node(node: str) -> str:
+    # torch names the node of a backward kernel `<Node without the 0>Backward0`.
+    return node[:-1] + "Backward0"
+
+
 def _vjp_formulas(forward: Callable, inputs: Sequence[str], diff: Sequence[str],
-                  static: Sequence[str], name: str, first_output: bool = False) -> dict:
+                  static: Sequence[str], name: str, first_output: bool = False,
+                  node: str | None = None) -> dict:
     """Formulas for the inputs `diff` of an entry: the vjp of its `forward`, one JaxFunction.
 
     Each formula takes (grad, *inputs, *static) by name, which is what the node then saves.
@@ -57,7 +65,7 @@ def _vjp_formulas(forward: Callable, inputs: Sequence[str], diff: Sequence[str],
     def backward(grad, *arrays, **static_values):
         def partial(*diff_arrays):
             full = list(arrays)
-            for i, a in zip(diff_idx, diff_arrays):
+            for i, a in zip(diff_idx, diff_arrays, strict=True):
                 full[i] = a
             out = forward(*full, **static_values)
             return out[0] if first_output else out
@@ -65,7 +73,7 @@ def _vjp_formulas(forward: Callable, inputs: Sequence[str], diff: Sequence[str],
         out, pullback = jax.vjp(partial, *[arrays[i] for i in diff_idx])
         return tuple(pullback(grad.astype(out.dtype)))
 
-    backward_fn = JaxFunction(backward, name=name)
+    backward_fn = JaxFunction(backward, name=name, node=node)
     formulas = {}
     params = [inspect.Parameter("grad", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + [
         inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in (*inputs, *static)]
@@ -85,7 +93,8 @@ def _op(name: str, node: str, forward: Callable, inputs: Sequence[str], diff: Se
     """An entry whose formulas are the vjp of its forward (see module docstring)."""
     return Op(name, node, forward, inputs=inputs, static=static,
               derivatives=_vjp_formulas(forward, list(inputs), list(diff), list(static),
-                                        name + "_backward", first_output), **kw)
+                                        name + "_backward", first_output,
+                                        _double_backward_node(node)), **kw)
 
 
 def _maybe_multiply(t, s):
@@ -220,7 +229,8 @@ def _max_pool2d_backward_fn(grad, self, indices):
     return out.reshape(lead + self.shape[-2:])
 
 
-_max_pool2d_backward = JaxFunction(_max_pool2d_backward_fn, name="max_pool2d_backward")
+_max_pool2d_backward = JaxFunction(_max_pool2d_backward_fn, name="max_pool2d_backward",
+                                   node="MaxPool2DWithIndicesBackwardBackward0")
 
 max_pool2d_with_indices = Op(
     "max_pool2d_with_indices", "MaxPool2DWithIndicesBackward0", _max_pool2d_with_indices,
@@ -355,7 +365,8 @@ def _embedding_backward_fn(grad, weight, indices, padding_idx, scale_grad_by_fre
     return jnp.zeros((num_weights, g.shape[1]), grad.dtype).at[flat_idx].add(g)
 
 
-_embedding_backward = JaxFunction(_embedding_backward_fn, name="embedding_backward")
+_embedding_backward = JaxFunction(_embedding_backward_fn, name="embedding_backward",
+                                  node="EmbeddingBackwardBackward0")
 
 embedding = Op("embedding", "EmbeddingBackward0",
                lambda weight, indices, padding_idx, scale_grad_by_freq: jnp.take(
@@ -428,7 +439,8 @@ def _bce_self_backward_fn(grad, self, target, weight, reduction):
     return g / self.size if reduction == 1 else g
 
 
-_bce_self_backward = JaxFunction(_bce_self_backward_fn, name="binary_cross_entropy_backward")
+_bce_self_backward = JaxFunction(_bce_self_backward_fn, name="binary_cross_entropy_backward",
+                                 node="BinaryCrossEntropyBackwardBackward0")
 binary_cross_entropy = Op(
     "binary_cross_entropy", "BinaryCrossEntropyBackward0", _bce,
     inputs=("self", "target", "weight"), static=("reduction",),
@@ -436,7 +448,8 @@ binary_cross_entropy = Op(
         "self": lambda grad, self, target, weight, reduction: _bce_self_backward(
             grad, self, target, weight, reduction=reduction),
         "target": _vjp_formulas(_bce, ["self", "target", "weight"], ["target"], ["reduction"],
-                                "binary_cross_entropy_target_backward")["target"]})
+                                "binary_cross_entropy_target_backward",
+                                node="BinaryCrossEntropyTargetBackward")["target"]})
 
 
 def _bce_logits(self, target, weight, pos_weight, reduction):

@@ -7,8 +7,7 @@ from typing import Any
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import full_like
-from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor,
-                        step_with_hooks)
+from .optimizer import Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_with_hooks
 
 __all__ = ["Adagrad"]
 

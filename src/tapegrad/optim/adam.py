@@ -8,8 +8,7 @@ from typing import Any
 from .. import ops
 from ..autograd.grad_mode import no_grad
 from ..tensor import zeros_like
-from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor,
-                        step_with_hooks)
+from .optimizer import Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_with_hooks
 
 __all__ = ["Adam", "AdamW"]
 
@@ -84,7 +83,7 @@ def _adam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     bias_correction2_sqrt = bias_correction2**0.5
     if group["amsgrad"]:
         max_exp_avg_sq = state["max_exp_avg_sq"]
-        max_exp_avg_sq[...] = ops.maximum(max_exp_avg_sq, exp_avg_sq)  # maximum(out=)
+        max_exp_avg_sq.copy_(ops.maximum(max_exp_avg_sq, exp_avg_sq))  # maximum(out=...)
         denom = (max_exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
     else:
         denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)

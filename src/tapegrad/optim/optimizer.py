@@ -14,7 +14,6 @@ from copy import deepcopy
 from itertools import chain
 from typing import Any
 
-from ..autograd.grad_mode import no_grad
 from ..nn.modules.module import RemovableHandle, to_tapegrad_tensor
 from ..tensor import Tensor
 
@@ -146,11 +145,11 @@ class Optimizer:
             raise ValueError("loaded state dict has a different number of parameter groups")
         param_lens = (len(g["params"]) for g in groups)
         saved_lens = (len(g["params"]) for g in saved_groups)
-        if any(p_len != s_len for p_len, s_len in zip(param_lens, saved_lens)):
+        if any(p_len != s_len for p_len, s_len in zip(param_lens, saved_lens, strict=True)):
             raise ValueError("loaded state dict contains a parameter group that doesn't match "
                              "the size of optimizer's group")
         id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
-                          chain.from_iterable(g["params"] for g in groups)))
+                          chain.from_iterable(g["params"] for g in groups), strict=True))
 
         def cast(param: Tensor, value: Any, key: Any = None) -> Any:
             tensor = to_tapegrad_tensor(value) if not isinstance(value, (str, bytes)) else None
@@ -178,7 +177,7 @@ class Optimizer:
                 new_group["param_names"] = group["param_names"]
             return new_group
 
-        param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups)]
+        param_groups = [update_group(g, ng) for g, ng in zip(groups, saved_groups, strict=True)]
         self.__setstate__({"state": state, "param_groups": param_groups})
 
     # ------------------------------------------------------------------ grads and groups

@@ -7,8 +7,14 @@ from typing import Any
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import zeros_like
-from .optimizer import (Optimizer, add_scaled_, addcdiv_scaled_, run_closure,
-                        scalar_step_tensor, step_with_hooks)
+from .optimizer import (
+    Optimizer,
+    add_scaled_,
+    addcdiv_scaled_,
+    run_closure,
+    scalar_step_tensor,
+    step_with_hooks,
+)
 
 __all__ = ["RMSprop"]
 

@@ -49,7 +49,8 @@ class Sequential(Module):
         else:
             delattr(self, self._get_item_by_idx(self._modules.keys(), idx))
         str_indices = [str(i) for i in range(len(self._modules))]
-        self.__dict__["_modules"] = OrderedDict(zip(str_indices, self._modules.values()))
+        self.__dict__["_modules"] = OrderedDict(
+            zip(str_indices, self._modules.values(), strict=True))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -134,7 +135,8 @@ class ModuleList(Module):
         else:
             delattr(self, self._get_abs_string_index(idx))
         str_indices = [str(i) for i in range(len(self._modules))]
-        self.__dict__["_modules"] = OrderedDict(zip(str_indices, self._modules.values()))
+        self.__dict__["_modules"] = OrderedDict(
+            zip(str_indices, self._modules.values(), strict=True))
 
     def __len__(self) -> int:
         return len(self._modules)
@@ -165,8 +167,9 @@ class ModuleList(Module):
             spans.append([i, i])
             blocks.append(r)
         lines = []
-        for (start, end), b in zip(spans, blocks):
-            local = f"({start}): {b}" if start == end else f"({start}-{end}): {end - start + 1} x {b}"
+        for (start, end), b in zip(spans, blocks, strict=True):
+            local = (f"({start}): {b}" if start == end
+                     else f"({start}-{end}): {end - start + 1} x {b}")
             lines.append(_addindent(local, 2))
         return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ...tensor import Tensor
+from .. import _functional_helpers
 from .. import functional as F
 from .module import Module
 
@@ -15,7 +16,7 @@ class _Loss(Module):
                  reduction: str = "mean") -> None:
         super().__init__()
         if size_average is not None or reduce is not None:
-            self.reduction = F._legacy_reduction(size_average, reduce, reduction)
+            self.reduction = _functional_helpers._legacy_reduction(size_average, reduce, reduction)
         else:
             self.reduction = reduction
 

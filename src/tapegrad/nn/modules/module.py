@@ -2,8 +2,8 @@
 
 A port of the user-visible behaviour of `torch.nn.Module` (attribute registration, traversal,
 train/eval, state_dict/load_state_dict with torch's error texts and metadata, dtype
-conversion, forward hooks, repr). Only public tapegrad API is used; in-place writes into
-parameters go through `tensor[...] = value` under `no_grad`, which is torch's `copy_`.
+conversion, forward hooks, repr). Only public tapegrad API is used; values are loaded into
+parameters with `copy_` under `no_grad`, as torch does.
 """
 
 from __future__ import annotations
@@ -107,9 +107,9 @@ def to_tapegrad_tensor(value: Any) -> Tensor | None:
 
 
 def copy_into(dest: Tensor, src: Tensor) -> None:
-    """`dest.copy_(src)` under no_grad: one version bump, src cast to dest's dtype."""
+    """`dest.copy_(src)` under no_grad, as torch's load_state_dict does (one version bump)."""
     with no_grad():
-        dest[...] = src.to(dest.dtype) if src.dtype is not dest.dtype else src
+        dest.copy_(src)
 
 
 class Module:
@@ -495,7 +495,7 @@ class Module:
         # converted in place through `.data`, so the Parameter objects stay the same.
         for module in self.children():
             module._apply(fn)
-        for key, param in self._parameters.items():
+        for param in self._parameters.values():
             if param is None:
                 continue
             with no_grad():

@@ -53,4 +53,6 @@ def clip_grad_value_(parameters: Tensor | Iterable[Tensor], clip_value: float,
     with no_grad():
         clip_value = float(clip_value)
         for g in _grads(parameters):
-            g.clamp_(min=-clip_value, max=clip_value)
+            # torch: _foreach_clamp_min_ then _foreach_clamp_max_ (two writes).
+            g.clamp_(min=-clip_value)
+            g.clamp_(max=clip_value)

@@ -1,0 +1,166 @@
+"""Recompilation: a new program when shapes, dtypes, requires_grad flags, Python
+hyperparameters or the grad mode change, with a debug log saying what changed; the old
+program is reused when the old inputs come back."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pytest
+from compile_db import as_np, assert_close, assert_same_tensor_state, data, mlp, train_step
+
+import tapegrad as tg
+
+
+def _sgd(model, lr=0.1):
+    return tg.optim.SGD(model.parameters(), lr=lr, momentum=0.9)
+
+
+def test_recompiles_on_batch_size_change_and_reuses_programs(caplog):
+    eager_m, comp_m = mlp(tg.float32), mlp(tg.float32)
+    eager_o, comp_o = _sgd(eager_m), _sgd(comp_m)
+    step = tg.compile(train_step)
+    sizes = [12, 12, 12, 5, 5, 12, 5]
+    with caplog.at_level(logging.DEBUG, logger="tapegrad.compile"):
+        for i, n in enumerate(sizes):
+            x, y = data(tg.float32, n=n, seed=i)
+            assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-6)
+    for a, b in zip(eager_m.parameters(), comp_m.parameters()):
+        assert_same_tensor_state(b, a, 1e-6, "after shape changes")
+    # step 1 eager (optimizer state is created), then one program per batch size.
+    assert step.eager_calls == 1 and step.compiles == 2
+    messages = [r.getMessage() for r in caplog.records if "compiling" in r.getMessage()]
+    assert len(messages) == 3
+    assert "shape (12, 6) dtype float32 -> shape (5, 6) dtype float32" in messages[2]
+
+
+def test_recompiles_on_dtype_and_requires_grad_change():
+    w = tg.tensor([1.0, -2.0, 3.0], requires_grad=True)
+
+    @tg.compile
+    def f(x):
+        out = (w * x).sum()
+        out.backward()
+        return out
+
+    f(tg.tensor([1.0, 1.0, 1.0]))
+    f(tg.tensor([1.0, 1.0, 1.0], dtype=tg.float64))  # float64 input (and w.grad exists now)
+    f(tg.tensor([1.0, 1.0, 1.0], dtype=tg.float64))
+    assert f.compiles == 2
+    x = tg.tensor([2.0, 2.0, 2.0], requires_grad=True)
+    f(x)
+    assert f.compiles == 3
+    np.testing.assert_allclose(as_np(x.grad), as_np(w))
+    np.testing.assert_allclose(as_np(w.grad), [5.0, 5.0, 5.0])
+
+
+def test_python_hyperparameter_change_recompiles_with_the_new_value():
+    eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
+    eager_o, comp_o = _sgd(eager_m), _sgd(comp_m)
+    step = tg.compile(train_step)
+    for i in range(6):
+        if i == 3:  # what an lr scheduler does between steps
+            for o in (eager_o, comp_o):
+                o.param_groups[0]["lr"] = 0.01
+        x, y = data(tg.float64, seed=i)
+        assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-12)
+        for a, b in zip(eager_m.parameters(), comp_m.parameters()):
+            assert_same_tensor_state(b, a, 1e-12, f"step {i}")
+    assert step.eager_calls == 1 and step.compiles == 2
+
+
+def test_grad_mode_is_part_of_the_key():
+    model = mlp(tg.float32)
+    forward = tg.compile(lambda x: model(x))
+    x, _ = data(tg.float32)
+    with tg.no_grad():
+        a = forward(x)
+    b = forward(x)
+    assert not a.requires_grad and b.requires_grad
+    assert forward.compiles == 2
+
+
+def test_replaced_parameter_of_the_same_shape_is_updated_without_recompiling():
+    eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
+    step = tg.compile(train_step)
+    for i in range(4):
+        if i == 2:
+            for m in (eager_m, comp_m):
+                old = m[0].weight
+                m[0].weight = tg.nn.Parameter(tg.ones(10, 6, dtype=tg.float64))
+                m[0].weight.grad = tg.zeros(10, 6, dtype=tg.float64)  # same layout as before
+                old_value = as_np(old).copy()
+        # optimizers are rebuilt so that they see the current parameters
+        eager_o = tg.optim.SGD(eager_m.parameters(), lr=0.1)
+        comp_o = tg.optim.SGD(comp_m.parameters(), lr=0.1)
+        x, y = data(tg.float64, seed=i)
+        assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-12)
+        for a, b in zip(eager_m.parameters(), comp_m.parameters()):
+            assert_close(b, a, 1e-12, f"step {i}")
+    np.testing.assert_array_equal(as_np(old), old_value)  # the replaced one is left alone
+    assert step.compiles == 2  # first call (grads None), then grads present
+
+
+def test_disable_runs_eagerly():
+    w = tg.tensor([1.0], requires_grad=True)
+    f = tg.compile(lambda: (w * 2).sum(), disable=True)
+    assert f().grad_fn is not None and type(f().grad_fn).__name__ == "SumBackward0"
+    assert f.compiles == 0
+
+
+@pytest.mark.parametrize("decorator", [tg.compile, tg.compile()], ids=["bare", "called"])
+def test_decorator_forms(decorator):
+    @decorator
+    def double(x):
+        return x * 2
+
+    np.testing.assert_allclose(as_np(double(tg.tensor([1.5]))), [3.0])
+    assert double.__name__ == "double" and double.compiles == 1
+
+
+def test_batches_sliced_from_a_dataset_do_not_recompile():
+    eager_m, comp_m = mlp(tg.float32), mlp(tg.float32)
+    eager_o, comp_o = _sgd(eager_m), _sgd(comp_m)
+    X, Y = data(tg.float32, n=40, seed=3)
+    step = tg.compile(train_step)
+    for i in range(0, 40, 8):
+        x, y = X[i:i + 8], Y[i:i + 8]  # views of the dataset tensors
+        assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-6)
+    for a, b in zip(eager_m.parameters(), comp_m.parameters()):
+        assert_same_tensor_state(b, a, 1e-6, "param")
+    assert step.eager_calls == 1 and step.compiles == 1
+
+
+def test_changes_made_between_calls_are_seen():
+    """Edits outside the compiled step - in-place writes, `.data =`, a hook, eval() - are
+    honoured on the next call (the cheap guard falls back to a full walk when needed)."""
+    eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
+    eager_o, comp_o = _sgd(eager_m), _sgd(comp_m)
+    step = tg.compile(train_step)
+
+    def both(edit, seed):
+        edit(eager_m), edit(comp_m)
+        x, y = data(tg.float64, seed=seed)
+        assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-12)
+        for a, b in zip(eager_m.parameters(), comp_m.parameters()):
+            assert_same_tensor_state(b, a, 1e-12, "param")
+
+    def scale(m):
+        with tg.no_grad():
+            m[0].bias.mul_(0.5)
+
+    def replace_data(m):
+        m[2].weight.data = tg.full((4, 10), 0.1, dtype=tg.float64)
+
+    def hook(m):
+        m[0].weight.register_hook(lambda g: g * 0)
+
+    def evaluate(m):
+        m.eval()
+
+    for seed, edit in enumerate([lambda m: None] * 3 + [scale, replace_data, hook,
+                                                        lambda m: None, evaluate]):
+        both(edit, seed)
+    np.testing.assert_allclose(as_np(comp_m[0].weight.grad), 0.0)
+    assert step.fast_calls >= 2

@@ -1,0 +1,47 @@
+"""The nn op table (ops/nn_ops.py): node names unique across all tables, every entry exercised."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import tapegrad as tg
+from tapegrad.ops import Op, nn_ops
+
+from nn_db import CASES, fill_state, flat_outputs, make_inputs
+
+
+def _ops_in(module) -> list[Op]:
+    return [v for v in vars(module).values() if isinstance(v, Op)]
+
+
+def test_nn_node_names_are_unique_across_every_op_table():
+    import tapegrad.ops as ops_pkg
+    from tapegrad.ops import indexing, linalg, pointwise, reduction, shape
+
+    found = {}
+    for mod in (pointwise, reduction, shape, indexing, linalg, ops_pkg, nn_ops):
+        for op in _ops_in(mod):
+            found[id(op)] = op
+    names = [op.node_name for op in found.values() if op.node_name]
+    dupes = {n for n in names if names.count(n) > 1}
+    assert not dupes, dupes
+
+
+def test_every_nn_op_node_is_exercised_by_nn_db():
+    seen = set()
+    for case in CASES:
+        rng = np.random.default_rng(0)
+        module = case.make(tg).to(tg.float64)
+        fill_state(tg, module, rng)
+        module.train(case.train)
+        inputs = make_inputs(tg, case.inputs, tg.float64, rng)
+        result = case.call(tg, module, *inputs) if case.call else module(*inputs)
+        stack = [o.grad_fn for o in flat_outputs(result) if isinstance(o, tg.Tensor)]
+        while stack:
+            node = stack.pop()
+            if node is None or type(node).__name__ in seen:
+                continue
+            seen.add(type(node).__name__)
+            stack.extend(fn for fn, _ in node.next_functions)
+    missing = sorted(op.node_name for op in _ops_in(nn_ops) if op.node_name not in seen)
+    assert not missing, f"nn ops without nn_db cases: {missing}"

@@ -32,6 +32,16 @@ explicit:
    concrete outputs back into the same storage boxes, set `.grad`, bump versions by the
    traced deltas, rebuild the returned values.
 
+The full walk costs tens of microseconds for a small model, as much as the program itself, so
+a call first tries a cheap *guard* (`_Guard`) built from the previous call's walk: identity
+checks of every container's keys and values, every stable tensor's storage box, version
+counter, flags and hooks, done as C-level list comparisons; batch arguments and `.grad`
+tensors may be new objects each call (they must look fresh: no grad, no view, no hooks). Shapes
+and dtypes are not re-checked there: the jitted program checks them itself, and a mismatch
+(JAX wanting to retrace) sends the call to the full walk (`_Retrace`). A tensor passed as an
+argument that is a view (a batch sliced from a dataset) is an input by its own value, not by
+its root's, so slicing new batches does not recompile; writes to it go through to its base.
+
 Python-level state changes the replay plan cannot express (a new entry in a dict or list, a new
 attribute, a changed Python int/float such as a step counter kept as an int, history rebased
 onto an external tensor) make the call run eagerly instead - the equivalent of a torch.compile
@@ -62,10 +72,14 @@ grad get a node whose graph is already freed, as eager's are after `backward()`.
 Python `if` on a tensor, `.tolist()`, `.numpy()`, `float(t)`) raises `ConcreteValueError`
 naming the user's line, with the way out.
 
-Known limits: state reachable only through objects the walk does not enter (library objects,
-numpy arrays - which are baked in as constants -, module-level state of other libraries) is not
-tracked; backward inside a compiled function does not flow into a graph recorded outside it
-(that call runs eagerly); hooks on intermediate tensors run at trace time only.
+Known limits: state reachable only through objects the walk does not enter (instances of
+library classes, numpy arrays - baked in as constants -, module state of other libraries, the
+globals of functions reached only through a library) is not tracked, and anything the function
+writes there keeps a tracer; backward inside a compiled function does not flow into a graph
+recorded outside it (that call runs eagerly); Python side effects that are not state (print,
+logging, hooks on intermediate tensors) happen at trace time only; a function that raises
+leaves no partial effects (eager would keep those made before the exception); an optimizer
+step that reads a value on the host (`tg.optim.Adam`'s `step_t.item()`) cannot be compiled.
 """
 
 from __future__ import annotations
@@ -77,6 +91,7 @@ import logging
 import operator
 import os
 import sys
+import sysconfig
 import traceback
 import types
 import warnings
@@ -105,10 +120,32 @@ _TENSOR_SLOTS = tuple(s for s in Tensor.__slots__ if s != "__weakref__")
 _SCALARS = frozenset({int, float, bool, complex, str, bytes, type(None), np.float64,
                       np.float32, np.int64, np.int32, np.bool_})
 _ARRAY_TYPES: set[type] = set()
-_LIBRARY_ROOTS = frozenset(sys.stdlib_module_names) | {
-    "builtins", "jax", "jaxlib", "numpy", "torch", "equinox", "optax", "chex", "scipy",
-    "pytest", "_pytest", "pluggy", "hypothesis", "IPython", "ipykernel", "tapegrad"}
 _TAPEGRAD_DIR = os.path.dirname(os.path.abspath(__file__))
+# Code installed in these places is a library: its objects are not walked into.
+_LIBRARY_DIRS = tuple(sorted({os.path.abspath(p) for k in ("stdlib", "platstdlib", "purelib",
+                                                          "platlib")
+                              if (p := sysconfig.get_paths().get(k))}))
+_library_cache: dict[str, bool] = {}
+
+
+def _is_library(module_name: str | None) -> bool:
+    """Is a module third-party or standard library (not the user's code, not tapegrad)?"""
+    if not module_name:
+        return True
+    lib = _library_cache.get(module_name)
+    if lib is None:
+        root = module_name.split(".")[0]
+        module = sys.modules.get(module_name) or sys.modules.get(root)
+        file = getattr(module, "__file__", None)
+        if root == "tapegrad":
+            lib = False
+        elif file is None:  # builtins, frozen modules; or __main__ in a notebook / REPL
+            lib = module_name != "__main__" and (
+                root in sys.stdlib_module_names or root in sys.builtin_module_names)
+        else:
+            lib = os.path.abspath(file).startswith(_LIBRARY_DIRS)
+        _library_cache[module_name] = lib
+    return lib
 
 
 def _is_array(x: Any) -> bool:
@@ -240,20 +277,17 @@ def _walkable_class(cls: type) -> bool:
     """Enter instances' `__dict__`? Yes for tapegrad's stateful classes and user classes."""
     ok = _walkable_cache.get(cls)
     if ok is None:
-        root = cls.__module__.split(".")[0]
-        if issubclass(cls, (Node, SavedTensor)):
-            ok = False
-        elif root == "tapegrad":
-            ok = True  # Module, optimizers, Generator, schedulers
-        else:
-            ok = root not in _LIBRARY_ROOTS and root != "__future__"
-        ok = ok and hasattr(cls, "__dict__") and not isinstance(cls, type(types))
+        # tapegrad's own stateful classes (Module, optimizers, Generator, schedulers) and
+        # user classes are entered; library objects and graph nodes are not.
+        ok = (not issubclass(cls, (Node, SavedTensor)) and not _is_library(cls.__module__)
+              and hasattr(cls, "__dict__"))
         _walkable_cache[cls] = ok
     return ok
 
 
 def _user_function(f: types.FunctionType) -> bool:
-    return (f.__module__ or "").split(".")[0] not in _LIBRARY_ROOTS
+    module = f.__module__ or ""
+    return not _is_library(module) and not module.startswith("tapegrad")
 
 
 _PLAIN_STORAGE = type(Tensor._make(None)._storage)
@@ -514,6 +548,7 @@ class _Walk:
 
 _GET_ARRAY = operator.attrgetter("array")
 _chain = itertools.chain.from_iterable
+_is = operator.is_
 _CELL = object()  # the slot key of a closure cell's contents
 
 
@@ -575,8 +610,8 @@ class _Guard:
         stable_ix = [i for i, (t, o) in enumerate(zip(tensors, walk.origins))
                      if o[0] == "in" or (o[0] == "arg" and not fresh(t))]
         self.stable = [tensors[i] for i in stable_ix]
-        self.stable_slots = list(map(_GET_STABLE, self.stable))
-        self.stable_bases = list(map(id, map(_GET_BASE, self.stable)))
+        self.stable_slots = list(_chain(map(_GET_STABLE, self.stable)))
+        self.stable_bases = list(map(_GET_BASE, self.stable))
         self.stable_args = [(walk.origins[i][1], tensors[i]) for i in stable_ix
                             if walk.origins[i][0] == "arg"]
         stable_set = set(stable_ix)
@@ -628,7 +663,7 @@ class _Guard:
                 # ... and the names the code may read that were not globals yet (or builtins).
                 names = _code_names_for(walk, c, keys)
                 self.globals.append((c, operator.itemgetter(*keys), len(keys),
-                                     frozenset(names) - set(keys)))
+                                     tuple(n for n in names if n not in keys)))
             elif isinstance(c, dict):
                 dicts.append(c)
             else:
@@ -637,8 +672,10 @@ class _Guard:
         self.empty_dicts = [d for d in dicts if not d]
         self.dicts = [d for d in dicts if d]
         self.lists, self.cells = lists, cells
-        self.dict_items = list(map(id, _chain(_chain(map(dict.items, self.dicts)))))
-        self.list_values = list(map(id, itertools.chain.from_iterable(lists)))
+        self.dict_lens = list(map(len, self.dicts))
+        self.dict_keys = list(_chain(self.dicts))
+        self.dict_values = list(_chain(map(dict.values, self.dicts)))
+        self.list_values = list(_chain(lists))
         self.list_lens = list(map(len, lists))
         self.cell_values = [id(c.cell_contents) for c in cells]
         self.global_values = [self._global_ids(g, get, n) for g, get, n, _ in self.globals]
@@ -660,7 +697,7 @@ class _Guard:
         self.objects = walk.objects
         self.object_types = list(map(type, walk.objects))
         self.functions = walk.functions
-        self.function_parts = list(map(_GET_CODE, walk.functions))
+        self.function_parts = list(_chain(map(_GET_CODE, walk.functions)))
         self.sets = walk.sets
         self.set_values = list(map(frozenset, walk.sets))
         self.keep = walk.keep
@@ -686,21 +723,25 @@ class _Guard:
                                           and v == expected):
                 if not (_is_array(v) and _is_array(expected)):
                     return None
+        # Identity (`is`), never `==`: 1 == 1.0 == True, and a Tensor's == is elementwise.
         if (any(map(len, self.empty_dicts))
-                or list(map(id, _chain(_chain(map(dict.items, self.dicts))))) != self.dict_items
+                or list(map(len, self.dicts)) != self.dict_lens
+                or not all(map(_is, _chain(map(dict.values, self.dicts)), self.dict_values))
+                or not all(map(_is, _chain(self.dicts), self.dict_keys))
                 or list(map(len, self.lists)) != self.list_lens
-                or list(map(id, itertools.chain.from_iterable(self.lists))) != self.list_values
-                or list(map(_GET_STABLE, self.stable)) != self.stable_slots
-                or list(map(id, map(_GET_BASE, self.stable))) != self.stable_bases
+                or not all(map(_is, _chain(self.lists), self.list_values))
+                or not all(map(_is, _chain(map(_GET_STABLE, self.stable)), self.stable_slots))
+                or not all(map(_is, map(_GET_BASE, self.stable), self.stable_bases))
                 or list(map(type, self.objects)) != self.object_types
-                or list(map(_GET_CODE, self.functions)) != self.function_parts
+                or not all(map(_is, _chain(map(_GET_CODE, self.functions)),
+                               self.function_parts))
                 or list(map(frozenset, self.sets)) != self.set_values):
             return None
         for c, v in zip(self.cells, self.cell_values):
             if id(c.cell_contents) != v:
                 return None
         for (g, get, n, absent), v in zip(self.globals, self.global_values):
-            if self._global_ids(g, get, n) != v or not absent.isdisjoint(g.keys()):
+            if self._global_ids(g, get, n) != v or any(map(g.__contains__, absent)):
                 return None
         for c, keys, ids in self.slotted:
             if keys == ():
@@ -885,7 +926,7 @@ class CompiledFunctionBackward(Node):
     """The one node of a compiled forward's outputs: a jitted re-run of the forward plus the
     tape's backward, on the arrays the forward saw (see NOTE [How tg.compile works])."""
 
-    __slots__ = ("_program", "_walk", "_arrays", "_saved", "_released")
+    __slots__ = ("_program", "_walk", "_arrays", "_saved")
 
     def apply(self, grads: list, create_graph: bool) -> list:
         for s in self._saved:  # torch's checks: freed graph, in-place modified input
@@ -1213,10 +1254,11 @@ class _Program:
         new_storages = [_PLAIN_STORAGE(outs[j]) for j in plan.new_storages]
         new_vcs = [_PLAIN_VC(v) for v in plan.new_vcs]
         new_tensors = []
-        for sref, vref, _rg, strided in plan.new_tensors:
+        for sref, vref, rg, strided in plan.new_tensors:
             t = Tensor._make(None, None, 0,
                              new_vcs[vref[1]] if vref[0] == "new" else vcs[vref[1]],
                              new_storages[sref[1]] if sref[0] == "new" else storages[sref[1]])
+            t._requires_grad = rg
             t._view_strided = strided
             new_tensors.append(t)
         for i, name, ref in plan.tensor_effects:

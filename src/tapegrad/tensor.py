@@ -594,7 +594,8 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
         _check_sequence_shape(data)
         # torch converts out-of-range Python floats to inf without a warning.
         with np.errstate(over="ignore"):
-            array = jnp.asarray(np.asarray(_to_numpy(data), dtype=dt.np), dtype=dt.np)
+            # Always a copy, as torch.tensor: jnp.asarray may alias a NumPy buffer on CPU.
+            array = jnp.array(np.array(_to_numpy(data), dtype=dt.np, copy=True), dtype=dt.np)
     return _leaf(array, requires_grad)
 
 

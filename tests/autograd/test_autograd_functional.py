@@ -123,10 +123,10 @@ def test_jacobian_forward_mode_without_vectorize_raises_torch_error():
     assert_raises_like_torch(program)
 
 
-@pytest.mark.parametrize("kwargs", [dict(strategy="sideways"),
-                                    dict(strategy="forward-mode", create_graph=True),
-                                    dict(strategy="forward-mode", strict=True),
-                                    dict(vectorize=True, strict=True)])
+@pytest.mark.parametrize("kwargs", [{"strategy": "sideways"},
+                                    {"strategy": "forward-mode", "create_graph": True},
+                                    {"strategy": "forward-mode", "strict": True},
+                                    {"vectorize": True, "strict": True}])
 def test_jacobian_argument_combinations_torch_refuses(kwargs):
     def program(T):
         x, _ = _inputs(T)

@@ -272,11 +272,10 @@ def test_requires_grad_on_inference_tensor_outside_raises_torch_error():
 
 def test_inference_mode_false_makes_normal_tensors():
     def program(T):
-        with T.inference_mode():
-            with T.inference_mode(False):
-                b = T.ones(2)
-                x = T.tensor([1.0], requires_grad=True)
-                y = x * 2
+        with T.inference_mode(), T.inference_mode(False):
+            b = T.ones(2)
+            x = T.tensor([1.0], requires_grad=True)
+            y = x * 2
         print(b.is_inference(), y.requires_grad, y.grad_fn.name())
         return b, y
 

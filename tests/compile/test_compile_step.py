@@ -397,3 +397,34 @@ def test_in_place_write_through_a_view_of_an_external_tensor():
     for _ in range(3):
         assert_close(compiled(comp_w), f(eager_w), 1e-12)
         assert_same_tensor_state(comp_w, eager_w, 1e-12, "w")
+
+
+def test_compiled_step_runs_inside_jax_jit():
+    """A compiled step inside an outer jax.jit (state in, state out) gives eager's values."""
+    import jax
+
+    w = tg.tensor([1.0, 2.0], dtype=tg.float64, requires_grad=True)
+
+    @tg.compile
+    def step(x):
+        w.grad = None
+        loss = (w * x).sum() ** 2
+        loss.backward()
+        with tg.no_grad():
+            w.sub_(0.1 * w.grad)
+        return loss.detach()
+
+    def functional(w_array, x_array):
+        w._storage.array = w_array
+        loss = step(tg.from_jax(x_array))
+        out = loss.jax(), w.jax(), w.grad.jax()
+        w.grad = None  # nothing traced may stay behind in the tensor
+        return out
+
+    x = tg.tensor([1.0, 3.0], dtype=tg.float64).jax()
+    w0 = w.jax()
+    jitted = jax.jit(functional)(w0, x)
+    eager = functional(w0, x)
+    for a, b in zip(jitted, eager):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-12)
+    np.testing.assert_allclose(np.asarray(eager[0]), 49.0)

@@ -189,7 +189,9 @@ CASES: list[Case] = [
          (F(IMG),)),
     Case("Conv2d-groups-nobias", lambda T: T.nn.Conv2d(4, 6, 3, groups=2, bias=False),
          (F((2, 4, 6, 6)),)),
-    Case("Conv2d-same", lambda T: T.nn.Conv2d(3, 2, 4, padding="same"), (F(IMG),)),
+    # torch warns once per process here (TORCH_WARN_ONCE), and so does tapegrad.
+    Case("Conv2d-same", lambda T: T.nn.Conv2d(3, 2, 4, padding="same"), (F(IMG),),
+         tags=("warns_once",)),
     Case("Conv2d-valid", lambda T: T.nn.Conv2d(3, 2, 3, padding="valid"), (F(IMG),)),
     Case("Conv2d-unbatched", lambda T: T.nn.Conv2d(3, 2, 3, padding=1), (F((3, 6, 6)),)),
     Case("Conv1d", lambda T: T.nn.Conv1d(3, 4, 3, stride=2, padding=1), (F(SEQ),)),

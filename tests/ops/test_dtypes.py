@@ -41,3 +41,32 @@ def test_dtype_rule_matches_torch(name):
     program = CASES[name]
     program.__name__ = name
     assert_parity(program)
+
+
+SHAPE_ERRORS = {
+    "mm": lambda T: T.ones(2, 3).mm(T.ones(4, 5)),
+    "matmul_2d_1d": lambda T: T.ones(2, 3) @ T.ones(4),
+    "dot": lambda T: T.ones(3).dot(T.ones(4)),
+    "bmm": lambda T: T.ones(2, 3, 4).bmm(T.ones(2, 5, 2)),
+    "mv": lambda T: T.ones(2, 3).mv(T.ones(4)),
+    "matmul_3d_2d": lambda T: T.ones(2, 3, 4) @ T.ones(5, 2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHAPE_ERRORS))
+def test_matmul_shape_errors_match_torch(name):
+    program = SHAPE_ERRORS[name]
+    program.__name__ = name
+    assert_parity(program)
+
+
+def test_tensor_from_numpy_copies_like_torch():
+    import numpy as np
+
+    def program(T):
+        a = np.arange(4.0, dtype=np.float32)
+        t = T.tensor(a)
+        a[0] = 100.0
+        return t
+
+    assert_parity(program)

@@ -261,7 +261,7 @@ def _tensor_ids(ctx: BackwardCFunction, attr: str, method: str) -> set[int]:
     ids = set()
     for t in getattr(ctx, attr) or ():
         if not isinstance(t, Tensor):
-            raise RuntimeError(MARK_NOT_TENSOR[method])
+            raise RuntimeError(MARK_NOT_TENSOR[method])  # noqa: TRY004 - torch's class
         ids.add(id(t))
     return ids
 

@@ -6,21 +6,61 @@ import jax.numpy as jnp
 
 from ._op import Op
 
-mm = Op("mm", "MmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
+mm_op = Op("mm", "MmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
         inputs=("self", "mat2"),
         derivatives={"self": lambda grad, mat2: grad.mm(mat2.t()),
                      "mat2": lambda grad, self: self.t().mm(grad)})
-bmm = Op("bmm", "BmmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
+bmm_op = Op("bmm", "BmmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
          inputs=("self", "mat2"),
          derivatives={"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
                       "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)})
-mv = Op("mv", "MvBackward0", lambda self, vec: jnp.matmul(self, vec), inputs=("self", "vec"),
+mv_op = Op("mv", "MvBackward0", lambda self, vec: jnp.matmul(self, vec), inputs=("self", "vec"),
         derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0)),
                      "vec": lambda grad, self: self.t().mv(grad)})
-dot = Op("dot", "DotBackward0", lambda self, tensor: jnp.dot(self, tensor),
+dot_op = Op("dot", "DotBackward0", lambda self, tensor: jnp.dot(self, tensor),
          inputs=("self", "tensor"),
          derivatives={"self": lambda grad, tensor: grad * tensor,
                       "tensor": lambda grad, self: grad * self})
+
+
+# torch's shape errors (RuntimeError with its text) before JAX would raise a TypeError.
+def mm(self, mat2):
+    """Matches `torch.mm`."""
+    if self.ndim != 2 or mat2.ndim != 2 or self.shape[1] != mat2.shape[0]:
+        if self.ndim == 2 and mat2.ndim == 2:
+            raise RuntimeError(
+                f"mat1 and mat2 shapes cannot be multiplied ({self.shape[0]}x{self.shape[1]} "
+                f"and {mat2.shape[0]}x{mat2.shape[1]})")
+        raise RuntimeError(f"{'self' if self.ndim != 2 else 'mat2'} must be a matrix")
+    return mm_op(self, mat2)
+
+
+def bmm(self, mat2):
+    """Matches `torch.bmm`."""
+    if self.ndim == 3 and mat2.ndim == 3 and (
+            mat2.shape[0] != self.shape[0] or mat2.shape[1] != self.shape[2]):
+        raise RuntimeError(
+            "Expected size for first two dimensions of batch2 tensor to be: "
+            f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
+    return bmm_op(self, mat2)
+
+
+def mv(self, vec):
+    """Matches `torch.mv`."""
+    if self.ndim == 2 and vec.ndim == 1 and self.shape[1] != vec.shape[0]:
+        raise RuntimeError(f"size mismatch, got input ({self.shape[0]}), mat "
+                           f"({self.shape[0]}x{self.shape[1]}), vec ({vec.shape[0]})")
+    return mv_op(self, vec)
+
+
+def dot(self, tensor):
+    """Matches `torch.dot`."""
+    if self.ndim == 1 and tensor.ndim == 1 and self.shape[0] != tensor.shape[0]:
+        raise RuntimeError(
+            f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
+            f"[{tensor.shape[0]}] to have the same number of elements, but got "
+            f"{self.shape[0]} and {tensor.shape[0]} elements respectively")
+    return dot_op(self, tensor)
 
 
 def matmul(self, other):

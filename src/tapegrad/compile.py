@@ -709,6 +709,12 @@ class _Guard:
         return [id(values)] if n == 1 else list(map(id, values))
 
     def check(self, args: tuple, kwargs: dict) -> _Walk | None:
+        """`prepare` and `verify` in one."""
+        walk = self.prepare(args, kwargs)
+        return walk if walk is not None and self.verify() else None
+
+    def prepare(self, args: tuple, kwargs: dict) -> _Walk | None:
+        """This call's arguments and fresh tensors in the template's positions, or None."""
         if is_grad_enabled() is not self.grad_mode:
             return None
         leaves, treedef = jax.tree_util.tree_flatten((args, kwargs))
@@ -722,41 +728,6 @@ class _Guard:
             if v is not expected and not (type(v) is type(expected) and type(v) in _SCALARS
                                           and v == expected):
                 if not (_is_array(v) and _is_array(expected)):
-                    return None
-        # Identity (`is`), never `==`: 1 == 1.0 == True, and a Tensor's == is elementwise.
-        if (any(map(len, self.empty_dicts))
-                or list(map(len, self.dicts)) != self.dict_lens
-                or not all(map(_is, _chain(map(dict.values, self.dicts)), self.dict_values))
-                or not all(map(_is, _chain(self.dicts), self.dict_keys))
-                or list(map(len, self.lists)) != self.list_lens
-                or not all(map(_is, _chain(self.lists), self.list_values))
-                or not all(map(_is, _chain(map(_GET_STABLE, self.stable)), self.stable_slots))
-                or not all(map(_is, map(_GET_BASE, self.stable), self.stable_bases))
-                or list(map(type, self.objects)) != self.object_types
-                or not all(map(_is, _chain(map(_GET_CODE, self.functions)),
-                               self.function_parts))
-                or list(map(frozenset, self.sets)) != self.set_values):
-            return None
-        for c, v in zip(self.cells, self.cell_values):
-            if id(c.cell_contents) != v:
-                return None
-        for (g, get, n, absent), v in zip(self.globals, self.global_values):
-            if self._global_ids(g, get, n) != v or any(map(g.__contains__, absent)):
-                return None
-        for c, keys, ids in self.slotted:
-            if keys == ():
-                if not _is_array(c.cell_contents):
-                    return None
-                continue
-            if keys is not None and list(c.keys()) != keys:
-                return None
-            if len(c) != len(ids):
-                return None
-            for v, expected in zip(c.values() if keys is not None else c, ids):
-                if expected is None:
-                    if not _is_array(v):
-                        return None
-                elif id(v) != expected:
                     return None
         # Fresh tensors: the batch arguments and the .grad tensors of stable tensors.
         grads = list(map(_GET_GRAD, self.grad_parents))
@@ -810,6 +781,46 @@ class _Guard:
             walk.slots = template.slots
         walk.containers = _LazyContainers(template, leaves)
         return walk
+
+
+    def verify(self) -> bool:
+        """The state itself (containers, stable tensors, functions) is as it was."""
+        # Identity (`is`), never `==`: 1 == 1.0 == True, and a Tensor's == is elementwise.
+        if (any(map(len, self.empty_dicts))
+                or list(map(len, self.dicts)) != self.dict_lens
+                or not all(map(_is, _chain(map(dict.values, self.dicts)), self.dict_values))
+                or not all(map(_is, _chain(self.dicts), self.dict_keys))
+                or list(map(len, self.lists)) != self.list_lens
+                or not all(map(_is, _chain(self.lists), self.list_values))
+                or not all(map(_is, _chain(map(_GET_STABLE, self.stable)), self.stable_slots))
+                or not all(map(_is, map(_GET_BASE, self.stable), self.stable_bases))
+                or list(map(type, self.objects)) != self.object_types
+                or not all(map(_is, _chain(map(_GET_CODE, self.functions)),
+                               self.function_parts))
+                or list(map(frozenset, self.sets)) != self.set_values):
+            return False
+        for c, v in zip(self.cells, self.cell_values):
+            if id(c.cell_contents) != v:
+                return False
+        for (g, get, n, absent), v in zip(self.globals, self.global_values):
+            if self._global_ids(g, get, n) != v or any(map(g.__contains__, absent)):
+                return False
+        for c, keys, ids in self.slotted:
+            if keys == ():
+                if not _is_array(c.cell_contents):
+                    return False
+                continue
+            if keys is not None and list(c.keys()) != keys:
+                return False
+            if len(c) != len(ids):
+                return False
+            for v, expected in zip(c.values() if keys is not None else c, ids):
+                if expected is None:
+                    if not _is_array(v):
+                        return False
+                elif id(v) != expected:
+                    return False
+        return True
 
 
 def _code_names_for(walk: _Walk, g: dict, names: tuple) -> tuple:
@@ -1341,19 +1352,20 @@ class CompiledFunction:
         guard = self._guard
         if guard is not None:
             try:
-                walk = guard.check(args, kwargs)
-            except Exception:  # noqa: BLE001 - anything odd: take the full walk
+                walk = guard.prepare(args, kwargs)
+                if walk is not None and not guard.verify():
+                    walk = None
+            except Exception:  # noqa: BLE001 - anything odd in the guard: take the full walk
                 walk = None
             if walk is not None:
-                program = guard.program
                 arrays = walk.arrays()
                 try:
-                    outs = program.jitted(arrays)
+                    outs = guard.program.jitted(arrays)
                 except _Retrace:
                     pass
                 else:
                     self.fast_calls += 1
-                    return program.replay(walk, arrays, outs)
+                    return guard.program.replay(walk, arrays, outs)
         return self._call_slow(args, kwargs)
 
     def _call_slow(self, args: tuple, kwargs: dict) -> Any:

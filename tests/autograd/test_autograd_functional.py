@@ -30,12 +30,6 @@ def _f_pair(x, y=None):
     return (x.sum() * y).tanh(), (y * y).sum() + x.cos()
 
 
-# Known gaps outside this module, each pinned by a strict xfail in test_engine.py:
-# `.grad._version` of a gradient that flowed through ViewBackward0 after in-place buffer sums,
-# and the order in which create_graph builds a node's input gradients (torch: last input
-# first), which orders later backward passes over that graph.
-_VIEW_BUFFER_VERSION_GAP = r"\.grad\._version$"
-_FORMULA_ORDER_GAP = r"grad_fn"
 
 
 def _f_scalar(x):
@@ -83,7 +77,7 @@ def test_jacobian_with_create_graph_is_differentiable_with_torch_graph():
         jac.sum().backward()
         return jac, x
 
-    assert_parity(program, ignore=_VIEW_BUFFER_VERSION_GAP)
+    assert_parity(program)
 
 
 def test_jacobian_of_unused_input_is_zeros_and_strict_raises():
@@ -186,7 +180,7 @@ def test_hessian_with_create_graph_and_outer_forward_mode():
         # and returns it detached. Values are compared.
         return hess, x, forward.detach()
 
-    assert_parity(program, ignore=_VIEW_BUFFER_VERSION_GAP)
+    assert_parity(program)
 
 
 @pytest.mark.parametrize("case", ["non_scalar", "tuple_output", "linear_strict",
@@ -243,7 +237,7 @@ def test_vjp_and_jvp_with_create_graph_keep_torch_graphs():
         (vjp.sum() + jvp.sum()).backward()
         return out, vjp, out2, jvp, x
 
-    assert_parity(program, ignore=_FORMULA_ORDER_GAP)
+    assert_parity(program)
 
 
 def test_results_do_not_require_grad_without_create_graph():
@@ -318,7 +312,7 @@ def test_hvp_and_vhp_with_create_graph():
         (hvp.sum() + vhp.sum()).backward()
         return out, hvp, out2, vhp, x
 
-    assert_parity(program, ignore=_FORMULA_ORDER_GAP)
+    assert_parity(program)
 
 
 def test_vjp_with_create_graph_keeps_torch_graph():

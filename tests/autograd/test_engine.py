@@ -546,9 +546,6 @@ def test_prehook_on_accumulate_grad_node():
 
 # ----------------------------------------------------------------- known gaps (found by
 # tests/autograd/test_autograd_functional.py, which ignores these two observables until fixed)
-@pytest.mark.xfail(strict=True, reason="needs ops/: ViewBackward0's gradient should be a view "
-                   "of the incoming (in-place summed) buffer, sharing its version counter, so "
-                   "the leaf's .grad._version shows the in-place sums as torch's does")
 def test_grad_through_view_of_summed_buffer_keeps_the_buffer_version():
     def program(T):
         x = T.tensor([1.0, 2.0, 3.0], requires_grad=True)
@@ -559,10 +556,6 @@ def test_grad_through_view_of_summed_buffer_keeps_the_buffer_version():
     assert_parity(program)
 
 
-@pytest.mark.xfail(strict=True, reason="needs ops/_op.py: with create_graph, torch builds a "
-                   "node's input gradients last input first (mul: `other` before `self`), so "
-                   "the new nodes' sequence numbers, and the order a later backward over them "
-                   "sums contributions in, differ")
 def test_double_backward_graph_sums_contributions_in_torch_order():
     def program(T):
         x = T.tensor([0.5, 1.5, -1.0], dtype=T.float64, requires_grad=True)

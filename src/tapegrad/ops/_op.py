@@ -478,14 +478,14 @@ class Op:
                 return [None] * n_out
             out = formula(**{p: env[p] for p in self._formula_params[self.input_names[0]]})
             return [g if need else None for g, need in zip(out, needs)]
-        result = []
-        for i, need in zip(self._diff_idx, needs):
-            name = self.input_names[i]
-            if not need:
-                result.append(None)
+        # torch's generated backward computes input gradients last input first (`other`
+        # before `self`), which orders the nodes a create_graph backward records.
+        result: list = [None] * len(needs)
+        for k in range(len(needs) - 1, -1, -1):
+            if not needs[k]:
                 continue
-            result.append(self.derivatives[name](
-                **{p: env[p] for p in self._formula_params[name]}))
+            name = self.input_names[self._diff_idx[k]]
+            result[k] = self.derivatives[name](**{p: env[p] for p in self._formula_params[name]})
         return result
 
     def _fused_backward(self, node: OpNode, grads: list, needs: tuple) -> list:
@@ -546,9 +546,11 @@ class Op:
                 result[i] = grads[j]
             elif kind == "out":
                 result[i] = result[j]
-            else:  # a view (of incoming grad j): it shares storage in torch
+            else:  # a view (of incoming grad j): it shares storage and version in torch
                 result[i]._base = grads[j] if j >= 0 else _OPAQUE_BASE
                 result[i]._view_strided = kind == "strided_view"
+                if j >= 0:
+                    result[i]._vc = grads[j]._vc
         return result
 
     def _make_fused(self, needs, grad_mask, dynamic_names, static_env, targets, metadata):

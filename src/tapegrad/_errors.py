@@ -116,6 +116,18 @@ INPLACE_NO_GRAD_VIEW = (
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked)."
 )
+# A view returned by a custom Function (torch's CreationMeta::IN_CUSTOM_FUNCTION); `how` is
+# "is being modified inplace." or, when its base was written (indirect), the other wording.
+CUSTOM_FUNCTION_VIEW_INPLACE = (
+    "Output {index} of {name} is a view and {how} This view was created inside a custom "
+    "Function (or because an input was returned as-is) and the autograd logic to handle "
+    "view+inplace would override the custom backward associated with the custom Function, "
+    "leading to incorrect gradients. This behavior is forbidden. You can fix this by cloning "
+    "the output of the custom Function."
+)
+CUSTOM_VIEW_DIRECT = "is being modified inplace."
+CUSTOM_VIEW_INDIRECT = "its base or another view of its base has been modified inplace."
+
 MULTI_OUTPUT_VIEW_INPLACE = (
     "Output {index} of {name} is a view and is being modified inplace. This view is the output "
     "of a function that returns multiple views. Such functions do not allow the output views "

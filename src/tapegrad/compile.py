@@ -78,8 +78,9 @@ globals of functions reached only through a library) is not tracked, and anythin
 writes there keeps a tracer; backward inside a compiled function does not flow into a graph
 recorded outside it (that call runs eagerly); Python side effects that are not state (print,
 logging, hooks on intermediate tensors) happen at trace time only; a function that raises
-leaves no partial effects (eager would keep those made before the exception); an optimizer
-step that reads a value on the host (`tg.optim.Adam`'s `step_t.item()`) cannot be compiled.
+leaves no partial effects (eager would keep those made before the exception). Adam's and
+Adagrad's step count, read on the host eagerly as torch does, stays a traced tensor here (NOTE
+[Step counts under tg.compile] in `optim/optimizer.py`), so those steps compile once.
 """
 
 from __future__ import annotations

@@ -407,6 +407,37 @@ class Tensor:
         self._vc.version += 1
 
 
+# Views returned by a custom Function, by id: (weakref, output_nr, Function name). torch marks
+# them CreationMeta::IN_CUSTOM_FUNCTION: writing them, or reading their grad_fn after their
+# base was written, raises (the view+inplace logic would bypass the custom backward). A side
+# table, not a slot: the check costs nothing while it is empty, which is nearly always.
+CUSTOM_FUNCTION_VIEWS: dict[int, tuple] = {}
+
+
+def mark_custom_function_view(t: Tensor, output_nr: int, name: str, multi: bool) -> None:
+    """Record `t`, a view output of custom Function `name`: torch's IN_CUSTOM_FUNCTION, or
+    MULTI_OUTPUT_NODE when the Function has more than one differentiable output."""
+    key = id(t)
+    CUSTOM_FUNCTION_VIEWS[key] = (weakref.ref(t, lambda _: CUSTOM_FUNCTION_VIEWS.pop(key, None)),
+                                  output_nr, name, multi)
+
+
+def custom_function_view_error(t: Tensor, indirect: bool) -> RuntimeError | None:
+    """torch's error for `t` if it is a custom Function's view output, else None."""
+    entry = CUSTOM_FUNCTION_VIEWS.get(id(t))
+    if entry is None or entry[0]() is not t:
+        return None
+    _, index, name, multi = entry
+    if multi:
+        message = _errors.MULTI_OUTPUT_VIEW_INPLACE.format(index=index, name=name)
+        if indirect:
+            message = message.replace(_errors.CUSTOM_VIEW_DIRECT, _errors.CUSTOM_VIEW_INDIRECT, 1)
+        return RuntimeError(message)
+    how = _errors.CUSTOM_VIEW_INDIRECT if indirect else _errors.CUSTOM_VIEW_DIRECT
+    return RuntimeError(_errors.CUSTOM_FUNCTION_VIEW_INPLACE.format(index=index, name=name,
+                                                                    how=how))
+
+
 def current_grad_fn(t: Tensor) -> Node | None:
     """A view's grad_fn, regenerated from its base if the base was written in place since.
 
@@ -418,6 +449,10 @@ def current_grad_fn(t: Tensor) -> Node | None:
     if (base is None or t._vc.version == t._view_version or not t._requires_grad
             or (base._grad_fn is None and not base._requires_grad)):
         return t._grad_fn
+    if CUSTOM_FUNCTION_VIEWS:
+        err = custom_function_view_error(t, indirect=True)
+        if err is not None:
+            raise err
     from .ops.views import regenerate_view_grad_fn
 
     regenerate_view_grad_fn(t)

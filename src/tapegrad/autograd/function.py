@@ -18,7 +18,7 @@ from typing import Any
 import jax.numpy as jnp
 
 from .. import _errors
-from ..tensor import Tensor
+from ..tensor import Tensor, mark_custom_function_view
 from . import grad_mode
 from .graph import Node, SavedTensor, make_gradient_edge
 
@@ -280,6 +280,9 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple, output: Any, executable: 
         ctx._metadata = tuple((tuple(o.shape), o.dtype) if isinstance(o, Tensor) else None
                               for o in raw)
     n_tensors = sum(isinstance(o, Tensor) for o in raw)
+    n_diff = sum(1 for o in raw if isinstance(o, Tensor) and executable
+                 and id(o) not in non_differentiable
+                 and (o.dtype.is_floating_point or o.dtype.is_complex))
     wrapped = []
     modified = set()
     rebased = set()
@@ -296,7 +299,7 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple, output: Any, executable: 
         if is_modified and differentiable:
             rebased.add(id(o))
         wrapped.append(_set_history(ctx, o, i, is_input, is_modified, differentiable,
-                                    n_tensors))
+                                    n_tensors, n_diff))
     # torch bumps the version of every dirty tensor; a rebased one got it from its write.
     for t in dirty_tensors:
         if id(t) not in rebased:
@@ -308,7 +311,8 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple, output: Any, executable: 
 
 
 def _set_history(ctx: BackwardCFunction, var: Tensor, output_nr: int, is_input: bool,
-                 is_modified: bool, differentiable: bool, n_tensors: int) -> Tensor:
+                 is_modified: bool, differentiable: bool, n_tensors: int,
+                 n_diff: int) -> Tensor:
     if not differentiable:
         if not var._requires_grad:
             return _alias(var) if is_input and not is_modified else var
@@ -335,6 +339,11 @@ def _set_history(ctx: BackwardCFunction, var: Tensor, output_nr: int, is_input: 
     var._grad_fn = ctx
     var._output_nr = output_nr
     var._requires_grad = True
+    if var._base is not None:
+        # torch's CreationMeta::IN_CUSTOM_FUNCTION (MULTI_OUTPUT_NODE if the Function has
+        # several differentiable outputs): in-place on this view is forbidden.
+        mark_custom_function_view(var, output_nr, type(ctx)._forward_cls.__name__,
+                                  n_diff > 1)
     return var
 
 

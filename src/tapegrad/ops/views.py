@@ -15,7 +15,7 @@ from .. import _errors
 from .._storage import ViewStorage, scatter_function, view_function
 from ..autograd import grad_mode
 from ..autograd.graph import Node, make_gradient_edge
-from ..tensor import Tensor
+from ..tensor import CUSTOM_FUNCTION_VIEWS, Tensor, custom_function_view_error
 from ._op import Op
 
 as_strided_view = Op(
@@ -66,11 +66,21 @@ def check_inplace(t: Tensor) -> None:
                 index, name = storage.multi_output
                 raise RuntimeError(_errors.MULTI_OUTPUT_VIEW_INPLACE.format(index=index,
                                                                             name=name))
+            if CUSTOM_FUNCTION_VIEWS and t._requires_grad:
+                err = custom_function_view_error(t, indirect=False)
+                if err is not None:
+                    raise err
             if storage.no_grad_view:
                 raise RuntimeError(_errors.INPLACE_NO_GRAD_VIEW)
             root = t._base
             if root is not None and root._grad_fn is None and root._requires_grad:
                 raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+    elif (CUSTOM_FUNCTION_VIEWS and t._base is not None and t._requires_grad
+          and grad_mode.is_grad_enabled()):
+        # An input returned as-is by a custom Function: an alias sharing a plain storage.
+        err = custom_function_view_error(t, indirect=False)
+        if err is not None:
+            raise err
     elif t._grad_fn is None and t._requires_grad and grad_mode.is_grad_enabled():
         raise RuntimeError(_errors.LEAF_INPLACE)
 

@@ -7,7 +7,8 @@ from typing import Any
 
 from ..autograd.grad_mode import no_grad
 from ..tensor import full_like
-from .optimizer import Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_with_hooks
+from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_value,
+                        step_with_hooks)
 
 __all__ = ["Adagrad"]
 
@@ -57,7 +58,7 @@ def _adagrad_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     # torch's _single_tensor_adagrad (dense) for one parameter.
     step_t = state["step"]
     step_t += 1
-    step = step_t.item()  # torch's _get_value: a host read, as in torch
+    step = step_value(step_t)  # torch's _get_value: see NOTE [Step counts under tg.compile]
     grad = -grad if group["maximize"] else grad
     if group["weight_decay"] != 0:
         grad = grad.add(param, alpha=group["weight_decay"])

@@ -8,7 +8,8 @@ from typing import Any
 from .. import ops
 from ..autograd.grad_mode import no_grad
 from ..tensor import zeros_like
-from .optimizer import Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_with_hooks
+from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_value,
+                        step_with_hooks)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -75,8 +76,9 @@ def _adam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
             grad = grad.add(param, alpha=weight_decay)
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
-    # torch reads the step back to the host here (_get_value -> .item()).
-    step = step_t.item()
+    # torch reads the step back to the host here (_get_value -> .item()); under tg.compile
+    # it stays a tensor: see NOTE [Step counts under tg.compile].
+    step = step_value(step_t)
     bias_correction1 = 1 - beta1**step
     bias_correction2 = 1 - beta2**step
     step_size = lr / bias_correction1

@@ -275,6 +275,23 @@ def addcdiv_scaled_(param: Tensor, tensor1: Tensor, tensor2: Tensor, value: floa
     return param.add_(tensor1 * value / tensor2)
 
 
+# NOTE [Step counts under tg.compile]
+# torch's non-capturable Adam/Adagrad read `state["step"]` back to the host (`_get_value` ->
+# `.item()`) and do the bias correction in Python floats. Eager tapegrad does the same, so
+# its values are torch's bit for bit. Under `tg.compile` (or any `jax.jit`) the step is a
+# tracer and has no host value; there the same formulas run on the step as a float64 0-d
+# tensor (the precision of Python's floats), so the program reads the step at run time and
+# does not recompile as it grows. The two paths agree to the last bit or two of float64.
+def step_value(step_t: Tensor) -> Any:
+    """The step count as torch's `_get_value` gives it: a Python float eagerly, a float64
+    0-d tensor when `step_t` holds a tracer (see NOTE [Step counts under tg.compile])."""
+    import jax
+
+    if isinstance(step_t.jax(), jax.core.Tracer):
+        return step_t.double()
+    return step_t.item()
+
+
 def run_closure(closure: Callable[[], Any] | None) -> Any:
     """torch's `with torch.enable_grad(): loss = closure()`."""
     if closure is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import statistics
 import time
 from collections.abc import Callable
@@ -9,13 +10,20 @@ from collections.abc import Callable
 
 def interleaved(variants: dict[str, Callable[[], object]], reps: int = 15, inner: int = 3,
                 warmup: int = 2) -> dict[str, float]:
-    """Median seconds per call of each variant, timed A B C A B C ... after warm-up."""
+    """Median seconds per call of each variant, timed interleaved after warm-up.
+
+    Each repetition runs every variant once, in a freshly shuffled order (fixed seed), so no
+    variant always follows the same one (torch's worker threads spinning after a torch
+    variant, cache state, ...)."""
     for fn in variants.values():
         for _ in range(warmup):
             fn()
     samples: dict[str, list[float]] = {name: [] for name in variants}
+    order = list(variants.items())
+    rng = random.Random(0)
     for _ in range(reps):
-        for name, fn in variants.items():
+        rng.shuffle(order)
+        for name, fn in order:
             t0 = time.perf_counter()
             for _ in range(inner):
                 fn()

@@ -22,8 +22,9 @@ Variants (the same initial weights and batch for all):
 
 Each step's loss is blocked on (`.item()` for torch, `block_until_ready` for JAX arrays), so
 every variant finishes its step before the next starts. Warm-up (compilation, the optimizer's
-first step) is excluded; then the variants are interleaved (A B C D E A B ...) for REPS
-repetitions of INNER steps each, and the median time per step over repetitions is reported.
+first step) is excluded; then the variants are interleaved, in a shuffled order each
+repetition, for REPS repetitions of INNER steps each, and the median time per step over
+repetitions is reported.
 The script also checks that every variant's losses agree with torch's over the first steps.
 
 Run: /work/venv/bin/python benchmarks/mlp_step.py     (about 2 minutes on 2 cores)
@@ -34,6 +35,7 @@ from __future__ import annotations
 
 import pathlib
 import platform
+import random
 import statistics
 import sys
 import time
@@ -49,9 +51,9 @@ import torch
 
 LR, MOMENTUM = 0.01, 0.9
 WORKLOADS = [  # (name, layer sizes, batch, repetitions, steps per repetition)
-    ("784-256-256-10, batch 128", (784, 256, 256, 10), 128, 15, 10),
-    ("784-256-256-10, batch 1024", (784, 256, 256, 10), 1024, 7, 4),
-    ("32-32-32, batch 128", (32, 32, 32), 128, 15, 40),
+    ("784-256-256-10, batch 128", (784, 256, 256, 10), 128, 41, 10),
+    ("784-256-256-10, batch 1024", (784, 256, 256, 10), 1024, 21, 4),
+    ("32-32-32, batch 128", (32, 32, 32), 128, 41, 40),
 ]
 WARMUP = 3
 CHECK_STEPS = 5
@@ -199,8 +201,11 @@ def run_workload(name, sizes, batch, reps, inner):
         for _ in range(WARMUP):
             f()
     times = {k: [] for k in variants}
+    order = list(variants.items())
+    rng = random.Random(0)
     for _ in range(reps):
-        for k, f in variants.items():
+        rng.shuffle(order)  # no variant always runs right after the same one
+        for k, f in order:
             _threads(f)
             t0 = time.perf_counter()
             for _ in range(inner):

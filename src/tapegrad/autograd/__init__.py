@@ -5,8 +5,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
+import jax
+import jax.numpy as jnp
+
 from .. import _errors
-from ..tensor import Tensor, ones, zeros_like
+from ..tensor import Tensor, zeros_like
 from . import anomaly_mode, function, graph
 from ._inference import is_inference as _is_inference
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
@@ -36,6 +39,19 @@ def _as_tuple(x) -> tuple:
     return tuple(x)
 
 
+_ONES: dict = {}
+
+
+def _implicit_ones(shape: tuple, dt) -> Tensor:
+    """A fresh tensor of ones for an implicit scalar seed. The array (immutable) is cached per
+    shape and dtype, made outside any trace so it is never a tracer."""
+    array = _ONES.get((shape, dt))
+    if array is None:
+        with jax.ensure_compile_time_eval():
+            array = _ONES[(shape, dt)] = jnp.ones(shape, dt.np)
+    return Tensor._make(array)
+
+
 def _make_grads(outputs: tuple, grads: tuple) -> list:
     """torch.autograd._make_grads: implicit ones for scalars, shape checks for given grads.
 
@@ -62,7 +78,7 @@ def _make_grads(outputs: tuple, grads: tuple) -> list:
                 if not out.dtype.is_floating_point:
                     raise RuntimeError(_errors.IMPLICIT_NON_REAL.format(
                         dtype=_torch_dtype(out.dtype)))
-                new_grads.append(ones(tuple(out.shape), dtype=out.dtype))
+                new_grads.append(_implicit_ones(tuple(out.shape), out.dtype))
             else:
                 new_grads.append(None)
         else:

@@ -27,79 +27,89 @@ from .graph import AccumulateGrad, SavedTensor
 _CACHE: dict = {}
 
 
-def _eligible(node) -> bool:
-    from ..ops._op import OpNode
+_OpNode = None  # ops._op.OpNode (imported on first use: ops imports autograd)
 
+
+def _eligible(node) -> bool:
     if node._pre_hooks or node._post_hooks or node._tensor_pre_hooks or node._retains_grad_hooks:
         return False
-    if isinstance(node, AccumulateGrad):
+    if type(node) is AccumulateGrad:
         v = node.variable
         return not v._backward_hooks and not v._post_acc_hooks
-    return isinstance(node, OpNode)
+    return isinstance(node, _OpNode)
 
 
 def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
     """Run the backward fused if allowed (see NOTE [Whole-graph fusion]); False otherwise."""
     if anomaly_mode._enabled:
         return False
+    global _OpNode
+    if _OpNode is None:
+        from ..ops._op import OpNode as _OpNode
     roots, seen = [], set()
     for node, _ in root_edges:
         if node not in seen:
             seen.add(node)
             roots.append(node)
-    # Dependencies and eligibility in one walk.
+    # Dependencies, eligibility and which input slots receive a gradient (an edge from a
+    # node that runs, or a root given a gradient), in one walk.
     deps: dict = {}
+    fed = {edge for edge, g in zip(root_edges, root_grads) if g is not None}
     stack = list(roots)
     while stack:
         node = stack.pop()
         if not _eligible(node):
             return False
-        for fn, _ in node.next_functions:
+        for edge in node.next_functions:
+            fn = edge[0]
             if fn is None:
                 continue
+            fed.add(edge)
             deps[fn] = deps.get(fn, 0) + 1
             if fn not in seen:
                 seen.add(fn)
                 stack.append(fn)
     # The engine's execution order (it depends on structure only).
     order = []
+    index: dict = {}
     counter = itertools.count()
-    ready = [(-n._sequence_nr, next(counter), n) for n in roots if deps.get(n, 0) == 0]
+    ready = [(-n._sequence_nr, next(counter), n) for n in roots if n not in deps]
     heapq.heapify(ready)
-    remaining = dict(deps)
     while ready:
-        _, _, node = heapq.heappop(ready)
+        node = heapq.heappop(ready)[2]
+        index[node] = len(order)
         order.append(node)
         for fn, _ in node.next_functions:
             if fn is None:
                 continue
-            remaining[fn] -= 1
-            if remaining[fn] == 0:
+            left = deps[fn] - 1
+            deps[fn] = left
+            if left == 0:
                 heapq.heappush(ready, (-fn._sequence_nr, next(counter), fn))
     if len(order) != len(seen):
         return False
-    index = {node: i for i, node in enumerate(order)}
-    # Which input slots receive a gradient (roots, or an edge from a node that runs).
-    fed = {(index[node], nr) for (node, nr), g in zip(root_edges, root_grads) if g is not None}
-    for node in order:
-        for fn, nr in node.next_functions:
-            if fn is not None:
-                fed.add((index[fn], nr))
     key_parts = []
     arrays = []
     try:
-        for i, node in enumerate(order):
-            if isinstance(node, AccumulateGrad):
+        for node in order:
+            cls = type(node)
+            if cls is AccumulateGrad:
                 key_parts.append((AccumulateGrad, node._metadata))
                 continue
-            op = type(node)._op
-            needs = tuple(fn is not None for fn, _ in node.next_functions)
-            mask = tuple((i, k) in fed for k in range(len(node._metadata)))
-            fake_grads = [_Sig(node._metadata[k]) if m else None for k, m in enumerate(mask)]
-            node_key, node_arrays = op._fused_plan(node, fake_grads, needs)
-            edges = tuple((index[fn], nr) if fn is not None else None
-                          for fn, nr in node.next_functions)
-            key_parts.append((type(node), node_key, edges))
+            needs = []
+            edges = []
+            for fn, nr in node.next_functions:
+                if fn is None:
+                    needs.append(False)
+                    edges.append(None)
+                else:
+                    needs.append(True)
+                    edges.append((index[fn], nr))
+            n_out = len(node._metadata)
+            mask = ((node, 0) in fed,) if n_out == 1 else tuple(
+                [(node, k) in fed for k in range(n_out)])
+            node_key, node_arrays = cls._op._fusion_plan(node, mask, tuple(needs))
+            key_parts.append((cls, node_key, tuple(edges)))
             arrays.append(node_arrays)
     except RuntimeError:
         return False  # a freed graph or a version mismatch: let the engine raise it in order
@@ -121,25 +131,6 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
         grad._vc.version = version
         accumulate_grad(order[leaf_index].variable, grad, False, steal)
     return True
-
-
-class _Sig:
-    """Stands in for a gradient when building a node's cache key (shape and dtype only)."""
-
-    __slots__ = ("_storage",)
-
-    def __init__(self, metadata) -> None:
-        shape, dt = metadata
-        self._storage = _SigArray(shape, dt.np)
-
-
-class _SigArray:
-    __slots__ = ("array", "shape", "dtype")
-
-    def __init__(self, shape, dtype) -> None:
-        self.shape = tuple(shape)
-        self.dtype = dtype
-        self.array = self
 
 
 def _build(order, key_parts, root_sig):

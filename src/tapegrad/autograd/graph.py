@@ -167,17 +167,19 @@ class Node:
     `_metadata` holds (shape, dtype) of each forward output, used to check incoming gradients.
     """
 
-    __slots__ = ("next_functions", "_sequence_nr", "_metadata", "_pre_hooks", "_post_hooks",
-                 "_tensor_pre_hooks", "_retains_grad_hooks", "__weakref__", "__dict__")
+    __slots__ = ("next_functions", "_sequence_nr", "_metadata", "__weakref__", "__dict__")
+
+    # Hook dicts: None until a hook is registered (class defaults, so the hot path of making
+    # a node does not store four Nones; a registration sets the instance's own).
+    _pre_hooks: dict | None = None
+    _post_hooks: dict | None = None
+    _tensor_pre_hooks: dict | None = None
+    _retains_grad_hooks: dict | None = None
 
     def __init__(self, next_functions: tuple, metadata: tuple) -> None:
         self.next_functions = next_functions
         self._sequence_nr = next(_sequence)
         self._metadata = metadata
-        self._pre_hooks: dict | None = None
-        self._post_hooks: dict | None = None
-        self._tensor_pre_hooks: dict | None = None
-        self._retains_grad_hooks: dict | None = None
         if anomaly_mode._enabled:
             anomaly_mode.record(self)
 

@@ -416,8 +416,27 @@ def _copy_(self, src, non_blocking: bool = False):
     return _make_inplace(lambda s, x: _copy_op(s, x))(self, src)
 
 
+def _method_of(op: Op):
+    """`op` as a Tensor method: a plain function (bound by Python itself, where an Op binds
+    through `__get__`), with a shortcut for the common call - every tensor input positional,
+    statics left at their defaults - that skips `Op.__call__`'s argument parsing."""
+    if op.variadic:
+        return op
+    n_other = len(op.input_names) - 1
+    apply, defaults = op.apply, op.defaults
+
+    def method(self, *args, **kwargs):
+        if not kwargs and len(args) == n_other:
+            return apply([self, *args], dict(defaults))
+        return op(self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = op.name
+    method.__doc__ = op.__doc__
+    return method
+
+
 for _name, _fn in _METHODS.items():
-    setattr(Tensor, _name, _fn)
+    setattr(Tensor, _name, _method_of(_fn) if isinstance(_fn, Op) else _fn)
 for _name, _fn in _INPLACE.items():
     setattr(Tensor, _name, _make_inplace(_fn))
 Tensor.zero_ = _make_inplace(_zero_op)

@@ -42,6 +42,10 @@ def _is_number(x: Any) -> bool:
     return isinstance(x, (int, float, complex, bool)) and not isinstance(x, Tensor)
 
 
+# Kinds of a compiled save plan entry (Op._compile_save_plan).
+_SAVE_INPUT, _SAVE_OUTPUT, _SAVE_STATIC, _SAVE_GENERIC = range(4)
+
+
 class SavedScalar:
     """A Python number passed in a Tensor slot (`x * 2`'s `other`), saved for backward.
 
@@ -356,18 +360,29 @@ class Op:
 
     def apply(self, values: list, static: dict) -> Tensor:
         """Run the op on tensor inputs `values` (Tensors or allowed numbers) and statics."""
+        # One pass (this is the per-op hot path): check the inputs, collect their arrays,
+        # the dtype signature and whether any requires grad.
+        arrays = []
+        sig = []
+        any_rg = False
         for i, v in enumerate(values):
-            if not isinstance(v, Tensor):
+            if isinstance(v, Tensor):
+                a = v._storage.array
+                arrays.append(a)
+                sig.append((a.dtype, a.ndim == 0))
+                if v._requires_grad:
+                    any_rg = True
+            else:
                 name = self.input_names[0] if self.variadic else self.input_names[i]
                 if not (_is_number(v) and (name in self.scalars)):
                     raise TypeError(
                         f"{self.name}(): argument '{name}' (position {i + 1}) must be Tensor, "
                         f"not {type(v).__name__}")
-        arrays = [v._storage.array if isinstance(v, Tensor) else v for v in values]
+                arrays.append(v)
+                sig.append(type(v))
         # The compute dtype depends only on the inputs' dtypes, zero-dim-ness and the Python
         # types of numbers (torch's result_type): cache it per that signature.
-        sig = tuple((a.dtype, a.ndim == 0) if isinstance(v, Tensor) else type(v)
-                    for v, a in zip(values, arrays))
+        sig = tuple(sig)
         try:
             cd = self._cd_cache[sig]
         except KeyError:
@@ -381,13 +396,16 @@ class Op:
                 if error is not None:
                     raise error from None
             raise
+        if not self.multi and self.out_dtype is None and self.view is None:
+            # The common case (one output, no dtype fix-up, not a view), kept short.
+            if any_rg and self.node_cls is not None and grad_mode.is_grad_enabled():
+                return self._record(values, static, [out])[0]
+            return Tensor._make(out)
         outs = list(out) if self.multi else [out]
         if self.out_dtype is not None and cd is not None:
             od = self.out_dtype(cd).np
             outs = [a if a.dtype == od else a.astype(od) for a in outs]
-        record = (self.node_cls is not None and grad_mode.is_grad_enabled()
-                  and any(isinstance(v, Tensor) and v._requires_grad for v in values))
-        if record:
+        if any_rg and self.node_cls is not None and grad_mode.is_grad_enabled():
             results = self._record(values, static, outs)
         else:
             results = [Tensor._make(a) for a in outs]
@@ -398,28 +416,63 @@ class Op:
         return tuple(results) if self.outputs != "*" else list(results)
 
     def _record(self, values: list, static: dict, arrays: list) -> list[Tensor]:
-        if self.variadic:
-            diff_values = values
-        else:
-            diff_values = [values[i] for i in self._diff_idx]
-        next_functions = tuple(
-            make_gradient_edge(v) if isinstance(v, Tensor) else (None, 0) for v in diff_values)
-        metadata = tuple((tuple(a.shape), _dtype.from_numpy_dtype(a.dtype)) for a in arrays)
-        node = self.node_cls(next_functions, metadata)
+        diff_values = values if self.variadic else [values[i] for i in self._diff_idx]
+        next_functions = []
+        needs = []
+        for v in diff_values:
+            if isinstance(v, Tensor):
+                edge = make_gradient_edge(v)
+                next_functions.append(edge)
+                needs.append(edge[0] is not None)
+            else:
+                next_functions.append((None, 0))
+                needs.append(False)
+        needs = tuple(needs)
+        from_np = _dtype.from_numpy_dtype
+        metadata = tuple([(tuple(a.shape), from_np(a.dtype)) for a in arrays])
+        node = self.node_cls(tuple(next_functions), metadata)
         outs = []
         for i, a in enumerate(arrays):
             # Integer outputs (indices) never require grad and get no grad_fn.
-            if a.dtype.kind in "fc" or a.dtype == jnp.bfloat16:
+            if metadata[i][1].is_floating_point or metadata[i][1].is_complex:
                 outs.append(Tensor._make(a, node, i))
             else:
                 outs.append(Tensor._make(a))
-        needs = tuple(fn is not None for fn, _ in next_functions)
         plan = self._save_plans.get(needs)
         if plan is None:
-            plan = self._save_plans[needs] = self._make_save_plan(needs)
-        node._saved = {p: self._save(p, values, static, outs) for p in plan}
+            plan = self._save_plans[needs] = self._compile_save_plan(self._make_save_plan(needs))
+        saved = {}
+        for p, kind, j in plan:
+            if kind == _SAVE_INPUT:
+                v = values[j]
+                saved[p] = (SavedTensor(v, is_output=False) if isinstance(v, Tensor)
+                            else SavedScalar(v))
+            elif kind == _SAVE_OUTPUT:
+                saved[p] = SavedTensor(outs[j], is_output=True)
+            elif kind == _SAVE_STATIC:
+                saved[p] = static[p]
+            else:
+                saved[p] = self._save(p, values, static, outs)
+        node._saved = saved
         node._args = None
         return outs
+
+    def _compile_save_plan(self, names: tuple[str, ...]) -> tuple:
+        """(name, kind, index) per saved value, resolving at plan time what `_save` looks up
+        per call (same precedence); anything unusual keeps the generic `_save`."""
+        plan = []
+        for p in names:
+            if p == "result" and self.outputs == "*":
+                plan.append((p, _SAVE_GENERIC, -1))
+            elif self.outputs != "*" and p in self.outputs:
+                plan.append((p, _SAVE_OUTPUT, self.outputs.index(p)))
+            elif p in self.defaults:
+                plan.append((p, _SAVE_STATIC, -1))
+            elif not self.variadic and p not in self.static and p in self.input_names:
+                plan.append((p, _SAVE_INPUT, self.input_names.index(p)))
+            else:
+                plan.append((p, _SAVE_GENERIC, -1))
+        return tuple(plan)
 
     def _make_save_plan(self, needs: tuple) -> tuple[str, ...]:
         """The values this op saves when `needs` says which inputs need grad (torch saves
@@ -523,6 +576,41 @@ class Op:
         key = (needs, grad_mask, tuple(dynamic_names), tuple(static_items),
                tuple(type(v) for _, v in static_items), targets, signature)
         return key, dynamic_arrays
+
+    def _fusion_plan(self, node: OpNode, mask: tuple, needs: tuple) -> tuple:
+        """`_fused_plan` for the whole-graph fusion key (autograd/_fusion.py), without the
+        incoming gradients: they are the node's outputs' shapes and dtypes (`node._metadata`,
+        masked by which are fed). Same key layout (`_fused_run` unpacks it), tuned for speed:
+        it runs once per node of every fused backward."""
+        names = []
+        arrays = []
+        statics = []
+        sig = []
+        for k, v in node._saved.items():
+            tv = type(v)
+            if tv is SavedTensor:
+                if v.freed or v.vc.version != v.saved_version:
+                    v.raw_array(node)  # raises torch's error
+                a = v.storage.array if v.is_output else v.tensor._storage.array
+                names.append(k)
+                arrays.append(a)
+                sig.append((a.shape, a.dtype))
+            elif tv is list and v and type(v[0]) is SavedTensor:
+                xs = [x.raw_array(node) for x in v]
+                names.append(k)
+                arrays.append(xs)
+                sig.append(tuple([(x.shape, x.dtype) for x in xs]))
+            elif tv is SavedScalar:
+                statics.append((k, v.unpack(node)))
+            else:
+                statics.append((k, v))
+        targets = []
+        for fn, nr in node.next_functions:
+            targets.append(None if fn is None else fn._metadata[nr])
+        statics_t = tuple(statics)
+        key = (needs, mask, tuple(names), statics_t, tuple([type(v) for _, v in statics]),
+               tuple(targets), (node._metadata, tuple(sig)))
+        return key, arrays
 
     def _fused_run(self, node: OpNode, key: tuple, grads: list, dynamic_arrays: list) -> list:
         entry = self._fused_cache.get(key)

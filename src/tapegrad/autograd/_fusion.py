@@ -30,15 +30,6 @@ _CACHE: dict = {}
 _OpNode = None  # ops._op.OpNode (imported on first use: ops imports autograd)
 
 
-def _eligible(node) -> bool:
-    if node._pre_hooks or node._post_hooks or node._tensor_pre_hooks or node._retains_grad_hooks:
-        return False
-    if type(node) is AccumulateGrad:
-        v = node.variable
-        return not v._backward_hooks and not v._post_acc_hooks
-    return isinstance(node, _OpNode)
-
-
 def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
     """Run the backward fused if allowed (see NOTE [Whole-graph fusion]); False otherwise."""
     if anomaly_mode._enabled:
@@ -58,7 +49,15 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
     stack = list(roots)
     while stack:
         node = stack.pop()
-        if not _eligible(node):
+        # Eligible: no hooks anywhere, table ops and leaves only (see the NOTE).
+        if (node._pre_hooks or node._post_hooks or node._tensor_pre_hooks
+                or node._retains_grad_hooks):
+            return False
+        if type(node) is AccumulateGrad:
+            v = node.variable
+            if v._backward_hooks or v._post_acc_hooks:
+                return False
+        elif not isinstance(node, _OpNode):
             return False
         for edge in node.next_functions:
             fn = edge[0]

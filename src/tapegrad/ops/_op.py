@@ -255,6 +255,7 @@ class Op:
         # torch's node has one edge per differentiable input (masks, indices, conditions and
         # Scalar arguments get none); a wrapped Python number in a Tensor slot gets (None, 0).
         self._diff_idx = tuple(i for i, n in enumerate(self.input_names) if n in self.derivatives)
+        self._diff_all = self._diff_idx == tuple(range(len(self.input_names)))
         self.saveable = frozenset(
             p for params in self._formula_params.values() for p in params
             if p not in _SPECIAL_PARAMS)
@@ -416,28 +417,42 @@ class Op:
         return tuple(results) if self.outputs != "*" else list(results)
 
     def _record(self, values: list, static: dict, arrays: list) -> list[Tensor]:
-        diff_values = values if self.variadic else [values[i] for i in self._diff_idx]
+        # The per-op hot path when recording: written for speed (no helper calls where an
+        # inline test does; see make_gradient_edge for the general edge rule).
+        diff_values = values if self._diff_all else [values[i] for i in self._diff_idx]
         next_functions = []
         needs = []
         for v in diff_values:
             if isinstance(v, Tensor):
-                edge = make_gradient_edge(v)
-                next_functions.append(edge)
-                needs.append(edge[0] is not None)
+                fn = v._grad_fn
+                if fn is not None and v._base is None:
+                    next_functions.append((fn, v._output_nr))
+                    needs.append(True)
+                else:
+                    edge = make_gradient_edge(v)
+                    next_functions.append(edge)
+                    needs.append(edge[0] is not None)
             else:
                 next_functions.append((None, 0))
                 needs.append(False)
         needs = tuple(needs)
         from_np = _dtype.from_numpy_dtype
-        metadata = tuple([(tuple(a.shape), from_np(a.dtype)) for a in arrays])
-        node = self.node_cls(tuple(next_functions), metadata)
-        outs = []
-        for i, a in enumerate(arrays):
+        if len(arrays) == 1:
+            a = arrays[0]
+            dt = from_np(a.dtype)
+            metadata = ((a.shape, dt),)
+            node = self.node_cls(tuple(next_functions), metadata)
             # Integer outputs (indices) never require grad and get no grad_fn.
-            if metadata[i][1].is_floating_point or metadata[i][1].is_complex:
-                outs.append(Tensor._make(a, node, i))
-            else:
-                outs.append(Tensor._make(a))
+            outs = [Tensor._make(a, node, 0) if dt.is_floating_point or dt.is_complex
+                    else Tensor._make(a)]
+        else:
+            metadata = tuple([(a.shape, from_np(a.dtype)) for a in arrays])
+            node = self.node_cls(tuple(next_functions), metadata)
+            outs = []
+            for i, a in enumerate(arrays):
+                dt = metadata[i][1]
+                outs.append(Tensor._make(a, node, i) if dt.is_floating_point or dt.is_complex
+                            else Tensor._make(a))
         plan = self._save_plans.get(needs)
         if plan is None:
             plan = self._save_plans[needs] = self._compile_save_plan(self._make_save_plan(needs))

@@ -427,7 +427,8 @@ def _method_of(op: Op):
 
     def method(self, *args, **kwargs):
         if not kwargs and len(args) == n_other:
-            return apply([self, *args], dict(defaults))
+            # `defaults` itself, not a copy: Op.apply only reads its statics.
+            return apply([self, *args], defaults)
         return op(self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = op.name

@@ -360,7 +360,9 @@ class Op:
         return self.apply(values, static)
 
     def apply(self, values: list, static: dict) -> Tensor:
-        """Run the op on tensor inputs `values` (Tensors or allowed numbers) and statics."""
+        """Run the op on tensor inputs `values` (Tensors or allowed numbers) and statics.
+
+        `static` is only read (Tensor methods pass the op's shared `defaults` dict)."""
         # One pass (this is the per-op hot path): check the inputs, collect their arrays,
         # the dtype signature and whether any requires grad.
         arrays = []

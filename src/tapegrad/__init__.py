@@ -83,6 +83,7 @@ from .tensor import arange as arange  # noqa: E402
 from .tensor import device as device  # noqa: E402
 from .tensor import empty as empty  # noqa: E402
 from .tensor import eye as eye  # noqa: E402
+from .tensor import from_dlpack as from_dlpack  # noqa: E402
 from .tensor import from_jax as from_jax  # noqa: E402
 from .tensor import full as full  # noqa: E402
 from .tensor import full_like as full_like  # noqa: E402

@@ -137,7 +137,9 @@ def _is_library(module_name: str | None) -> bool:
     if lib is None:
         root = module_name.split(".")[0]
         module = sys.modules.get(module_name) or sys.modules.get(root)
-        file = getattr(module, "__file__", None)
+        # A submodule of an extension (jaxlib._jax.pytree) has no file: its package's tells.
+        file = getattr(module, "__file__", None) or getattr(sys.modules.get(root), "__file__",
+                                                           None)
         if root == "tapegrad":
             lib = False
         elif file is None:  # builtins, frozen modules; or __main__ in a notebook / REPL
@@ -469,7 +471,7 @@ class _Walk:
         elif isinstance(obj, np.ndarray):
             key.append(("np", id(obj), obj.shape, obj.dtype))
             self.keep.append(obj)
-        elif _walkable_class(t):
+        elif _walkable_class(t) and hasattr(obj, "__dict__"):
             self.seen[id(obj)] = len(self.seen)
             self.keep.append(obj)
             self.objects.append(obj)

@@ -192,6 +192,16 @@ class Tensor:
     def __jax_array__(self) -> jax.Array:
         return self._storage.array
 
+    def __dlpack__(self, *, stream: Any = None, **kwargs: Any) -> Any:
+        """Export through DLPack (to torch, NumPy, ...). As torch, refused for a tensor that
+        requires grad; the consumer shares the JAX buffer, which must then not be written."""
+        if self._requires_grad:
+            raise BufferError("Can't export tensors that require gradient, use tensor.detach()")
+        return self._storage.array.__dlpack__(stream=stream, **kwargs)
+
+    def __dlpack_device__(self) -> tuple:
+        return self._storage.array.__dlpack_device__()
+
     def __array__(self, dtype=None, copy=None):
         if self.requires_grad:
             raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
@@ -632,6 +642,14 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
             # Always a copy, as torch.tensor: jnp.asarray may alias a NumPy buffer on CPU.
             array = jnp.array(np.array(_to_numpy(data), dtype=dt.np, copy=True), dtype=dt.np)
     return _leaf(array, requires_grad)
+
+
+def from_dlpack(ext_tensor: Any) -> Tensor:
+    """A tensor over another library's buffer (a torch tensor, a NumPy array, ...) through
+    DLPack, without a copy where the device allows. Matches `torch.from_dlpack`; the buffer
+    becomes a JAX array, which JAX assumes nobody writes: copy (`tg.tensor(...)`) instead if
+    the producer will change it in place."""
+    return from_jax(jax.dlpack.from_dlpack(ext_tensor))
 
 
 def from_jax(array: jax.Array, *, requires_grad: bool = False) -> Tensor:

@@ -8,4 +8,7 @@ from . import init as init
 from . import utils as utils
 from .modules import *  # noqa: F403
 from .modules import __all__ as _modules_all  # noqa: F401
+from .equinox_interop import EquinoxModule as EquinoxModule
+from .equinox_interop import from_equinox as from_equinox
+from .equinox_interop import to_equinox as to_equinox
 from .parameter import Parameter as Parameter

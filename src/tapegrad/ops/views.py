@@ -75,14 +75,14 @@ def check_inplace(t: Tensor) -> None:
             root = t._base
             if root is not None and root._grad_fn is None and root._requires_grad:
                 raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
-    elif (CUSTOM_FUNCTION_VIEWS and t._base is not None and t._requires_grad
-          and grad_mode.is_grad_enabled()):
-        # An input returned as-is by a custom Function: an alias sharing a plain storage.
-        err = custom_function_view_error(t, indirect=False)
-        if err is not None:
-            raise err
-    elif t._grad_fn is None and t._requires_grad and grad_mode.is_grad_enabled():
-        raise RuntimeError(_errors.LEAF_INPLACE)
+    elif t._requires_grad and grad_mode.is_grad_enabled():
+        if CUSTOM_FUNCTION_VIEWS and t._base is not None:
+            # An input returned as-is by a custom Function: an alias sharing a plain storage.
+            err = custom_function_view_error(t, indirect=False)
+            if err is not None:
+                raise err
+        if t._grad_fn is None:
+            raise RuntimeError(_errors.LEAF_INPLACE)
 
 
 def finish_inplace(t: Tensor, out: Tensor) -> Tensor:

@@ -199,6 +199,10 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = Fals
 # ------------------------------------------------------------------------------- jacobians
 def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
               forward: bool) -> Callable:
+    """jacrev/jacfwd: J[i][j] of shape output_i.shape + input_j.shape, for a tensor or a tuple
+    of tensors out (torch.func nests outputs outside inputs)."""
+    from .ops import stack
+
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
         nums = _as_tuple(argnums)
@@ -215,38 +219,45 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
             out = f(*xs)
             if has_aux:
                 out, aux = out
+            outs = (out,) if isinstance(out, Tensor) else tuple(out)
 
             def g(*diff):
                 r = f(*diff)
                 return r[0] if has_aux else r
 
-            blocks = []  # per input: columns J[:, k] from jvps along basis vectors
+            # Columns J[:, k] by jvps along the basis vectors of each input in turn.
+            cols: list[list[list]] = [[[] for _ in xs] for _ in outs]
             for j, x in enumerate(xs):
-                cols = []
                 for k in range(x.numel()):
                     basis = zeros_like(x).reshape(-1)
                     basis[k] = 1.0
                     ts = tuple(basis.reshape(x.shape) if m == j else zeros_like(xx)
                                for m, xx in enumerate(xs))
-                    cols.append(jvp(g, xs, ts)[1])
-                from .ops import stack
-
-                blocks.append(stack(cols, dim=-1).reshape(tuple(out.shape) + tuple(x.shape)))
+                    tangent = jvp(g, xs, ts)[1]
+                    for i, t in enumerate((tangent,) if isinstance(out, Tensor) else tangent):
+                        cols[i][j].append(t)
+            blocks = [[stack(cols[i][j], dim=-1).reshape(tuple(o.shape) + tuple(x.shape))
+                       for j, x in enumerate(xs)] for i, o in enumerate(outs)]
         else:
             res = vjp(f, *xs, has_aux=has_aux)
             out, fn = res[0], res[1]
             aux = res[2] if has_aux else None
-            rows = []
-            flat = out.reshape(-1)
-            for k in range(flat.numel()):
-                basis = zeros_like(flat)
-                basis[k] = 1.0
-                rows.append(fn(basis.reshape(out.shape)))
-            from .ops import stack
-
-            blocks = [stack([r[j] for r in rows]).reshape(tuple(out.shape) + tuple(x.shape))
-                      for j, x in enumerate(xs)]
-        jac = tuple(blocks) if isinstance(argnums, tuple) else blocks[0]
+            outs = (out,) if isinstance(out, Tensor) else tuple(out)
+            blocks = []
+            for i, o in enumerate(outs):
+                # Rows J[k, :] by vjps along the basis vectors of output i (zeros elsewhere).
+                rows = []
+                for k in range(o.numel()):
+                    basis = zeros_like(o).reshape(-1)
+                    basis[k] = 1.0
+                    cts = tuple(basis.reshape(o.shape) if m == i else zeros_like(oo)
+                                for m, oo in enumerate(outs))
+                    rows.append(fn(cts[0] if isinstance(out, Tensor) else cts))
+                blocks.append([stack([r[j] for r in rows]).reshape(tuple(o.shape)
+                                                                  + tuple(x.shape))
+                               for j, x in enumerate(xs)])
+        per_out = [tuple(b) if isinstance(argnums, tuple) else b[0] for b in blocks]
+        jac = per_out[0] if isinstance(out, Tensor) else tuple(per_out)
         return (jac, aux) if has_aux else jac
 
     return wrapper
@@ -255,7 +266,7 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
 def jacrev(func: Callable, argnums: int | tuple[int, ...] = 0, *,
            has_aux: bool = False) -> Callable:
     """The Jacobian of `func` (output shape + input shape), row by row by vjps. Matches
-    `torch.func.jacrev` for a tensor output."""
+    `torch.func.jacrev` (a tensor or a tuple of tensors out)."""
     return _jacobian(func, argnums, has_aux, forward=False)
 
 

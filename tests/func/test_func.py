@@ -165,3 +165,18 @@ def test_functional_call_keys(strict):
         print(out.shape, hasattr(lin, "extra"))
 
     assert_parity(program)
+
+
+def test_jacobians_of_tuple_outputs_and_hessian_over_two_arguments():
+    def program(T):
+        F = T.func
+        x = T.tensor([[0.3, -1.2], [2.0, 0.5]], dtype=T.float64)
+
+        def f(a, b):
+            return a * b, (a + b).sum()
+
+        return (F.jacrev(f, argnums=(0, 1))(x, x * 2), F.jacfwd(f, argnums=(0, 1))(x, x * 2),
+                F.hessian(lambda a, b: (a * b).sum() ** 2, argnums=(0, 1))(x, x + 1),
+                F.jacrev(lambda a: a.sin() @ a)(x))
+
+    assert_parity(program)

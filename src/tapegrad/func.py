@@ -53,7 +53,8 @@ def _outer(xs: tuple[Tensor, ...]) -> bool:
     return is_grad_enabled() and any(x.requires_grad for x in xs)
 
 
-def _grads(outputs: tuple, inputs: tuple, grad_outputs: tuple | None, create: bool) -> tuple:
+def _grads(outputs: tuple, inputs: tuple, grad_outputs: tuple | None, create: bool,
+           retain: bool = True) -> tuple:
     """d outputs / d inputs, zeros where an input is unused (torch.func materializes them)."""
     pairs = [(o, g) for o, g in zip(outputs, grad_outputs or (None,) * len(outputs))
              if o.requires_grad]
@@ -61,8 +62,8 @@ def _grads(outputs: tuple, inputs: tuple, grad_outputs: tuple | None, create: bo
         return tuple(zeros_like(x) for x in inputs)
     got = _autograd_grad([o for o, _ in pairs], list(inputs),
                          grad_outputs=None if grad_outputs is None else [g for _, g in pairs],
-                         retain_graph=True, create_graph=create, allow_unused=True,
-                         materialize_grads=True)
+                         retain_graph=retain or create, create_graph=create,
+                         allow_unused=True, materialize_grads=True)
     return tuple(got if create else (_plain(g) for g in got))
 
 
@@ -153,7 +154,8 @@ def vjp(func: Callable, *primals: Tensor, has_aux: bool = False) -> tuple:
         cts = (cotangents,) if single else tuple(cotangents)
         with enable_grad():
             return _grads(outs, inputs, cts, create or bool(create_graph)
-                          or _outer(tuple(c for c in cts if isinstance(c, Tensor))))
+                          or _outer(tuple(c for c in cts if isinstance(c, Tensor))),
+                          retain=retain_graph)
 
     shown = out if create else (_plain(out) if single else type(out)(_plain(o) for o in outs))
     return (shown, vjp_fn, aux if create else _detached(aux)) if has_aux else (shown, vjp_fn)

@@ -180,3 +180,14 @@ def test_jacobians_of_tuple_outputs_and_hessian_over_two_arguments():
                 F.jacrev(lambda a: a.sin() @ a)(x))
 
     assert_parity(program)
+
+
+def test_vjp_fn_without_retain_graph_frees_the_graph():
+    def program(T):
+        F = T.func
+        _, fn = F.vjp(lambda a: a.exp() * a, _x(T))
+        ct = T.ones(3, dtype=T.float64)
+        print(fn(ct, retain_graph=False))
+        fn(ct)  # the graph was freed: torch's backward-twice error
+
+    _raises(program)

@@ -21,6 +21,8 @@ reported as an inference tensor (torch: it is).
 
 from __future__ import annotations
 
+import functools
+
 from .._storage import VersionCounter
 
 __all__ = ["InferenceVersionCounter", "is_inference", "install", "INFERENCE_SAVE"]
@@ -94,7 +96,8 @@ def install() -> None:
             raise RuntimeError(INFERENCE_REQUIRES_GRAD)
         set_requires_grad(self, requires_grad, dtype_error)
 
-    Tensor._make = staticmethod(_make)
-    Tensor._version = property(_version)
-    Tensor._set_array = _set_array
-    Tensor._set_requires_grad = _set_requires_grad
+    # functools.wraps: the wrappers keep the originals' names, docs and signatures.
+    Tensor._make = staticmethod(functools.wraps(make)(_make))
+    Tensor._version = property(functools.wraps(version)(_version))
+    Tensor._set_array = functools.wraps(set_array)(_set_array)
+    Tensor._set_requires_grad = functools.wraps(set_requires_grad)(_set_requires_grad)

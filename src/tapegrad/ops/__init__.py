@@ -375,6 +375,11 @@ def _make_inplace(fn):
         return self
 
     inplace.__name__ = getattr(fn, "__name__", "op") + "_"
+    # For introspection (the stub generator, _stubgen.py): the signature is fn's.
+    if isinstance(fn, Op):
+        inplace._op = fn
+    else:
+        inplace.__wrapped__ = fn
     return inplace
 
 
@@ -433,6 +438,7 @@ def _method_of(op: Op):
 
     method.__name__ = method.__qualname__ = op.name
     method.__doc__ = op.__doc__
+    method._op = op  # for introspection (the stub generator, _stubgen.py)
     return method
 
 

@@ -74,7 +74,8 @@ def _plain(t: Tensor) -> Tensor:
 
 
 def _detached(tree: Any) -> Any:
-    """`tree` with its tensors detached (aux outputs leave a transform without a graph)."""
+    """`tree` with its tensors `_plain` (results and aux outputs leave a transform without a
+    graph)."""
     leaves, treedef = jax.tree_util.tree_flatten(tree, is_leaf=lambda x: isinstance(x, Tensor))
     return jax.tree_util.tree_unflatten(
         treedef, [_plain(x) if isinstance(x, Tensor) else x for x in leaves])
@@ -137,18 +138,24 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
 
 
 # ------------------------------------------------------------------------------- vjp / jvp
+def _run(func: Callable, primals: tuple, has_aux: bool) -> tuple:
+    """Run `func` on a new level's stand-ins for `primals` (grad mode on):
+    (inputs, output, aux, outputs as a tuple, whether the output is one tensor)."""
+    inputs = tuple(_enter(p) for p in primals)
+    out = func(*inputs)
+    aux = None
+    if has_aux:
+        out, aux = out
+    single = isinstance(out, Tensor)
+    return inputs, out, aux, ((out,) if single else tuple(out)), single
+
+
 def vjp(func: Callable, *primals: Tensor, has_aux: bool = False) -> tuple:
     """`(func(*primals), vjp_fn)`; `vjp_fn(cotangents)` gives one gradient per primal.
     Matches `torch.func.vjp` (a tensor or tuple output)."""
     create = _outer(primals)
     with enable_grad():
-        inputs = tuple(_enter(p) for p in primals)
-        out = func(*inputs)
-        aux = None
-        if has_aux:
-            out, aux = out
-    single = isinstance(out, Tensor)
-    outs = (out,) if single else tuple(out)
+        inputs, out, aux, outs, single = _run(func, primals, has_aux)
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None):
         cts = (cotangents,) if single else tuple(cotangents)
@@ -157,7 +164,7 @@ def vjp(func: Callable, *primals: Tensor, has_aux: bool = False) -> tuple:
                           or _outer(tuple(c for c in cts if isinstance(c, Tensor))),
                           retain=retain_graph)
 
-    shown = out if create else (_plain(out) if single else type(out)(_plain(o) for o in outs))
+    shown = out if create else _detached(out)
     return (shown, vjp_fn, aux if create else _detached(aux)) if has_aux else (shown, vjp_fn)
 
 
@@ -175,13 +182,7 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = Fals
                            f"len(tangents)={len(tangents)}")
     create = _outer(primals + tangents)
     with enable_grad():
-        inputs = tuple(_enter(p) for p in primals)
-        out = func(*inputs)
-        aux = None
-        if has_aux:
-            out, aux = out
-        single = isinstance(out, Tensor)
-        outs = (out,) if single else tuple(out)
+        inputs, out, aux, outs, single = _run(func, primals, has_aux)
         # J t = d/du <J^T u, t>: u is a dummy cotangent the first vjp is linear in.
         us = tuple(zeros_like(o).requires_grad_() for o in outs)
         vs = _grads(outs, inputs, us, create=True)
@@ -193,7 +194,7 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = Fals
         else:
             jt = tuple(zeros_like(o) for o in outs)
     jt = tuple(jt if create else (_plain(j) for j in jt))
-    shown = out if create else (_plain(out) if single else type(out)(_plain(o) for o in outs))
+    shown = out if create else _detached(out)
     result = (shown, jt[0] if single else type(out)(jt))
     return result + (aux if create else _detached(aux),) if has_aux else result
 

@@ -21,7 +21,7 @@ Variants:
   jax.jit(jax.grad)     the whole chain + sum compiled into one kernel (reference line).
 
 Leaf creation (x) is outside the timed region for every variant. Warm-up (all compilation,
-excluded), then the variants are interleaved (A B C D E A B C D E ...) for REPS repetitions;
+excluded), then the variants are interleaved, shuffled each repetition, for REPS repetitions;
 each repetition times INNER back-to-back runs; the median over repetitions is reported.
 
 Run: /work/venv/bin/python benchmarks/op_overhead.py   (finishes in well under 2 minutes)
@@ -32,6 +32,7 @@ from __future__ import annotations
 import os
 import pathlib
 import platform
+import random
 import statistics
 import sys
 import time
@@ -275,8 +276,11 @@ def main() -> None:
             fn()
 
     samples = {name: [] for name, _ in VARIANTS}
+    order = list(VARIANTS)
+    rng = random.Random(0)
     for _ in range(REPS):
-        for name, fn in VARIANTS:
+        rng.shuffle(order)  # no variant always runs right after the same one
+        for name, fn in order:
             samples[name].append(fn())
     torch.set_num_threads(DEFAULT_THREADS)
 

@@ -61,34 +61,40 @@ def build(outputs: Tensor | Iterable[Tensor], params: Mapping[str, Tensor] | Non
     def tensor_label(t: Tensor, name: str | None = None) -> str:
         return (f"{name}\n" if name else "") + _size(t.shape)
 
-    def add_node(fn: Any) -> str:
-        key = str(id(fn))
-        if id(fn) in seen:
-            return key
-        seen.add(id(fn))
-        variable = getattr(fn, "variable", None)
-        if isinstance(variable, Tensor):  # AccumulateGrad: drawn as its leaf
-            g.box(key, tensor_label(variable, names.get(id(variable))), _LEAF)
-            return key
-        label = fn.name()
-        if show_saved:
-            for attr in sorted(a for a in dir(fn) if a.startswith("_saved_")):
-                try:
-                    value = getattr(fn, attr)
-                except RuntimeError:  # freed by a backward: nothing left to show
-                    continue
-                short = attr[len("_saved_"):]
-                if isinstance(value, Tensor):
-                    skey = f"{key}.{short}"
-                    g.box(skey, f"{short}\n{_size(value.shape)}", _SAVED)
-                    g.edge(skey, key)
-                elif value is not None:
-                    label += f"\n{short}: {value}"
-        g.box(key, label, _NODE)
-        for child, _ in fn.next_functions:
-            if child is not None:
-                g.edge(add_node(child), key)
-        return key
+    def add_node(root: Any) -> str:
+        # Depth first, parents before their inputs (torchviz's order), with an explicit stack:
+        # a long graph (an unrolled RNN) is deeper than Python's recursion limit.
+        stack = [root]
+        while stack:
+            fn = stack.pop()
+            key = str(id(fn))
+            if id(fn) in seen:
+                continue
+            seen.add(id(fn))
+            variable = getattr(fn, "variable", None)
+            if isinstance(variable, Tensor):  # AccumulateGrad: drawn as its leaf
+                g.box(key, tensor_label(variable, names.get(id(variable))), _LEAF)
+                continue
+            label = fn.name()
+            if show_saved:
+                for attr in sorted(a for a in dir(fn) if a.startswith("_saved_")):
+                    try:
+                        value = getattr(fn, attr)
+                    except RuntimeError:  # freed by a backward: nothing left to show
+                        continue
+                    short = attr[len("_saved_"):]
+                    if isinstance(value, Tensor):
+                        skey = f"{key}.{short}"
+                        g.box(skey, f"{short}\n{_size(value.shape)}", _SAVED)
+                        g.edge(skey, key)
+                    elif value is not None:
+                        label += f"\n{short}: {value}"
+            g.box(key, label, _NODE)
+            children = [c for c, _ in fn.next_functions if c is not None]
+            for child in children:
+                g.edge(str(id(child)), key)
+            stack += reversed(children)
+        return str(id(root))
 
     for t in outs:
         okey = f"out{id(t)}"
@@ -120,16 +126,21 @@ def _layout(g: Graph) -> dict[str, tuple[int, float]]:
     consumers: dict[str, list[str]] = {k: [] for k in g.boxes}
     for a, b in g.edges:
         consumers[a].append(b)
+    # Longest path to an output, from the outputs down (Kahn's order over the reversed
+    # edges: a box is placed once all its consumers are).
     row: dict[str, int] = {}
-
-    def depth(k: str, stack: tuple = ()) -> int:
-        if k not in row:
-            row[k] = 0 if not consumers[k] or k in stack else \
-                1 + max(depth(c, stack + (k,)) for c in consumers[k])
-        return row[k]
-
-    for k in g.boxes:
-        depth(k)
+    waiting = {k: len(set(v)) for k, v in consumers.items()}
+    inputs: dict[str, set[str]] = {k: set() for k in g.boxes}
+    for a, b in g.edges:
+        inputs[b].add(a)
+    ready = [k for k, n in waiting.items() if n == 0]
+    while ready:
+        k = ready.pop()
+        row[k] = 1 + max((row[c] for c in set(consumers[k])), default=-1)
+        for a in inputs[k]:
+            waiting[a] -= 1
+            if waiting[a] == 0:
+                ready.append(a)
     rows: dict[int, list[str]] = {}
     for k in g.boxes:  # discovery order breaks ties
         rows.setdefault(row[k], []).append(k)
@@ -160,9 +171,8 @@ def to_svg(outputs: Tensor | Iterable[Tensor], params: Mapping[str, Tensor] | No
     g = build(outputs, params, show_saved)
     where = _layout(g)
     rows = max((r for r, _ in where.values()), default=0)
-    w, h, gap_x, gap_y = 170, 0, 30, 40
-    heights = {k: 16 + 14 * label.count("\n") + 14 for k, (label, _) in g.boxes.items()}
-    h = max(heights.values(), default=30)
+    w, gap_x, gap_y = 170, 30, 40
+    h = max((30 + 14 * label.count("\n") for label, _ in g.boxes.values()), default=30)
     cols = int(max((c for _, c in where.values()), default=0)) + 1
     width, height = cols * (w + gap_x) + gap_x, (rows + 1) * (h + gap_y) + gap_y
 

@@ -110,3 +110,31 @@ def test_draw_png_and_after_backward(tmp_path):
     assert (tmp_path / "g.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     with pytest.raises(ValueError, match="unknown format"):
         tg.viz.draw(loss, format="pdf")
+
+
+def test_a_graph_deeper_than_the_recursion_limit():
+    # An unrolled recurrence: 2,000 steps, two nodes each, deeper than Python's recursion
+    # limit; the same node names as torch's graph, counted without recursion.
+    def chain(T):
+        x = T.tensor([0.5], requires_grad=True)
+        h = x
+        for _ in range(2000):
+            h = (h * 0.9).tanh()
+        return h
+
+    def torch_names(out):
+        names, seen, stack = [], set(), [out.grad_fn]
+        while stack:
+            fn = stack.pop()
+            if fn in seen:
+                continue
+            seen.add(fn)
+            names.append("leaf" if hasattr(fn, "variable") else fn.name())
+            stack += [c for c, _ in fn.next_functions if c is not None]
+        return sorted(names)
+
+    g = tg.viz.build(chain(tg))
+    drawn = sorted("leaf" if color == tg.viz._LEAF else label
+                   for label, color in g.boxes.values() if color != tg.viz._OUTPUT)
+    assert drawn == torch_names(chain(torch))
+    assert tg.viz.to_svg(chain(tg)).count("<rect") == len(g.boxes)

@@ -208,4 +208,4 @@ def _build(order, key_parts, root_sig):
 
 
 __all__ = ["try_run"]
-_ = SavedTensor  # saved values are gathered through Op._fused_plan
+_ = SavedTensor  # saved values are gathered through Op._fusion_plan

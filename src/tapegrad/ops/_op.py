@@ -564,41 +564,23 @@ class Op:
         return self._fused_run(node, entry_key, grads, dynamic_arrays)
 
     def _fused_plan(self, node: OpNode, grads: list, needs: tuple) -> tuple:
-        """(cache key, saved arrays) of this node's fused backward (version-checked)."""
-        dynamic_names = []
-        dynamic_arrays = []
-        static_items = []
-        for k, v in node._saved.items():
-            if isinstance(v, SavedTensor):
-                dynamic_names.append(k)
-                dynamic_arrays.append(v.raw_array(node))
-            elif isinstance(v, list) and v and isinstance(v[0], SavedTensor):
-                dynamic_names.append(k)
-                dynamic_arrays.append([x.raw_array(node) for x in v])
-            elif isinstance(v, SavedScalar):
-                # The number is part of the trace: a static, keyed by its value (and type).
-                static_items.append((k, v.unpack(node)))
-            else:
-                static_items.append((k, v))
-        grad_mask = tuple(g is not None for g in grads)
-        targets = tuple(
-            None if fn is None else fn._metadata[nr] for fn, nr in node.next_functions)
+        """(cache key, saved arrays) of this node's fused backward (version-checked): the
+        `_fusion_plan` key plus the incoming gradients' own shapes and dtypes (a root's
+        gradient reaches here as the caller gave it)."""
+        key, arrays = self._fusion_plan(node, tuple(g is not None for g in grads), needs)
         # The key must determine the trace: the aliases/versions recorded while tracing are
         # only valid for these shapes and dtypes (JAX would retrace silently on others).
-        signature = tuple((g._storage.array.shape, g._storage.array.dtype)
-                          for g in grads if g is not None) + tuple(
-            (a.shape, a.dtype) if not isinstance(a, list) else tuple((x.shape, x.dtype) for x in a)
-            for a in dynamic_arrays)
-        # Types too: 2, 2.0 and True are equal keys but give different traces.
-        key = (needs, grad_mask, tuple(dynamic_names), tuple(static_items),
-               tuple(type(v) for _, v in static_items), targets, signature)
-        return key, dynamic_arrays
+        grad_sig = tuple((g._storage.array.shape, g._storage.array.dtype)
+                         for g in grads if g is not None)
+        return key[:-1] + ((key[-1], grad_sig),), arrays
 
     def _fusion_plan(self, node: OpNode, mask: tuple, needs: tuple) -> tuple:
-        """`_fused_plan` for the whole-graph fusion key (autograd/_fusion.py), without the
-        incoming gradients: they are the node's outputs' shapes and dtypes (`node._metadata`,
-        masked by which are fed). Same key layout (`_fused_run` unpacks it), tuned for speed:
-        it runs once per node of every fused backward."""
+        """(cache key, saved arrays) of this node's fused backward, for the whole-graph
+        fusion key (autograd/_fusion.py): the incoming gradients are described by the node's
+        outputs' shapes and dtypes (`node._metadata`, masked by which are fed). Version-checked;
+        tuned for speed: it runs once per node of every fused backward. The key's layout is
+        what `_fused_run` unpacks; a scalar's type is in it too (2, 2.0 and True are equal
+        keys but give different traces)."""
         names = []
         arrays = []
         statics = []

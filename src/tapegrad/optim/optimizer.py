@@ -14,6 +14,8 @@ from copy import deepcopy
 from itertools import chain
 from typing import Any
 
+import jax
+
 from ..nn.modules.module import RemovableHandle, to_tapegrad_tensor
 from ..tensor import Tensor
 
@@ -285,8 +287,6 @@ def addcdiv_scaled_(param: Tensor, tensor1: Tensor, tensor2: Tensor, value: floa
 def step_value(step_t: Tensor) -> Any:
     """The step count as torch's `_get_value` gives it: a Python float eagerly, a float64
     0-d tensor when `step_t` holds a tracer (see NOTE [Step counts under tg.compile])."""
-    import jax
-
     if isinstance(step_t.jax(), jax.core.Tracer):
         return step_t.double()
     return step_t.item()

@@ -55,7 +55,9 @@ counters in tensors, as torch's Adam keeps `state['step']`.
 
 Recompilation happens whenever the key changes (a shape, dtype, `requires_grad` flag, a
 parameter replaced by one of another shape, a Python hyperparameter, grad mode) and is logged
-at debug level on the `tapegrad.compile` logger with the first difference.
+at INFO level on the `tapegrad.compile` logger with the first difference. After
+`CACHE_SIZE_LIMIT` (8, torch's `cache_size_limit`) programs a function warns once, naming the
+last change, and runs eagerly from then on.
 
 *Outputs and autograd.* If the traced function left every external `.grad` and every tensor
 requiring grad untouched and returns tensors that require grad (a forward), the call returns
@@ -116,6 +118,8 @@ logger = logging.getLogger("tapegrad.compile")
 
 # Consecutive eager fallbacks (Python-level mutations) after which a function stays eager.
 _MAX_FALLBACKS = 3
+# Programs one compiled function may make before it runs eagerly (torch's cache_size_limit).
+CACHE_SIZE_LIMIT = 8
 
 _TENSOR_SLOTS = tuple(s for s in Tensor.__slots__ if s != "__weakref__")
 _SCALARS = frozenset({int, float, bool, complex, str, bytes, type(None), np.float64,
@@ -282,8 +286,10 @@ def _walkable_class(cls: type) -> bool:
     if ok is None:
         # tapegrad's own stateful classes (Module, optimizers, Generator, schedulers) and
         # user classes are entered; library objects and graph nodes are not.
-        ok = (not issubclass(cls, (Node, SavedTensor)) and not _is_library(cls.__module__)
-              and hasattr(cls, "__dict__"))
+        # tg.compile's own objects are opaque: a compiled function reachable from the state
+        # (`self.step = tg.compile(self._step)`) must not put its own caches in the key.
+        ok = (not issubclass(cls, (Node, SavedTensor, CompiledFunction, _Program, _Guard))
+              and not _is_library(cls.__module__) and hasattr(cls, "__dict__"))
         _walkable_cache[cls] = ok
     return ok
 
@@ -1323,9 +1329,11 @@ class CompiledFunction:
     (calls that reused the previous call's program through the cheap guard, not a full walk).
     """
 
-    def __init__(self, fn: Callable, disable: bool = False) -> None:
+    def __init__(self, fn: Callable, disable: bool = False,
+                 cache_size_limit: int | None = None) -> None:
         self._fn = fn
         self._disable = disable
+        self._limit = CACHE_SIZE_LIMIT if cache_size_limit is None else cache_size_limit
         self._cache: dict[tuple, _Program] = {}
         self._last_key: tuple | None = None
         self._fallbacks = 0
@@ -1376,9 +1384,17 @@ class CompiledFunction:
         key = tuple(walk.key)
         program = self._cache.get(key)
         if program is None:
-            if logger.isEnabledFor(logging.DEBUG):
-                logger.debug("tg.compile: compiling %s (%s)", self.__name__,
-                             _describe_change(self._last_key, key))
+            reason = _describe_change(self._last_key, key)
+            if self.compiles >= self._limit:
+                # torch's cache_size_limit: stop compiling, say which guard keeps changing.
+                self._gave_up = True
+                warnings.warn(
+                    f"tg.compile: {self.__name__} hit the recompile limit ({self._limit} "
+                    f"programs); it now runs eagerly. Last reason: {reason}. Keep that value "
+                    "fixed between calls (or pass cache_size_limit= to tg.compile).",
+                    UserWarning, stacklevel=3)
+                return self._run_eagerly(walk)
+            logger.info("tg.compile: compiling %s (%s)", self.__name__, reason)
             program = self._cache[key] = _Program(self._fn, self.__name__)
             self.compiles += 1
         self._last_key = key
@@ -1444,7 +1460,8 @@ def _token(tok: Any) -> str:
     return repr(tok)
 
 
-def compile(fn: Callable | None = None, *, disable: bool = False) -> Any:  # noqa: A001
+def compile(fn: Callable | None = None, *, disable: bool = False,  # noqa: A001
+            cache_size_limit: int | None = None) -> Any:
     """Run `fn` as one `jax.jit` program with eager side effects. Matches `torch.compile`'s use.
 
     `fn` may be a function (a training step reaching models and optimizers by argument or
@@ -1467,5 +1484,5 @@ def compile(fn: Callable | None = None, *, disable: bool = False) -> Any:  # noq
     tensor([0.9000, 1.9000], requires_grad=True)
     """
     if fn is None:
-        return functools.partial(compile, disable=disable)
-    return CompiledFunction(fn, disable=disable)
+        return functools.partial(compile, disable=disable, cache_size_limit=cache_size_limit)
+    return CompiledFunction(fn, disable=disable, cache_size_limit=cache_size_limit)

@@ -164,3 +164,83 @@ def test_changes_made_between_calls_are_seen():
         both(edit, seed)
     np.testing.assert_allclose(as_np(comp_m[0].weight.grad), 0.0)
     assert step.fast_calls >= 2
+
+
+class _Trainer:
+    """The pattern of the README issue: the compiled step is an attribute of the object whose
+    state it updates, so the walk reaches the compiled function itself."""
+
+    def __init__(self, dtype):
+        self.model = mlp(dtype)
+        self.opt = _sgd(self.model)
+        self.step = tg.compile(self._step)
+
+    def _step(self, x, y):
+        return train_step(self.model, self.opt, x, y)
+
+
+def test_a_compiled_function_reachable_from_its_state_compiles_once():
+    trainer = _Trainer(tg.float64)
+    eager_m = mlp(tg.float64)
+    eager_o = _sgd(eager_m)
+    for i in range(6):
+        x, y = data(tg.float64, seed=i)
+        assert_close(trainer.step(x, y), train_step(eager_m, eager_o, x, y), 1e-12)
+    for a, b in zip(eager_m.parameters(), trainer.model.parameters()):
+        assert_same_tensor_state(b, a, 1e-12, "param")
+    # step 1 eager (momentum buffers are created), step 2 compiles, the rest replay.
+    assert trainer.step.compiles == 1 and trainer.step.eager_calls == 1
+    assert trainer.step.fast_calls == 4
+
+
+_global_model = mlp(tg.float64)
+_global_opt = _sgd(_global_model)
+
+
+def _global_step(x, y):
+    # Names the compiled function's own global name (as a module-level `step = compile(step)`
+    # whose body refers to `step`, e.g. to read its counters): the walk reaches it.
+    assert global_step is not None
+    return train_step(_global_model, _global_opt, x, y)
+
+
+global_step = tg.compile(_global_step)
+
+
+def test_module_level_compiled_step_naming_itself_compiles_once():
+    for i in range(5):
+        global_step(*data(tg.float64, seed=i))
+    assert global_step.compiles == 1 and global_step.eager_calls == 1
+    assert global_step.fast_calls == 3
+
+
+def test_recompile_limit_warns_once_and_runs_eagerly(caplog):
+    w = tg.tensor([1.0, -2.0], requires_grad=True)
+
+    def f(x):
+        loss = (w * x).sum()
+        loss.backward()
+        return loss
+
+    step = tg.compile(f)
+    eager_w = tg.tensor([1.0, -2.0], requires_grad=True)
+    with caplog.at_level(logging.INFO, logger="tapegrad.compile"), \
+            pytest.warns(UserWarning, match=r"hit the recompile limit \(8 programs\).*shape") \
+            as record:
+        for n in range(1, 13):  # a new batch size each call: a new program each time
+            x = tg.ones(n, 2)
+            out = step(x)
+            expected = (eager_w * x).sum()
+            expected.backward()
+            assert_close(out, expected, 1e-6)
+    assert len([r for r in record if "recompile limit" in str(r.message)]) == 1
+    assert step.compiles == 8 and step.eager_calls == 4
+    assert_close(w.grad, eager_w.grad, 1e-6)
+    infos = [r for r in caplog.records if r.levelno == logging.INFO and "compiling" in r.message]
+    assert len(infos) == 8 and "first call" in infos[0].message
+    assert "shape (1, 2) dtype float32 -> shape (2, 2) dtype float32" in infos[1].message
+    small = tg.compile(f, cache_size_limit=2)
+    with pytest.warns(UserWarning, match=r"recompile limit \(2 programs\)"):
+        for n in range(1, 4):
+            small(tg.ones(n, 2))
+    assert small.compiles == 2

@@ -38,45 +38,10 @@ from ._dtype import long as long  # noqa: E402
 from ._dtype import promote_types as promote_types  # noqa: E402
 from ._dtype import result_type as _result_type  # noqa: E402
 from ._dtype import uint8 as uint8  # noqa: E402
-from .autograd.grad_mode import enable_grad as enable_grad  # noqa: E402
-from .autograd.grad_mode import is_grad_enabled as is_grad_enabled  # noqa: E402
-from .autograd.grad_mode import no_grad as no_grad  # noqa: E402
-from .autograd.grad_mode import set_grad_enabled as set_grad_enabled  # noqa: E402
-from .ops import abs as abs  # noqa: E402, A004
-from .ops import add as add  # noqa: E402
-from .ops import bmm as bmm  # noqa: E402
-from .ops import cat as cat  # noqa: E402
-from .ops import cos as cos  # noqa: E402
-from .ops import div as div  # noqa: E402
-from .ops import dot as dot  # noqa: E402
-from .ops import eq as eq  # noqa: E402
-from .ops import exp as exp  # noqa: E402
-from .ops import flatten as flatten  # noqa: E402
-from .ops import log as log  # noqa: E402
-from .ops import matmul as matmul  # noqa: E402
-from .ops import mean as mean  # noqa: E402
-from .ops import mm as mm  # noqa: E402
-from .ops import mul as mul  # noqa: E402
-from .ops import mv as mv  # noqa: E402
-from .ops import neg as neg  # noqa: E402
-from .ops import permute as permute  # noqa: E402
-from .ops import pow as pow  # noqa: E402, A004
-from .ops import relu as relu  # noqa: E402
-from .ops import reshape as reshape  # noqa: E402
-from .ops import rsub as rsub  # noqa: E402
-from .ops import sigmoid as sigmoid  # noqa: E402
-from .ops import sign as sign  # noqa: E402
-from .ops import sin as sin  # noqa: E402
-from .ops import sqrt as sqrt  # noqa: E402
-from .ops import squeeze as squeeze  # noqa: E402
-from .ops import stack as stack  # noqa: E402
-from .ops import sub as sub  # noqa: E402
-from .ops import sum as sum  # noqa: E402, A004
-from .ops import t as t  # noqa: E402
-from .ops import tanh as tanh  # noqa: E402
-from .ops import transpose as transpose  # noqa: E402
-from .ops import unsqueeze as unsqueeze  # noqa: E402
-from .ops import where as where  # noqa: E402
+from ._grad_mode import enable_grad as enable_grad  # noqa: E402
+from ._grad_mode import is_grad_enabled as is_grad_enabled  # noqa: E402
+from ._grad_mode import no_grad as no_grad  # noqa: E402
+from ._grad_mode import set_grad_enabled as set_grad_enabled  # noqa: E402
 from .tensor import Size as Size  # noqa: E402
 from .tensor import Tensor as Tensor  # noqa: E402
 from .tensor import arange as arange  # noqa: E402
@@ -96,13 +61,9 @@ from .tensor import zeros_like as zeros_like  # noqa: E402
 from . import linalg as linalg  # noqa: E402
 from . import nn as nn  # noqa: E402
 from . import return_types as return_types  # noqa: E402
-from .autograd.gradcheck import gradcheck as _gradcheck  # noqa: E402,F401
 
-# Every op function of the table is also a top-level function, as in torch.
-for _name in _ops.__all__:
-    if not _name.startswith("_") and _name not in globals():
-        globals()[_name] = getattr(_ops, _name)
-del _name
+# Every public op of the table (generated from the declarations: NOTE [Public surface]).
+globals().update({_name: getattr(_ops, _name) for _name in _ops.__all__})
 
 __version__ = "0.1.0"
 
@@ -144,8 +105,8 @@ from ._dtype import short as short  # noqa: E402
 from . import optim as optim  # noqa: E402
 
 # Compilation (issue 6): a PyTorch-style step or forward as one jax.jit program.
-from .compile import ConcreteValueError as ConcreteValueError  # noqa: E402
-from .compile import compile as compile  # noqa: E402, A004
+from ._compile import ConcreteValueError as ConcreteValueError  # noqa: E402
+from ._compile import compile as compile  # noqa: E402, A004
 from . import viz as viz  # noqa: E402
 from . import func as func  # noqa: E402
 
@@ -155,8 +116,8 @@ from .ops.from_jax import jax_function as _jax_function  # noqa: E402
 autograd.jax_function = _jax_function
 
 # Inference mode and anomaly mode (issue 4), at top level as torch has them.
-from .autograd.anomaly_mode import is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled  # noqa: E402, E501
-from .autograd.anomaly_mode import is_anomaly_enabled as is_anomaly_enabled  # noqa: E402
-from .autograd.anomaly_mode import set_anomaly_enabled as set_anomaly_enabled  # noqa: E402
-from .autograd.grad_mode import inference_mode as inference_mode  # noqa: E402
-from .autograd.grad_mode import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402, E501
+from ._anomaly import is_anomaly_check_nan_enabled as is_anomaly_check_nan_enabled  # noqa: E402
+from ._anomaly import is_anomaly_enabled as is_anomaly_enabled  # noqa: E402
+from ._anomaly import set_anomaly_enabled as set_anomaly_enabled  # noqa: E402
+from ._grad_mode import inference_mode as inference_mode  # noqa: E402
+from ._grad_mode import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402

@@ -18,11 +18,18 @@ __all__ = ["dtype", "float16", "bfloat16", "float32", "float64", "int8", "int16"
 
 
 class dtype:
-    """A tensor element type. Matches `torch.dtype` (prints as `tapegrad.float32`)."""
+    """A tensor element type. Matches `torch.dtype` (prints as `tapegrad.float32`).
 
-    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "_rank")
+    Besides torch's attributes it carries the names torch's C++ core uses in messages (the
+    one table of them): `scalar_name` (ScalarType, "Float"), `type_meta_name` (caffe2
+    TypeMeta, "float") and `legacy_name` ("torch.FloatTensor", the legacy tensor type).
+    """
 
-    def __init__(self, name: str, np_dtype, rank: int, kind: str) -> None:
+    __slots__ = ("name", "np", "is_floating_point", "is_complex", "is_signed", "itemsize", "_rank",
+                 "scalar_name", "type_meta_name")
+
+    def __init__(self, name: str, np_dtype, rank: int, kind: str, scalar_name: str,
+                 type_meta_name: str) -> None:
         self.name = name
         self.np = np.dtype(np_dtype)
         self.is_floating_point = kind == "f"
@@ -30,6 +37,12 @@ class dtype:
         self.is_signed = kind != "u" and kind != "b"
         self.itemsize = self.np.itemsize
         self._rank = rank
+        self.scalar_name = scalar_name
+        self.type_meta_name = type_meta_name
+
+    @property
+    def legacy_name(self) -> str:
+        return f"torch.{self.scalar_name}Tensor"
 
     def __repr__(self) -> str:
         return f"tapegrad.{self.name}"
@@ -38,18 +51,19 @@ class dtype:
         return self.name
 
 
-bool = dtype("bool", np.bool_, 0, "b")  # noqa: A001 - torch's name
-uint8 = dtype("uint8", np.uint8, 1, "u")
-int8 = dtype("int8", np.int8, 2, "i")
-int16 = dtype("int16", np.int16, 3, "i")
-int32 = dtype("int32", np.int32, 4, "i")
-int64 = dtype("int64", np.int64, 5, "i")
-float16 = dtype("float16", jnp.float16, 6, "f")
-bfloat16 = dtype("bfloat16", jnp.bfloat16, 6, "f")
-float32 = dtype("float32", np.float32, 7, "f")
-float64 = dtype("float64", np.float64, 8, "f")
-complex64 = dtype("complex64", np.complex64, 9, "c")
-complex128 = dtype("complex128", np.complex128, 10, "c")
+bool = dtype("bool", np.bool_, 0, "b", "Bool", "bool")  # noqa: A001 - torch's name
+uint8 = dtype("uint8", np.uint8, 1, "u", "Byte", "unsigned char")
+int8 = dtype("int8", np.int8, 2, "i", "Char", "signed char")
+int16 = dtype("int16", np.int16, 3, "i", "Short", "short int")
+int32 = dtype("int32", np.int32, 4, "i", "Int", "int")
+int64 = dtype("int64", np.int64, 5, "i", "Long", "long int")
+float16 = dtype("float16", jnp.float16, 6, "f", "Half", "c10::Half")
+bfloat16 = dtype("bfloat16", jnp.bfloat16, 6, "f", "BFloat16", "c10::BFloat16")
+float32 = dtype("float32", np.float32, 7, "f", "Float", "float")
+float64 = dtype("float64", np.float64, 8, "f", "Double", "double")
+complex64 = dtype("complex64", np.complex64, 9, "c", "ComplexFloat", "c10::complex<float>")
+complex128 = dtype("complex128", np.complex128, 10, "c", "ComplexDouble",
+                   "c10::complex<double>")
 
 ALL = (bool, uint8, int8, int16, int32, int64, float16, bfloat16, float32, float64, complex64,
        complex128)
@@ -148,16 +162,3 @@ def result_type(*operands) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> builtins.bool:
     """torch.can_cast: no casting down a category (float -> int, int -> bool)."""
     return _category(from_) <= _category(to)
-
-
-# How torch's C++ core names dtypes in messages: the ScalarType name ("Float") and the
-# caffe2 TypeMeta name of the element type ("float", "long int").
-SCALAR_TYPE_NAMES = {
-    float32: "Float", float64: "Double", float16: "Half", bfloat16: "BFloat16", int64: "Long",
-    int32: "Int", int16: "Short", int8: "Char", uint8: "Byte", bool: "Bool",
-    complex64: "ComplexFloat", complex128: "ComplexDouble"}
-TYPE_META_NAMES = {
-    float32: "float", float64: "double", float16: "c10::Half", bfloat16: "c10::BFloat16",
-    int64: "long int", int32: "int", int16: "short int", int8: "signed char",
-    uint8: "unsigned char", bool: "bool", complex64: "c10::complex<float>",
-    complex128: "c10::complex<double>"}

@@ -133,3 +133,166 @@ MULTI_OUTPUT_VIEW_INPLACE = (
     "of a function that returns multiple views. Such functions do not allow the output views "
     "to be modified inplace. You should replace the inplace operation by an out-of-place one."
 )
+
+# ---------------------------------------------------------------------- argument checks
+DIM_NOT_INT = "dim must be an int, not {type_name}"
+DIM_REPEATED = "dim {dim} appears multiple times in the list of dims"
+SIZE_NOT_INT = "size must be tuple of ints, but found element of type {type_name}"
+ONLY_ONE_INFERRED = "only one dimension can be inferred"
+INVALID_SHAPE_DIM = "invalid shape dimension {size} at index {index} of shape {shape}"
+INFER_WITH_ZERO = ("cannot reshape tensor of 0 elements into shape {shape} because the "
+                   "unspecified dimension size -1 can be any value and is ambiguous")
+SHAPE_INVALID_FOR_SIZE = "shape '{shape}' is invalid for input of size {numel}"
+# torch's TensorIterator shape error (infer_size of the shape so far with each operand).
+BROADCAST = ("The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+             "non-singleton dimension {dim}")
+
+# ---------------------------------------------------------------------- inference tensors
+INFERENCE_SAVE = (
+    "Inference tensors cannot be saved for backward. Please do not use Tensors created in "
+    "inference mode in computation tracked by autograd. To work around this, you can make a "
+    "clone to get a normal tensor and use it in autograd, or use `torch.no_grad()` instead of "
+    "`torch.inference_mode()`."
+)
+INFERENCE_VERSION = "Inference tensors do not track version counter."
+INFERENCE_INPLACE = (
+    "Inplace update to inference tensor outside InferenceMode is not allowed.You can make a "
+    "clone to get a normal tensor before doing inplace update.See "
+    "https://github.com/pytorch/rfcs/pull/17 for more details."
+)
+INFERENCE_REQUIRES_GRAD = (
+    "Setting requires_grad=True on inference tensor outside InferenceMode is not allowed.")
+GRADIENT_EDGE_NO_GRAD = ("It is not possible to get the gradient edge for a Tensor that does "
+                         "not require gradients")
+ARGUMENT_NOT_TENSOR = "{name}(): argument '{arg}' (position {position}) must be Tensor, not {type_name}"
+INTEGER_NEGATIVE_POWER = "Integers to negative integer powers are not allowed."
+DIV_ROUNDING_MODE = ("div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                     "found '{mode}'")
+CLAMP_NO_BOUNDS = "torch.clamp: At least one of 'min' or 'max' must not be None"
+RESULT_TYPE_CAST = "result type {src} can't be cast to the desired output type {dst}"
+
+# ---------------------------------------------------------------------- shape ops
+CAT_EMPTY = "torch.cat(): expected a non-empty list of Tensors"
+CAT_SIZES = ("Sizes of tensors must match except in dimension {dim}. Expected size {expected} "
+             "but got size {got} for tensor number {index} in the list.")
+CAT_NDIM = "Tensors must have same number of dimensions: got {a} and {b}"
+CAT_ZERO_DIM = "zero-dimensional tensor (at position {index}) cannot be concatenated"
+STACK_EMPTY = "stack expects a non-empty TensorList"
+STACK_SIZES = ("stack expects each tensor to be equal size, but got {a} at entry 0 and {b} at "
+               "entry {index}")
+EXPAND_SIZE = ("The expanded size of the tensor ({size}) must match the existing size "
+               "({existing}) at non-singleton dimension {dim}.  Target sizes: {target}.  "
+               "Tensor sizes: {sizes}")
+EXPAND_FEW = ("expand({type}{{{sizes}}}, size={target}): the number of sizes provided ({n}) "
+              "must be greater or equal to the number of dimensions in the tensor ({ndim})")
+EXPAND_LEADING = ("The expanded size of the tensor ({size}) isn't allowed in a leading, "
+                  "non-existing dimension {dim}")
+PERMUTE_DUPLICATE = "permute(): duplicate dims are not allowed."
+PERMUTE_LENGTH = ("permute(sparse_coo): number of dimensions in the tensor input does not match "
+                  "the length of the desired ordering of dimensions i.e. input.dim() = {ndim} "
+                  "is not equal to len(dims) = {n}")
+SELECT_ZERO_DIM = "select() cannot be applied to a 0-dim tensor."
+SELECT_INDEX = ("select(): index {index} out of range for tensor of size {sizes} at dimension "
+                "{dim}")
+NARROW_EXCEEDS = "start ({start}) + length ({length}) exceeds dimension size ({size})."
+NARROW_NEGATIVE = "narrow(): length must be non-negative."
+NARROW_START = "start out of range (expected to be in range of [{low}, {high}], but got {start})"
+NARROW_ZERO_DIM = "narrow() cannot be applied to a 0-dim tensor."
+CHUNK_COUNT = "chunk expects `chunks` to be greater than 0, got: {chunks}"
+CHUNK_ZERO_DIM = "chunk expects at least a 1-dimensional tensor"
+SPLIT_ZERO = "split_size can only be 0 if dimension size is 0, but got dimension size of {size}"
+SPLIT_NEGATIVE = "split expects split_size be non-negative, but got split_size={size}"
+SPLIT_ZERO_DIM = "split expects at least a 1-dimensional tensor"
+SPLIT_SIZES_SUM = ("split_with_sizes expects split_sizes to sum exactly to {size} (input "
+                   "tensor's size at dimension {dim}), but got split_sizes={sizes}")
+SPLIT_SIZES_NEGATIVE = ("split_with_sizes expects split_sizes have only non-negative entries, "
+                        "but got split_sizes={sizes}")
+REPEAT_DIMS = ("Number of dimensions of repeat dims can not be smaller than number of "
+               "dimensions of tensor")
+NEGATIVE_DIMENSION = "Trying to create tensor with negative dimension {size}: {sizes}"
+FLATTEN_ORDER = "flatten() has invalid args: start_dim cannot come after end_dim"
+UNFLATTEN_SIZES = ("unflatten: Provided sizes {sizes} don't multiply up to the size of dim {dim} "
+                   "({size}) in the input tensor")
+DIAG_DIMS = "diag(): Supports 1D or 2D tensors. Got {ndim}D"
+DIAGONAL_SAME_DIMS = "diagonal dimensions cannot be identical {dim1}, {dim2}"
+TRACE_NOT_MATRIX = "trace: expected a matrix, but got tensor with dim {ndim}"
+TRIANGLE_DIMS = "{name}: input tensor must have at least 2 dimensions"
+MOVEDIM_REPEATED = "movedim: repeated dim in `{which}` ({dims})"
+MOVEDIM_LENGTH = ("movedim: Invalid source or destination dims: source ({source} dims) should "
+                  "contain the same number of dims as destination ({destination} dims)")
+ROLL_ALIGN = "shifts and dimensions must align. shifts: {shifts}, dims:{dims}"
+T_DIMS = "t() expects a tensor with <= 2 dimensions, but self is {ndim}D"
+PAD_ODD = "Padding length must be divisible by 2"
+PAD_TOO_LONG = ("Padding length should be less than or equal to two times the input dimension "
+                "but got padding length {n} and input of dimension {ndim}")
+PAD_REFLECT_SIZE = ("Argument #4: Padding size should be less than the corresponding input "
+                    "dimension, but got: padding ({left}, {right}) at dimension {dim} of input "
+                    "{sizes}")
+UNBIND_ZERO_DIM = DIM_OF_ZERO_DIM
+UNFLATTEN_EMPTY = "unflatten: sizes must be non-empty"
+
+# ---------------------------------------------------------------------- indexing
+GATHER_INDEX_DTYPE = "{name}(): Expected dtype int32/int64 for index"
+SCATTER_SRC_DTYPE = "scatter(): Expected self.dtype to be equal to src.dtype"
+INDEX_NDIM = "Index tensor must have the same number of dimensions as {what} tensor"
+GATHER_INDEX_SIZE = ("Size does not match at dimension {dim} expected index {index} to be no "
+                     "larger than self {self} apart from dimension {dim}")
+SCATTER_INDEX_SIZE = ("Expected index {index} to be no larger than self {self} apart from "
+                      "dimension {dim}")
+SCATTER_INDEX_SIZE_SRC = ("Expected index {index} to be no larger than self {self} apart from "
+                          "dimension {dim} and to be no larger size than src {src}")
+INDEX_OUT_OF_BOUNDS = "index {index} is out of bounds for dimension {dim} with size {size}"
+INDEX_OUT_OF_RANGE_SELF = "index out of range in self"
+INDEX_SELECT_VECTOR = "index_select(): Index is supposed to be a vector"
+INDEX_SELECT_DTYPE = "index_select(): Expected dtype int32 or int64 for index"
+INDEX_ADD_COUNT = ("index_add_(): Number of indices ({n}) should be equal to source.size(dim): "
+                   "({got}), for dim: {dim}")
+INDEX_ADD_DTYPE = "index_add_(): Expected dtype int32/int64 for index but got: {dtype}"
+INDEX_TENSOR_DTYPE = "tensors used as indices must be long, int, byte or bool tensors"
+MASK_SHAPE = ("The shape of the mask {mask} at index {index} does not match the shape of the "
+              "indexed tensor {shape} at index {dim}")
+SLICE_ZERO_DIM = "slice() cannot be applied to a 0-dim tensor."
+SLICE_STEP = "step must be greater than zero"
+INDEX_ZERO_DIM = ("invalid index of a 0-dim tensor. Use `tensor.item()` in Python or "
+                  "`tensor.item<T>()` in C++ to convert a 0-dim tensor to a number")
+TOO_MANY_INDICES = "too many indices for tensor of dimension {ndim}"
+MASKED_SELECT_MASK = "masked_select: expected BoolTensor for mask"
+MASKED_FILL_MASK = "masked_fill_ only supports boolean masks, but got mask with dtype {dtype}"
+WHERE_CONDITION = ("where expected condition to be a boolean tensor, but got a tensor with "
+                   "dtype {dtype}")
+ONE_HOT_DTYPE = "one_hot is only applicable to index tensor of type LongTensor."
+ONE_HOT_NEGATIVE = "Class values must be non-negative."
+ONE_HOT_TOO_LARGE = "Class values must be smaller than num_classes."
+TOPK_RANGE = "selected index k out of range"
+
+# ---------------------------------------------------------------------- reductions
+MEAN_DTYPE = ("mean(): could not infer output dtype. {which} dtype must be either a floating "
+              "point or complex dtype. Got: {dtype}")
+PROD_DIM_TUPLE = ("prod() received an invalid combination of arguments - got ({type_name}), but "
+                  "expected one of:")
+REDUCTION_EMPTY_NO_DIM = ("{name}(): Expected reduction dim to be specified for input.numel() == "
+                          "0. Specify the reduction dim with the 'dim' argument.")
+REDUCTION_EMPTY_DIM = "{name}(): Expected reduction dim {dim} to have non-zero size."
+ARG_DIM_TUPLE = "{name}(): argument 'dim' (position 1) must be int, not tuple"
+ARG_EMPTY = "{name}(): Expected reduction dim to be specified for input.numel() == 0."
+STD_VAR_DTYPE = "std and var only support floating point and complex dtypes"
+VECTOR_NORM_DTYPE = ("linalg.vector_norm: Expected a floating point or complex tensor as input. "
+                     "Got {dtype}")
+
+# ---------------------------------------------------------------------- matrix products
+MM_DTYPE = "expected m1 and m2 to have the same dtype, but got: {a} != {b}"
+MM_NOT_MATRIX = "{name} must be a matrix"
+MM_SHAPES = "mat1 and mat2 shapes cannot be multiplied ({a0}x{a1} and {b0}x{b1})"
+BMM_NOT_3D = "{name} must be a 3D tensor"
+BMM_DTYPE = "expected scalar type {a} but found {b}"
+BMM_SIZES = ("Expected size for first two dimensions of batch2 tensor to be: [{b}, {k}] but got: "
+             "[{b2}, {k2}].")
+MV_DTYPE = "addmv input tensors must have the same dtype, but got {vec}, {mat}, and {vec}"
+MV_SHAPES = "size mismatch, got input ({n}), mat ({n}x{m}), vec ({k})"
+MV_NOT = "vector + matrix @ vector expected, got {a}, {b}, {c}"
+DOT_DIMS = "1D tensors expected, but got {a}D and {b}D tensors"
+DOT_DTYPE = "dot : expected both vectors to have same dtype, but found {a} and {b}"
+DOT_SIZES = ("inconsistent tensor size, expected tensor [{a}] and src [{b}] to have the same "
+             "number of elements, but got {a} and {b} elements respectively")
+MATMUL_0D = "both arguments to matmul need to be at least 1D, but they are {a}D and {b}D"
+OUTER_DIMS = "outer: Expected 1-D argument {name}, but got {ndim}-D"

@@ -25,6 +25,14 @@ class VersionCounter:
         self.version = version
 
 
+class InferenceVersionCounter(VersionCounter):
+    """The counter of an inference tensor: a marker (torch keeps no counter for these).
+
+    See NOTE [Inference tensors] in tensor.py."""
+
+    __slots__ = ()
+
+
 class ViewStorage(Storage):
     """The storage of a view: reads through to the root storage, writes scatter back into it.
 
@@ -72,7 +80,7 @@ _SCATTER_FNS: dict = {}
 
 def _apply_chain(chain: tuple, array):
     for op, static_items, index in chain:
-        array = op._jit(array, _cd=None, **dict(static_items))
+        array = op.jit(array, _cd=None, **dict(static_items))
         if index is not None:
             array = array[index]
     return array

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import math
 
+import jax
 import numpy as np
+
+from . import _dtype
 
 PRECISION = 4
 THRESHOLD = 1000
@@ -134,10 +137,6 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int) -> str:
 
 
 def tensor_repr(t) -> str:
-    import jax
-
-    from . import _dtype
-
     prefix = "tensor("
     indent = len(prefix)
     suffixes = []

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 
+import tapegrad as tg
+
 from .testing import compare
 from .testing.seeds import PROGRAMS
 
@@ -30,8 +32,6 @@ def training_comparison(steps: int = 100, every: int = 20) -> bool:
     import numpy as np
     import torch
     from sklearn.datasets import load_digits
-
-    import tapegrad as tg
 
     digits = load_digits()
     x, y = (digits.data / 16.0).astype(np.float32), digits.target.astype(np.int64)

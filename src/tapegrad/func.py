@@ -25,6 +25,8 @@ import jax
 
 from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled
+from .ops import stack
+from .ops.from_jax import jax_function
 from .tensor import Tensor, from_jax, zeros_like
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
@@ -204,8 +206,6 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
               forward: bool) -> Callable:
     """jacrev/jacfwd: J[i][j] of shape output_i.shape + input_j.shape, for a tensor or a tuple
     of tensors out (torch.func nests outputs outside inputs)."""
-    from .ops import stack
-
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
         nums = _as_tuple(argnums)
@@ -309,8 +309,6 @@ def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple 
         tensors = [args[i] for i in tensor_pos]
         if is_grad_enabled() and any(t.requires_grad for t in tensors):
             # Differentiable: the mapped function as one op whose backward is its jax.vjp.
-            from .ops.from_jax import jax_function
-
             outs = jax_function(mapped, name="Vmap")(*tensors)
             outs = tuple(outs) if isinstance(outs, (tuple, list)) else (outs,)
         else:

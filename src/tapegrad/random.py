@@ -18,9 +18,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype
+from . import _bind, _dtype
 from ._dtype import dtype as DType
-from .tensor import Tensor
+from .tensor import Tensor, device, from_jax
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "rand", "rand_like", "randn", "randn_like",
@@ -61,8 +61,6 @@ class Generator:
 
     @property
     def device(self):
-        from .tensor import device
-
         return device("cpu")
 
     def manual_seed(self, seed: int) -> Generator:
@@ -182,8 +180,6 @@ def _float_dtype(dtype: DType | None) -> DType:
 
 
 def _leaf(array, requires_grad: bool) -> Tensor:
-    from .tensor import from_jax
-
     return from_jax(array, requires_grad=requires_grad)
 
 
@@ -272,19 +268,15 @@ def _write_random(self: Tensor, array) -> Tensor:
     # Like torch's in-place random kernels: one write, one version bump, torch's error on a
     # leaf that requires grad (outside no_grad). On a non-leaf the new history is copy_'s
     # (CopyBackwards; torch shows NormalBackward0 etc.), with the same zero gradient.
-    from .tensor import from_jax
-
     return self.copy_(from_jax(array))
 
 
 def _check_float(self: Tensor, name: str) -> None:
     if not (self.dtype.is_floating_point or self.dtype.is_complex):
         raise RuntimeError(f'"{name}" not implemented for '
-                           f"'{_TORCH_TYPE_NAMES.get(self.dtype.name, self.dtype.name)}'")
+                           f"'{self.dtype.scalar_name}'")
 
 
-_TORCH_TYPE_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                     "uint8": "Byte", "bool": "Bool"}
 
 
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
@@ -325,8 +317,8 @@ def _tensor_bernoulli(self: Tensor, p: float | None = None, *,
     return bernoulli(self, p, generator=generator)
 
 
-# Random Tensor methods belong with the generator, as the op methods belong with the table.
-Tensor.normal_ = normal_
-Tensor.uniform_ = uniform_
-Tensor.bernoulli_ = bernoulli_
-Tensor.bernoulli = _tensor_bernoulli
+# Random Tensor methods belong with the generator, as the op methods belong with the table
+# (NOTE [Registration point]).
+_tensor_bernoulli.__name__ = _tensor_bernoulli.__qualname__ = "bernoulli"
+_bind.attach(Tensor, __name__, normal_=normal_, uniform_=uniform_, bernoulli_=bernoulli_,
+             bernoulli=_tensor_bernoulli)

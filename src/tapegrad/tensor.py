@@ -1,25 +1,42 @@
 """Tensor: a JAX array plus torch's autograd bookkeeping (leaf/grad/grad_fn/version/aliasing).
 
-Op methods (`add`, `__mul__`, `sum`, ...) are not written here: `ops/__init__.py` attaches
-them from the op table. This module holds only data, aliasing, and the user-facing attributes.
+The tensor layer: it knows nothing of graphs, ops or the engine. Op methods (`add`,
+`__mul__`, `sum`, ...), `grad_fn` and `backward` are attached by the layers that implement
+them (see NOTE [Registration point] in `_bind.py`). This module holds the data, aliasing,
+the user-facing attributes and the factories.
+
+NOTE [Inference tensors]
+torch's inference tensors have no version counter. tapegrad marks a tensor made inside
+`inference_mode` by giving it an `InferenceVersionCounter`, so `detach()` and views (which
+share the counter) are inference tensors too, as in torch. The marker drives
+`Tensor.is_inference()`, `SavedTensor` refusing to save one (torch's error), and `_version`,
+in-place writes and `requires_grad_()` outside inference mode (torch's errors). The checks
+cost one module-global read until inference mode is first entered. The in-place check sits
+in `_set_array`, the one write every in-place op makes: after torch's leaf/view checks and,
+as in torch, after the value is written (torch raises once its kernel ran).
+Known differences: torch gives `detach()`/`.data` of an inference tensor (made outside
+inference mode) a version counter (`_version` 0) and `clone()` of one `_version` 1. `.data`
+of an inference tensor gets a fresh (plain) counter here, so it is not reported as an
+inference tensor (torch: it is).
 """
 
 from __future__ import annotations
 
 import warnings
 import weakref
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype, _errors
+from . import _checks, _dtype, _errors
+from . import _grad_mode as grad_mode
 from ._dtype import dtype as DType
-from ._storage import Storage, VersionCounter
-from .autograd import grad_mode
-from .autograd.graph import AccumulateGrad, HookDict, Node, RemovableHandle, add_hook
+from ._storage import InferenceVersionCounter, Storage, VersionCounter
+from ._tensor_str import tensor_repr
+from .utils.hooks import HookDict, RemovableHandle, add_hook
 
 __all__ = ["Tensor", "tensor", "from_jax", "zeros", "ones", "full", "arange", "eye",
            "zeros_like", "ones_like", "full_like", "empty", "device", "Size"]
@@ -98,11 +115,14 @@ class Tensor:
 
     # ----------------------------------------------------------------- construction
     @staticmethod
-    def _make(array, grad_fn: Node | None = None, output_nr: int = 0,
+    def _make(array, grad_fn: Any = None, output_nr: int = 0,
               vc: VersionCounter | None = None, storage: Storage | None = None) -> Tensor:
         t = object.__new__(Tensor)
         t._storage = storage if storage is not None else Storage(array)
-        t._vc = vc if vc is not None else VersionCounter()
+        if vc is None:
+            vc = (InferenceVersionCounter() if grad_mode.inference_used
+                  and grad_mode.is_inference_mode_enabled() else VersionCounter())
+        t._vc = vc
         t._requires_grad = grad_fn is not None
         t._grad_fn = grad_fn
         t._output_nr = output_nr
@@ -113,17 +133,13 @@ class Tensor:
         t._grad_acc = None
         t._base = None  # the tensor this one is a view of (torch's ._base), if any
         t._view_strided = False  # a view torch would give non-contiguous strides
-        t._view_version = 0  # version when a view's grad_fn was last set (see current_grad_fn)
+        t._view_version = 0  # version when a view's grad_fn was last set (see ops/views.py: grad_fn)
         return t
 
     def __init__(self, *args, **kwargs) -> None:
         raise TypeError("use tapegrad.tensor(data) or a factory function to create a Tensor")
 
     # ----------------------------------------------------------------- data
-    @property
-    def _array(self):
-        return self._storage.array
-
     @property
     def shape(self) -> Size:
         return Size(self._storage.array.shape)
@@ -132,7 +148,7 @@ class Tensor:
         """Matches `torch.Tensor.size`."""
         if dim is None:
             return self.shape
-        return self._storage.array.shape[_wrap_dim(dim, self.ndim)]
+        return self._storage.array.shape[_checks.wrap_dim(dim, self.ndim, wrap_scalar=False)]
 
     @property
     def dtype(self) -> DType:
@@ -179,10 +195,15 @@ class Tensor:
 
     @property
     def _version(self) -> int:
+        if type(self._vc) is InferenceVersionCounter:
+            raise RuntimeError(_errors.INFERENCE_VERSION)
         return self._vc.version
 
-    def _bump_version(self) -> None:
-        self._vc.version += 1
+    def is_inference(self) -> bool:
+        """True for a tensor made in inference mode (or a view/detach of one).
+
+        Matches `torch.Tensor.is_inference`. See NOTE [Inference tensors]."""
+        return type(self._vc) is InferenceVersionCounter
 
     # ----------------------------------------------------------------- conversions
     def jax(self) -> jax.Array:
@@ -251,8 +272,6 @@ class Tensor:
         return (self[i] for i in range(self.shape[0]))
 
     def __repr__(self) -> str:
-        from ._tensor_str import tensor_repr
-
         return tensor_repr(self)
 
     def __format__(self, spec: str) -> str:
@@ -276,6 +295,9 @@ class Tensor:
         return self
 
     def _set_requires_grad(self, requires_grad: bool, dtype_error: str) -> None:
+        if (requires_grad and type(self._vc) is InferenceVersionCounter
+                and not grad_mode.is_inference_mode_enabled()):
+            raise RuntimeError(_errors.INFERENCE_REQUIRES_GRAD)
         if self._grad_fn is not None:
             if not requires_grad:
                 raise RuntimeError(_errors.NON_LEAF_REQUIRES_GRAD)
@@ -287,10 +309,6 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self._grad_fn is None
-
-    @property
-    def grad_fn(self) -> Node | None:
-        return current_grad_fn(self) if self._base is not None else self._grad_fn
 
     @property
     def output_nr(self) -> int:
@@ -312,8 +330,8 @@ class Tensor:
             # torch checks the dtype first, then the size.
             if value.dtype is not self.dtype:
                 raise RuntimeError(_errors.ASSIGN_GRAD_DTYPE.format(
-                    grad_dtype=_dtype.TYPE_META_NAMES[value.dtype],
-                    dtype=_dtype.SCALAR_TYPE_NAMES[self.dtype]))
+                    grad_dtype=value.dtype.type_meta_name,
+                    dtype=self.dtype.scalar_name))
             if tuple(value.shape) != tuple(self.shape):
                 raise RuntimeError(_errors.ASSIGN_GRAD_SIZE.format(
                     grad_size=list(value.shape), size=list(self.shape)))
@@ -370,14 +388,6 @@ class Tensor:
             self._post_acc_hooks = HookDict()
         return add_hook(self._post_acc_hooks, hook)
 
-    def _grad_accumulator(self) -> AccumulateGrad:
-        # torch caches one AccumulateGrad per leaf, held weakly by the leaf.
-        acc = self._grad_acc() if self._grad_acc is not None else None
-        if acc is None:
-            acc = AccumulateGrad(self)
-            self._grad_acc = weakref.ref(acc)
-        return acc
-
     def detach(self) -> Tensor:
         """A leaf sharing storage and version counter. Matches `torch.Tensor.detach`."""
         return Tensor._make(None, None, 0, self._vc, self._storage)
@@ -398,23 +408,15 @@ class Tensor:
     def data(self, value: Tensor) -> None:
         self._storage = value._storage
 
-    def backward(self, gradient: Tensor | None = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Sequence[Tensor] | Tensor | None = None
-                 ) -> None:
-        """Accumulate gradients of this tensor into the leaves. Matches `torch.Tensor.backward`."""
-        from .autograd import backward
-
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
-
     # ----------------------------------------------------------------- in-place support
-    def _check_inplace(self) -> None:
-        if self._grad_fn is None and self._requires_grad and grad_mode.is_grad_enabled():
-            raise RuntimeError(_errors.LEAF_INPLACE)
-
     def _set_array(self, array) -> None:
         """Write a new value into the shared storage and bump the shared version."""
         self._storage.array = array
         self._vc.version += 1
+        # torch checks after its kernel ran: the value is written, then the error raised.
+        if (type(self._vc) is InferenceVersionCounter
+                and not grad_mode.is_inference_mode_enabled()):
+            raise RuntimeError(_errors.INFERENCE_INPLACE)
 
 
 # Views returned by a custom Function, by id: (weakref, output_nr, Function name). torch marks
@@ -448,85 +450,9 @@ def custom_function_view_error(t: Tensor, indirect: bool) -> RuntimeError | None
                                                                     how=how))
 
 
-def current_grad_fn(t: Tensor) -> Node | None:
-    """A view's grad_fn, regenerated from its base if the base was written in place since.
-
-    torch: a view whose version moved past the one its grad_fn was made at gets a new
-    grad_fn replaying the view on the base's current history (AsStridedBackward0), so
-    gradients flow through the in-place write.
-    """
-    base = t._base
-    if (base is None or t._vc.version == t._view_version or not t._requires_grad
-            or (base._grad_fn is None and not base._requires_grad)):
-        return t._grad_fn
-    if CUSTOM_FUNCTION_VIEWS:
-        err = custom_function_view_error(t, indirect=True)
-        if err is not None:
-            raise err
-    from .ops.views import regenerate_view_grad_fn
-
-    regenerate_view_grad_fn(t)
-    return t._grad_fn
-
-
 def _fresh(t: Tensor) -> Tensor:
     """A new tensor with its own storage box and version counter (an O(1) 'clone')."""
     return Tensor._make(t._storage.array)
-
-
-def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool,
-                    steal: bool) -> None:
-    """AccumulateGrad's body: torch's rules for assigning or adding into `.grad`.
-
-    NOTE [Gradient buffers and versions]
-    torch reuses a gradient buffer when nothing else references it, and that is visible in
-    `.grad._version`: a sum of two contributions is done in place (version 1), a buffer nobody
-    else holds is stolen as `.grad` (keeping its version), anything else is cloned (clone is
-    empty + copy_, so version 1). The engine tells us whether the buffer is exclusively ours:
-    its own bookkeeping covers buffers it shares between nodes and the caller's root
-    gradients; a reference a user hook kept is seen in the Python refcount. The input buffer
-    sums into the buffered gradient in place only when the engine holds it alone, never into
-    the incoming one (torch's InputBuffer::accumulate).
-    """
-    if grad is None:
-        return
-    if variable._grad is None:
-        if create_graph:
-            # torch: clone_obey_contract -> empty_strided + copy_, a CopyBackwards node.
-            from .ops import copy_from
-
-            new = copy_from(grad)
-            new._vc.version = 1
-            variable._grad = new
-        elif steal:
-            variable._grad = Tensor._make(grad._storage.array, vc=grad._vc)
-        else:
-            clone = Tensor._make(grad._storage.array)
-            clone._vc.version = 1
-            variable._grad = clone
-    elif create_graph:
-        # torch: out of place under create_graph so the sum stays differentiable.
-        variable._grad = variable._grad + grad
-    else:
-        old = variable._grad
-        from .ops import add as _add
-
-        with grad_mode.no_grad():
-            summed = _add(old, grad)
-        old._set_array(summed._storage.array)
-    if variable._post_acc_hooks:
-        for hook in list(variable._post_acc_hooks.values()):
-            if hook(variable) is not None:
-                raise RuntimeError(_errors.POST_ACCUMULATE_HOOK_RETURNED)
-
-
-def _wrap_dim(dim: int, ndim: int) -> int:
-    """torch's maybe_wrap_dim: a negative dim counts from the end; out of range is an error."""
-    if ndim == 0:
-        raise IndexError(_errors.DIM_OF_ZERO_DIM.format(dim=dim))
-    if not -ndim <= dim < ndim:
-        raise IndexError(_errors.DIM_OUT_OF_RANGE.format(low=-ndim, high=ndim - 1, dim=dim))
-    return dim % ndim
 
 
 # --------------------------------------------------------------------- factories
@@ -659,24 +585,19 @@ def from_jax(array: jax.Array, *, requires_grad: bool = False) -> Tensor:
     return _leaf(array, requires_grad)
 
 
-def _shape_args(size) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    return tuple(int(s) for s in size)
-
 
 def zeros(*size, dtype: DType | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.zeros(_shape_args(size), dt.np), requires_grad)
+    return _leaf(jnp.zeros(_checks.parse_size(size), dt.np), requires_grad)
 
 
 def ones(*size, dtype: DType | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.ones(_shape_args(size), dt.np), requires_grad)
+    return _leaf(jnp.ones(_checks.parse_size(size), dt.np), requires_grad)
 
 
 def empty(*size, dtype: DType | None = None, device: Any = None,
@@ -688,7 +609,7 @@ def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     dt = dtype or _infer_dtype(fill_value)
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.full(_shape_args((size,)), fill_value, dt.np), requires_grad)
+    return _leaf(jnp.full(_checks.parse_size((size,)), fill_value, dt.np), requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any = None,

@@ -1,4 +1,14 @@
-"""Whole-graph fused backward: a backward nobody observes inside runs as one jitted call.
+"""Fused backward: a node's formulas as one jitted call, and a whole backward nobody observes
+inside as one jitted call.
+
+NOTE [Fused node backward]
+Without `create_graph` nobody sees the ops a node's formulas run, so the formulas of one node
+(traced once with tracers, as tapegrad ops) become one cached jitted function of the incoming
+gradients and the saved arrays, keyed by everything that decides the trace: which inputs need
+grad, which gradients arrive, the saved values' names, shapes and dtypes, the static
+arguments and the targets' shapes and dtypes. The trace also records what is not an array:
+which outputs are the incoming gradient itself, one another, or views of an incoming
+gradient (identity matters for buffer reuse), and the versions torch's backward kernels leave.
 
 NOTE [Whole-graph fusion]
 When a backward accumulates into leaves only (no create_graph, no `inputs=`, no hooks of any
@@ -6,37 +16,182 @@ kind on any node or leaf, no anomaly mode) and every node is a table op (OpNode)
 AccumulateGrad, nothing outside can see the order or the intermediate gradients. Then the
 engine's whole schedule is a function of the graph's structure: the same nodes, edges, saved
 shapes and static arguments give the same computation. We key a cache by that structure and
-trace, once, the engine's own loop (same ready order, same buffer reuse rules, same per-node
-fused formulas) on tracers; later backwards of the same structure are one XLA call plus a
-Python walk to build the key and gather the saved arrays. Anything else (a version-check
-failure, freed saved values, a hook) falls back to the node-by-node engine, which reproduces
-torch's partial-failure state exactly.
+trace, once, the engine's own loop (same ready order, same `InputBuffers` reuse rules, same
+per-node fused formulas) on tracers; later backwards of the same structure are one XLA call
+plus a Python walk to build the key and gather the saved arrays. The cached program holds
+structure only (op objects, edge indices, shapes), never a node or a tensor, so it keeps no
+graph and no leaf alive. Anything else (a version-check failure, freed saved values, a hook)
+falls back to the node-by-node engine, which reproduces torch's partial-failure state exactly.
 """
 
 from __future__ import annotations
 
 import heapq
 import itertools
+from typing import Any
 
 import jax
 
-from ..tensor import Tensor, accumulate_grad
-from . import anomaly_mode
-from .graph import AccumulateGrad, SavedTensor
+from .. import _grad_mode as grad_mode
+from .._graph import AccumulateGrad, SavedTensor
+from .._lru import LRU
+from ..ops import OpNode
+from ..ops._dispatch import SavedScalar
+from ..tensor import Tensor
+from ._buffers import InputBuffers, accumulate_grad, validate_grad
 
-_CACHE: dict = {}
+__all__ = ["try_run", "node_backward"]
+
+# Compiled node backwards, keyed by (op, structure key); whole graphs by their structure.
+_NODE_CACHE = LRU("fused_node", 4096)
+_GRAPH_CACHE = LRU("fused_graph", 256)
+# Graphs with more nodes than this run node by node: tracing (and keying) a huge graph costs
+# more than it saves, and its program would be as large as the graph.
+MAX_FUSED_NODES = 512
+
+# The base recorded for a gradient that is a view of a temporary made inside a fused backward:
+# only "is a view" matters to the engine (its storage is shared, so torch won't reuse it).
+_OPAQUE_BASE = object()
 
 
-_OpNode = None  # ops._op.OpNode (imported on first use: ops imports autograd)
+# ------------------------------------------------------------------------ one node
+def _node_plan(node: OpNode, mask: tuple, needs: tuple) -> tuple:
+    """(key, saved arrays) of a node's fused backward, version-checked; `mask` says which
+    incoming gradients are fed, the node's outputs' metadata describes them. Tuned for speed:
+    it runs once per node of every fused backward. A scalar's type is in the key (2, 2.0 and
+    True are equal keys but give different traces)."""
+    names = []
+    arrays = []
+    statics = []
+    sig = []
+    for k, v in node._saved.items():
+        tv = type(v)
+        if tv is SavedTensor:
+            if v.freed or v.vc.version != v.saved_version:
+                v.raw_array(node)  # raises torch's error
+            a = v.storage.array if v.is_output else v.tensor._storage.array
+            names.append(k)
+            arrays.append(a)
+            sig.append((a.shape, a.dtype))
+        elif tv is list and v and type(v[0]) is SavedTensor:
+            xs = [x.raw_array(node) for x in v]
+            names.append(k)
+            arrays.append(xs)
+            sig.append(tuple([(x.shape, x.dtype) for x in xs]))
+        elif tv is SavedScalar:
+            statics.append((k, v.unpack(node)))
+        else:
+            statics.append((k, v))
+    targets = tuple([None if fn is None else fn._metadata[nr] for fn, nr in node.next_functions])
+    statics_t = tuple(statics)
+    key = (needs, mask, tuple(names), statics_t, tuple([type(v) for _, v in statics]), targets,
+           node._metadata, tuple(sig))
+    return key, arrays
 
 
+def _run_node(op, key: tuple, grads: list, arrays: list) -> list:
+    """Call the node's fused function (compiling it on a miss) and rebuild the gradients'
+    identities (see NOTE [Fused node backward])."""
+    cache_key = (op, key)
+    entry = _NODE_CACHE.get(cache_key)
+    if entry is None:
+        entry = _NODE_CACHE[cache_key] = _compile_node(op, key)
+    fn, aliases, versions = entry
+    out = fn([g._storage.array for g in grads if g is not None], arrays)
+    result = [None if a is None else Tensor._make(a) for a in out]
+    for i, version in versions:
+        if result[i] is not None:
+            result[i]._vc.version = version
+    for i, kind, j in aliases:
+        if kind == "grad":
+            result[i] = grads[j]
+        elif kind == "out":
+            result[i] = result[j]
+        else:  # a view (of incoming grad j): it shares storage and version in torch
+            result[i]._base = grads[j] if j >= 0 else _OPAQUE_BASE
+            result[i]._view_strided = kind == "strided_view"
+            if j >= 0:
+                result[i]._vc = grads[j]._vc
+    return result
+
+
+def _view_of(t: Tensor, grads: list) -> tuple[int, str] | None:
+    """If `t` is a view: (index of the incoming grad it views, or -1; "view"/"strided_view")."""
+    if t._base is None:
+        return None
+    strided = t._view_strided
+    base = t._base
+    while base is not None:
+        for k, g in enumerate(grads):
+            if base is g:
+                return k, "strided_view" if strided else "view"
+        strided = strided or base._view_strided
+        base = base._base
+    return -1, "strided_view" if strided else "view"
+
+
+def _compile_node(op, key: tuple) -> tuple:
+    needs, grad_mask, dynamic_names, static_items, _, targets, *_ = key
+    static_env = dict(static_items)
+    aliases: list[tuple[int, str, int]] = []
+    versions: list[tuple[int, int]] = []
+
+    def fused(grad_arrays, arrays):
+        with grad_mode.no_grad():
+            env = dict(static_env)
+            it = iter(grad_arrays)
+            grads = [Tensor._make(next(it)) if m else None for m in grad_mask]
+            env["grad"] = grads[0]
+            env["grads"] = grads
+            for k, a in zip(dynamic_names, arrays):
+                env[k] = [Tensor._make(x) for x in a] if isinstance(a, list) else \
+                    Tensor._make(a)
+            outs = op.run_formulas(env, needs, len(targets))
+            validated = [None if g is None or t is None
+                         else validate_grad(g, t, op.node_name, i)
+                         for i, (g, t) in enumerate(zip(outs, targets))]
+            versions.clear()
+            for i, (g, v) in enumerate(zip(outs, validated)):
+                n = op.grad_version_of(i)
+                if n and g is not None and v is g:  # not reshaped/cast by validation
+                    versions.append((i, n))
+            aliases.clear()
+            for i, g in enumerate(validated):
+                if g is None:
+                    continue
+                same_grad = [k for k, x in enumerate(grads) if x is g]
+                if same_grad:
+                    aliases.append((i, "grad", same_grad[0]))
+                    continue
+                for j in range(i):
+                    if validated[j] is g:
+                        aliases.append((i, "out", j))
+                        break
+                else:
+                    view = _view_of(g, grads)
+                    if view is not None:
+                        aliases.append((i, view[1], view[0]))
+            return tuple(None if g is None else g._storage.array for g in validated)
+
+    return jax.jit(fused), aliases, versions
+
+
+def node_backward(node: OpNode, grads: list) -> list:
+    """A table op's node run without create_graph: its formulas as one fused jitted call."""
+    if all(g is None for g in grads):
+        return [None] * len(node.next_functions)
+    needs = tuple(fn is not None for fn, _ in node.next_functions)
+    key, arrays = _node_plan(node, tuple(g is not None for g in grads), needs)
+    # A root's gradient reaches here as the caller gave it: its own shape and dtype decide
+    # the trace too (JAX would retrace silently on others, invalidating the recorded aliases).
+    grad_sig = tuple((g._storage.array.shape, g._storage.array.dtype)
+                     for g in grads if g is not None)
+    return _run_node(type(node)._op, key + (grad_sig,), grads, arrays)
+
+
+# ------------------------------------------------------------------------ whole graph
 def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
     """Run the backward fused if allowed (see NOTE [Whole-graph fusion]); False otherwise."""
-    if anomaly_mode._enabled:
-        return False
-    global _OpNode
-    if _OpNode is None:
-        from ..ops._op import OpNode as _OpNode
     roots, seen = [], set()
     for node, _ in root_edges:
         if node not in seen:
@@ -57,7 +212,7 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
             v = node.variable
             if v._backward_hooks or v._post_acc_hooks:
                 return False
-        elif not isinstance(node, _OpNode):
+        elif not isinstance(node, OpNode):
             return False
         for edge in node.next_functions:
             fn = edge[0]
@@ -67,6 +222,8 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
             deps[fn] = deps.get(fn, 0) + 1
             if fn not in seen:
                 seen.add(fn)
+                if len(seen) > MAX_FUSED_NODES:
+                    return False
                 stack.append(fn)
     # The engine's execution order (it depends on structure only).
     order = []
@@ -107,8 +264,8 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
             n_out = len(node._metadata)
             mask = ((node, 0) in fed,) if n_out == 1 else tuple(
                 [(node, k) in fed for k in range(n_out)])
-            node_key, node_arrays = cls._op._fusion_plan(node, mask, tuple(needs))
-            key_parts.append((cls, node_key, tuple(edges)))
+            node_key, node_arrays = _node_plan(node, mask, tuple(needs))
+            key_parts.append((cls._op, node_key, tuple(edges)))
             arrays.append(node_arrays)
     except RuntimeError:
         return False  # a freed graph or a version mismatch: let the engine raise it in order
@@ -116,10 +273,9 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
                       (g._storage.array.shape, g._storage.array.dtype))
                      for (node, nr), g in zip(root_edges, root_grads))
     key = (tuple(key_parts), root_sig)
-    entry = _CACHE.get(key)
+    entry = _GRAPH_CACHE.get(key)
     if entry is None:
-        entry = _build(order, key_parts, root_sig)
-        _CACHE[key] = entry
+        entry = _GRAPH_CACHE[key] = _compile_graph(key_parts, root_sig)
     fn, leaf_info = entry
     outs = fn([g._storage.array for g in root_grads if g is not None], arrays)
     if not keep_graph:
@@ -132,80 +288,47 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
     return True
 
 
-def _build(order, key_parts, root_sig):
-    """Trace the engine loop over `order` once (see NOTE [Whole-graph fusion])."""
-    from ..autograd import grad_mode
-    from .engine import _add_arrays
-
+def _compile_graph(key_parts: list, root_sig: tuple) -> tuple:
+    """Trace the engine loop over the graph described by `key_parts` once (see NOTE [Whole-
+    graph fusion]); the closure holds structure only."""
     leaf_info: list = []
 
     def replay(root_arrays, arrays):
         with grad_mode.no_grad():
-            owners: dict = {}
-            alive: list = []
-
-            def place(buf, nr, grad):
-                # Mirrors engine.run_backward's place (NOTE [Gradient buffers and versions]).
-                if grad is None:
-                    return
-                owners[id(grad)] = owners.get(id(grad), 0) + 1
-                alive.append(grad)
-                old = buf[nr]
-                if old is None:
-                    buf[nr] = grad
-                    return
-                if old is not grad and owners.get(id(old)) == 1 and old._base is None:
-                    old._set_array(_add_arrays(old, grad))
-                    owners[id(grad)] -= 1
-                else:
-                    new = old + grad
-                    new._view_strided = old._view_strided and grad._view_strided
-                    owners[id(old)] -= 1
-                    owners[id(grad)] -= 1
-                    owners[id(new)] = 1
-                    alive.append(new)
-                    buf[nr] = new
-
-            buffers = [[None] * len(node._metadata) for node in order]
+            bufs = InputBuffers(create_graph=False)
+            buffers = [[None] * (len(part[1]) if part[0] is AccumulateGrad else len(part[1][6]))
+                       for part in key_parts]
             it = iter(root_arrays)
             for node_index, nr, sig in root_sig:
                 if sig is None:
                     continue
                 g = Tensor._make(next(it))
-                owners[id(g)] = 1  # the caller holds root gradients
-                place(buffers[node_index], nr, g)
+                bufs.root(g)
+                bufs.place(buffers[node_index], nr, g)
             leaf_info.clear()
             results = []
             array_iter = iter(arrays)
-            for i, node in enumerate(order):
+            for i, part in enumerate(key_parts):
                 grads = buffers[i]
-                if isinstance(node, AccumulateGrad):
+                if part[0] is AccumulateGrad:
                     g = grads[0]
                     if g is None:
                         continue
-                    steal = owners.get(id(g)) == 1 and not g._view_strided
-                    leaf_info.append((i, steal, g._vc.version))
+                    leaf_info.append((i, bufs.exclusive(g), g._vc.version))
                     results.append(g._storage.array)
                     continue
-                for g in grads:
-                    if g is not None and id(g) in owners:
-                        owners[id(g)] -= 1
-                op = type(node)._op
-                node_key = key_parts[i][1]
+                bufs.taken(grads)
+                op, node_key, edges = part
                 node_arrays = next(array_iter)
                 if all(g is None for g in grads):
-                    outputs = [None] * len(node.next_functions)
+                    outputs: list[Any] = [None] * len(edges)
                 else:
-                    outputs = op._fused_run(node, node_key, grads, node_arrays)
-                for grad, (fn, nr) in zip(outputs, node.next_functions):
-                    if fn is not None:
-                        place(buffers[order_index[fn]], nr, grad)
+                    grad_sig = tuple((g._storage.array.shape, g._storage.array.dtype)
+                                     for g in grads if g is not None)
+                    outputs = _run_node(op, node_key + (grad_sig,), grads, node_arrays)
+                for grad, edge in zip(outputs, edges):
+                    if edge is not None:
+                        bufs.place(buffers[edge[0]], edge[1], grad)
             return results
 
-    order_index = {node: i for i, node in enumerate(order)}
-    jitted = jax.jit(replay)
-    return jitted, leaf_info
-
-
-__all__ = ["try_run"]
-_ = SavedTensor  # saved values are gathered through Op._fusion_plan
+    return jax.jit(replay), leaf_info

@@ -2,9 +2,11 @@
 
 Dependency counts decide when a node is ready (all its gradient contributions arrived); ready
 nodes run highest sequence number first (AccumulateGrad before anything else); each node's
-incoming gradients are summed in an input buffer; saved values are released after a node runs
-unless the graph is kept. `autograd.grad` captures gradients at the inputs' edges instead of
-accumulating into `.grad`.
+incoming gradients are summed in an input buffer (`InputBuffers`, shared with the fused
+path); saved values are released after a node runs unless the graph is kept.
+`autograd.grad` captures gradients at the inputs' edges instead of accumulating into `.grad`.
+What a backward does to gradients (buffers, validation, accumulation) is in `_buffers.py`.
+See `autograd/README.md` for the whole chain.
 """
 
 from __future__ import annotations
@@ -14,11 +16,18 @@ import itertools
 import sys
 from collections.abc import Sequence
 
-from .. import _errors
-from ..tensor import Tensor
-from . import anomaly_mode, grad_mode
-from .graph import AccumulateGrad, Node
+import jax.numpy as jnp
 
+from .. import _anomaly as anomaly_mode
+from .. import _errors
+from .. import _grad_mode as grad_mode
+from .._graph import AccumulateGrad, Node, grad_accumulator
+from ..ops import OpNode
+from ..tensor import Tensor
+from . import _fusion
+from ._buffers import InputBuffers, validate_grad
+
+__all__ = ["run_backward", "gradient_edge_or_raise"]
 
 def _call_tensor_pre_hooks(node: Node, inputs: list) -> list:
     for output_nr, hook in node.tensor_pre_hooks():
@@ -44,11 +53,9 @@ def _call_pre_hooks(node: Node, inputs: list) -> list:
 
 
 def _validate_outputs(node: Node, outputs: list) -> list:
-    from ..ops import validate_grad
-
     if len(outputs) != len(node.next_functions):
-        raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
-                           f"(expected {len(node.next_functions)}, got {len(outputs)})")
+        raise RuntimeError(_errors.INCORRECT_GRADIENT_COUNT.format(
+            name=node.name(), expected=len(node.next_functions), got=len(outputs)))
     for i, (grad, (fn, nr)) in enumerate(zip(outputs, node.next_functions)):
         if grad is None or fn is None:
             continue
@@ -60,10 +67,8 @@ def _validate_outputs(node: Node, outputs: list) -> list:
 
 def _collect_dependencies(roots: list[Node]) -> dict[Node, int]:
     deps: dict[Node, int] = {}
-    seen = set()
+    seen = set(roots)
     stack = list(roots)
-    for r in roots:
-        seen.add(r)
     while stack:
         node = stack.pop()
         for fn, _ in node.next_functions:
@@ -81,7 +86,6 @@ def _compute_needed(roots: list[Node], targets: set) -> dict[Node, bool]:
     needed: dict[Node, bool] = {}
     # Iterative post-order DFS.
     stack = [(r, iter(r.next_functions)) for r in roots]
-    visiting = set(roots)
     for r in roots:
         needed[r] = r in targets
     while stack:
@@ -92,7 +96,6 @@ def _compute_needed(roots: list[Node], targets: set) -> dict[Node, bool]:
                 continue
             if fn not in needed:
                 needed[fn] = fn in targets
-                visiting.add(fn)
                 stack.append((fn, iter(fn.next_functions)))
                 advanced = True
                 break
@@ -111,45 +114,12 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
                  accumulate_grad: bool = True) -> list[Tensor | None]:
     """Run one backward pass. With `accumulate_grad=False`, return the gradients captured at
     the `inputs` edges (autograd.grad); otherwise accumulate into `.grad` (backward)."""
-    if not create_graph and inputs is None and accumulate_grad:
-        from . import _fusion
-
-        if _fusion.try_run(root_edges, root_grads, keep_graph):  # NOTE [Whole-graph fusion]
+    if not create_graph and inputs is None and accumulate_grad and not anomaly_mode._enabled:
+        # See NOTE [Whole-graph fusion].
+        if _fusion.try_run(root_edges, root_grads, keep_graph):
             return []
-    # See NOTE [Gradient buffers and versions]: how many buffers hold each gradient tensor
-    # (torch's use_count), so a sum is done in place only on a buffer nobody else holds.
-    owners: dict[int, int] = {}
-    alive: list[Tensor] = []  # keeps ids unique while `owners` is in use
-
-    def place(buf: list, nr: int, grad: Tensor | None) -> None:
-        if grad is None:
-            return
-        owners[id(grad)] = owners.get(id(grad), 0) + 1
-        alive.append(grad)
-        old = buf[nr]
-        if old is None:
-            buf[nr] = grad
-            return
-        # torch's InputBuffer::accumulate: only the buffered gradient is reused (in place),
-        # never the incoming one (that is done for sparse buffers only).
-        # It must also be the last reference to storage nobody else shares (torch's
-        # can_accumulate_inplace): a view of another gradient, e.g. a slice of the user's
-        # `gradient=`, is not reused.
-        if (not create_graph and old is not grad and owners.get(id(old)) == 1
-                and old._base is None):
-            old._set_array(_add_arrays(old, grad))
-            owners[id(grad)] -= 1
-        else:
-            new = old + grad
-            # torch's add keeps its inputs' layout: the sum of two transposed gradients is
-            # transposed too, so AccumulateGrad will clone rather than steal it.
-            new._view_strided = old._view_strided and grad._view_strided
-            owners[id(old)] -= 1
-            owners[id(grad)] -= 1
-            owners[id(new)] = 1
-            alive.append(new)
-            buf[nr] = new
-
+    buffers_of = InputBuffers(create_graph)
+    place = buffers_of.place
     buffers: dict[Node, list] = {}
     roots: list[Node] = []
     for (node, nr), grad in zip(root_edges, root_grads):
@@ -159,7 +129,7 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
             buffers[node] = buf
             roots.append(node)
         if grad is not None:
-            owners[id(grad)] = 1  # the caller holds root gradients
+            buffers_of.root(grad)
         place(buf, nr, grad)
     deps = _collect_dependencies(roots)
 
@@ -179,7 +149,8 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
             for node in captures:
                 if node not in targets:
                     # Capture-only nodes do not run, unless needed for another capture.
-                    needed[node] = _reaches(node, needed, captures)
+                    needed[node] = any(fn is not None and needed.get(fn)
+                                       for fn, _ in node.next_functions)
 
     counter = itertools.count()
     ready: list = []
@@ -200,14 +171,9 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
                         captured[idx] = cap_grads[nr]
                 if not needed.get(node):
                     continue
-            steal = False
-            if isinstance(node, AccumulateGrad) and grads[0] is not None:
-                # torch steals an unshared buffer unless its strides break the layout
-                # contract (expanded or transposed views are cloned).
-                steal = owners.get(id(grads[0])) == 1 and not grads[0]._view_strided
-            for g in grads:
-                if g is not None and id(g) in owners:
-                    owners[id(g)] -= 1
+            steal = (type(node) is AccumulateGrad and grads[0] is not None
+                     and buffers_of.exclusive(grads[0]))
+            buffers_of.taken(grads)
             if anomaly_mode._enabled:
                 outputs = _call_function_with_anomaly(node, grads, keep_graph, create_graph,
                                                       steal)
@@ -231,17 +197,6 @@ def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Te
     return captured
 
 
-def _reaches(node: Node, needed: dict, captures: dict) -> bool:
-    return any(fn is not None and needed.get(fn) for fn, _ in node.next_functions)
-
-
-def _add_arrays(a: Tensor, b: Tensor):
-    from ..ops import add
-
-    with grad_mode.no_grad():
-        return add(a, b)._storage.array
-
-
 # References to a gradient only the engine holds: the `grads` list and getrefcount's argument.
 _FRESH_REFS = 2
 
@@ -251,7 +206,7 @@ def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool
     # torch's call_function + evaluate_function: tensor pre-hooks (then retains_grad hooks),
     # node pre-hooks, the node, output validation, node post-hooks (AccumulateGrad's too,
     # with no grad_inputs), and only then the release of saved values.
-    accumulate = isinstance(node, AccumulateGrad)
+    accumulate = type(node) is AccumulateGrad
     if accumulate:
         # torch steals only a gradient nobody else references (use_count), so a hook that
         # kept the gradient it was given makes AccumulateGrad clone it, while a new gradient
@@ -269,6 +224,9 @@ def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool
                      and sys.getrefcount(grads[0]) <= _FRESH_REFS)
         del original
         outputs = node.apply(grads, create_graph, steal)
+    elif not create_graph and isinstance(node, OpNode):
+        # A table op's formulas as one fused, jitted call (validated inside).
+        outputs = _fusion.node_backward(node, grads)
     else:
         outputs = _validate_outputs(node, list(node.apply(grads, create_graph)))
     if node._post_hooks:
@@ -291,7 +249,7 @@ def _call_function_with_anomaly(node: Node, grads: list, keep_graph: bool, creat
         outputs = _call_function(node, grads, keep_graph, create_graph, steal)
         if anomaly_mode._check_nan:
             for i, grad in enumerate(outputs):
-                if grad is not None and bool(_any_nan(grad._storage.array)):
+                if grad is not None and bool(jnp.isnan(grad._storage.array).any()):
                     raise RuntimeError(anomaly_mode.NAN_OUTPUT.format(name=node.name(),
                                                                       index=i))
         return outputs
@@ -302,15 +260,10 @@ def _call_function_with_anomaly(node: Node, grads: list, keep_graph: bool, creat
         anomaly_mode.set_current_node(prev)
 
 
-def _any_nan(array):
-    import jax.numpy as jnp
-
-    return jnp.isnan(array).any()
-
-
 def gradient_edge_or_raise(t: Tensor, index: int) -> tuple[Node, int]:
+    """A root's edge for backward/grad (torch's error if it has none)."""
     if t._grad_fn is not None:
         return (t._grad_fn, t._output_nr)
     if t._requires_grad:
-        return (t._grad_accumulator(), 0)
+        return (grad_accumulator(t), 0)
     raise RuntimeError(_errors.NO_GRAD_FN.format(index=index))

@@ -18,9 +18,10 @@ from typing import Any
 import jax.numpy as jnp
 
 from .. import _errors
+from .. import _grad_mode as grad_mode
+from .._graph import Node, SavedTensor, gradient_edge
+from ..ops.views import finish_inplace
 from ..tensor import Tensor, mark_custom_function_view
-from . import grad_mode
-from .graph import Node, SavedTensor, make_gradient_edge
 
 __all__ = ["Function", "FunctionCtx", "FunctionMeta", "BackwardCFunction", "once_differentiable"]
 
@@ -231,7 +232,7 @@ def _apply(cls: type, args: tuple, kwargs: dict, setup: bool) -> Any:
     ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
     executable = grad_mode.is_grad_enabled() and any(ctx.needs_input_grad)
     if executable:
-        ctx.next_functions = tuple(make_gradient_edge(a) for a in args if isinstance(a, Tensor))
+        ctx.next_functions = tuple(gradient_edge(a) for a in args if isinstance(a, Tensor))
     with grad_mode.no_grad():
         if setup:
             output = cls.forward(*args, **kwargs)
@@ -331,8 +332,6 @@ def _set_history(ctx: BackwardCFunction, var: Tensor, output_nr: int, is_input: 
         # In-place on an input: rebase its history onto this node exactly as a built-in
         # in-place op does (a view's base gets CopySlices). The write is the version bump
         # torch makes for mark_dirty.
-        from ..ops.views import finish_inplace
-
         return finish_inplace(var, Tensor._make(var._storage.array, ctx, output_nr))
     if is_input:
         var = _alias(var)
@@ -371,7 +370,7 @@ class Error(Node):
 def _delayed_error(message: str, tensors: list) -> tuple:
     """torch's DelayedError: outputs alias the inputs, with an `Error` node as grad_fn."""
     present = [t for t in tensors if t is not None]
-    node = Error(tuple(make_gradient_edge(t) for t in present),
+    node = Error(tuple(gradient_edge(t) for t in present),
                  tuple((tuple(t.shape), t.dtype) for t in present))
     node._message = message
     outs = []

@@ -16,11 +16,14 @@ Differences from torch:
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
+from .. import _grad_mode as grad_mode
+from ..ops.shape import stack
 from ..tensor import Tensor, zeros_like
-from . import grad_mode
+from ._backward import grad
 
 __all__ = ["vjp", "jvp", "jacobian", "hessian", "hvp", "vhp"]
 
@@ -131,8 +134,6 @@ def _check_requires_grad(inputs: tuple, input_type: str, strict: bool) -> None:
 def _autograd_grad(outputs: tuple, inputs: tuple, grad_outputs: tuple | None = None,
                    create_graph: bool = False, retain_graph: bool | None = None) -> tuple:
     # autograd.grad over the outputs that require grad only; None for every input if none do.
-    from . import grad
-
     if grad_outputs is None:
         grad_outputs = (None,) * len(outputs)
     kept = [(out, g) for out, g in zip(outputs, grad_outputs)
@@ -230,21 +231,13 @@ def jvp(func: Callable, inputs: _Inputs, v: _Inputs | None = None, create_graph:
         grad_outputs = tuple(zeros_like(out, requires_grad=True) for out in outputs)
         grad_inputs = _autograd_grad(outputs, inputs, grad_outputs, create_graph=True)
         _check_requires_grad(grad_inputs, "grad_inputs", strict=strict)
-    with grad_mode.enable_grad() if create_graph else _nullcontext():
+    with grad_mode.enable_grad() if create_graph else contextlib.nullcontext():
         grad_res = _autograd_grad(grad_inputs, grad_outputs, v, create_graph=create_graph)
         result = _fill_in_zeros(grad_res, outputs, strict, create_graph, "back_trick")
     outputs = _grad_postprocess(outputs, create_graph)
     result = _grad_postprocess(result, create_graph)
     return (_tuple_postprocess(outputs, is_outputs_tuple),
             _tuple_postprocess(result, is_outputs_tuple))
-
-
-class _nullcontext:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def jacobian(func: Callable, inputs: _Inputs, create_graph: bool = False, strict: bool = False,
@@ -308,8 +301,6 @@ def _reverse_jacobian(func: Callable, inputs: _Inputs, create_graph: bool, stric
 def _jacobian_of_output(i: int, out: Tensor, inputs: tuple, create_graph: bool,
                         strict: bool) -> tuple:
     """One row of the Jacobian per element of `out` (one backward each), then stacked."""
-    from ..ops import stack
-
     rows: tuple[list, ...] = tuple([] for _ in inputs)
     for j in range(out.nelement()):
         vj = _autograd_grad((out.reshape(-1)[j],), inputs, retain_graph=True,

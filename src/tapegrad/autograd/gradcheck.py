@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from .. import _errors  # noqa: F401
 from ..tensor import Tensor
+from ._backward import grad as autograd_grad
 
 __all__ = ["gradcheck", "gradgradcheck", "GradcheckError"]
 
@@ -60,8 +60,6 @@ def _like(t: Tensor, values: np.ndarray):
 def _analytical(fn, inputs) -> list[list[np.ndarray]]:
     import jax.numpy as jnp
 
-    from . import grad as autograd_grad
-
     diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(fn, inputs)
     jac = {id(t): [np.zeros((t.numel(), o.numel())) for o in outs] for t in diff_inputs}
@@ -112,8 +110,6 @@ def gradgradcheck(func: Callable[..., Tensor | Sequence[Tensor]], inputs, grad_o
     Matches `torch.autograd.gradgradcheck`.
     """
     import jax.numpy as jnp
-
-    from . import grad as autograd_grad
 
     inputs = _as_tuple(inputs)
     outs = _outputs(func, inputs)

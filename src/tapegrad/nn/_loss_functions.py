@@ -128,7 +128,7 @@ def _nll_loss_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction
                          f"batch_size ({target.shape[0]}).")
     if target.dtype.is_floating_point:
         raise RuntimeError(f"expected scalar type Long but found "
-                           f"{_TORCH_TYPE.get(target.dtype.name, target.dtype.name)}")
+                           f"{target.dtype.scalar_name}")
     n_classes = input.shape[0 if input.ndim == 1 else 1]
     _check_targets(target, n_classes, ignore_index)
     w = weight if weight is not None else _const((n_classes,), 1.0, input)
@@ -145,7 +145,6 @@ def _nll_loss_nd(input: Tensor, target: Tensor, weight: Tensor | None, reduction
     return out.view(out_size) if reduction == 0 else out
 
 
-_TORCH_TYPE = {"float32": "Float", "float64": "Double", "float16": "Half"}
 
 
 def nll_loss(input: Tensor, target: Tensor, weight: Tensor | None = None,
@@ -167,7 +166,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor | None = None,
     if tuple(input.shape) == tuple(target.shape):
         if not target.dtype.is_floating_point:
             raise RuntimeError("Expected floating point type for target with class "
-                               f"probabilities, got {_TORCH_TYPE.get(target.dtype.name, 'Long')}")
+                               f"probabilities, got {target.dtype.scalar_name}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         return _cross_entropy_prob_target(input, target, weight, red, label_smoothing)

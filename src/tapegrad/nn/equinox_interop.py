@@ -26,6 +26,7 @@ from typing import Any
 import jax
 
 from ..ops.from_jax import jax_function
+from ..func import functional_call
 from ..tensor import Tensor, from_jax
 from .modules.module import Module
 from .parameter import Parameter
@@ -83,8 +84,6 @@ def from_equinox(model: Any) -> EquinoxModule:
 def to_equinox(module: Module) -> Any:
     """An `eqx.Module` over `module`'s parameters and buffers (see the module docstring)."""
     import equinox as eqx
-
-    from ..func import functional_call
 
     class TapegradModel(eqx.Module):
         """`module` as a pure function of `params` and `buffers` (dicts of arrays)."""

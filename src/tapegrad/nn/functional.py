@@ -21,22 +21,15 @@ from typing import Any
 import jax.numpy as jnp
 
 from .. import random as _random
-from ..autograd.grad_mode import no_grad
-from ..ops import elu as _elu
-from ..ops import gelu as _gelu
-from ..ops import leaky_relu as leaky_relu  # noqa: F401
-from ..ops import log_softmax as _log_softmax
-from ..ops import logsigmoid as logsigmoid  # noqa: F401
+from .._grad_mode import no_grad
+from ..ops import FUNCTIONAL as _FUNCTIONAL
 from ..ops import nn_ops as _nn
-from ..ops import one_hot as one_hot  # noqa: F401
-from ..ops import pad as pad  # noqa: F401
-from ..ops import relu as _relu
-from ..ops import sigmoid as sigmoid  # noqa: F401
-from ..ops import silu as _silu
-from ..ops import softmax as _softmax
-from ..ops import softplus as softplus  # noqa: F401
-from ..ops import tanh as tanh  # noqa: F401
+from ..ops import pointwise as _pw
 from ..ops.pointwise import mul_scalar as _mul_scalar
+from ..ops.reduction import log_softmax as _log_softmax
+from ..ops.reduction import softmax as _softmax
+from ..ops.shape import pad as pad
+from ..ops.views import inplace as _inplace
 from ..tensor import Tensor, from_jax
 from ._functional_helpers import _const, _host_values, _snapshot, _tuple
 from ._loss_functions import binary_cross_entropy as binary_cross_entropy
@@ -51,24 +44,48 @@ from ._loss_functions import smooth_l1_loss as smooth_l1_loss
 
 
 # ------------------------------------------------------------------ activations
+# Declared in the op table with `functional=True` (sigmoid, tanh, pad, one_hot, ...).
+globals().update(_FUNCTIONAL)
+_relu_ = _inplace(_pw.relu, "relu_")
+_elu_ = _inplace(_pw.elu_result, "elu_")
+_silu_ = _inplace(_pw.silu, "silu_")
+_leaky_relu_ = _inplace(_pw.leaky_relu_result, "leaky_relu_")
+
+
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
     """Matches `torch.nn.functional.relu`."""
-    return input.relu_() if inplace else _relu(input)
+    return _relu_(input) if inplace else _pw.relu(input)
 
 
 def elu(input: Tensor, alpha: float = 1.0, inplace: bool = False) -> Tensor:
-    """Matches `torch.nn.functional.elu`."""
-    return _elu(input, alpha)
+    """Matches `torch.nn.functional.elu` (in place: EluBackward1, which saves the result)."""
+    return _elu_(input, alpha) if inplace else _pw.elu(input, alpha)
 
 
 def gelu(input: Tensor, approximate: str = "none") -> Tensor:
     """Matches `torch.nn.functional.gelu`."""
-    return _gelu(input, approximate=approximate)
+    return _pw.gelu(input, approximate=approximate)
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
     """Matches `torch.nn.functional.silu`."""
-    return _silu(input)
+    return _silu_(input) if inplace else _pw.silu(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """Matches `torch.nn.functional.leaky_relu` (in place: LeakyReluBackward1)."""
+    return (_leaky_relu_(input, negative_slope) if inplace
+            else _pw.leaky_relu(input, negative_slope))
+
+
+def softplus(input: Tensor, beta: float = 1.0, threshold: float = 20.0) -> Tensor:
+    """Matches `torch.nn.functional.softplus`."""
+    return _pw.softplus(input, beta, threshold)
+
+
+def logsigmoid(input: Tensor) -> Tensor:
+    """Matches `torch.nn.functional.logsigmoid`."""
+    return _pw.logsigmoid(input)
 
 
 def _get_softmax_dim(name: str, ndim: int, stacklevel: int) -> int:

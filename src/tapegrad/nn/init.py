@@ -13,7 +13,7 @@ import jax
 import jax.numpy as jnp
 
 from ..autograd.grad_mode import no_grad
-from ..random import Generator
+from ..random import Generator, randn
 from ..tensor import Tensor, from_jax
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_",
@@ -175,8 +175,6 @@ def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = N
         return tensor
     rows = tensor.size(0)
     cols = tensor.numel() // rows
-    from ..random import randn
-
     flattened = randn(rows, cols, generator=generator, dtype=tensor.dtype).jax()
     if rows < cols:
         flattened = flattened.T

@@ -1,48 +1,49 @@
-"""Named helpers for formulas too long for one table line (FunctionsManual.cpp's role)."""
+"""Named helpers for formulas too long for one table line (FunctionsManual.cpp's role), and
+the few forward helpers the table's kernels share.
+
+Formulas here are written with Tensor methods (attached from the declarations before any
+formula runs), so this module imports no op family and every family may use it.
+"""
 
 from __future__ import annotations
 
-from ..tensor import Tensor, zeros
+import math
+
+import jax.numpy as jnp
+
+from ..tensor import Tensor
+
+
+# --------------------------------------------------------------------- constructors
+def zeros(shape: tuple, like: Tensor) -> Tensor:
+    """A zeros tensor of `shape` with `like`'s dtype (traceable: no host round trip)."""
+    return Tensor._make(jnp.zeros(tuple(shape), like._storage.array.dtype))
 
 
 def zeros_like(t: Tensor) -> Tensor:
-    return zeros(tuple(t.shape), dtype=t.dtype)
+    return zeros(tuple(t.shape), t)
 
 
-def pow_backward(grad: Tensor, self: Tensor, exponent) -> Tensor:
-    # torch: zeros when exponent == 0, else grad * (exponent * self.pow(exponent - 1)),
-    # where `exponent * tensor` is mul.Scalar (MulBackward1).
-    from .pointwise import mul_scalar
-
-    if exponent == 0:
-        return zeros_like(self)
-    return grad * mul_scalar(self.pow(exponent - 1), exponent)
+def full_like(t: Tensor, value) -> Tensor:
+    return Tensor._make(jnp.full(t._storage.array.shape, value, t._storage.array.dtype))
 
 
-def pow_backward_self(grad: Tensor, self: Tensor, exponent: Tensor) -> Tensor:
-    from .. import ops
-
-    zero = zeros((), dtype=grad.dtype)
-    return ops.where(exponent == 0.0, zero, grad * (exponent * self.pow(exponent - 1)))
+def eye_like(sizes: tuple, like: Tensor) -> Tensor:
+    """An identity matrix of `sizes` (rows, cols) with `like`'s dtype."""
+    return Tensor._make(jnp.eye(sizes[0], sizes[1], dtype=like._storage.array.dtype))
 
 
-def pow_backward_exponent(grad: Tensor, self: Tensor, exponent: Tensor, result: Tensor) -> Tensor:
-    from .. import ops
-
-    # torch: d/dexp of 0**exp is 0 where exp >= 0 (not nan from log(0)).
-    cond = ops.logical_and(self == 0, exponent >= 0)
-    zero = zeros((), dtype=grad.dtype)
-    return grad * ops.where(cond, zero, result * self.log())
+def numel(sizes: tuple) -> int:
+    n = 1
+    for s in sizes:
+        n *= s
+    return n
 
 
-def abs_backward(grad: Tensor, self: Tensor) -> Tensor:
-    return grad * self.sgn()
-
-
+# --------------------------------------------------------------------- reductions
 def sum_backward(grad: Tensor, sizes: tuple, dim: tuple, keepdim: bool) -> Tensor:
     if not keepdim and len(sizes) > 0:
-        ndim = len(sizes)
-        for d in sorted(x % ndim for x in dim):
+        for d in sorted(dim):
             grad = grad.unsqueeze(d)
     return grad.expand(sizes)
 
@@ -55,111 +56,32 @@ def mean_backward(grad: Tensor, sizes: tuple, dim: tuple, keepdim: bool) -> Tens
     return sum_backward(grad, sizes, dim, keepdim) / n
 
 
-def numel(sizes: tuple) -> int:
-    n = 1
-    for s in sizes:
-        n *= s
-    return n
+def restore_reduced_dims(t: Tensor, dim: tuple, keepdim: bool, ndim: int) -> Tensor:
+    """torch's restore_reduced_dims: unsqueeze the reduced dims back."""
+    if keepdim or ndim == 0:
+        return t
+    for d in sorted(dim):
+        t = t.unsqueeze(d)
+    return t
 
 
-def cat_backward(grad: Tensor, sizes: tuple, dim: int) -> list:
-    from .shape import slice as _slice
-
-    out = []
-    offset = 0
-    ndim = grad.ndim
-    d = dim % ndim
-    for size in sizes:
-        if len(size) == 1 and size[0] == 0:  # torch skips legacy empty inputs
-            out.append(None)
-            continue
-        n = size[d]
-        out.append(_slice(grad, d, offset, offset + n, 1))
-        offset += n
-    return out
-
-
-def stack_backward(grad: Tensor, count: int, dim: int) -> list:
-    from .shape import select
-
-    return [select(grad, dim, i) for i in range(count)]
-
-
-# --------------------------------------------------------------------- forward helpers (jnp)
-def div_rounding(self, other, rounding_mode):
-    import jax.numpy as jnp
-
-    if rounding_mode is None:
-        return self / other
-    if rounding_mode == "trunc":
-        if jnp.issubdtype(self.dtype, jnp.integer):
-            return jnp.sign(self) * jnp.sign(other) * (jnp.abs(self) // jnp.abs(other))
-        return jnp.trunc(self / other)
-    if rounding_mode == "floor":
-        if jnp.issubdtype(self.dtype, jnp.integer):
-            return jnp.floor_divide(self, other)
-        return jnp.floor(self / other)
-    raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
-                     f"found '{rounding_mode}'")
-
-
-def remainder(self, other):
-    import jax.numpy as jnp
-
-    # torch: Python-style modulo (sign of the divisor).
-    return jnp.remainder(self, other)
-
-
-def pow_forward(self, exponent):
-    import jax.numpy as jnp
-
-    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent >= 0:
-        return jnp.power(self, exponent)  # exact integer powers (x**2 is x*x)
-    return jnp.power(self, jnp.asarray(exponent, self.dtype))
-
-
-def lerp_forward(self, end, weight):
-    import jax.numpy as jnp
-
-    # torch's lerp: two formulas to stay exact at both ends.
-    return jnp.where(jnp.abs(weight) < 0.5, self + weight * (end - self),
-                     end - (end - self) * (1 - weight))
-
-
-def clamp_forward(self, min, max):  # noqa: A002
-    import jax.numpy as jnp
-
-    out = self
-    if min is not None:
-        out = jnp.maximum(out, jnp.asarray(min, self.dtype))
-    if max is not None:
-        out = jnp.minimum(out, jnp.asarray(max, self.dtype))
-    return out
-
-
-# --------------------------------------------------------------------- backward formulas
+# --------------------------------------------------------------------- pointwise
 def minmax_backward(grad, self, other, masked):
     # torch: ties split the gradient evenly between both inputs.
-    from . import pointwise as P
-
-    return P.masked_fill(P.where(self == other, grad / 2, grad), masked, 0.0)
+    return (grad / 2).where(self == other, grad).masked_fill(masked, 0.0)
 
 
 def clamp_backward(grad, self, min, max):  # noqa: A002
-    from . import pointwise as P
-
     if min is not None and max is not None:
-        return P.where((self >= min).logical_and(self <= max), grad, 0.0)
+        return grad.where((self >= min).logical_and(self <= max), 0.0)
     if min is not None:
-        return P.where(self >= min, grad, 0.0)
+        return grad.where(self >= min, 0.0)
     if max is not None:
-        return P.where(self <= max, grad, 0.0)
+        return grad.where(self <= max, 0.0)
     return grad
 
 
 def gelu_backward(grad, self, approximate):
-    import math
-
     if approximate == "tanh":
         k_beta = math.sqrt(2.0) * (2.0 / math.sqrt(math.pi)) * 0.5
         k_kappa = 0.044715
@@ -185,14 +107,43 @@ def silu_backward(grad, self):
 
 
 def softplus_backward(grad, self, beta, threshold):
-    from . import pointwise as P
-
     z = (self * beta).exp()
-    return P.where(self * beta > threshold, grad, grad * z / (z + 1.0))
+    return grad.where(self * beta > threshold, grad * z / (z + 1.0))
 
 
 def elu_backward(grad, self, alpha, scale, input_scale):
-    from . import pointwise as P
-
     negative = grad * input_scale * scale * alpha * (self * input_scale).exp()
-    return P.where(self > 0, grad * scale, negative)
+    positive = self > 0
+    return (grad * scale).where(positive, negative)
+
+
+# --------------------------------------------------------------------- forward helpers (jnp)
+def div_rounding(self, other, rounding_mode):
+    if rounding_mode == "trunc":
+        if jnp.issubdtype(self.dtype, jnp.integer):
+            return jnp.sign(self) * jnp.sign(other) * (jnp.abs(self) // jnp.abs(other))
+        return jnp.trunc(self / other)
+    if jnp.issubdtype(self.dtype, jnp.integer):
+        return jnp.floor_divide(self, other)
+    return jnp.floor(self / other)
+
+
+def pow_forward(self, exponent):
+    if isinstance(exponent, int) and not isinstance(exponent, bool) and exponent >= 0:
+        return jnp.power(self, exponent)  # exact integer powers (x**2 is x*x)
+    return jnp.power(self, jnp.asarray(exponent, self.dtype))
+
+
+def lerp_forward(self, end, weight):
+    # torch's lerp: two formulas to stay exact at both ends.
+    return jnp.where(jnp.abs(weight) < 0.5, self + weight * (end - self),
+                     end - (end - self) * (1 - weight))
+
+
+def clamp_forward(self, min, max):  # noqa: A002
+    out = self
+    if min is not None:
+        out = jnp.maximum(out, jnp.asarray(min, self.dtype))
+    if max is not None:
+        out = jnp.minimum(out, jnp.asarray(max, self.dtype))
+    return out

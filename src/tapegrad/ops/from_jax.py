@@ -16,8 +16,9 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from ..autograd import grad_mode
-from ..autograd.graph import Node, SavedTensor, make_gradient_edge
+from .. import _grad_mode as grad_mode
+from .._dtype import from_numpy_dtype
+from .._graph import Node, SavedTensor, gradient_edge
 from ..tensor import Tensor
 
 __all__ = ["jax_function", "JaxFunction"]
@@ -113,9 +114,9 @@ class JaxFunction:
             return tuple(res) if multi else res[0]
         # One edge per differentiable (floating) tensor argument, as torch's nodes have.
         node = self.node_cls(
-            tuple(make_gradient_edge(a) for a in args
+            tuple(gradient_edge(a) for a in args
                   if isinstance(a, Tensor) and _is_diff(a._storage.array)),
-            tuple((tuple(o.shape), _dtype_of(o)) for o in outs))
+            tuple((tuple(o.shape), from_numpy_dtype(o.dtype)) for o in outs))
         node._function = self
         node._static = static
         node._multi = multi
@@ -128,12 +129,6 @@ class JaxFunction:
 
 class _VjpFunction(JaxFunction):
     """A vjp: called with (*primals, *cotangents, _n_primals=n)."""
-
-
-def _dtype_of(array):
-    from .._dtype import from_numpy_dtype
-
-    return from_numpy_dtype(array.dtype)
 
 
 def jax_function(fn: Callable[..., Any] | None = None, *, name: str | None = None,

@@ -1,23 +1,68 @@
-"""Indexing: gather/scatter family, index_select, `__getitem__` and `__setitem__`.
+"""Indexing: gather/scatter family, index_select/index_add, `__getitem__`/`__setitem__`,
+sorting and the data-dependent ops (nonzero, unique, masked_select, one_hot).
 
 Basic indexing decomposes as torch's does (int -> select, slice -> slice, None -> unsqueeze);
 advanced indexing (int/bool tensors and lists) is one `IndexBackward0` node whose backward is
 a scatter-add (duplicates accumulate), computed by jax.vjp.
+
+NOTE [Index checks]
+torch's CPU kernels check every index value and raise; JAX clamps or drops out-of-range
+indices silently. So each op here checks its index tensor's values before the kernel, when
+they are concrete (eager): one small jitted min/max and a host read, the cost torch's own
+check has. Under `jax.jit` (a tracer) there is no value to check and JAX's behaviour applies.
+Boolean masks, whose result size depends on the data, are turned into index arrays on the
+host in the same way; under a trace they raise `ConcreteValueError`'s JAX counterpart.
 """
 
 from __future__ import annotations
 
 import builtins
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .. import _checks, _dtype, _errors, return_types
+from .. import _grad_mode as grad_mode
+from .._graph import gradient_edge
 from ..tensor import Tensor
+from . import _backward_helpers as H
 from ._op import Op
+from ._registry import public
 from .from_jax import JaxFunction
-from .tensor_factories import zeros_of
+from .shape import alias, select, slice_op
+from .views import check_inplace, finish_inplace, snapshot
 
 
+# --------------------------------------------------------------------- index checks
+@jax.jit
+def _bounds(a):
+    return jnp.min(a), jnp.max(a)
+
+
+def _concrete(a) -> bool:
+    return not isinstance(a, jax.core.Tracer)
+
+
+def _first_outside(index: Tensor, low: int, high: int) -> int | None:
+    """The first index value (row-major) outside [low, high), or None; see NOTE [Index
+    checks]. Only concrete arrays are checked."""
+    a = index._storage.array
+    if not _concrete(a) or a.size == 0:
+        return None
+    lo, hi = _bounds(a)
+    if int(lo) >= low and int(hi) < high:
+        return None
+    values = np.asarray(a).reshape(-1)
+    return int(values[np.argmax((values < low) | (values >= high))])
+
+
+def _check_index_dtype(index: Tensor, message: str) -> None:
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(message)
+
+
+# --------------------------------------------------------------------- gather and scatter
 def _grid(index, dim):
     grids = list(jnp.indices(index.shape, sparse=True))
     grids[dim] = index
@@ -43,11 +88,11 @@ def _scatter_add_fwd(self, index, src, dim):
 gather_op = Op("gather", "GatherBackward0", _gather_fwd, grad_version=1, inputs=("self", "index"),
                static=("dim",), promote=("self",),
                derivatives={"self": lambda grad, self_sym_sizes, index, dim:
-                            scatter_add_op(zeros_of(self_sym_sizes, grad), index, grad, dim)})
+                            scatter_add_op(H.zeros(self_sym_sizes, grad), index, grad, dim)})
 scatter_op = Op("scatter", "ScatterBackward0", _scatter_fwd, inputs=("self", "index", "src"),
                 static=("dim",), promote=("self", "src"),
                 derivatives={"self": lambda grad, index, dim:
-                             scatter_op(grad, index, zeros_of(index.shape, grad), dim),
+                             scatter_op(grad, index, H.zeros(index.shape, grad), dim),
                              "src": lambda grad, index, dim: gather_op(grad, index, dim)})
 scatter_add_op = Op("scatter_add", "ScatterAddBackward0", _scatter_add_fwd,
                     inputs=("self", "index", "src"), static=("dim",), promote=("self", "src"),
@@ -67,51 +112,112 @@ index_select_op = Op("index_select", "IndexSelectBackward0",
                      lambda self, index, dim: jnp.take(self, index, axis=dim), grad_version=1,
                      inputs=("self", "index"), static=("dim",), promote=("self",),
                      derivatives={"self": lambda grad, self_sym_sizes, index, dim:
-                                  index_add_op(zeros_of(self_sym_sizes, grad), index, grad,
+                                  index_add_op(H.zeros(self_sym_sizes, grad), index, grad,
                                                dim)})
 
 
-def _dim(dim: int, ndim: int) -> int:
-    return dim % builtins.max(ndim, 1)
+def _check_gather_like(name: str, self: Tensor, dim: int, index: Tensor,
+                       src: Tensor | None = None) -> None:
+    """torch's gather/scatter checks (scatter_gather_dtype_check, gather_shape_check,
+    scatter_shape_check), then the index values (NOTE [Index checks])."""
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(_errors.GATHER_INDEX_DTYPE.format(name=name))
+    if name == "scatter" and src is not None and src.dtype is not self.dtype:
+        raise RuntimeError(_errors.SCATTER_SRC_DTYPE)
+    if index.ndim != self.ndim and not (index.ndim <= 1 and self.ndim <= 1):
+        raise RuntimeError(_errors.INDEX_NDIM.format(
+            what="input" if name == "gather" else "self"))
+    for d in range(index.ndim if self.ndim else 0):
+        if d == dim:
+            continue
+        too_big = index.shape[d] > self.shape[d]
+        if name == "gather" and too_big:
+            raise RuntimeError(_errors.GATHER_INDEX_SIZE.format(
+                index=list(index.shape), self=list(self.shape), dim=dim))
+        if name != "gather" and (too_big or (src is not None and src.ndim
+                                             and index.shape[d] > src.shape[d])):
+            msg = (_errors.SCATTER_INDEX_SIZE_SRC if src is not None
+                   else _errors.SCATTER_INDEX_SIZE)
+            raise RuntimeError(msg.format(index=list(index.shape), self=list(self.shape),
+                                          dim=dim, src=list(src.shape) if src is not None
+                                          else None))
+    size = self.shape[dim] if self.ndim else 1
+    bad = _first_outside(index, 0, size)
+    if bad is not None:
+        raise RuntimeError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=dim, size=size))
 
 
-def gather(self, dim: int, index: Tensor, *, sparse_grad: bool = False) -> Tensor:
+@public(dims="dim")
+def gather(input, dim, index, *, sparse_grad=False):
     """Matches `torch.gather`."""
-    return gather_op(self, index, _dim(dim, self.ndim))
+    _check_gather_like("gather", input, dim, index)
+    return gather_op(input, index, dim)
 
 
-def scatter(self, dim: int, index: Tensor, src) -> Tensor:
-    """Matches `torch.scatter` (tensor `src`, or a number)."""
+@public(dims="dim", inplace=True)
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    """Matches `torch.scatter` (a tensor `src`, or a number)."""
+    if src is None:
+        src = value
     if not isinstance(src, Tensor):
-        src = Tensor._make(jnp.full(index.shape, src, self._storage.array.dtype))
-    return scatter_op(self, index, src, _dim(dim, self.ndim))
+        _check_gather_like("scatter", input, dim, index)
+        src = Tensor._make(jnp.full(index.shape, src, input._storage.array.dtype))
+    else:
+        _check_gather_like("scatter", input, dim, index, src)
+    return scatter_op(input, index, src, dim)
 
 
-def scatter_add(self, dim: int, index: Tensor, src: Tensor) -> Tensor:
-    return scatter_add_op(self, index, src, _dim(dim, self.ndim))
+@public(dims="dim", inplace=True)
+def scatter_add(input, dim, index, src):
+    """Matches `torch.scatter_add` (duplicates accumulate)."""
+    _check_gather_like("scatter", input, dim, index, src)
+    return scatter_add_op(input, index, src, dim)
 
 
-def index_select(self, dim: int, index: Tensor) -> Tensor:
-    return index_select_op(self, index, _dim(dim, self.ndim))
+@public(dims="dim")
+def index_select(input, dim, index):
+    """Matches `torch.index_select`."""
+    if index.ndim > 1:
+        raise IndexError(_errors.INDEX_SELECT_VECTOR)
+    _check_index_dtype(index, _errors.INDEX_SELECT_DTYPE)
+    size = input.shape[dim] if input.ndim else 1
+    if _first_outside(index, 0, size) is not None:
+        raise IndexError(_errors.INDEX_OUT_OF_RANGE_SELF)
+    if index.ndim == 0:  # torch treats a 0-d index as a vector of one
+        index = Tensor._make(index._storage.array.reshape(1))
+    return index_select_op(input, index, dim)
 
 
-def index_add(self, dim: int, index: Tensor, source: Tensor, *, alpha=1) -> Tensor:
-    return index_add_op(self, index, source, _dim(dim, self.ndim), alpha)
+@public(dims="dim", inplace=True)
+def index_add(input, dim, index, source, *, alpha=1):
+    """Matches `torch.index_add`."""
+    if index.dtype not in (_dtype.int64, _dtype.int32):
+        raise RuntimeError(_errors.INDEX_ADD_DTYPE.format(dtype=index.dtype.scalar_name))
+    n = index.numel()
+    got = source.shape[dim] if source.ndim else 1
+    if n != got:
+        raise RuntimeError(_errors.INDEX_ADD_COUNT.format(n=n, got=got, dim=dim))
+    size = input.shape[dim] if input.ndim else 1
+    bad = _first_outside(index, 0, size)
+    if bad is not None:
+        raise RuntimeError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=dim, size=size))
+    return index_add_op(input, index, source, dim, alpha)
 
 
-def take_along_dim(self, indices: Tensor, dim: int | None = None) -> Tensor:
+@public
+def take_along_dim(input, indices, dim=None):
     """Matches `torch.take_along_dim` (torch broadcasts, then gathers: GatherBackward0)."""
     if dim is None:
-        return gather(self.reshape(-1), 0, indices.reshape(-1))
-    d = _dim(dim, self.ndim)
-    shape_self = list(self.shape)
+        return gather_op(input.reshape(-1), indices.reshape(-1), 0)
+    d = _checks.wrap_dim(dim, input.ndim)
+    shape_self = list(input.shape)
     shape_idx = list(indices.shape)
     shape_self[d] = shape_idx[d] = 1
     b = list(np.broadcast_shapes(tuple(shape_self), tuple(shape_idx)))
     s_shape, i_shape = list(b), list(b)
-    s_shape[d], i_shape[d] = self.shape[d], indices.shape[d]
+    s_shape[d], i_shape[d] = input.shape[d], indices.shape[d]
     # torch always expands self here (an ExpandBackward0 even when the shape is unchanged).
-    src = self.expand(tuple(s_shape))
+    src = input.expand(tuple(s_shape))
     idx = indices.expand(tuple(i_shape)) if tuple(i_shape) != tuple(indices.shape) else indices
     return gather_op(src, idx, d)
 
@@ -130,62 +236,81 @@ _masked_select_fn = JaxFunction(lambda self, flat: self.reshape(-1)[flat],
                                 grad_version=1)
 
 
-def masked_select(self, mask: Tensor) -> Tensor:
-    """Matches `torch.masked_select` (output size depends on the data: not traceable)."""
-    shape = np.broadcast_shapes(tuple(self.shape), tuple(mask.shape))
-    src = self.expand(shape) if tuple(shape) != tuple(self.shape) else self
-    flat = np.flatnonzero(np.broadcast_to(np.asarray(mask._storage.array), shape))
-    return _masked_select_fn(src, Tensor._make(jnp.asarray(flat, jnp.int64)))
-
-
-def _to_index_array(obj):
+def _is_bool_index(obj) -> bool:
     if isinstance(obj, Tensor):
-        a = obj._storage.array
-    else:
-        a = np.asarray(obj)
-        if a.dtype.kind == "f":
-            raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
-        a = jnp.asarray(a)
-    return a
+        return obj.dtype is _dtype.bool
+    return isinstance(obj, (list, np.ndarray)) and np.asarray(obj).dtype == np.bool_
 
 
-def _is_advanced(obj) -> bool:
-    return isinstance(obj, (Tensor, list, np.ndarray)) or (
-        isinstance(obj, tuple) and False)
+def _to_index_tensor(obj) -> Tensor:
+    if isinstance(obj, Tensor):
+        if obj.dtype.is_floating_point or obj.dtype.is_complex:
+            raise IndexError(_errors.INDEX_TENSOR_DTYPE)
+        return obj
+    a = np.asarray(obj)
+    if a.dtype.kind not in "iub":
+        raise IndexError(_errors.INDEX_TENSOR_DTYPE)
+    return Tensor._make(jnp.asarray(a, jnp.int64 if a.dtype.kind != "b" else jnp.bool_))
 
 
+def _expand_masks(self: Tensor, index: tuple) -> tuple:
+    """Boolean masks become one int64 index array per dim they cover (torch does the same);
+    see NOTE [Index checks]. Their shape must match the indexed dims."""
+    out = []
+    dim = 0
+    n_specified = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
+    for obj in index:
+        if obj is Ellipsis:
+            dim += self.ndim - n_specified
+            out.append(obj)
+            continue
+        if obj is None:
+            out.append(obj)
+            continue
+        if _is_bool_index(obj):
+            arr = np.asarray(obj._storage.array if isinstance(obj, Tensor) else obj)
+            if arr.ndim == 0:
+                out.append(None if arr else slice(0, 0))
+                continue
+            for k in range(arr.ndim):
+                if dim + k >= self.ndim or arr.shape[k] != self.shape[dim + k]:
+                    raise IndexError(_errors.MASK_SHAPE.format(
+                        mask=list(arr.shape), index=k, shape=list(self.shape), dim=dim + k))
+            for nz in np.nonzero(arr):
+                out.append(Tensor._make(jnp.asarray(nz, jnp.int64)))
+            dim += arr.ndim
+            n_specified += arr.ndim - 1
+            continue
+        out.append(obj)
+        dim += 1
+    return tuple(out)
+
+
+@public(function=False, method=False, dunders=("__getitem__",))
 def getitem(self, index) -> Tensor:
     """`tensor[index]` with torch's decomposition into select/slice/unsqueeze/index."""
     if isinstance(index, slice):
         # torch: a lone slice is always recorded, even a full one (x[:] is SliceBackward0).
+        if self.ndim == 0:
+            raise IndexError(_errors.SLICE_ZERO_DIM)
         size = self.shape[0]
         start, stop, step = index.indices(size)
         if index.step is not None and index.step <= 0:
-            raise ValueError("step must be greater than zero")
+            raise ValueError(_errors.SLICE_STEP)
         return slice_op(self, 0, start, builtins.max(stop, start), step)
     if not isinstance(index, tuple):
+        if self.ndim == 0 and isinstance(index, (int, np.integer)) and \
+                not isinstance(index, bool):
+            raise IndexError(_errors.INDEX_ZERO_DIM)
         index = (index,)
-    # Expand a bool tensor index into one int index per dim it covers (torch does the same).
-    expanded = []
-    for obj in index:
-        if isinstance(obj, Tensor) and obj.dtype.name == "bool" or (
-                isinstance(obj, (list, np.ndarray)) and np.asarray(obj).dtype == np.bool_):
-            arr = np.asarray(obj._storage.array if isinstance(obj, Tensor) else obj)
-            if arr.ndim == 0:
-                expanded.append(None if arr else slice(0, 0))
-                continue
-            for nz in np.nonzero(arr):
-                expanded.append(Tensor._make(jnp.asarray(nz, jnp.int64)))
-        else:
-            expanded.append(obj)
-    index = tuple(expanded)
+    index = _expand_masks(self, index)
     n_specified = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
     if n_specified > self.ndim:
-        raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
+        raise IndexError(_errors.TOO_MANY_INDICES.format(ndim=self.ndim))
     result = self
     dim = 0
     advanced: list[tuple[int, object]] = []
-    for i, obj in enumerate(index):
+    for obj in index:
         if obj is Ellipsis:
             dim += self.ndim - n_specified
             continue
@@ -197,73 +322,67 @@ def getitem(self, index) -> Tensor:
             result = result.unsqueeze(dim) if obj else result.unsqueeze(dim)[0:0]
             dim += 1
             continue
-        if isinstance(obj, (int, np.integer)) or (isinstance(obj, Tensor) and obj.ndim == 0
-                                                   and obj.dtype.name != "bool" and False):
+        if isinstance(obj, (int, np.integer)):
             size = result.shape[dim]
-            if not -size <= obj < size:
-                raise IndexError(f"index {obj} is out of bounds for dimension {dim} with size "
-                                 f"{size}")
-            result = select(result, dim, int(obj))
+            i = _checks.check_index(int(obj), size, _errors.INDEX_OUT_OF_BOUNDS, dim=dim)
+            result = select(result, dim, i)
             continue
         if isinstance(obj, slice):
             size = result.shape[dim]
             start, stop, step = obj.indices(size)
             if obj.step is not None and obj.step <= 0:
-                raise ValueError("step must be greater than zero")
+                raise ValueError(_errors.SLICE_STEP)
             if not (start == 0 and stop == size and step == 1):
-                stop = builtins.max(stop, start)
-                result = slice_op(result, dim, start, stop, step)
+                result = slice_op(result, dim, start, builtins.max(stop, start), step)
             dim += 1
             continue
         advanced.append((dim, obj))
         dim += 1
     if not advanced:
-        if result is self:
-            return alias(self)
-        return result
+        return alias(self) if result is self else result
     pattern = [False] * result.ndim
     arrays = []
     for d, obj in advanced:
         pattern[d] = True
-        arrays.append(Tensor._make(_to_index_array(obj)) if not isinstance(obj, Tensor) else obj)
+        t = _to_index_tensor(obj)
+        size = result.shape[d]
+        bad = _first_outside(t, -size, size)
+        if bad is not None:
+            raise IndexError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=d, size=size))
+        arrays.append(t)
     return _index_fn(result, *arrays, pattern=tuple(pattern))
 
 
-def select(self, dim, index):
-    from .shape import select as _select
-
-    return _select(self, dim, index)
-
-
-def slice_op(self, dim, start, end, step):
-    from .shape import slice as _slice
-
-    return _slice(self, dim, start, end, step)
-
-
-alias_op = Op("alias", "AliasBackward0", lambda self: self, dtype_rule="keep",
-              view=lambda s, b: False,
-              derivatives={"self": lambda grad: grad})
-
-
-def alias(self):
-    return alias_op(self)
-
-
 # --------------------------------------------------------------------- __setitem__
-def _encode_key(index) -> tuple[tuple, list]:
+def _encode_key(self: Tensor, index) -> tuple[tuple, list]:
     """Split an index into a hashable static pattern and the index arrays it holds."""
     if not isinstance(index, tuple):
         index = (index,)
+    index = _expand_masks(self, index)
     pattern, arrays = [], []
+    dim = 0
     for obj in index:
         if isinstance(obj, slice):
             pattern.append(("slice", obj.start, obj.stop, obj.step))
-        elif obj is None or obj is Ellipsis or isinstance(obj, (int, np.integer)):
-            pattern.append(("const", obj if obj is None or obj is Ellipsis else int(obj)))
+            dim += 1
+        elif obj is None or obj is Ellipsis:
+            pattern.append(("const", obj))
+        elif isinstance(obj, (int, np.integer)):
+            size = self.shape[dim] if dim < self.ndim else 0
+            _checks.check_index(int(obj), size, _errors.INDEX_OUT_OF_BOUNDS, dim=dim)
+            pattern.append(("const", int(obj)))
+            dim += 1
         else:
+            t = _to_index_tensor(obj)
+            if dim < self.ndim:
+                size = self.shape[dim]
+                bad = _first_outside(t, -size, size)
+                if bad is not None:
+                    raise IndexError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=dim,
+                                                                        size=size))
             pattern.append(("array",))
-            arrays.append(obj if isinstance(obj, Tensor) else Tensor._make(_to_index_array(obj)))
+            arrays.append(t)
+            dim += 1
     return tuple(pattern), arrays
 
 
@@ -289,13 +408,10 @@ def _index_put(self, value, *arrays, pattern):
 _index_put_fn = JaxFunction(_index_put, name="index_put", node="CopySlices")
 
 
+@public(function=False, method=False, dunders=("__setitem__",))
 def setitem(self, index, value) -> None:
     """`tensor[index] = value`: an in-place write (version bump, history rebase)."""
-    from .. import _errors
-    from ..autograd import grad_mode
-    from .views import check_inplace, finish_inplace
-
-    pattern, arrays = _encode_key(index)
+    pattern, arrays = _encode_key(self, index)
     if (not arrays and self._grad_fn is None and self._requires_grad
             and grad_mode.is_grad_enabled()):
         # torch writes basic-indexed values through a view, hence the view's message.
@@ -303,7 +419,135 @@ def setitem(self, index, value) -> None:
     check_inplace(self)
     if not isinstance(value, Tensor):
         value = Tensor._make(jnp.asarray(value, self._storage.array.dtype))
-    snapshot = Tensor._make(self._storage.array, self._grad_fn, self._output_nr)
-    snapshot._requires_grad = self._requires_grad
-    out = _index_put_fn(snapshot, value, *arrays, pattern=pattern)
+    out = _index_put_fn(snapshot(self), value, *arrays, pattern=pattern)
     finish_inplace(self, out)
+
+
+# --------------------------------------------------------------------- masks
+@public
+def masked_select(input, mask):
+    """Matches `torch.masked_select` (output size depends on the data: eager only)."""
+    if mask.dtype is not _dtype.bool:
+        raise RuntimeError(_errors.MASKED_SELECT_MASK)
+    shape = np.broadcast_shapes(tuple(input.shape), tuple(mask.shape))
+    src = input.expand(shape) if tuple(shape) != tuple(input.shape) else input
+    flat = np.flatnonzero(np.broadcast_to(np.asarray(mask._storage.array), shape))
+    return _masked_select_fn(src, Tensor._make(jnp.asarray(flat, jnp.int64)))
+
+
+@public
+def nonzero(input, *, as_tuple=False):
+    """Matches `torch.nonzero` (data-dependent size: eager only)."""
+    nz = np.nonzero(np.asarray(input._storage.array))
+    if as_tuple:
+        return tuple(Tensor._make(jnp.asarray(a, jnp.int64)) for a in nz)
+    return Tensor._make(jnp.asarray(np.stack(nz, axis=-1), jnp.int64))
+
+
+def _not_implemented(name: str):
+    def formula(grad):
+        raise NotImplementedError(f"the derivative for '{name}' is not implemented.")
+
+    return formula
+
+
+# torch records unique's output with a node whose backward raises.
+_unique_grad = Op("_unique2", "Unique2Backward0", lambda self: self, dtype_rule="keep",
+                  derivatives={"self": _not_implemented("_unique2")})
+
+
+@public
+def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noqa: A002
+           dim=None):
+    """Matches `torch.unique` (eager only: the size depends on the data)."""
+    res = np.unique(np.asarray(input._storage.array), return_inverse=return_inverse,
+                    return_counts=return_counts)
+    values = res if not (return_inverse or return_counts) else res[0]
+    out = [_unique_like(input, Tensor._make(jnp.asarray(values)))]
+    if not (return_inverse or return_counts):
+        return out[0]
+    if return_inverse:
+        out.append(Tensor._make(jnp.asarray(res[1].reshape(input.shape), jnp.int64)))
+    if return_counts:
+        out.append(Tensor._make(jnp.asarray(res[-1], jnp.int64)))
+    return tuple(out)
+
+
+def _unique_like(self, values):
+    if not (self.requires_grad and grad_mode.is_grad_enabled()):
+        return values
+    # Give the data-dependent result a node with an edge to `self`, as torch does.
+    node = _unique_grad.node_cls((gradient_edge(self),),
+                                 ((tuple(values.shape), values.dtype),))
+    node._saved = {}
+    node._args = None
+    return Tensor._make(values._storage.array, node, 0)
+
+
+@public(function=False, method=False, functional=True)
+def one_hot(tensor, num_classes=-1):
+    """Matches `torch.nn.functional.one_hot` (int64 result, no grad)."""
+    if tensor.dtype is not _dtype.int64:
+        raise RuntimeError(_errors.ONE_HOT_DTYPE)
+    a = tensor._storage.array
+    if _concrete(a) and a.size:
+        lo, hi = (int(v) for v in _bounds(a))
+        if lo < 0:
+            raise RuntimeError(_errors.ONE_HOT_NEGATIVE)
+        if num_classes == -1:
+            num_classes = hi + 1
+        elif hi >= num_classes:
+            raise RuntimeError(_errors.ONE_HOT_TOO_LARGE)
+    out = Tensor._make(jax.nn.one_hot(a, num_classes, dtype=jnp.int64))
+    out._vc.version = 2  # torch builds it with zeros + scatter_ (two in-place writes)
+    return out
+
+
+# --------------------------------------------------------------------- sorting
+def _sort_fwd(self, dim, descending):
+    idx = jnp.argsort(-self if descending else self, axis=dim, stable=True)
+    return jnp.take_along_axis(self, idx, axis=dim), idx.astype(jnp.int64)
+
+
+def _topk_fwd(self, k, dim, largest):
+    moved = jnp.moveaxis(self, dim, -1)
+    vals, idx = jax.lax.top_k(moved if largest else -moved, k)
+    vals = vals if largest else -vals
+    return jnp.moveaxis(vals, -1, dim), jnp.moveaxis(idx, -1, dim).astype(jnp.int64)
+
+
+def _value_selecting_backward(grad, self_sym_sizes, indices, dim):
+    return scatter_op(H.zeros(self_sym_sizes, grad), indices, grad, dim)
+
+
+sort_op = Op("sort", "SortBackward0", _sort_fwd, grad_version=2, static=("dim", "descending"),
+             outputs=("values", "indices"), dtype_rule="keep",
+             derivatives={"self": lambda grad, self_sym_sizes, indices, dim:
+                          _value_selecting_backward(grad, self_sym_sizes, indices, dim)})
+topk_op = Op("topk", "TopkBackward0", _topk_fwd, grad_version=2, static=("k", "dim", "largest"),
+             outputs=("values", "indices"), dtype_rule="keep",
+             derivatives={"self": lambda grad, self_sym_sizes, indices, dim:
+                          _value_selecting_backward(grad, self_sym_sizes, indices, dim)})
+
+
+@public(dims="dim")
+def sort(input, dim=-1, descending=False, stable=False):
+    """Matches `torch.sort` (values, indices); the backward scatters (SortBackward0)."""
+    values, indices = sort_op(input, dim, descending)
+    return return_types.make("sort")(values, indices)
+
+
+@public(dims="dim")
+def argsort(input, dim=-1, descending=False, stable=False):
+    """Matches `torch.argsort`."""
+    return sort(input, dim, descending, stable).indices
+
+
+@public(dims="dim")
+def topk(input, k, dim=-1, largest=True, sorted=True):  # noqa: A002
+    """Matches `torch.topk`."""
+    size = input.shape[dim] if input.ndim else 1
+    if not 0 <= k <= size:
+        raise RuntimeError(_errors.TOPK_RANGE)
+    values, indices = topk_op(input, k, dim, largest)
+    return return_types.make("topk")(values, indices)

@@ -1,96 +1,120 @@
-"""Matrix products: the table. `matmul` decomposes into these as torch's does."""
+"""Matrix products and decompositions: the table. `matmul` decomposes into these as torch's
+does; the public functions check shapes and dtypes with torch's errors first."""
 
 from __future__ import annotations
 
 import jax.numpy as jnp
 
+from .. import _errors, return_types
+from .._checks import broadcast_shapes
 from ._op import Op
+from ._registry import public
+from .from_jax import JaxFunction
+from .reduction import vector_norm as _vector_norm
+from .shape import squeeze_inplace_dim, unsafe_view
 
 mm_op = Op("mm", "MmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
-        inputs=("self", "mat2"),
-        derivatives={"self": lambda grad, mat2: grad.mm(mat2.t()),
-                     "mat2": lambda grad, self: self.t().mm(grad)})
+           inputs=("self", "mat2"),
+           derivatives={"self": lambda grad, mat2: grad.mm(mat2.t()),
+                        "mat2": lambda grad, self: self.t().mm(grad)})
 bmm_op = Op("bmm", "BmmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
-         inputs=("self", "mat2"),
-         derivatives={"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
-                      "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)})
+            inputs=("self", "mat2"),
+            derivatives={"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
+                         "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)})
 mv_op = Op("mv", "MvBackward0", lambda self, vec: jnp.matmul(self, vec), inputs=("self", "vec"),
-        derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0)),
-                     "vec": lambda grad, self: self.t().mv(grad)})
+           derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0)),
+                        "vec": lambda grad, self: self.t().mv(grad)})
 dot_op = Op("dot", "DotBackward0", lambda self, tensor: jnp.dot(self, tensor),
-         inputs=("self", "tensor"),
-         derivatives={"self": lambda grad, tensor: grad * tensor,
-                      "tensor": lambda grad, self: grad * self})
+            inputs=("self", "tensor"),
+            derivatives={"self": lambda grad, tensor: grad * tensor,
+                         "tensor": lambda grad, self: grad * self})
 
 
-# torch's shape errors (RuntimeError with its text) before JAX would raise a TypeError.
-def mm(self, mat2):
+@public
+def mm(input, mat2):
     """Matches `torch.mm`."""
-    if self.ndim != 2 or mat2.ndim != 2 or self.shape[1] != mat2.shape[0]:
-        if self.ndim == 2 and mat2.ndim == 2:
-            raise RuntimeError(
-                f"mat1 and mat2 shapes cannot be multiplied ({self.shape[0]}x{self.shape[1]} "
-                f"and {mat2.shape[0]}x{mat2.shape[1]})")
-        raise RuntimeError(f"{'self' if self.ndim != 2 else 'mat2'} must be a matrix")
-    return mm_op(self, mat2)
+    if input.ndim != 2:
+        raise RuntimeError(_errors.MM_NOT_MATRIX.format(name="self"))
+    if mat2.ndim != 2:
+        raise RuntimeError(_errors.MM_NOT_MATRIX.format(name="mat2"))
+    if input.shape[1] != mat2.shape[0]:
+        raise RuntimeError(_errors.MM_SHAPES.format(a0=input.shape[0], a1=input.shape[1],
+                                                    b0=mat2.shape[0], b1=mat2.shape[1]))
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(_errors.MM_DTYPE.format(a=input.dtype.type_meta_name,
+                                                   b=mat2.dtype.type_meta_name))
+    return mm_op(input, mat2)
 
 
-def bmm(self, mat2):
+@public
+def bmm(input, mat2):
     """Matches `torch.bmm`."""
-    if self.ndim == 3 and mat2.ndim == 3 and (
-            mat2.shape[0] != self.shape[0] or mat2.shape[1] != self.shape[2]):
-        raise RuntimeError(
-            "Expected size for first two dimensions of batch2 tensor to be: "
-            f"[{self.shape[0]}, {self.shape[2]}] but got: [{mat2.shape[0]}, {mat2.shape[1]}].")
-    return bmm_op(self, mat2)
+    if input.ndim != 3:
+        raise RuntimeError(_errors.BMM_NOT_3D.format(name="batch1"))
+    if mat2.ndim != 3:
+        raise RuntimeError(_errors.BMM_NOT_3D.format(name="batch2"))
+    if mat2.shape[0] != input.shape[0] or mat2.shape[1] != input.shape[2]:
+        raise RuntimeError(_errors.BMM_SIZES.format(b=input.shape[0], k=input.shape[2],
+                                                    b2=mat2.shape[0], k2=mat2.shape[1]))
+    if input.dtype is not mat2.dtype:
+        raise RuntimeError(_errors.BMM_DTYPE.format(a=input.dtype.scalar_name,
+                                                    b=mat2.dtype.scalar_name))
+    return bmm_op(input, mat2)
 
 
-def mv(self, vec):
+@public
+def mv(input, vec):
     """Matches `torch.mv`."""
-    if self.ndim == 2 and vec.ndim == 1 and self.shape[1] != vec.shape[0]:
-        raise RuntimeError(f"size mismatch, got input ({self.shape[0]}), mat "
-                           f"({self.shape[0]}x{self.shape[1]}), vec ({vec.shape[0]})")
-    return mv_op(self, vec)
+    if input.ndim != 2 or vec.ndim != 1:
+        raise RuntimeError(_errors.MV_NOT.format(a=1, b=input.ndim, c=vec.ndim))
+    if input.shape[1] != vec.shape[0]:
+        raise RuntimeError(_errors.MV_SHAPES.format(n=input.shape[0], m=input.shape[1],
+                                                    k=vec.shape[0]))
+    if input.dtype is not vec.dtype:
+        raise RuntimeError(_errors.MV_DTYPE.format(vec=vec.dtype.scalar_name,
+                                                   mat=input.dtype.scalar_name))
+    return mv_op(input, vec)
 
 
-def dot(self, tensor):
+@public
+def dot(input, tensor):
     """Matches `torch.dot`."""
-    if self.ndim == 1 and tensor.ndim == 1 and self.shape[0] != tensor.shape[0]:
-        raise RuntimeError(
-            f"inconsistent tensor size, expected tensor [{self.shape[0]}] and src "
-            f"[{tensor.shape[0]}] to have the same number of elements, but got "
-            f"{self.shape[0]} and {tensor.shape[0]} elements respectively")
-    return dot_op(self, tensor)
+    if input.ndim != 1 or tensor.ndim != 1:
+        raise RuntimeError(_errors.DOT_DIMS.format(a=input.ndim, b=tensor.ndim))
+    if input.shape[0] != tensor.shape[0]:
+        raise RuntimeError(_errors.DOT_SIZES.format(a=input.shape[0], b=tensor.shape[0]))
+    if input.dtype is not tensor.dtype:
+        raise RuntimeError(_errors.DOT_DTYPE.format(a=input.dtype.scalar_name,
+                                                    b=tensor.dtype.scalar_name))
+    return dot_op(input, tensor)
 
 
-def matmul(self, other):
+@public(dunders=("__matmul__",))
+def matmul(input, other):
     """Matrix product with torch's decomposition. Matches `torch.matmul`.
 
     torch: dot (1-D @ 1-D), mv, mm, unsqueeze-mm-squeeze_ (1-D @ 2-D), batch folded into rows
     and unfolded by _unsafe_view (N-D @ 1/2-D), else expand + view + bmm + _unsafe_view.
     """
-    from .shape import squeeze_inplace_dim, unsafe_view
-
-    a, b = self.ndim, other.ndim
+    a, b = input.ndim, other.ndim
     if a == 0 or b == 0:
-        raise RuntimeError(
-            f"both arguments to matmul need to be at least 1D, but they are {a}D and {b}D")
+        raise RuntimeError(_errors.MATMUL_0D.format(a=a, b=b))
     if a == 1 and b == 1:
-        return dot(self, other)
+        return dot(input, other)
     if a == 2 and b == 1:
-        return mv(self, other)
+        return mv(input, other)
     if a == 1 and b == 2:
-        return squeeze_inplace_dim(mm(self.unsqueeze(0), other), 0)
+        return squeeze_inplace_dim(mm(input.unsqueeze(0), other), 0)
     if a == 2 and b == 2:
-        return mm(self, other)
+        return mm(input, other)
     if a >= 3 and b <= 2:
-        rows = self.reshape(-1, self.shape[-1])
+        rows = input.reshape(-1, input.shape[-1])
         out = mv(rows, other) if b == 1 else mm(rows, other)
-        shape = tuple(self.shape[:-1]) + (() if b == 1 else (other.shape[-1],))
+        shape = tuple(input.shape[:-1]) + (() if b == 1 else (other.shape[-1],))
         return unsafe_view(out, shape)
-    self2 = self.unsqueeze(0) if a == 1 else self
+    self2 = input.unsqueeze(0) if a == 1 else input
     other2 = other.unsqueeze(-1) if b == 1 else other
-    batch = tuple(jnp.broadcast_shapes(tuple(self2.shape[:-2]), tuple(other2.shape[:-2])))
+    batch = broadcast_shapes(tuple(self2.shape[:-2]), tuple(other2.shape[:-2]))
     n = 1
     for s in batch:
         n *= s
@@ -104,11 +128,24 @@ def matmul(self, other):
     return unsafe_view(bmm(x, y), out_shape)
 
 
+@public(function=False, name="__rmatmul__")
+def _rmatmul(self, other):
+    return matmul(other, self)
+
+
+@public(aliases=("ger",))
+def outer(input, vec2):
+    """Matches `torch.outer` (a broadcast mul: MulBackward0)."""
+    if input.ndim != 1:
+        raise RuntimeError(_errors.OUTER_DIMS.format(name="self", ndim=input.ndim))
+    if vec2.ndim != 1:
+        raise RuntimeError(_errors.OUTER_DIMS.format(name="vec2", ndim=vec2.ndim))
+    return input.reshape(-1, 1) * vec2
+
+
 # --------------------------------------------------------------------- decompositions
 # Formulas torch writes with data-dependent branches (rank, pivots) are taken from jax.vjp via
 # the generic path, keeping torch's node names; their double-backward graphs show generic nodes.
-from .from_jax import JaxFunction  # noqa: E402
-
 inv_op = Op("linalg_inv", "LinalgInvExBackward0", lambda A: jnp.linalg.inv(A), inputs=("A",),
             outputs=("inverse",), dtype_rule="keep",
             derivatives={"A": lambda grad, inverse: -(inverse.mT @ grad @ inverse.mT)})
@@ -126,20 +163,71 @@ qr_fn = JaxFunction(lambda A, mode: tuple(jnp.linalg.qr(A, mode=mode)), name="li
                     node="LinalgQrBackward0", grad_version=1)
 svd_fn = JaxFunction(lambda A, full_matrices: tuple(jnp.linalg.svd(
     A, full_matrices=full_matrices)), name="linalg_svd", node="LinalgSvdBackward0")
-einsum_fn_cache: dict = {}
+_einsum_fns: dict = {}
 
 
-def outer(self, vec2):
-    """Matches `torch.outer` (a broadcast mul: MulBackward0)."""
-    return self.reshape(-1, 1) * vec2
-
-
-def einsum(equation: str, *operands):
+@public(method=False)
+def einsum(equation, *operands):
     """Matches `torch.einsum` values and grads (its node is `EinsumBackward`, see README)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
-    fn = einsum_fn_cache.get(equation)
+    fn = _einsum_fns.get(equation)
     if fn is None:
         fn = JaxFunction(lambda *ops: jnp.einsum(equation, *ops), name="einsum")
-        einsum_fn_cache[equation] = fn
+        _einsum_fns[equation] = fn
     return fn(*operands)
+
+
+# --------------------------------------------------------------------- torch.linalg
+_linalg = dict(namespace="linalg", method=False)
+public(matmul, **_linalg)
+
+
+@public(**_linalg)
+def inv(A):
+    """Matches `torch.linalg.inv`."""
+    return inv_op(A)
+
+
+@public(**_linalg)
+def det(A):
+    """Matches `torch.linalg.det`."""
+    return det_fn(A)
+
+
+@public(**_linalg)
+def solve(A, B, *, left=True):
+    """Matches `torch.linalg.solve` (left=True)."""
+    return solve_op(A, B)
+
+
+@public(**_linalg)
+def cholesky(A, *, upper=False):
+    """Matches `torch.linalg.cholesky`."""
+    return cholesky_fn(A, upper=upper)
+
+
+@public(**_linalg)
+def qr(A, mode="reduced"):
+    """Matches `torch.linalg.qr`."""
+    Q, R = qr_fn(A, mode=mode)
+    return return_types.make("qr", ("Q", "R"))(Q, R)
+
+
+@public(**_linalg)
+def svd(A, full_matrices=True):
+    """Matches `torch.linalg.svd`."""
+    U, S, Vh = svd_fn(A, full_matrices=full_matrices)
+    return return_types.make("svd", ("U", "S", "Vh"))(U, S, Vh)
+
+
+@public(dims="dim", **_linalg)
+def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """Matches `torch.linalg.vector_norm`."""
+    return _vector_norm(x, ord, dim, keepdim)
+
+
+@public(dims="dim", **_linalg)
+def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002
+    """Matches `torch.linalg.norm` for vector norms."""
+    return _vector_norm(A, 2 if ord is None else ord, dim, keepdim)

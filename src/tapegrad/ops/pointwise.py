@@ -1,8 +1,9 @@
-"""Elementwise ops: the table. Each entry reads like its derivatives.yaml line.
+"""Elementwise ops: the table. Each entry reads like its derivatives.yaml line, plus its public
+names (NOTE [Public surface] in `_registry.py`).
 
 Formulas are tapegrad ops, so `create_graph=True` records torch's nodes for the backward.
-Broadcast reduction and dtype casts of gradients happen once, in `validate_grad`, never here.
-Long formulas live in `_backward_helpers.py`.
+Broadcast reduction and dtype casts of gradients happen once, in the engine's
+`validate_grad`, never here. Long formulas live in `_backward_helpers.py`.
 """
 
 from __future__ import annotations
@@ -12,12 +13,17 @@ import math
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype
+from .. import _dtype, _errors
+from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
+from ._registry import public
+from .views import inplace
 
 _binary = dict(inputs=("self", "other"), scalars=("other",))
 _unary_float = dict(dtype_rule="float")
+# Most pointwise ops are torch functions, methods and in-place methods alike.
+_api = dict(inplace=True)
 
 
 def _bool(dt):
@@ -32,10 +38,12 @@ def _maybe_multiply(t, alpha):
 # ------------------------------------------------------------------ arithmetic
 add = Op("add", "AddBackward0", lambda self, other, alpha: self + other * alpha
          if alpha != 1 else self + other, **_binary, static=("alpha",), defaults={"alpha": 1},
+         **_api, dunders=("__add__", "__radd__"), inplace_dunders=("__iadd__",),
          derivatives={"self": lambda grad: grad,
                       "other": lambda grad, alpha: _maybe_multiply(grad, alpha)})
 sub = Op("sub", "SubBackward0", lambda self, other, alpha: self - other * alpha
          if alpha != 1 else self - other, **_binary, static=("alpha",), defaults={"alpha": 1},
+         **_api, aliases=("subtract",), dunders=("__sub__",), inplace_dunders=("__isub__",),
          derivatives={"self": lambda grad: grad,
                       "other": lambda grad, alpha: _maybe_multiply(-grad, alpha)})
 # `2 - x` is torch.rsub(x, 2): a node of its own, RsubBackward1.
@@ -43,35 +51,59 @@ rsub_scalar = Op("rsub", "RsubBackward1", lambda self, other, alpha: other - sel
                  inputs=("self",), static=("other", "alpha"), defaults={"alpha": 1},
                  dtype_rule="keep",
                  derivatives={"self": lambda grad, alpha: _maybe_multiply(-grad, alpha)})
-mul = Op("mul", "MulBackward0", lambda self, other: self * other, **_binary,
+mul = Op("mul", "MulBackward0", lambda self, other: self * other, **_binary, **_api,
+         aliases=("multiply",), dunders=("__mul__", "__rmul__"), inplace_dunders=("__imul__",),
          derivatives={"self": lambda grad, other: grad * other,
                       "other": lambda grad, self: grad * self})
 # mul.Scalar: what a formula's `exponent * tensor` is in ATen (MulBackward1, not 0).
 mul_scalar = Op("_mul_scalar", "MulBackward1", lambda self, other: self * other,
                 inputs=("self",), static=("other",), dtype_rule="keep",
                 derivatives={"self": lambda grad, other: mul_scalar(grad, other)})
-div = Op("div", "DivBackward0", lambda self, other: self / other, **_binary, dtype_rule="float",
-         derivatives={"self": lambda grad, other: grad / other,
-                      "other": lambda grad, self, other: -grad * ((self / other) / other)})
+div_op = Op("div", "DivBackward0", lambda self, other: self / other, **_binary,
+            dtype_rule="float",
+            derivatives={"self": lambda grad, other: grad / other,
+                         "other": lambda grad, self, other: -grad * ((self / other) / other)})
 div_mode = Op("div", "DivBackward2",
               lambda self, other, rounding_mode: H.div_rounding(self, other, rounding_mode),
               **_binary, static=("rounding_mode",),
               derivatives={"self": lambda grad: H.zeros_like(grad),
                            "other": lambda grad: H.zeros_like(grad)})
-neg = Op("neg", "NegBackward0", lambda self: -self,
-         derivatives={"self": lambda grad: grad.neg()})
+neg = Op("neg", "NegBackward0", lambda self: -self, **_api, aliases=("negative",),
+         dunders=("__neg__",), derivatives={"self": lambda grad: grad.neg()})
 reciprocal = Op("reciprocal", "ReciprocalBackward0", lambda self: 1 / self, **_unary_float,
-                derivatives={"self": lambda grad, result: -grad * (result * result)})
+                **_api, derivatives={"self": lambda grad, result: -grad * (result * result)})
+
+
+def _pow_backward(grad, self, exponent):
+    # torch: zeros when exponent == 0, else grad * (exponent * self.pow(exponent - 1)), where
+    # `exponent * tensor` is mul.Scalar (MulBackward1).
+    if exponent == 0:
+        return H.zeros_like(self)
+    return grad * mul_scalar(self.pow(exponent - 1), exponent)
+
+
+def _pow_backward_self(grad, self, exponent):
+    zero = H.zeros((), grad)
+    return where(exponent == 0.0, zero, grad * (exponent * self.pow(exponent - 1)))
+
+
+def _pow_backward_exponent(grad, self, exponent, result):
+    # torch: d/dexp of 0**exp is 0 where exp >= 0 (not nan from log(0)).
+    cond = logical_and(self == 0, exponent >= 0)
+    zero = H.zeros((), grad)
+    return grad * where(cond, zero, result * self.log())
+
+
 pow_scalar = Op("pow", "PowBackward0", lambda self, exponent: H.pow_forward(self, exponent),
                 static=("exponent",), dtype_rule=lambda dt: dt,
                 derivatives={"self": lambda grad, self, exponent:
-                             H.pow_backward(grad, self, exponent)})
+                             _pow_backward(grad, self, exponent)})
 pow_tensor = Op("pow", "PowBackward1", lambda self, exponent: jnp.power(self, exponent),
                 inputs=("self", "exponent"),
                 derivatives={"self": lambda grad, self, exponent:
-                             H.pow_backward_self(grad, self, exponent),
+                             _pow_backward_self(grad, self, exponent),
                              "exponent": lambda grad, self, exponent, result:
-                             H.pow_backward_exponent(grad, self, exponent, result)})
+                             _pow_backward_exponent(grad, self, exponent, result)})
 # `2 ** x` is pow.Scalar: PowBackward2.
 rpow_scalar = Op("pow", "PowBackward2", lambda exponent, self: jnp.power(self, exponent),
                  inputs=("exponent",), static=("self",), dtype_rule="float",
@@ -84,26 +116,27 @@ fmod_tensor = Op("fmod", "FmodBackward1", lambda self, other: jnp.fmod(self, oth
                  **_binary, derivatives={
                      "self": lambda grad: grad,
                      "other": lambda grad, self, other: -grad * div_mode(self, other, "trunc")})
-remainder_scalar = Op("remainder", "RemainderBackward0",
-                      lambda self, other: H.remainder(self, other), static=("other",),
-                      dtype_rule="keep",
-                      derivatives={"self": lambda grad: grad})
-remainder_tensor = Op("remainder", "RemainderBackward1",
-                      lambda self, other: H.remainder(self, other), **_binary,
-                      derivatives={"self": lambda grad: grad,
-                                   "other": lambda grad, self, other:
-                                   -grad * div_mode(self, other, "floor")})
-atan2 = Op("atan2", "Atan2Backward0", jnp.arctan2, **_binary, **_unary_float,
+# torch's remainder is Python's modulo (the sign of the divisor), as jnp.remainder.
+remainder_scalar = Op("remainder", "RemainderBackward0", lambda self, other: jnp.remainder(
+    self, other), static=("other",), dtype_rule="keep", derivatives={"self": lambda grad: grad})
+remainder_tensor = Op("remainder", "RemainderBackward1", lambda self, other: jnp.remainder(
+    self, other), **_binary, derivatives={"self": lambda grad: grad,
+                                          "other": lambda grad, self, other:
+                                          -grad * div_mode(self, other, "floor")})
+atan2 = Op("atan2", "Atan2Backward0", jnp.arctan2, **_binary, **_unary_float, **_api,
+           aliases=("arctan2",),
            derivatives={"self": lambda grad, self, other:
                         grad * other / (self * self + other * other),
                         "other": lambda grad, self, other:
                         grad * -self / (self * self + other * other)})
 maximum = Op("maximum", "MaximumBackward0", jnp.maximum, grad_version=1, inputs=("self", "other"),
+             public=True,
              derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
                                                                               self < other),
                           "other": lambda grad, self, other: H.minmax_backward(grad, self, other,
                                                                                self > other)})
 minimum = Op("minimum", "MinimumBackward0", jnp.minimum, grad_version=1, inputs=("self", "other"),
+             public=True,
              derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
                                                                               self > other),
                           "other": lambda grad, self, other: H.minmax_backward(grad, self, other,
@@ -122,71 +155,74 @@ lerp_tensor = Op("lerp", "LerpBackward1",
 addcmul = Op("addcmul", "AddcmulBackward0",
              lambda self, tensor1, tensor2, value: self + value * tensor1 * tensor2,
              inputs=("self", "tensor1", "tensor2"), static=("value",), defaults={"value": 1},
+             **_api,
              derivatives={"self": lambda grad: grad,
                           "tensor1": lambda grad, tensor2, value: grad * tensor2 * value,
                           "tensor2": lambda grad, tensor1, value: grad * tensor1 * value})
 addcdiv = Op("addcdiv", "AddcdivBackward0",
              lambda self, tensor1, tensor2, value: self + value * tensor1 / tensor2,
              inputs=("self", "tensor1", "tensor2"), static=("value",), defaults={"value": 1},
+             **_api,
              derivatives={"self": lambda grad: grad,
                           "tensor1": lambda grad, tensor2, value: grad * value / tensor2,
                           "tensor2": lambda grad, tensor1, tensor2, value:
                           -grad * value * tensor1 / (tensor2 * tensor2)})
 
 # ------------------------------------------------------------------ unary math
-exp = Op("exp", "ExpBackward0", jnp.exp, **_unary_float,
+_u = dict(**_unary_float, **_api)
+exp = Op("exp", "ExpBackward0", jnp.exp, **_u,
          derivatives={"self": lambda grad, result: grad * result})
-exp2 = Op("exp2", "Exp2Backward0", jnp.exp2, **_unary_float,
+exp2 = Op("exp2", "Exp2Backward0", jnp.exp2, **_u,
           derivatives={"self": lambda grad, result: grad * result * math.log(2.0)})
-expm1 = Op("expm1", "Expm1Backward0", jnp.expm1, **_unary_float,
+expm1 = Op("expm1", "Expm1Backward0", jnp.expm1, **_u,
            derivatives={"self": lambda grad, result: grad * (result + 1)})
-log = Op("log", "LogBackward0", jnp.log, **_unary_float,
+log = Op("log", "LogBackward0", jnp.log, **_u,
          derivatives={"self": lambda grad, self: grad.div(self)})
-log2 = Op("log2", "Log2Backward0", jnp.log2, **_unary_float,
+log2 = Op("log2", "Log2Backward0", jnp.log2, **_u,
           derivatives={"self": lambda grad, self: grad / (self * math.log(2.0))})
-log10 = Op("log10", "Log10Backward0", jnp.log10, **_unary_float,
+log10 = Op("log10", "Log10Backward0", jnp.log10, **_u,
            derivatives={"self": lambda grad, self: grad / (self * math.log(10.0))})
-log1p = Op("log1p", "Log1PBackward0", jnp.log1p, **_unary_float,
+log1p = Op("log1p", "Log1PBackward0", jnp.log1p, **_u,
            derivatives={"self": lambda grad, self: grad / (self + 1)})
-sqrt = Op("sqrt", "SqrtBackward0", jnp.sqrt, **_unary_float,
+sqrt = Op("sqrt", "SqrtBackward0", jnp.sqrt, **_u,
           derivatives={"self": lambda grad, result: grad / mul_scalar(result, 2)})
-rsqrt = Op("rsqrt", "RsqrtBackward0", jax.lax.rsqrt, **_unary_float,
+rsqrt = Op("rsqrt", "RsqrtBackward0", jax.lax.rsqrt, **_u,
            derivatives={"self": lambda grad, result: -0.5 * grad * result.pow(3)})
-sin = Op("sin", "SinBackward0", jnp.sin, **_unary_float,
+sin = Op("sin", "SinBackward0", jnp.sin, **_u,
          derivatives={"self": lambda grad, self: grad * self.cos()})
-cos = Op("cos", "CosBackward0", jnp.cos, **_unary_float,
+cos = Op("cos", "CosBackward0", jnp.cos, **_u,
          derivatives={"self": lambda grad, self: grad * -self.sin()})
-tan = Op("tan", "TanBackward0", jnp.tan, **_unary_float,
+tan = Op("tan", "TanBackward0", jnp.tan, **_u,
          derivatives={"self": lambda grad, result: grad * (1 + result.pow(2))})
-asin = Op("asin", "AsinBackward0", jnp.arcsin, **_unary_float,
+asin = Op("asin", "AsinBackward0", jnp.arcsin, **_u, aliases=("arcsin",),
           derivatives={"self": lambda grad, self: grad * (-self * self + 1).rsqrt()})
-acos = Op("acos", "AcosBackward0", jnp.arccos, **_unary_float,
+acos = Op("acos", "AcosBackward0", jnp.arccos, **_u, aliases=("arccos",),
           derivatives={"self": lambda grad, self: grad * -((-self * self + 1).rsqrt())})
-atan = Op("atan", "AtanBackward0", jnp.arctan, **_unary_float,
+atan = Op("atan", "AtanBackward0", jnp.arctan, **_u, aliases=("arctan",),
           derivatives={"self": lambda grad, self: grad / (self * self + 1)})
-sinh = Op("sinh", "SinhBackward0", jnp.sinh, **_unary_float,
+sinh = Op("sinh", "SinhBackward0", jnp.sinh, **_u,
           derivatives={"self": lambda grad, self: grad * self.cosh()})
-cosh = Op("cosh", "CoshBackward0", jnp.cosh, **_unary_float,
+cosh = Op("cosh", "CoshBackward0", jnp.cosh, **_u,
           derivatives={"self": lambda grad, self: grad * self.sinh()})
-tanh = Op("tanh", "TanhBackward0", jnp.tanh, **_unary_float,
+tanh = Op("tanh", "TanhBackward0", jnp.tanh, **_u, functional=True,
           derivatives={"self": lambda grad, result: grad * (1 - result * result)})
-asinh = Op("asinh", "AsinhBackward0", jnp.arcsinh, **_unary_float,
+asinh = Op("asinh", "AsinhBackward0", jnp.arcsinh, **_u, aliases=("arcsinh",),
            derivatives={"self": lambda grad, self: grad * (self.pow(2) + 1).rsqrt()})
-acosh = Op("acosh", "AcoshBackward0", jnp.arccosh, **_unary_float,
+acosh = Op("acosh", "AcoshBackward0", jnp.arccosh, **_u, aliases=("arccosh",),
            derivatives={"self": lambda grad, self: grad * (self.pow(2) - 1).rsqrt()})
-atanh = Op("atanh", "AtanhBackward0", jnp.arctanh, **_unary_float,
+atanh = Op("atanh", "AtanhBackward0", jnp.arctanh, **_u, aliases=("arctanh",),
            derivatives={"self": lambda grad, self: grad * (1 / (1 - self.pow(2)))})
-erf = Op("erf", "ErfBackward0", jax.scipy.special.erf, **_unary_float,
+erf = Op("erf", "ErfBackward0", jax.scipy.special.erf, **_u,
          derivatives={"self": lambda grad, self:
                       (2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
-erfc = Op("erfc", "ErfcBackward0", jax.scipy.special.erfc, **_unary_float,
+erfc = Op("erfc", "ErfcBackward0", jax.scipy.special.erfc, **_u,
           derivatives={"self": lambda grad, self:
                        (-2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
-sigmoid = Op("sigmoid", "SigmoidBackward0", jax.nn.sigmoid, **_unary_float,
+sigmoid = Op("sigmoid", "SigmoidBackward0", jax.nn.sigmoid, **_u, functional=True,
              derivatives={"self": lambda grad, result: grad * ((1 - result) * result)})
-logsigmoid = Op("logsigmoid", "LogSigmoidBackward0", jax.nn.log_sigmoid, **_unary_float,
+logsigmoid = Op("log_sigmoid", "LogSigmoidBackward0", jax.nn.log_sigmoid, **_unary_float,
                 derivatives={"self": lambda grad, self: grad * (-self).sigmoid()})
-relu = Op("relu", "ReluBackward0", lambda self: jnp.maximum(self, 0),
+relu = Op("relu", "ReluBackward0", lambda self: jnp.maximum(self, 0), **_api,
           derivatives={"self": lambda grad, result: grad * (result > 0)})
 gelu = Op("gelu", "GeluBackward0", lambda self, approximate: jax.nn.gelu(
     self, approximate=approximate == "tanh"), static=("approximate",),
@@ -209,26 +245,41 @@ elu = Op("elu", "EluBackward0",
          defaults={"alpha": 1.0, "scale": 1.0, "input_scale": 1.0}, **_unary_float,
          derivatives={"self": lambda grad, self, alpha, scale, input_scale:
                       H.elu_backward(grad, self, alpha, scale, input_scale)})
+# In place, torch's elu_ and leaky_relu_ save the result (EluBackward1, LeakyReluBackward1).
+elu_result = Op("elu_", "EluBackward1",
+                lambda self, alpha, scale, input_scale: jnp.where(
+                    self > 0, self * scale, scale * alpha * (jnp.exp(self * input_scale) - 1)),
+                static=("alpha", "scale", "input_scale"),
+                defaults={"alpha": 1.0, "scale": 1.0, "input_scale": 1.0}, **_unary_float,
+                derivatives={"self": lambda grad, result, alpha, scale, input_scale:
+                             (grad * scale).where(result > 0, grad * input_scale
+                                                  * (result + alpha * scale))})
 leaky_relu = Op("leaky_relu", "LeakyReluBackward0",
                 lambda self, negative_slope: jnp.where(self > 0, self, self * negative_slope),
                 static=("negative_slope",), defaults={"negative_slope": 0.01},
                 derivatives={"self": lambda grad, self, negative_slope:
-                             where(self > 0, grad, grad * negative_slope)})
-abs = Op("abs", "AbsBackward0", jnp.abs,  # noqa: A001
-         derivatives={"self": lambda grad, self: grad * self.sgn()})
-sign = Op("sign", "SignBackward0", jnp.sign,
+                             grad.where(self > 0, grad * negative_slope)})
+leaky_relu_result = Op("leaky_relu_", "LeakyReluBackward1",
+                       lambda self, negative_slope: jnp.where(self > 0, self,
+                                                              self * negative_slope),
+                       static=("negative_slope",), defaults={"negative_slope": 0.01},
+                       derivatives={"self": lambda grad, result, negative_slope:
+                                    grad.where(result > 0, grad * negative_slope)})
+abs = Op("abs", "AbsBackward0", jnp.abs, **_api, aliases=("absolute",),  # noqa: A001
+         dunders=("__abs__",), derivatives={"self": lambda grad, self: grad * self.sgn()})
+sign = Op("sign", "SignBackward0", jnp.sign, **_api,
           derivatives={"self": lambda grad: H.zeros_like(grad)})
-sgn = Op("sgn", "SgnBackward0", jnp.sign,
+sgn = Op("sgn", "SgnBackward0", jnp.sign, **_api,
          derivatives={"self": lambda grad: H.zeros_like(grad)})
-floor = Op("floor", "FloorBackward0", jnp.floor,
+floor = Op("floor", "FloorBackward0", jnp.floor, **_api,
            derivatives={"self": lambda grad: H.zeros_like(grad)})
-ceil = Op("ceil", "CeilBackward0", jnp.ceil,
+ceil = Op("ceil", "CeilBackward0", jnp.ceil, **_api,
           derivatives={"self": lambda grad: H.zeros_like(grad)})
-round = Op("round", "RoundBackward0", jnp.round,  # noqa: A001
+round = Op("round", "RoundBackward0", jnp.round, **_api,  # noqa: A001
            derivatives={"self": lambda grad: H.zeros_like(grad)})
-trunc = Op("trunc", "TruncBackward0", jnp.trunc,
+trunc = Op("trunc", "TruncBackward0", jnp.trunc, **_api, aliases=("fix",),
            derivatives={"self": lambda grad: H.zeros_like(grad)})
-frac = Op("frac", "FracBackward0", lambda self: self - jnp.trunc(self),
+frac = Op("frac", "FracBackward0", lambda self: self - jnp.trunc(self), **_api,
           derivatives={"self": lambda grad: grad})
 clamp_scalar = Op("clamp", "ClampBackward1", lambda self, min, max: H.clamp_forward(self, min, max),
                   static=("min", "max"), defaults={"min": None, "max": None},
@@ -247,7 +298,7 @@ nan_to_num = Op("nan_to_num", "NanToNumBackward0",
                 lambda self, nan, posinf, neginf: jnp.nan_to_num(self, nan=nan, posinf=posinf,
                                                                  neginf=neginf),
                 static=("nan", "posinf", "neginf"),
-                defaults={"nan": 0.0, "posinf": None, "neginf": None},
+                defaults={"nan": 0.0, "posinf": None, "neginf": None}, **_api,
                 derivatives={"self": lambda grad, self: grad * self.isfinite()})
 
 # ------------------------------------------------------------------ selection
@@ -255,27 +306,254 @@ where = Op("where", "WhereBackward0", lambda condition, self, other:
            jnp.where(condition, self, other),
            inputs=("condition", "self", "other"), scalars=("self", "other"),
            promote=("self", "other"),
+           # torch's method form is self.where(condition, other).
+           method=lambda self, condition, other: where(condition, self, other),
            derivatives={"self": lambda grad, condition: where(condition, grad, 0.0),
                         "other": lambda grad, condition: where(condition, 0.0, grad)})
 masked_fill = Op("masked_fill", "MaskedFillBackward0",
                  lambda self, mask, value: jnp.where(mask, jnp.asarray(value, self.dtype), self),
-                 inputs=("self", "mask"), static=("value",), promote=("self",),
+                 inputs=("self", "mask"), static=("value",), promote=("self",), **_api,
                  derivatives={"self": lambda grad, mask: masked_fill(grad, mask, 0.0)})
 
 # ------------------------------------------------------------------ comparisons and logic
-_cmp = dict(inputs=("self", "other"), scalars=("other",), out_dtype=_bool)
+_cmp = dict(inputs=("self", "other"), scalars=("other",), out_dtype=_bool, **_api)
 _pred = dict(out_dtype=_bool, dtype_rule="keep")
 
-eq = Op("eq", None, lambda self, other: self == other, **_cmp)
-ne = Op("ne", None, lambda self, other: self != other, **_cmp)
-lt = Op("lt", None, lambda self, other: self < other, **_cmp)
-le = Op("le", None, lambda self, other: self <= other, **_cmp)
-gt = Op("gt", None, lambda self, other: self > other, **_cmp)
-ge = Op("ge", None, lambda self, other: self >= other, **_cmp)
+eq = Op("eq", None, lambda self, other: self == other, **_cmp, dunders=("__eq__",))
+ne = Op("ne", None, lambda self, other: self != other, **_cmp, aliases=("not_equal",),
+        dunders=("__ne__",))
+lt = Op("lt", None, lambda self, other: self < other, **_cmp, aliases=("less",),
+        dunders=("__lt__",))
+le = Op("le", None, lambda self, other: self <= other, **_cmp, aliases=("less_equal",),
+        dunders=("__le__",))
+gt = Op("gt", None, lambda self, other: self > other, **_cmp, aliases=("greater",),
+        dunders=("__gt__",))
+ge = Op("ge", None, lambda self, other: self >= other, **_cmp, aliases=("greater_equal",),
+        dunders=("__ge__",))
 logical_and = Op("logical_and", None, jnp.logical_and, **_cmp)
 logical_or = Op("logical_or", None, jnp.logical_or, **_cmp)
 logical_xor = Op("logical_xor", None, jnp.logical_xor, **_cmp)
-logical_not = Op("logical_not", None, jnp.logical_not, **_pred)
-isnan = Op("isnan", None, jnp.isnan, **_pred)
-isinf = Op("isinf", None, jnp.isinf, **_pred)
-isfinite = Op("isfinite", None, jnp.isfinite, **_pred)
+logical_not = Op("logical_not", None, jnp.logical_not, **_pred, **_api)
+isnan = Op("isnan", None, jnp.isnan, **_pred, public=True)
+isinf = Op("isinf", None, jnp.isinf, **_pred, public=True)
+isfinite = Op("isfinite", None, jnp.isfinite, **_pred, public=True)
+# Bitwise ops (integers and bools): Python's &, |, ^, ~ on tensors.
+_bitwise = dict(inputs=("self", "other"), scalars=("other",), **_api)
+bitwise_and = Op("bitwise_and", None, jnp.bitwise_and, **_bitwise,
+                 dunders=("__and__", "__rand__"), inplace_dunders=("__iand__",))
+bitwise_or = Op("bitwise_or", None, jnp.bitwise_or, **_bitwise,
+                dunders=("__or__", "__ror__"), inplace_dunders=("__ior__",))
+bitwise_xor = Op("bitwise_xor", None, jnp.bitwise_xor, **_bitwise,
+                 dunders=("__xor__", "__rxor__"), inplace_dunders=("__ixor__",))
+bitwise_not = Op("bitwise_not", None, jnp.invert, dtype_rule="keep", **_api,
+                 dunders=("__invert__",))
+
+
+# ------------------------------------------------------------------ dispatching functions
+# The small dispatch torch does in its Python bindings: which overload a call is.
+@public(inplace=True, dunders=("__pow__",), inplace_dunders=("__ipow__",))
+def pow(input, exponent):  # noqa: A001
+    """Matches `torch.pow`: a Python exponent is PowBackward0, a tensor one PowBackward1."""
+    if isinstance(input, Tensor):
+        if isinstance(exponent, Tensor):
+            return pow_tensor(input, exponent)
+        if (not (input.dtype.is_floating_point or input.dtype.is_complex)
+                and isinstance(exponent, int) and exponent < 0):
+            raise RuntimeError(_errors.INTEGER_NEGATIVE_POWER)
+        if isinstance(exponent, float) and not (input.dtype.is_floating_point
+                                                or input.dtype.is_complex):
+            input = to(input, _dtype.get_default_dtype())
+        return pow_scalar(input, exponent)
+    return rpow_scalar(exponent, input)
+
+
+@public(function=False, name="__rpow__")
+def _rpow(self, other):
+    return pow(other, self)
+
+
+@public(inplace=True, aliases=("divide",), dunders=("__truediv__",),
+        inplace_dunders=("__itruediv__",))
+def div(input, other, *, rounding_mode=None):
+    """True division, or 'trunc'/'floor' rounding (DivBackward2). Matches `torch.div`."""
+    if rounding_mode is None:
+        return div_op(input, other)
+    if rounding_mode not in ("trunc", "floor"):
+        raise RuntimeError(_errors.DIV_ROUNDING_MODE.format(mode=rounding_mode))
+    return div_mode(input, other, rounding_mode)
+
+
+@public(inplace=True)
+def true_divide(input, other):
+    """Matches `torch.true_divide` (division without rounding)."""
+    return div_op(input, other)
+
+
+@public(function=False, name="__rtruediv__")
+def _rtruediv(self, other):
+    # torch's Tensor.__rtruediv__ is `self.reciprocal() * other`.
+    return reciprocal(self) * other
+
+
+@public(inplace=True, dunders=("__floordiv__",), inplace_dunders=("__ifloordiv__",))
+def floor_divide(input, other):
+    """Matches `torch.floor_divide` (division rounded down)."""
+    return div(input, other, rounding_mode="floor")
+
+
+@public(function=False, name="__rfloordiv__")
+def _rfloordiv(self, other):
+    return floor_divide(H.full_like(self, other), self)
+
+
+@public(inplace=True)
+def fmod(input, other):
+    """Matches `torch.fmod` (C's remainder: the sign of the dividend)."""
+    if isinstance(other, Tensor):
+        return fmod_tensor(input, other)
+    return fmod_scalar(input, other)
+
+
+@public(inplace=True, dunders=("__mod__",), inplace_dunders=("__imod__",))
+def remainder(input, other):
+    """Matches `torch.remainder` (Python's modulo: the sign of the divisor)."""
+    if isinstance(other, Tensor):
+        return remainder_tensor(input, other)
+    return remainder_scalar(input, other)
+
+
+@public(inplace=True, aliases=("clip",))
+def clamp(input, min=None, max=None):  # noqa: A002
+    """Matches `torch.clamp` (number bounds: ClampBackward1, tensor bounds: ClampBackward0)."""
+    if min is None and max is None:
+        raise RuntimeError(_errors.CLAMP_NO_BOUNDS)
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        lo = min if min is not None else H.full_like(input, -float("inf"))
+        hi = max if max is not None else H.full_like(input, float("inf"))
+        lo = lo if isinstance(lo, Tensor) else H.full_like(input, lo)
+        hi = hi if isinstance(hi, Tensor) else H.full_like(input, hi)
+        return clamp_tensor(input, lo, hi)
+    return clamp_scalar(input, min, max)
+
+
+@public(inplace=True)
+def clamp_min(input, min):  # noqa: A002
+    """Matches `torch.clamp_min`."""
+    return clamp(input, min=min)
+
+
+@public(inplace=True)
+def clamp_max(input, max):  # noqa: A002
+    """Matches `torch.clamp_max`."""
+    return clamp(input, max=max)
+
+
+@public(inplace=True)
+def lerp(input, end, weight):
+    """Matches `torch.lerp` (a number weight: LerpBackward0, a tensor: LerpBackward1)."""
+    if isinstance(weight, Tensor):
+        return lerp_tensor(input, end, weight)
+    return lerp_scalar(input, end, weight)
+
+
+@public(inplace=True)
+def square(input):
+    """Matches `torch.square` (it is pow(self, 2) in ATen: PowBackward0)."""
+    return pow(input, 2)
+
+
+@public(method=False)
+def rsub(input, other, alpha=1):
+    """`other - alpha * input`. Matches `torch.rsub`."""
+    if isinstance(other, Tensor):
+        return sub(other, input, alpha=alpha)
+    return rsub_scalar(input, other, alpha)
+
+
+@public(function=False, name="__rsub__")
+def _rsub(self, other):
+    return rsub(self, other)
+
+
+# ------------------------------------------------------------------ dtype conversions, copies
+_to_copy = Op("_to_copy", "ToCopyBackward0", lambda self, dtype: self.astype(dtype.np),
+              static=("dtype",), dtype_rule="keep",
+              derivatives={"self": lambda grad, self_dtype: to(grad, self_dtype)})
+clone_op = Op("clone", "CloneBackward0", lambda self: self + 0 if self.dtype != bool
+              else self, dtype_rule="keep", derivatives={"self": lambda grad: grad})
+copy_op = Op("copy", "CopyBackwards", lambda self, src: jnp.broadcast_to(
+    jnp.asarray(src, self.dtype), self.shape), inputs=("self", "src"), promote=(),
+             derivatives={"self": lambda grad: grad * 0,
+                          "src": lambda grad, src_dtype: to(grad, src_dtype)})
+zero_op = Op("zero", "ZeroBackward0", lambda self: jnp.zeros_like(self), dtype_rule="keep",
+             derivatives={"self": lambda grad: grad * 0})
+fill_op = Op("fill", "FillBackward2", lambda self, value: jnp.full_like(self, value),
+             static=("value",), dtype_rule="keep",
+             derivatives={"self": lambda grad: grad * 0})
+
+zero_ = public(inplace(zero_op, "zero_"), name="zero_")
+fill_ = public(inplace(fill_op, "fill_"), name="fill_")
+_copy_inplace = inplace(copy_op, "copy_")
+
+
+@public(function=False)
+def copy_(self, src, non_blocking: bool = False):
+    """In-place copy with broadcasting and dtype cast. Matches `torch.Tensor.copy_`."""
+    if not isinstance(src, Tensor):
+        src = Tensor._make(jnp.asarray(src, self._storage.array.dtype))
+    return _copy_inplace(self, src)
+
+
+def copy_from(src: Tensor) -> Tensor:
+    """The create_graph copy AccumulateGrad makes: torch's empty_strided + copy_, whose
+    CopyBackwards node's first edge is the (empty) destination."""
+    dest = Tensor._make(jnp.zeros(src._storage.array.shape, src._storage.array.dtype))
+    return copy_op(dest, src)
+
+
+@public(function=False)
+def to(self, *args, dtype=None, **kwargs):
+    """Dtype conversion (device arguments are accepted and ignored). Matches `torch.Tensor.to`."""
+    for a in args:
+        if isinstance(a, _dtype.dtype):
+            dtype = a
+        elif isinstance(a, Tensor):
+            dtype = a.dtype
+    if dtype is None or dtype is self.dtype:
+        return self
+    return _to_copy(self, dtype)
+
+
+@public
+def clone(input, *, memory_format=None):
+    """A copy with its own storage (CloneBackward0). Matches `torch.clone`."""
+    return clone_op(input)
+
+
+@public(function=False)
+def type_as(self, other):
+    """Matches `torch.Tensor.type_as`."""
+    return to(self, other.dtype)
+
+
+@public(function=False)
+def contiguous(self, memory_format=None):
+    """Matches `torch.Tensor.contiguous`: torch copies (CloneBackward0) only what it lays out
+    non-contiguously."""
+    return clone(self) if self._view_strided else self
+
+
+def _converter(dt: _dtype.dtype, name: str):
+    def convert(self, memory_format=None):
+        return to(self, dt)
+
+    convert.__name__ = convert.__qualname__ = name
+    convert.__doc__ = f"`self.to({dt!r})`. Matches `torch.Tensor.{name}`."
+    return public(convert, function=False)
+
+
+for _name, _dt in (("float", _dtype.float32), ("double", _dtype.float64),
+                   ("half", _dtype.float16), ("bfloat16", _dtype.bfloat16),
+                   ("long", _dtype.int64), ("int", _dtype.int32), ("short", _dtype.int16),
+                   ("char", _dtype.int8), ("byte", _dtype.uint8), ("bool", _dtype.bool)):
+    _converter(_dt, _name)

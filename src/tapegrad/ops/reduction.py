@@ -1,17 +1,21 @@
-"""Reductions, scans and softmax: the table, and the wrappers that normalize `dim`."""
+"""Reductions, scans and softmax: the table, and the public functions (whose `dim` arguments
+are declared, so they are wrapped and range-checked before the body runs)."""
 
 from __future__ import annotations
 
-import builtins
 import math
 
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype, return_types
+from .. import _checks, _dtype, _errors, return_types
+from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
+from ._registry import public
 from .from_jax import jax_function
+from .indexing import scatter_op
+from .pointwise import masked_fill, maximum, minimum, to
 
 
 def _sum_dtype(dt):
@@ -21,18 +25,7 @@ def _sum_dtype(dt):
     return _dtype.int64
 
 
-def _restore(t, dim, keepdim, ndim):
-    # torch's restore_reduced_dims: unsqueeze the reduced dims back.
-    if keepdim or ndim == 0:
-        return t
-    for d in sorted(dim):
-        t = t.unsqueeze(d)
-    return t
-
-
-def _all_dims(ndim):
-    return tuple(range(ndim))
-
+_restore = H.restore_reduced_dims
 
 # JAX computes zero-safe products' gradients (exclusive products); torch's formula branches
 # on the data, which a traced backward cannot. Generic vjp ops, differentiable to any order.
@@ -80,13 +73,10 @@ min_all = Op("min", "MinBackward1", lambda self: jnp.min(self), grad_version=1, 
 
 def _select_backward(grad, indices, sizes, dim, keepdim):
     # torch's value_selecting_reduction_backward: scatter grad at the chosen indices.
-    from .indexing import scatter
-    from .tensor_factories import zeros_of
-
     if not keepdim and len(sizes) > 0:
         grad = grad.unsqueeze(dim)
         indices = indices.unsqueeze(dim)
-    return scatter(zeros_of(sizes, grad), dim, indices, grad)
+    return scatter_op(H.zeros(sizes, grad), indices, grad, dim)
 
 
 def _max_dim_fwd(self, dim, keepdim):
@@ -118,14 +108,14 @@ def _scale_by_count(grad, self, result, dim, keepdim):
 
 amax_op = Op("amax", "AmaxBackward0", lambda self, dim, keepdim: jnp.max(self, axis=dim,
                                                                       keepdims=keepdim),
-          static=("dim", "keepdim"), dtype_rule="keep",
-          derivatives={"self": lambda grad, self, result, dim, keepdim:
-                       _scale_by_count(grad, self, result, dim, keepdim)})
+             static=("dim", "keepdim"), dtype_rule="keep",
+             derivatives={"self": lambda grad, self, result, dim, keepdim:
+                          _scale_by_count(grad, self, result, dim, keepdim)})
 amin_op = Op("amin", "AminBackward0", lambda self, dim, keepdim: jnp.min(self, axis=dim,
                                                                       keepdims=keepdim),
-          static=("dim", "keepdim"), dtype_rule="keep",
-          derivatives={"self": lambda grad, self, result, dim, keepdim:
-                       _scale_by_count(grad, self, result, dim, keepdim)})
+             static=("dim", "keepdim"), dtype_rule="keep",
+             derivatives={"self": lambda grad, self, result, dim, keepdim:
+                          _scale_by_count(grad, self, result, dim, keepdim)})
 argmax_op = Op("argmax", None, lambda self, dim, keepdim: (
     jnp.argmax(self, axis=dim, keepdims=keepdim) if dim is not None
     else jnp.argmax(self)).astype(jnp.int64), static=("dim", "keepdim"), dtype_rule="keep")
@@ -147,8 +137,6 @@ def _var_backward(grad, self, dim, correction, keepdim):
 
 
 def _std_backward(grad, self, result, dim, correction, keepdim):
-    from .pointwise import masked_fill
-
     g = _var_backward(grad / (result * 2), self, dim, correction, keepdim)
     return masked_fill(g, _restore(result, dim, keepdim, self.ndim) == 0, 0.0)
 
@@ -180,8 +168,6 @@ def _norm_fwd(self, ord, dim, keepdim):  # noqa: A002
 
 
 def _norm_backward(grad, self, ord, result, dim, keepdim):  # noqa: A002
-    from .pointwise import masked_fill
-
     ndim = self.ndim
     g = _restore(grad, dim, keepdim, ndim)
     r = _restore(result, dim, keepdim, ndim)
@@ -209,19 +195,27 @@ logsumexp_op = Op("logsumexp", "LogsumexpBackward0",
                   derivatives={"self": lambda grad, self, result, dim, keepdim:
                                _restore(grad, dim, keepdim, self.ndim)
                                * (self - _restore(result, dim, keepdim, self.ndim)).exp()})
-cumsum_op = Op("cumsum", "CumsumBackward0", lambda self, dim: jnp.cumsum(self, axis=dim),
-               static=("dim",), dtype_rule=_sum_dtype,
-               derivatives={"self": lambda grad, dim: grad.flip(dim).cumsum(dim).flip(dim)})
-cumprod_op = Op("cumprod", "CumprodBackward0", lambda self, dim: jnp.cumprod(self, axis=dim),
-                static=("dim",), dtype_rule=_sum_dtype,
-                derivatives={"self": lambda grad, self, dim: _cumprod_vjp(self, grad, dim=dim)})
-softmax_op = Op("softmax", "SoftmaxBackward0", lambda self, dim: jax.nn.softmax(self, axis=dim),
-                static=("dim",), dtype_rule="float",
+# A 0-d input has no dim to scan or normalize: `dim` is () there and the kernels reduce to
+# the identity (softmax to 1), as torch's do.
+def _scan(fn):
+    return lambda self, dim: fn(self, axis=dim) if self.ndim else self
+
+
+cumsum_op = Op("cumsum", "CumsumBackward0", _scan(jnp.cumsum), static=("dim",),
+               dtype_rule=_sum_dtype,
+               derivatives={"self": lambda grad, dim: grad.flip(dim).cumsum(dim).flip(dim)
+                            if grad.ndim else grad})
+cumprod_op = Op("cumprod", "CumprodBackward0", _scan(jnp.cumprod), static=("dim",),
+                dtype_rule=_sum_dtype,
+                derivatives={"self": lambda grad, self, dim: _cumprod_vjp(self, grad, dim=dim)
+                             if self.ndim else grad})
+softmax_op = Op("softmax", "SoftmaxBackward0", lambda self, dim: jax.nn.softmax(
+    self, axis=dim) if self.ndim else jnp.ones_like(self), static=("dim",), dtype_rule="float",
                 derivatives={"self": lambda grad, result, dim:
                              result * (grad - (grad * result).sum(dim, keepdim=True))})
 log_softmax_op = Op("log_softmax", "LogSoftmaxBackward0",
-                    lambda self, dim: jax.nn.log_softmax(self, axis=dim),
-                    static=("dim",), dtype_rule="float",
+                    lambda self, dim: jax.nn.log_softmax(self, axis=dim) if self.ndim
+                    else jnp.zeros_like(self), static=("dim",), dtype_rule="float",
                     derivatives={"self": lambda grad, result, dim:
                                  grad - result.exp() * grad.sum(dim, keepdim=True)})
 all_op = Op("all", None, lambda self, dim, keepdim: jnp.all(self, axis=dim, keepdims=keepdim),
@@ -229,107 +223,130 @@ all_op = Op("all", None, lambda self, dim, keepdim: jnp.all(self, axis=dim, keep
 any_op = Op("any", None, lambda self, dim, keepdim: jnp.any(self, axis=dim, keepdims=keepdim),
             static=("dim", "keepdim"), dtype_rule="keep", out_dtype=lambda dt: _dtype.bool)
 
-# --------------------------------------------------------------------- public wrappers
-_TORCH_SCALAR_NAMES = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-                       "uint8": "Byte", "bool": "Bool"}
 
-max_return = return_types.make("max")
-min_return = return_types.make("min")
+# --------------------------------------------------------------------- public functions
+def _all_dims(input) -> tuple:
+    return tuple(range(input.ndim))
 
 
-def _dims(dim, ndim: int) -> tuple:
-    if dim is None:
-        return _all_dims(ndim)
-    if isinstance(dim, int):
-        dim = (dim,)
-    n = builtins.max(ndim, 1)
-    return tuple(sorted(d % n for d in dim)) if ndim > 0 else ()
+def _as_dims(dim, input) -> tuple:
+    """A wrapped dim (or dims, or None for all) as the sorted tuple the kernels take."""
+    if dim is None or dim == ():  # torch: an empty dim list reduces over every dim
+        return _all_dims(input)
+    dims = dim if isinstance(dim, tuple) else (dim,)
+    return tuple(sorted(dims)) if input.ndim > 0 else ()
 
 
-def _dim1(dim: int, ndim: int) -> int:
-    n = builtins.max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
-    return dim % n
+def _float_only(input, message: str) -> None:
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(message)
 
 
-def sum(self, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A001
+@public(dims="dim")
+def sum(input, dim=None, keepdim=False, *, dtype=None):  # noqa: A001
     """Sum of elements, over all or over `dim`. Matches `torch.sum`."""
     if dtype is not None:
-        self = self.to(dtype)
+        input = to(input, dtype)
     if dim is None:
-        return sum_all(self)
-    return sum_dim(self, _dims(dim, self.ndim), keepdim)
+        return sum_all(input)
+    return sum_dim(input, _as_dims(dim, input), keepdim)
 
 
-def mean(self, dim=None, keepdim: bool = False, *, dtype=None):
+@public(dims="dim")
+def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean of elements, over all or over `dim`. Matches `torch.mean`."""
     if dtype is not None:
-        self = self.to(dtype)
-    if not (self.dtype.is_floating_point or self.dtype.is_complex):
-        raise RuntimeError(
-            "mean(): could not infer output dtype. Input dtype must be either a floating point "
-            f"or complex dtype. Got: {_TORCH_SCALAR_NAMES.get(self.dtype.name, self.dtype.name)}")
+        if not (dtype.is_floating_point or dtype.is_complex):
+            raise RuntimeError(_errors.MEAN_DTYPE.format(which="Optional",
+                                                         dtype=dtype.scalar_name))
+        input = to(input, dtype)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        raise RuntimeError(_errors.MEAN_DTYPE.format(which="Input",
+                                                     dtype=input.dtype.scalar_name))
     if dim is None:
-        return mean_all(self)
-    return mean_dim(self, _dims(dim, self.ndim), keepdim)
+        return mean_all(input)
+    return mean_dim(input, _as_dims(dim, input), keepdim)
 
 
-def prod(self, dim=None, keepdim: bool = False, *, dtype=None):
-    """Matches `torch.prod`."""
+@public(dims="dim")
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Matches `torch.prod` (over all elements, or one dim)."""
+    if isinstance(dim, tuple):
+        raise TypeError(_errors.PROD_DIM_TUPLE.format(type_name="tuple"))
     if dtype is not None:
-        self = self.to(dtype)
+        input = to(input, dtype)
     if dim is None:
-        return prod_all(self)
-    return prod_dim(self, _dim1(dim, self.ndim), keepdim)
+        return prod_all(input)
+    return prod_dim(input, dim if input.ndim else (), keepdim)
 
 
-def _maxmin(all_op, dim_op, ret, binary, self, dim=None, keepdim=False):
-    from ..tensor import Tensor
-
+def _maxmin(name, all_op, dim_op, binary, input, dim, keepdim):
     if isinstance(dim, Tensor):
-        return binary(self, dim)
+        return binary(input, dim)
     if dim is None:
-        if self.numel() == 0:
-            raise RuntimeError(f"{all_op.name}(): Expected reduction dim to be specified for "
-                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
-                               "argument.")
-        return all_op(self)
-    values, indices = dim_op(self, _dim1(dim, self.ndim), keepdim)
-    return ret(values, indices)
+        if input.numel() == 0:
+            raise RuntimeError(_errors.REDUCTION_EMPTY_NO_DIM.format(name=name))
+        return all_op(input)
+    if input.ndim and input.shape[dim] == 0:
+        raise IndexError(_errors.REDUCTION_EMPTY_DIM.format(name=name, dim=dim))
+    values, indices = dim_op(input, dim if input.ndim else (), keepdim)
+    return return_types.make(name)(values, indices)
 
 
-def max(self, dim=None, keepdim: bool = False):  # noqa: A001
+@public
+def max(input, dim=None, keepdim=False):  # noqa: A001
     """Whole max, per-dim (values, indices), or elementwise with a tensor. Matches `torch.max`."""
-    from .pointwise import maximum
+    if dim is not None and not isinstance(dim, Tensor):
+        dim = _checks.wrap_dim(dim, input.ndim)
+    return _maxmin("max", max_all, max_dim, maximum, input, dim, keepdim)
 
-    return _maxmin(max_all, max_dim, max_return, maximum, self, dim, keepdim)
 
-
-def min(self, dim=None, keepdim: bool = False):  # noqa: A001
+@public
+def min(input, dim=None, keepdim=False):  # noqa: A001
     """Matches `torch.min`."""
-    from .pointwise import minimum
-
-    return _maxmin(min_all, min_dim, min_return, minimum, self, dim, keepdim)
-
-
-def amax(self, dim=(), keepdim: bool = False):
-    return amax_op(self, _dims(dim if dim != () else None, self.ndim), keepdim)
+    if dim is not None and not isinstance(dim, Tensor):
+        dim = _checks.wrap_dim(dim, input.ndim)
+    return _maxmin("min", min_all, min_dim, minimum, input, dim, keepdim)
 
 
-def amin(self, dim=(), keepdim: bool = False):
-    return amin_op(self, _dims(dim if dim != () else None, self.ndim), keepdim)
+def _amaxmin(name, op, input, dim, keepdim):
+    if dim is None or dim == ():
+        if input.numel() == 0:
+            raise RuntimeError(_errors.REDUCTION_EMPTY_NO_DIM.format(name=name))
+        dim = _all_dims(input)
+    return op(input, _as_dims(dim, input), keepdim)
 
 
+@public(dims="dim")
+def amax(input, dim=(), keepdim=False):
+    """Matches `torch.amax`."""
+    return _amaxmin("amax", amax_op, input, dim, keepdim)
 
 
-def argmax(self, dim=None, keepdim: bool = False):
-    return argmax_op(self, None if dim is None else _dim1(dim, self.ndim), keepdim)
+@public(dims="dim")
+def amin(input, dim=(), keepdim=False):
+    """Matches `torch.amin`."""
+    return _amaxmin("amin", amin_op, input, dim, keepdim)
 
 
-def argmin(self, dim=None, keepdim: bool = False):
-    return argmin_op(self, None if dim is None else _dim1(dim, self.ndim), keepdim)
+def _arg(name, op, input, dim, keepdim):
+    if isinstance(dim, tuple):
+        raise TypeError(_errors.ARG_DIM_TUPLE.format(name=name))
+    if dim is None and input.numel() == 0:
+        raise IndexError(_errors.ARG_EMPTY.format(name=name))
+    return op(input, None if dim is None else (dim if input.ndim else None), keepdim)
+
+
+@public(dims="dim")
+def argmax(input, dim=None, keepdim=False):
+    """Matches `torch.argmax`."""
+    return _arg("argmax", argmax_op, input, dim, keepdim)
+
+
+@public(dims="dim")
+def argmin(input, dim=None, keepdim=False):
+    """Matches `torch.argmin`."""
+    return _arg("argmin", argmin_op, input, dim, keepdim)
 
 
 def _correction(unbiased, correction) -> float:
@@ -340,63 +357,84 @@ def _correction(unbiased, correction) -> float:
     return 1 if unbiased else 0
 
 
-def var(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
-    """Matches `torch.var` (both `unbiased=` and `correction=`)."""
+@public(dims="dim")
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """Matches `torch.var` (both `unbiased=` and `correction=`; `var(False)` is unbiased)."""
     if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    return var_op(self, _dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
+        dim, unbiased = None, dim
+    _float_only(input, _errors.STD_VAR_DTYPE)
+    return var_op(input, _as_dims(dim, input), _correction(unbiased, correction), keepdim)
 
 
-def std(self, dim=None, unbiased=None, keepdim: bool = False, *, correction=None):
+@public(dims="dim")
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """Matches `torch.std`."""
     if isinstance(dim, bool):
-        unbiased, dim = dim, None
-    return std_op(self, _dims(dim, self.ndim), _correction(unbiased, correction), keepdim)
+        dim, unbiased = None, dim
+    _float_only(input, _errors.STD_VAR_DTYPE)
+    return std_op(input, _as_dims(dim, input), _correction(unbiased, correction), keepdim)
 
 
-def vector_norm(self, ord=2, dim=None, keepdim: bool = False, *, dtype=None):  # noqa: A002
-    """Matches `torch.linalg.vector_norm`."""
-    return vector_norm_op(self, float(ord), _dims(dim, self.ndim), keepdim)
+def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """Matches `torch.linalg.vector_norm` (`dim` wrapped by the caller)."""
+    _float_only(input, _errors.VECTOR_NORM_DTYPE.format(dtype=input.dtype.scalar_name))
+    return vector_norm_op(input, float(ord), _as_dims(dim, input), keepdim)
 
 
-def norm(self, p="fro", dim=None, keepdim: bool = False, dtype=None):
+@public(dims="dim")
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Matches `torch.norm` for vector norms (p = number, 'fro' over all dims)."""
     if p == "fro":
         p = 2
-    return vector_norm(self, p, dim, keepdim)
+    return vector_norm(input, p, dim, keepdim)
 
 
-def logsumexp(self, dim, keepdim: bool = False):
-    return logsumexp_op(self, _dims(dim, self.ndim), keepdim)
+@public(dims="dim")
+def logsumexp(input, dim, keepdim=False):
+    """Matches `torch.logsumexp`."""
+    return logsumexp_op(input, _as_dims(dim, input), keepdim)
 
 
-def cumsum(self, dim, *, dtype=None):
+@public(dims="dim", inplace=True)
+def cumsum(input, dim, *, dtype=None):
+    """Matches `torch.cumsum`."""
     if dtype is not None:
-        self = self.to(dtype)
-    return cumsum_op(self, _dim1(dim, self.ndim))
+        input = to(input, dtype)
+    return cumsum_op(input, dim) if input.ndim else cumsum_op(input, ())
 
 
-def cumprod(self, dim, *, dtype=None):
+@public(dims="dim", inplace=True)
+def cumprod(input, dim, *, dtype=None):
+    """Matches `torch.cumprod`."""
     if dtype is not None:
-        self = self.to(dtype)
-    return cumprod_op(self, _dim1(dim, self.ndim))
+        input = to(input, dtype)
+    return cumprod_op(input, dim) if input.ndim else cumprod_op(input, ())
 
 
-def softmax(self, dim, dtype=None):
+@public(dims="dim")
+def softmax(input, dim, dtype=None):
+    """Matches `torch.softmax`."""
     if dtype is not None:
-        self = self.to(dtype)
-    return softmax_op(self, _dim1(dim, self.ndim))
+        input = to(input, dtype)
+    return softmax_op(input, dim if input.ndim else ())
 
 
-def log_softmax(self, dim, dtype=None):
+@public(dims="dim")
+def log_softmax(input, dim, dtype=None):
+    """Matches `torch.log_softmax`."""
     if dtype is not None:
-        self = self.to(dtype)
-    return log_softmax_op(self, _dim1(dim, self.ndim))
+        input = to(input, dtype)
+    return log_softmax_op(input, dim if input.ndim else ())
 
 
-def all(self, dim=None, keepdim: bool = False):  # noqa: A001
-    return all_op(self, None if dim is None else _dims(dim, self.ndim), keepdim)
+@public(dims="dim")
+def all(input, dim=None, keepdim=False):  # noqa: A001
+    """Matches `torch.all`."""
+    return all_op(input, None if dim is None else _as_dims(dim, input), keepdim)
 
 
-def any(self, dim=None, keepdim: bool = False):  # noqa: A001
-    return any_op(self, None if dim is None else _dims(dim, self.ndim), keepdim)
+@public(dims="dim")
+def any(input, dim=None, keepdim=False):  # noqa: A001
+    """Matches `torch.any`."""
+    return any_op(input, None if dim is None else _as_dims(dim, input), keepdim)
+

@@ -1,4 +1,5 @@
-"""Shape ops: the table. Their gradients are the transposed shape op."""
+"""Shape ops: the table (their gradients are the transposed shape op) and the public functions
+that check arguments with torch's errors and pick the overload."""
 
 from __future__ import annotations
 
@@ -7,104 +8,13 @@ import builtins
 import jax
 import jax.numpy as jnp
 
+from .. import _checks, _errors
+from . import _backward_helpers as H
 from ._op import Op
+from ._registry import public
+from .from_jax import JaxFunction
+from .pointwise import clone
 from .sum_to import sum_to
-
-
-def _shape(size) -> tuple:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    return tuple(int(s) for s in size)
-
-
-def _infer_view_shape(shape: tuple, numel: int) -> tuple:
-    if -1 in shape:
-        known = 1
-        for s in shape:
-            if s != -1:
-                known *= s
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    return shape
-
-
-view_op = Op("view", "ViewBackward0", lambda self, size: jnp.reshape(self, size),
-             static=("size",), dtype_rule="keep", view=lambda s, b: False,
-             derivatives={"self": lambda grad, self_sym_sizes: grad.reshape(self_sym_sizes)})
-expand_op = Op("expand", "ExpandBackward0", lambda self, size: jnp.broadcast_to(self, size),
-               static=("size",), dtype_rule="keep", view=lambda s, b: _expanded(b.shape, s["size"]),
-               derivatives={"self": lambda grad, self_sym_sizes: sum_to(grad, self_sym_sizes)})
-transpose_op = Op("transpose", "TransposeBackward0",
-                  lambda self, dim0, dim1: jnp.swapaxes(self, dim0, dim1),
-                  static=("dim0", "dim1"), dtype_rule="keep", view=lambda s, b: _transposed(b.shape, s["dim0"], s["dim1"]),
-                  derivatives={"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)})
-t_op = Op("t", "TBackward0", lambda self: jnp.transpose(self), dtype_rule="keep",
-          view=lambda s, b: b.ndim == 2 and _transposed(b.shape, 0, 1),
-          derivatives={"self": lambda grad: grad.t()})
-permute_op = Op("permute", "PermuteBackward0", lambda self, dims: jnp.transpose(self, dims),
-                static=("dims",), dtype_rule="keep",
-                view=lambda s, b: _permuted(b.shape, s["dims"]),
-                derivatives={"self": lambda grad, dims: grad.permute(_inverse_perm(dims))})
-unsqueeze_op = Op("unsqueeze", "UnsqueezeBackward0",
-                  lambda self, dim: jnp.expand_dims(self, dim),
-                  static=("dim",), dtype_rule="keep", view=lambda s, b: False,
-                  derivatives={"self": lambda grad, dim: grad.squeeze(dim)})
-squeeze_all = Op("squeeze", "SqueezeBackward0", lambda self: jnp.squeeze(self),
-                 dtype_rule="keep", view=lambda s, b: False,
-                 derivatives={"self": lambda grad, self_sym_sizes: grad.reshape(self_sym_sizes)})
-squeeze_dim = Op("squeeze", "SqueezeBackward1",
-                 lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
-                 static=("dim",), dtype_rule="keep", view=lambda s, b: False,
-                 derivatives={"self": lambda grad, self_sym_sizes, dim:
-                              grad.reshape(self_sym_sizes)})
-slice = Op("slice", "SliceBackward0",  # noqa: A001
-           lambda self, dim, start, end, step: jnp.moveaxis(
-               jnp.moveaxis(self, dim, 0)[start:end:step], 0, dim),
-           static=("dim", "start", "end", "step"), dtype_rule="keep",
-           view=lambda s, b: _sliced(b.shape, s["dim"], s["start"], s["end"], s["step"]),
-           derivatives={"self": lambda grad, self_sym_sizes, dim, start, end, step:
-                        slice_backward(grad, self_sym_sizes, dim, start, end, step)})
-slice_backward = Op(
-    "slice_backward", "SliceBackwardBackward0",
-    lambda grad_output, input_sizes, dim, start, end, step: jnp.moveaxis(
-        jnp.zeros(input_sizes, grad_output.dtype).swapaxes(0, dim).at[start:end:step].set(
-            jnp.moveaxis(grad_output, dim, 0)).swapaxes(0, dim), 0, 0),
-    inputs=("grad_output",), static=("input_sizes", "dim", "start", "end", "step"),
-    dtype_rule="keep",
-    derivatives={"grad_output": lambda grad, dim, start, end, step:
-                 slice(grad, dim, start, end, step)})
-select = Op("select", "SelectBackward0",
-            lambda self, dim, index: jnp.take(self, index, axis=dim),
-            static=("dim", "index"), dtype_rule="keep",
-            view=lambda s, b: any(n > 1 for n in b.shape[:s["dim"]]),
-            derivatives={"self": lambda grad, self_sym_sizes, dim, index:
-                         select_backward(grad, self_sym_sizes, dim, index)})
-select_backward = Op(
-    "select_backward", "SelectBackwardBackward0",
-    lambda grad_output, input_sizes, dim, index: jnp.moveaxis(
-        jnp.zeros(input_sizes, grad_output.dtype).swapaxes(0, dim).at[index].set(
-            jnp.moveaxis(jnp.expand_dims(grad_output, dim), dim, 0)[0]).swapaxes(0, dim), 0, 0),
-    inputs=("grad_output",), static=("input_sizes", "dim", "index"), dtype_rule="keep",
-    derivatives={"grad_output": lambda grad, dim, index: select(grad, dim, index)})
-
-
-def _cat_backward(grad, tensors_sym_sizes, dim):
-    from ._backward_helpers import cat_backward
-
-    return cat_backward(grad, tensors_sym_sizes, dim)
-
-
-def _stack_backward(grad, tensors_sym_sizes, dim):
-    from ._backward_helpers import stack_backward
-
-    return stack_backward(grad, len(tensors_sym_sizes), dim)
-
-
-cat = Op("cat", "CatBackward0", lambda tensors, dim: jnp.concatenate(tensors, axis=dim),
-         inputs=("*tensors",), static=("dim",), defaults={"dim": 0},
-         derivatives={"tensors": _cat_backward})
-stack = Op("stack", "StackBackward0", lambda tensors, dim: jnp.stack(tensors, axis=dim),
-           inputs=("*tensors",), static=("dim",), defaults={"dim": 0},
-           derivatives={"tensors": _stack_backward})
 
 
 # Whether torch's view would be non-contiguous (only dims of size > 1 matter to that).
@@ -138,105 +48,329 @@ def _sliced(shape, dim: int, start: int, end: int, step: int) -> bool:
 def _inverse_perm(dims: tuple) -> tuple:
     inv = [0] * len(dims)
     for i, d in enumerate(dims):
-        inv[d % len(dims)] = i
+        inv[d] = i
     return tuple(inv)
 
 
+def _contiguous(s, b) -> bool:
+    return False
+
+
+view_op = Op("view", "ViewBackward0", lambda self, size: jnp.reshape(self, size),
+             static=("size",), dtype_rule="keep", view=_contiguous,
+             derivatives={"self": lambda grad, self_sym_sizes: grad.reshape(self_sym_sizes)})
+expand_op = Op("expand", "ExpandBackward0", lambda self, size: jnp.broadcast_to(self, size),
+               static=("size",), dtype_rule="keep",
+               view=lambda s, b: _expanded(b.shape, s["size"]),
+               # An expand that broadcasts makes several view elements alias one base element.
+               overlapping=lambda s, b: _expanded(b.shape, s["size"]),
+               derivatives={"self": lambda grad, self_sym_sizes: sum_to(grad, self_sym_sizes)})
+transpose_op = Op("transpose", "TransposeBackward0",
+                  lambda self, dim0, dim1: jnp.swapaxes(self, dim0, dim1),
+                  static=("dim0", "dim1"), dtype_rule="keep",
+                  view=lambda s, b: _transposed(b.shape, s["dim0"], s["dim1"]),
+                  derivatives={"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)})
+t_op = Op("t", "TBackward0", lambda self: jnp.transpose(self), dtype_rule="keep",
+          view=lambda s, b: b.ndim == 2 and _transposed(b.shape, 0, 1),
+          derivatives={"self": lambda grad: grad.t()})
+permute_op = Op("permute", "PermuteBackward0", lambda self, dims: jnp.transpose(self, dims),
+                static=("dims",), dtype_rule="keep",
+                view=lambda s, b: _permuted(b.shape, s["dims"]),
+                derivatives={"self": lambda grad, dims: grad.permute(_inverse_perm(dims))})
+unsqueeze_op = Op("unsqueeze", "UnsqueezeBackward0",
+                  lambda self, dim: jnp.expand_dims(self, dim),
+                  static=("dim",), dtype_rule="keep", view=_contiguous,
+                  derivatives={"self": lambda grad, dim: grad.squeeze(dim)})
+squeeze_all = Op("squeeze", "SqueezeBackward0", lambda self: jnp.squeeze(self),
+                 dtype_rule="keep", view=_contiguous,
+                 derivatives={"self": lambda grad, self_sym_sizes: grad.reshape(self_sym_sizes)})
+squeeze_dim = Op("squeeze", "SqueezeBackward1",
+                 lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
+                 static=("dim",), dtype_rule="keep", view=_contiguous,
+                 derivatives={"self": lambda grad, self_sym_sizes, dim:
+                              grad.reshape(self_sym_sizes)})
+squeeze_dims = Op("squeeze", "SqueezeBackward2",
+                  lambda self, dim: jnp.squeeze(self, tuple(d for d in dim if self.shape[d] == 1)),
+                  static=("dim",), dtype_rule="keep", view=_contiguous,
+                  derivatives={"self": lambda grad, self_sym_sizes, dim:
+                               grad.reshape(self_sym_sizes)})
+slice_op = Op("slice", "SliceBackward0",
+              lambda self, dim, start, end, step: jnp.moveaxis(
+                  jnp.moveaxis(self, dim, 0)[start:end:step], 0, dim),
+              static=("dim", "start", "end", "step"), dtype_rule="keep",
+              view=lambda s, b: _sliced(b.shape, s["dim"], s["start"], s["end"], s["step"]),
+              derivatives={"self": lambda grad, self_sym_sizes, dim, start, end, step:
+                           slice_backward(grad, self_sym_sizes, dim, start, end, step)})
+slice_backward = Op(
+    "slice_backward", "SliceBackwardBackward0",
+    lambda grad_output, input_sizes, dim, start, end, step: jnp.moveaxis(
+        jnp.zeros(input_sizes, grad_output.dtype).swapaxes(0, dim).at[start:end:step].set(
+            jnp.moveaxis(grad_output, dim, 0)).swapaxes(0, dim), 0, 0),
+    inputs=("grad_output",), static=("input_sizes", "dim", "start", "end", "step"),
+    dtype_rule="keep",
+    derivatives={"grad_output": lambda grad, dim, start, end, step:
+                 slice_op(grad, dim, start, end, step)})
+select_op = Op("select", "SelectBackward0",
+               lambda self, dim, index: jnp.take(self, index, axis=dim),
+               static=("dim", "index"), dtype_rule="keep",
+               view=lambda s, b: any(n > 1 for n in b.shape[:s["dim"]]),
+               derivatives={"self": lambda grad, self_sym_sizes, dim, index:
+                            select_backward(grad, self_sym_sizes, dim, index)})
+select_backward = Op(
+    "select_backward", "SelectBackwardBackward0",
+    lambda grad_output, input_sizes, dim, index: jnp.moveaxis(
+        jnp.zeros(input_sizes, grad_output.dtype).swapaxes(0, dim).at[index].set(
+            jnp.moveaxis(jnp.expand_dims(grad_output, dim), dim, 0)[0]).swapaxes(0, dim), 0, 0),
+    inputs=("grad_output",), static=("input_sizes", "dim", "index"), dtype_rule="keep",
+    derivatives={"grad_output": lambda grad, dim, index: select_op(grad, dim, index)})
+alias_op = Op("alias", "AliasBackward0", lambda self: self, dtype_rule="keep",
+              view=_contiguous, derivatives={"self": lambda grad: grad})
+
+
+def _cat_backward(grad, tensors_sym_sizes, dim):
+    out = []
+    offset = 0
+    for size in tensors_sym_sizes:
+        if len(size) == 1 and size[0] == 0:  # torch skips legacy empty inputs
+            out.append(None)
+            continue
+        n = size[dim]
+        out.append(slice_op(grad, dim, offset, offset + n, 1))
+        offset += n
+    return out
+
+
+def _stack_backward(grad, tensors_sym_sizes, dim):
+    return [select_op(grad, dim, i) for i in range(len(tensors_sym_sizes))]
+
+
+cat_op = Op("cat", "CatBackward0", lambda tensors, dim: jnp.concatenate(tensors, axis=dim),
+            inputs=("*tensors",), static=("dim",), defaults={"dim": 0},
+            derivatives={"tensors": _cat_backward})
+stack_op = Op("stack", "StackBackward0", lambda tensors, dim: jnp.stack(tensors, axis=dim),
+              inputs=("*tensors",), static=("dim",), defaults={"dim": 0},
+              derivatives={"tensors": _stack_backward})
+
+
+# --------------------------------------------------------------------- views
+@public(function=False)
 def view(self, *size):
-    """Matches `torch.Tensor.view` (every tapegrad tensor is contiguous)."""
-    shape = _infer_view_shape(_shape(size), self.numel())
-    return view_op(self, shape)
+    """Matches `torch.Tensor.view` (a dtype argument is not supported)."""
+    return view_op(self, _checks.infer_size(_checks.parse_size(size), self.numel()))
 
 
-def reshape(self, *size):
+@public
+def reshape(input, *shape):
     """Matches `torch.reshape`: a view, or (for a view torch lays out non-contiguously)
     clone + _unsafe_view, as torch shows (UnsafeViewBackward0 over CloneBackward0)."""
-    if self._view_strided:
-        from . import clone
-
-        shape = _infer_view_shape(_shape(size), self.numel())
-        return unsafe_view_op(clone(self), shape)
-    return view(self, *size)
+    size = _checks.infer_size(_checks.parse_size(shape), input.numel())
+    if input._view_strided:
+        return unsafe_view_op(clone(input), size)
+    return view_op(input, size)
 
 
-def expand(self, *size):
-    shape = _shape(size)
-    lead = len(shape) - self.ndim
-    shape = tuple(self.shape[i - lead] if s == -1 else s for i, s in enumerate(shape))
-    return expand_op(self, shape)
+@public(function=False)
+def view_as(self, other):
+    """Matches `torch.Tensor.view_as`."""
+    return view(self, tuple(other.shape))
 
 
+@public(function=False)
+def reshape_as(self, other):
+    """Matches `torch.Tensor.reshape_as`."""
+    return reshape(self, tuple(other.shape))
+
+
+@public(function=False)
+def expand(self, *sizes):
+    """Matches `torch.Tensor.expand` (-1 keeps a dim; new dims lead)."""
+    target = _checks.parse_size(sizes)
+    shape = tuple(self.shape)
+    lead = len(target) - len(shape)
+    if lead < 0:
+        raise RuntimeError(_errors.EXPAND_FEW.format(
+            type=self.dtype.legacy_name, sizes=list(shape), target=list(target),
+            n=len(target), ndim=len(shape)))
+    out = []
+    for i, n in enumerate(target):
+        if i < lead:
+            if n < 0:
+                raise RuntimeError(_errors.EXPAND_LEADING.format(size=n, dim=i))
+            out.append(n)
+            continue
+        old = shape[i - lead]
+        if n == -1:
+            n = old
+        elif old != n and old != 1:
+            raise RuntimeError(_errors.EXPAND_SIZE.format(
+                size=n, existing=old, dim=i, target=list(target), sizes=list(shape)))
+        out.append(n)
+    return expand_op(self, tuple(out))
+
+
+@public(function=False)
 def expand_as(self, other):
+    """Matches `torch.Tensor.expand_as`."""
     return expand(self, tuple(other.shape))
 
 
-def transpose(self, dim0: int, dim1: int):
-    nd = builtins.max(self.ndim, 1)
-    return transpose_op(self, dim0 % nd, dim1 % nd)
+@public(dims=("dim0", "dim1"), aliases=("swapaxes", "swapdims"))
+def transpose(input, dim0, dim1):
+    """Matches `torch.transpose`."""
+    return transpose_op(input, dim0, dim1)
 
 
-def t(self):
-    if self.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {self.ndim}D")
-    return t_op(self)
+@public
+def t(input):
+    """Matches `torch.t` (0-D and 1-D tensors are returned as they are, as a view)."""
+    if input.ndim > 2:
+        raise RuntimeError(_errors.T_DIMS.format(ndim=input.ndim))
+    return t_op(input)
 
 
-def permute(self, *dims):
-    nd = builtins.max(self.ndim, 1)
-    return permute_op(self, tuple(d % nd for d in _shape(dims)))
+@public
+def permute(input, *dims):
+    """Matches `torch.permute`."""
+    dims = _checks.parse_size(dims)
+    if len(dims) != input.ndim:
+        raise RuntimeError(_errors.PERMUTE_LENGTH.format(ndim=input.ndim, n=len(dims)))
+    wrapped = tuple(_checks.wrap_dim(d, input.ndim) for d in dims)
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(_errors.PERMUTE_DUPLICATE)
+    return permute_op(input, wrapped)
 
 
-def unsqueeze(self, dim: int):
-    return unsqueeze_op(self, dim % (self.ndim + 1))
+@public(dims={"dim": 1})
+def unsqueeze(input, dim):
+    """Matches `torch.unsqueeze` (dim may name the new last dim)."""
+    return unsqueeze_op(input, dim)
 
 
-def squeeze(self, dim=None):
+@public(dims="dim")
+def squeeze(input, dim=None):
+    """Matches `torch.squeeze` (all size-1 dims, one dim, or a tuple of dims)."""
     if dim is None:
-        return squeeze_all(self)
-    return squeeze_dim(self, dim % builtins.max(self.ndim, 1))
+        return squeeze_all(input)
+    if isinstance(dim, tuple):
+        return squeeze_dims(input, dim)
+    return squeeze_dim(input, dim)
 
 
-def flatten(self, start_dim: int = 0, end_dim: int = -1):
-    if self.ndim == 0:
-        return reshape(self, 1)
-    s, e = start_dim % self.ndim, end_dim % self.ndim
-    shape = tuple(self.shape)
-    n = 1
-    for x in shape[s:e + 1]:
-        n *= x
-    return reshape(self, shape[:s] + (n,) + shape[e + 1:])
+@public(dims=("start_dim", "end_dim"))
+def flatten(input, start_dim=0, end_dim=-1):
+    """Matches `torch.flatten`."""
+    if input.ndim == 0:
+        return reshape(input, 1)
+    if start_dim > end_dim:
+        raise RuntimeError(_errors.FLATTEN_ORDER)
+    shape = tuple(input.shape)
+    n = H.numel(shape[start_dim:end_dim + 1])
+    return reshape(input, shape[:start_dim] + (n,) + shape[end_dim + 1:])
 
 
-# --------------------------------------------------------------------- more shape ops
-def _repeat_backward(grad, self_sym_sizes, repeats):
-    # Sum over the tiles: view each dim d as (repeats[d], size[d]) and reduce the repeat axes.
-    lead = len(repeats) - len(self_sym_sizes)
-    sizes = (1,) * lead + tuple(self_sym_sizes)
-    shape, dims = [], []
-    for i, (r, s) in enumerate(zip(repeats, sizes)):
-        shape += [r, s]
-        dims.append(2 * i)
-    out = grad.reshape(tuple(shape)).sum(tuple(dims))
-    return out.reshape(tuple(self_sym_sizes))
+@public(dims="dim")
+def unflatten(input, dim, sizes):
+    """Matches `torch.unflatten`."""
+    shape = tuple(input.shape)
+    sizes = _checks.parse_size((sizes,))
+    if not sizes:
+        raise RuntimeError(_errors.UNFLATTEN_EMPTY)
+    if -1 in sizes:
+        sizes = _checks.infer_size(sizes, shape[dim])
+    elif H.numel(sizes) != shape[dim]:
+        raise RuntimeError(_errors.UNFLATTEN_SIZES.format(sizes=list(sizes), dim=dim,
+                                                          size=shape[dim]))
+    return reshape(input, shape[:dim] + sizes + shape[dim + 1:])
 
 
-repeat_op = Op("repeat", "RepeatBackward0", lambda self, repeats: jnp.tile(
-    jnp.reshape(self, (1,) * (len(repeats) - self.ndim) + self.shape), repeats),
-               static=("repeats",), dtype_rule="keep",
-               derivatives={"self": lambda grad, self_sym_sizes, repeats:
-                            _repeat_backward(grad, self_sym_sizes, repeats)})
-flip_op = Op("flip", "FlipBackward0", lambda self, dims: jnp.flip(self, dims),
-             static=("dims",), dtype_rule="keep",
-             derivatives={"self": lambda grad, dims: grad.flip(dims)})
-roll_op = Op("roll", "RollBackward0", lambda self, shifts, dims: jnp.roll(self, shifts, dims),
-             static=("shifts", "dims"), dtype_rule="keep",
-             derivatives={"self": lambda grad, shifts, dims:
-                          roll_op(grad, tuple(-s for s in shifts), dims)})
+@public(function=False, prop=True)
+def mT(self):  # noqa: N802
+    """The last two dims transposed. Matches `torch.Tensor.mT`."""
+    return transpose(self, -2, -1)
+
+
+@public(function=False, prop=True)
+def T(self):  # noqa: N802
+    """All dims reversed. Matches `torch.Tensor.T`."""
+    return permute(self, tuple(reversed(range(self.ndim))))
+
+
+@public(dims="dim")
+def select(input, dim, index):
+    """Matches `torch.select` (a view; negative indices count from the end)."""
+    if input.ndim == 0:
+        raise IndexError(_errors.SELECT_ZERO_DIM)
+    index = _checks.check_index(index, input.shape[dim], _errors.SELECT_INDEX,
+                                sizes=list(input.shape), dim=dim)
+    return select_op(input, dim, index)
+
+
+@public(dims="dim")
+def narrow(input, dim, start, length):
+    """Matches `torch.narrow`."""
+    if input.ndim == 0:
+        raise RuntimeError(_errors.NARROW_ZERO_DIM)
+    size = input.shape[dim]
+    if not -size <= start <= size:
+        raise IndexError(_errors.NARROW_START.format(low=-size, high=size, start=start))
+    if start < 0:
+        start += size
+    if length < 0:
+        raise RuntimeError(_errors.NARROW_NEGATIVE)
+    if start + length > size:
+        raise RuntimeError(_errors.NARROW_EXCEEDS.format(start=start, length=length, size=size))
+    return slice_op(input, dim, start, start + length, 1)
+
+
+def alias(self):
+    """The whole tensor as a view (`x[...]`): AliasBackward0."""
+    return alias_op(self)
+
+
+# --------------------------------------------------------------------- joining and splitting
+def _check_cat(tensors, dim: int) -> None:
+    first = tensors[0]
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise RuntimeError(_errors.CAT_ZERO_DIM.format(index=i))
+    for i, t in enumerate(tensors[1:], 1):
+        if t.ndim == 1 and t.shape[0] == 0:  # torch skips legacy empty inputs
+            continue
+        if t.ndim != first.ndim:
+            raise RuntimeError(_errors.CAT_NDIM.format(a=first.ndim, b=t.ndim))
+        for d in range(first.ndim):
+            if d != dim and t.shape[d] != first.shape[d]:
+                raise RuntimeError(_errors.CAT_SIZES.format(
+                    dim=dim, expected=first.shape[d], got=t.shape[d], index=i))
+
+
+@public(aliases=("concat", "concatenate"), method=False)
+def cat(tensors, dim=0):
+    """Matches `torch.cat`."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError(_errors.CAT_EMPTY)
+    if tensors[0].ndim == 0:
+        raise RuntimeError(_errors.CAT_ZERO_DIM.format(index=0))
+    dim = _checks.wrap_dim(dim, tensors[0].ndim)
+    _check_cat(tensors, dim)
+    return cat_op(tensors, dim)
+
+
+@public(method=False)
+def stack(tensors, dim=0):
+    """Matches `torch.stack`."""
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError(_errors.STACK_EMPTY)
+    for i, t in enumerate(tensors[1:], 1):
+        if tuple(t.shape) != tuple(tensors[0].shape):
+            raise RuntimeError(_errors.STACK_SIZES.format(a=list(tensors[0].shape),
+                                                          b=list(t.shape), index=i))
+    return stack_op(tensors, _checks.wrap_dim(dim, tensors[0].ndim + 1))
 
 
 def _split_backward(grads, self_sym_sizes, dim, split_size, split_sizes=None):
-    from .tensor_factories import zeros_of
-
     sizes = split_sizes if split_sizes is not None else _split_sizes(self_sym_sizes[dim],
                                                                       split_size)
     like = next(g for g in grads if g is not None)
@@ -245,9 +379,9 @@ def _split_backward(grads, self_sym_sizes, dim, split_size, split_sizes=None):
         if g is None:
             shape = list(self_sym_sizes)
             shape[dim] = n
-            g = zeros_of(tuple(shape), like)
+            g = H.zeros(tuple(shape), like)
         parts.append(g)
-    return cat(parts, dim)
+    return cat_op(parts, dim)
 
 
 def _split_sizes(total: int, split_size: int) -> tuple:
@@ -268,32 +402,188 @@ def _split_sizes_fwd(self, split_sizes, dim):
     return [jax.lax.slice_in_dim(self, o, o + n, axis=dim) for o, n in zip(offsets, split_sizes)]
 
 
+def _always(s, b) -> bool:
+    return True
+
+
 split_op = Op("split", "SplitBackward0", _split_fwd, static=("split_size", "dim"),
-              outputs="*", dtype_rule="keep",
+              outputs="*", dtype_rule="keep", view=_always,
               derivatives={"self": lambda grads, self_sym_sizes, dim, split_size:
                            _split_backward(grads, self_sym_sizes, dim, split_size)})
 split_sizes_op = Op("split_with_sizes", "SplitWithSizesBackward0", _split_sizes_fwd,
-                    static=("split_sizes", "dim"), outputs="*", dtype_rule="keep",
+                    static=("split_sizes", "dim"), outputs="*", dtype_rule="keep", view=_always,
                     derivatives={"self": lambda grads, self_sym_sizes, dim, split_sizes:
                                  _split_backward(grads, self_sym_sizes, dim, None,
                                                  split_sizes)})
 
 
 def _unbind_backward(grads, self_sym_sizes, dim):
-    from .tensor_factories import zeros_of
-
     like = next(g for g in grads if g is not None)
     shape = tuple(s for i, s in enumerate(self_sym_sizes) if i != dim)
-    return stack([g if g is not None else zeros_of(shape, like) for g in grads], dim)
+    return stack_op([g if g is not None else H.zeros(shape, like) for g in grads], dim)
 
 
 unbind_op = Op("unbind", "UnbindBackward0",
                lambda self, dim: [jnp.take(self, i, axis=dim) for i in range(self.shape[dim])],
-               static=("dim",), outputs="*", dtype_rule="keep",
+               static=("dim",), outputs="*", dtype_rule="keep", view=_always,
                derivatives={"self": lambda grads, self_sym_sizes, dim:
                             _unbind_backward(grads, self_sym_sizes, dim)})
 
 
+@public
+def split(tensor, split_size_or_sections, dim=0):
+    """Matches `torch.split` (a size per chunk, or a list of sizes)."""
+    if tensor.ndim == 0:
+        raise RuntimeError(_errors.SPLIT_ZERO_DIM)
+    dim = _checks.wrap_dim(dim, tensor.ndim)
+    if isinstance(split_size_or_sections, int):
+        return tuple(_split(tensor, split_size_or_sections, dim))
+    return split_with_sizes(tensor, split_size_or_sections, dim)
+
+
+def _split(tensor, split_size: int, dim: int):
+    size = tensor.shape[dim]
+    if split_size < 0:
+        raise RuntimeError(_errors.SPLIT_NEGATIVE.format(size=split_size))
+    if split_size == 0 and size != 0:
+        raise RuntimeError(_errors.SPLIT_ZERO.format(size=size))
+    return split_op(tensor, split_size, dim)
+
+
+@public(dims="dim")
+def split_with_sizes(input, split_sizes, dim=0):
+    """Matches `torch.split_with_sizes`."""
+    sizes = tuple(split_sizes)
+    if any(s < 0 for s in sizes):
+        raise RuntimeError(_errors.SPLIT_SIZES_NEGATIVE.format(sizes=list(sizes)))
+    if builtins.sum(sizes) != input.shape[dim]:
+        raise RuntimeError(_errors.SPLIT_SIZES_SUM.format(size=input.shape[dim], dim=dim,
+                                                          sizes=list(sizes)))
+    return tuple(split_sizes_op(input, sizes, dim))
+
+
+@public
+def chunk(input, chunks, dim=0):
+    """Matches `torch.chunk`."""
+    if input.ndim == 0:
+        raise RuntimeError(_errors.CHUNK_ZERO_DIM)
+    if chunks <= 0:
+        raise RuntimeError(_errors.CHUNK_COUNT.format(chunks=chunks))
+    dim = _checks.wrap_dim(dim, input.ndim)
+    size = input.shape[dim]
+    return tuple(_split(input, -(-size // chunks), dim))
+
+
+@public
+def unbind(input, dim=0):
+    """Matches `torch.unbind`."""
+    return tuple(unbind_op(input, _checks.wrap_dim(dim, input.ndim, wrap_scalar=False)))
+
+
+@public(aliases=("moveaxis",))
+def movedim(input, source, destination):
+    """Matches `torch.movedim`."""
+    src = tuple(source) if isinstance(source, (tuple, list)) else (source,)
+    dst = tuple(destination) if isinstance(destination, (tuple, list)) else (destination,)
+    if len(src) != len(dst):
+        raise RuntimeError(_errors.MOVEDIM_LENGTH.format(source=list(src),
+                                                         destination=list(dst)))
+    ndim = input.ndim
+    wrapped = {}
+    for which, dims in (("source", src), ("destination", dst)):
+        wrapped[which] = tuple(_checks.wrap_dim(d, ndim) for d in dims)
+    for which, dims in (("source", src), ("destination", dst)):
+        if len(set(wrapped[which])) != len(dims):
+            raise RuntimeError(_errors.MOVEDIM_REPEATED.format(which=which, dims=list(dims)))
+    src, dst = wrapped["source"], wrapped["destination"]
+    perm = [-1] * ndim
+    for s, d in zip(src, dst):
+        perm[d] = s
+    rest = iter(d for d in range(ndim) if d not in src)
+    for i in range(ndim):
+        if perm[i] == -1:
+            perm[i] = next(rest)
+    return permute_op(input, tuple(perm))
+
+
+# --------------------------------------------------------------------- copies of the layout
+def _repeat_backward(grad, self_sym_sizes, repeats):
+    # Sum over the tiles: view each dim d as (repeats[d], size[d]) and reduce the repeat axes.
+    lead = len(repeats) - len(self_sym_sizes)
+    sizes = (1,) * lead + tuple(self_sym_sizes)
+    shape, dims = [], []
+    for i, (r, s) in enumerate(zip(repeats, sizes)):
+        shape += [r, s]
+        dims.append(2 * i)
+    out = grad.reshape(tuple(shape)).sum(tuple(dims))
+    return out.reshape(tuple(self_sym_sizes))
+
+
+repeat_op = Op("repeat", "RepeatBackward0", lambda self, repeats: jnp.tile(
+    jnp.reshape(self, (1,) * (len(repeats) - self.ndim) + self.shape), repeats),
+               static=("repeats",), dtype_rule="keep",
+               derivatives={"self": lambda grad, self_sym_sizes, repeats:
+                            _repeat_backward(grad, self_sym_sizes, repeats)})
+flip_op = Op("flip", "FlipBackward0", lambda self, dims: jnp.flip(self, dims),
+             static=("dims",), dtype_rule="keep",
+             derivatives={"self": lambda grad, dims: flip_op(grad, dims)})
+roll_op = Op("roll", "RollBackward0", lambda self, shifts, dims: jnp.roll(self, shifts, dims),
+             static=("shifts", "dims"), dtype_rule="keep",
+             derivatives={"self": lambda grad, shifts, dims:
+                          roll_op(grad, tuple(-s for s in shifts), dims)})
+
+
+def _check_repeats(input, repeats: tuple) -> None:
+    if len(repeats) < input.ndim:
+        raise RuntimeError(_errors.REPEAT_DIMS)
+    lead = len(repeats) - input.ndim
+    sizes = [r * ((1,) * lead + tuple(input.shape))[i] for i, r in enumerate(repeats)]
+    for s in sizes:
+        if s < 0:
+            raise RuntimeError(_errors.NEGATIVE_DIMENSION.format(size=s, sizes=sizes))
+
+
+@public(function=False)
+def repeat(self, *repeats):
+    """Matches `torch.Tensor.repeat`."""
+    repeats = _checks.parse_size(repeats)
+    _check_repeats(self, repeats)
+    return repeat_op(self, repeats)
+
+
+@public
+def tile(input, *dims):
+    """Matches `torch.tile` (fewer dims than the tensor's are padded with ones in front)."""
+    dims = _checks.parse_size(dims)
+    if len(dims) < input.ndim:
+        dims = (1,) * (input.ndim - len(dims)) + dims
+    _check_repeats(input, dims)
+    return repeat_op(input, dims)
+
+
+@public
+def flip(input, *dims):
+    """Matches `torch.flip`."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+        dims = tuple(dims[0])
+    return flip_op(input, _checks.wrap_dims(tuple(dims), input.ndim))
+
+
+@public
+def roll(input, shifts, dims=None):
+    """Matches `torch.roll` (without dims: over the flattened tensor)."""
+    shifts = shifts if isinstance(shifts, (tuple, list)) else (shifts,)
+    if dims is None:
+        if len(shifts) != 1:
+            raise RuntimeError(_errors.ROLL_ALIGN.format(shifts=len(shifts), dims=0))
+        return roll_op(input.flatten(), tuple(shifts), (0,)).view(tuple(input.shape))
+    dims = dims if isinstance(dims, (tuple, list)) else (dims,)
+    if len(shifts) != len(dims):
+        raise RuntimeError(_errors.ROLL_ALIGN.format(shifts=len(shifts), dims=len(dims)))
+    return roll_op(input, tuple(shifts), tuple(_checks.wrap_dim(d, input.ndim) for d in dims))
+
+
+# --------------------------------------------------------------------- padding
 def _pad_slices(pad: tuple, ndim: int):
     # torch's pad lists (left, right) pairs starting from the last dim.
     widths = [(0, 0)] * ndim
@@ -312,212 +602,42 @@ constant_pad_op = Op("constant_pad_nd", "ConstantPadNdBackward0", _constant_pad_
                      static=("pad", "value"), defaults={"value": 0}, dtype_rule="keep",
                      derivatives={"self": lambda grad, pad:
                                   constant_pad_op(grad, tuple(-p for p in pad), 0)})
-_reflect_pad = {}
 
 
-def _mode_pad_fn(mode: str, n: int):
-    from .from_jax import JaxFunction
+def _mode_pad(mode: str, n: int) -> JaxFunction:
+    name = {"reflect": "Reflection", "replicate": "Replication", "circular": "Circular"}[mode]
+    jnp_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
 
-    key = (mode, n)
-    if key not in _reflect_pad:
-        name = {"reflect": "Reflection", "replicate": "Replication",
-                "circular": "Circular"}[mode]
-        jnp_mode = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}[mode]
+    def fwd(self, pad):
+        return jnp.pad(self, _pad_slices(pad, self.ndim), mode=jnp_mode)
 
-        def fwd(self, pad):
-            return jnp.pad(self, _pad_slices(pad, self.ndim), mode=jnp_mode)
-
-        _reflect_pad[key] = JaxFunction(fwd, name=f"{mode}_pad{n}d",
-                                        node=f"{name}Pad{n}DBackward0")
-    return _reflect_pad[key]
+    return JaxFunction(fwd, name=f"{mode}_pad{n}d", node=f"{name}Pad{n}DBackward0")
 
 
-def pad(self, pad, mode: str = "constant", value=None):
+_MODE_PADS = {(mode, n): _mode_pad(mode, n) for mode in ("reflect", "replicate", "circular")
+              for n in (1, 2, 3)}
+
+
+@public(function=False, method=False, functional=True)
+def pad(input, pad, mode="constant", value=None):
     """Matches `torch.nn.functional.pad`."""
     pad = tuple(int(p) for p in pad)
+    if len(pad) % 2:
+        raise RuntimeError(_errors.PAD_ODD)
+    if len(pad) // 2 > input.ndim:
+        raise RuntimeError(_errors.PAD_TOO_LONG.format(n=len(pad), ndim=input.ndim))
     if mode == "constant":
-        return constant_pad_op(self, pad, 0 if value is None else value)
-    return _mode_pad_fn(mode, len(pad) // 2)(self, pad=pad)
+        return constant_pad_op(input, pad, 0 if value is None else value)
+    if mode == "reflect":
+        for i in range(len(pad) // 2):
+            d = input.ndim - 1 - i
+            if pad[2 * i] >= input.shape[d] or pad[2 * i + 1] >= input.shape[d]:
+                raise RuntimeError(_errors.PAD_REFLECT_SIZE.format(
+                    left=pad[2 * i], right=pad[2 * i + 1], dim=d, sizes=list(input.shape)))
+    return _MODE_PADS[mode, len(pad) // 2](input, pad=pad)
 
 
-diagonal_op = Op("diagonal", "DiagonalBackward0",
-                 lambda self, offset, dim1, dim2: jnp.diagonal(self, offset, dim1, dim2),
-                 static=("offset", "dim1", "dim2"), dtype_rule="keep", view=lambda s, b: True,
-                 derivatives={"self": lambda grad, self_sym_sizes, offset, dim1, dim2:
-                              _diagonal_backward(grad, self_sym_sizes, offset, dim1, dim2)})
-
-
-def _diag_embed_fwd(self, offset, dim1, dim2):
-    n = self.shape[-1] + builtins.abs(offset)
-    out = jnp.zeros(self.shape[:-1] + (n, n), self.dtype)
-    i = jnp.arange(self.shape[-1])
-    r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
-    out = out.at[..., r, c].set(self)
-    return out
-
-
-diag_embed_op = Op("diag_embed", "DiagEmbedBackward0", _diag_embed_fwd,
-                   static=("offset", "dim1", "dim2"), dtype_rule="keep",
-                   derivatives={"self": lambda grad, offset, dim1, dim2:
-                                diagonal_op(grad, offset, dim1, dim2)})
-
-
-def _diagonal_backward(grad, sizes, offset, dim1, dim2):
-    return diagonal_backward_op(grad, tuple(sizes), offset, dim1, dim2)
-
-
-triu_op = Op("triu", "TriuBackward0", lambda self, diagonal: jnp.triu(self, diagonal),
-             static=("diagonal",), defaults={"diagonal": 0}, dtype_rule="keep",
-             derivatives={"self": lambda grad, diagonal: triu_op(grad, diagonal)})
-tril_op = Op("tril", "TrilBackward0", lambda self, diagonal: jnp.tril(self, diagonal),
-             static=("diagonal",), defaults={"diagonal": 0}, dtype_rule="keep",
-             derivatives={"self": lambda grad, diagonal: tril_op(grad, diagonal)})
-trace_op = Op("trace", "TraceBackward0", lambda self: jnp.trace(self), grad_version=2, dtype_rule="keep",
-              derivatives={"self": lambda grad, self_sym_sizes:
-                           _trace_backward(grad, self_sym_sizes)})
-
-
-def _trace_backward(grad, sizes):
-    from ..tensor import Tensor
-
-    eye = Tensor._make(jnp.eye(sizes[0], sizes[1], dtype=grad._storage.array.dtype))
-    return eye * grad
-
-
-def unflatten(self, dim: int, sizes):
-    d = dim % builtins.max(self.ndim, 1)
-    shape = tuple(self.shape)
-    sizes = tuple(sizes)
-    if -1 in sizes:
-        known = 1
-        for s in sizes:
-            if s != -1:
-                known *= s
-        sizes = tuple(shape[d] // known if s == -1 else s for s in sizes)
-    return reshape(self, shape[:d] + sizes + shape[d + 1:])
-
-
-def mT(self):  # noqa: N802
-    return transpose(self, -2, -1)
-
-
-def repeat(self, *repeats):
-    repeats = _shape(repeats)
-    if len(repeats) < self.ndim:
-        raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
-                           "of dimensions of tensor")
-    return repeat_op(self, repeats)
-
-
-def tile(self, *dims):
-    dims = _shape(dims)
-    if len(dims) < self.ndim:
-        dims = (1,) * (self.ndim - len(dims)) + dims
-    return repeat_op(self, dims)
-
-
-def flip(self, *dims):
-    dims = _shape(dims)
-    nd = builtins.max(self.ndim, 1)
-    return flip_op(self, tuple(d % nd for d in dims))
-
-
-def roll(self, shifts, dims=None):
-    if dims is None:
-        return roll_op(self.flatten(), _as_tuple(shifts), (0,)).view(tuple(self.shape))
-    nd = builtins.max(self.ndim, 1)
-    return roll_op(self, _as_tuple(shifts), tuple(d % nd for d in _as_tuple(dims)))
-
-
-def _as_tuple(x) -> tuple:
-    return tuple(x) if isinstance(x, (tuple, list)) else (x,)
-
-
-def narrow(self, dim: int, start: int, length: int):
-    d = dim % builtins.max(self.ndim, 1)
-    start = start % self.shape[d] if start < 0 else start
-    return slice(self, d, start, start + length, 1)
-
-
-def split(self, split_size_or_sections, dim: int = 0):
-    d = dim % builtins.max(self.ndim, 1)
-    if isinstance(split_size_or_sections, int):
-        return tuple(split_op(self, split_size_or_sections, d))
-    return tuple(split_sizes_op(self, tuple(split_size_or_sections), d))
-
-
-def chunk(self, chunks: int, dim: int = 0):
-    d = dim % builtins.max(self.ndim, 1)
-    size = self.shape[d]
-    split_size = -(-size // chunks)
-    return tuple(split_op(self, split_size, d))
-
-
-def unbind(self, dim: int = 0):
-    return tuple(unbind_op(self, dim % builtins.max(self.ndim, 1)))
-
-
-def diagonal(self, offset: int = 0, dim1: int = 0, dim2: int = 1):
-    nd = builtins.max(self.ndim, 1)
-    return diagonal_op(self, offset, dim1 % nd, dim2 % nd)
-
-
-def diag(self, diagonal: int = 0):
-    """Matches `torch.diag`: 1-D -> matrix (DiagEmbedBackward0), 2-D -> its diagonal."""
-    if self.ndim == 1:
-        return diag_embed_op(self, diagonal, 0, 1)
-    return diagonal_op(self, diagonal, 0, 1)
-
-
-def triu(self, diagonal: int = 0):
-    return triu_op(self, diagonal)
-
-
-def tril(self, diagonal: int = 0):
-    return tril_op(self, diagonal)
-
-
-def trace(self):
-    return trace_op(self)
-
-
-def movedim(self, source, destination):
-    src = [s % self.ndim for s in _as_tuple(source)]
-    dst = [d % self.ndim for d in _as_tuple(destination)]
-    order = [d for d in range(self.ndim) if d not in src]
-    perm = [0] * self.ndim
-    for s, d in zip(src, dst):
-        perm[d] = s
-    rest = iter(order)
-    for i in range(self.ndim):
-        if i not in dst:
-            perm[i] = next(rest)
-    return permute(self, tuple(perm))
-
-
-# torch's matmul unfolds with _unsafe_view (UnsafeViewBackward0) and squeezes in place
-# (SqueezeBackward4); same math as view/squeeze, torch's node names.
-unsafe_view_op = Op("_unsafe_view", "UnsafeViewBackward0", lambda self, size: jnp.reshape(
-    self, size), static=("size",), dtype_rule="keep", view=lambda s, b: False,
-                    derivatives={"self": lambda grad, self_sym_sizes:
-                                 grad.reshape(self_sym_sizes)})
-squeeze4_op = Op("squeeze_", "SqueezeBackward4",
-                 lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
-                 static=("dim",), dtype_rule="keep",
-                 derivatives={"self": lambda grad, self_sym_sizes, dim:
-                              grad.reshape(self_sym_sizes)})
-
-
-def unsafe_view(self, shape):
-    return unsafe_view_op(self, tuple(shape))
-
-
-def squeeze_inplace_dim(self, dim: int):
-    out = squeeze4_op(self, dim)
-    out._vc.version += 1  # torch's squeeze_ is in place: the result is at version 1
-    return out
-
-
+# --------------------------------------------------------------------- diagonals, triangles
 def _diagonal_backward_fwd(grad_output, input_sizes, offset, dim1, dim2):
     out = jnp.zeros(input_sizes, grad_output.dtype)
     moved = jnp.moveaxis(out, (dim1, dim2), (-2, -1))
@@ -528,6 +648,12 @@ def _diagonal_backward_fwd(grad_output, input_sizes, offset, dim1, dim2):
     return jnp.moveaxis(moved, (-2, -1), (dim1, dim2))
 
 
+diagonal_op = Op("diagonal", "DiagonalBackward0",
+                 lambda self, offset, dim1, dim2: jnp.diagonal(self, offset, dim1, dim2),
+                 static=("offset", "dim1", "dim2"), dtype_rule="keep", view=_always,
+                 derivatives={"self": lambda grad, self_sym_sizes, offset, dim1, dim2:
+                              diagonal_backward_op(grad, tuple(self_sym_sizes), offset, dim1,
+                                                   dim2)})
 diagonal_backward_op = Op(
     "diagonal_backward", "DiagonalBackwardBackward0", _diagonal_backward_fwd,
     inputs=("grad_output",), static=("input_sizes", "offset", "dim1", "dim2"),
@@ -535,7 +661,98 @@ diagonal_backward_op = Op(
     derivatives={"grad_output": lambda grad, offset, dim1, dim2:
                  diagonal_op(grad, offset, dim1, dim2)})
 
-# An expand that broadcasts makes several view elements alias one base element.
-expand_op.overlapping = lambda s, b: _expanded(b.shape, s["size"])
-for _op in (split_op, split_sizes_op, unbind_op):
-    _op.view = lambda s, b: True
+
+def _diag_embed_fwd(self, offset, dim1, dim2):
+    n = self.shape[-1] + builtins.abs(offset)
+    out = jnp.zeros(self.shape[:-1] + (n, n), self.dtype)
+    i = jnp.arange(self.shape[-1])
+    r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
+    return out.at[..., r, c].set(self)
+
+
+diag_embed_op = Op("diag_embed", "DiagEmbedBackward0", _diag_embed_fwd,
+                   static=("offset", "dim1", "dim2"), dtype_rule="keep",
+                   derivatives={"self": lambda grad, offset, dim1, dim2:
+                                diagonal_op(grad, offset, dim1, dim2)})
+
+
+@public(dims=("dim1", "dim2"))
+def diagonal(input, offset=0, dim1=0, dim2=1):
+    """Matches `torch.diagonal` (a view)."""
+    if dim1 == dim2:
+        raise RuntimeError(_errors.DIAGONAL_SAME_DIMS.format(dim1=dim1, dim2=dim2))
+    return diagonal_op(input, offset, dim1, dim2)
+
+
+@public
+def diag(input, diagonal=0):
+    """Matches `torch.diag`: 1-D -> matrix (DiagEmbedBackward0), 2-D -> its diagonal."""
+    if input.ndim == 1:
+        return diag_embed_op(input, diagonal, 0, 1)
+    if input.ndim != 2:
+        raise RuntimeError(_errors.DIAG_DIMS.format(ndim=input.ndim))
+    return diagonal_op(input, diagonal, 0, 1)
+
+
+triu_op = Op("triu", "TriuBackward0", lambda self, diagonal: jnp.triu(self, diagonal),
+             static=("diagonal",), defaults={"diagonal": 0}, dtype_rule="keep",
+             derivatives={"self": lambda grad, diagonal: triu_op(grad, diagonal)})
+tril_op = Op("tril", "TrilBackward0", lambda self, diagonal: jnp.tril(self, diagonal),
+             static=("diagonal",), defaults={"diagonal": 0}, dtype_rule="keep",
+             derivatives={"self": lambda grad, diagonal: tril_op(grad, diagonal)})
+
+
+trace_op = Op("trace", "TraceBackward0", lambda self: jnp.trace(self), grad_version=2,
+              dtype_rule="keep",
+              derivatives={"self": lambda grad, self_sym_sizes:
+                           H.eye_like(self_sym_sizes, grad) * grad})
+
+
+@public(inplace=True)
+def triu(input, diagonal=0):
+    """Matches `torch.triu`."""
+    if input.ndim < 2:
+        raise RuntimeError(_errors.TRIANGLE_DIMS.format(name="triu"))
+    return triu_op(input, diagonal)
+
+
+@public(inplace=True)
+def tril(input, diagonal=0):
+    """Matches `torch.tril`."""
+    if input.ndim < 2:
+        raise RuntimeError(_errors.TRIANGLE_DIMS.format(name="tril"))
+    return tril_op(input, diagonal)
+
+
+@public
+def trace(input):
+    """Matches `torch.trace`."""
+    if input.ndim != 2:
+        raise RuntimeError(_errors.TRACE_NOT_MATRIX.format(ndim=input.ndim))
+    return trace_op(input)
+
+
+# --------------------------------------------------------------------- matmul's helpers
+# torch's matmul unfolds with _unsafe_view (UnsafeViewBackward0) and squeezes in place
+# (SqueezeBackward4); same math as view/squeeze, torch's node names.
+unsafe_view_op = Op("_unsafe_view", "UnsafeViewBackward0", lambda self, size: jnp.reshape(
+    self, size), static=("size",), dtype_rule="keep", view=_contiguous,
+                    derivatives={"self": lambda grad, self_sym_sizes:
+                                 grad.reshape(self_sym_sizes)})
+squeeze4_op = Op("squeeze_", "SqueezeBackward4",
+                 lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
+                 static=("dim",), dtype_rule="keep",
+                 derivatives={"self": lambda grad, self_sym_sizes, dim:
+                              grad.reshape(self_sym_sizes)})
+
+
+def unsafe_view(self, shape):
+    """torch's `_unsafe_view` (UnsafeViewBackward0): a reshape that is not a view."""
+    return unsafe_view_op(self, tuple(shape))
+
+
+def squeeze_inplace_dim(self, dim: int):
+    """torch's `squeeze_(dim)` inside matmul: the result is at version 1."""
+    out = squeeze4_op(self, dim)
+    out._vc.version += 1
+    return out

@@ -1,22 +1,34 @@
-"""Autograd through in-place writes on views: torch's CopySlices and AsStridedBackward0.
+"""In-place writes and views: torch's checks, history rebasing, CopySlices and
+AsStridedBackward0.
 
-An in-place op on a view of `base` rewrites `base`'s history: `base.grad_fn` becomes a
-`CopySlices` node wrapping the in-place op's own node, and the view's grad_fn becomes an
-`AsStridedBackward0` of the new base. The backward of CopySlices takes the base's gradient,
-runs the wrapped node on its view region, and writes the result back into that region.
-See NOTE [Views over immutable arrays] for how values are shared.
+An in-place op is computed out of place on a snapshot of its target and written back
+(`inplace`). On a non-view the target's history becomes the op's node. On a view of `base`
+the write rewrites `base`'s history: `base.grad_fn` becomes a `CopySlices` node wrapping the
+op's own node, and the view's grad_fn becomes an `AsStridedBackward0` of the new base. The
+backward of CopySlices takes the base's gradient, runs the wrapped node on its view region,
+and writes the result back into that region. See NOTE [Views over immutable arrays] for how
+values are shared.
+
+`Tensor.grad_fn` is defined here (attached through NOTE [Registration point]): a view whose
+base was written since its node was made gets a regenerated node.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import jax.numpy as jnp
 
-from .. import _errors
+from .. import _bind, _dtype, _errors
+from .. import _grad_mode as grad_mode
+from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import ViewStorage, scatter_function, view_function
-from ..autograd import grad_mode
-from ..autograd.graph import Node, make_gradient_edge
 from ..tensor import CUSTOM_FUNCTION_VIEWS, Tensor, custom_function_view_error
 from ._op import Op
+
+__all__ = ["inplace", "check_inplace", "finish_inplace", "CopySlices", "as_strided_view",
+           "view_scatter"]
 
 as_strided_view = Op(
     "_view_replay", "AsStridedBackward0", lambda self, chain: view_function(chain)(self),
@@ -99,7 +111,7 @@ def finish_inplace(t: Tensor, out: Tensor) -> Tensor:
         return t
     root = t._base
     fn = out._grad_fn
-    node = CopySlices((make_gradient_edge(root),) + tuple(fn.next_functions[1:]),
+    node = CopySlices((gradient_edge(root),) + tuple(fn.next_functions[1:]),
                       ((tuple(root.shape), root.dtype),))
     node._chain = storage.chain
     node._fn = fn
@@ -108,6 +120,48 @@ def finish_inplace(t: Tensor, out: Tensor) -> Tensor:
     root._requires_grad = True
     _replay_view(t)
     return t
+
+
+def snapshot(t: Tensor) -> Tensor:
+    """What an in-place op computes from: `t`'s value and history, not its storage box.
+
+    See NOTE [Saved tensors]: the formula saves the snapshot (torch saves self.clone()), so
+    writing into `t` does not trip the version check of this very node."""
+    s = Tensor._make(t._storage.array, t._grad_fn, t._output_nr)
+    s._requires_grad = t._requires_grad
+    return s
+
+
+def inplace(fn: Callable, name: str | None = None) -> Callable:
+    """`Tensor.<name>_` from the out-of-place `fn`: torch's checks, `fn` on a snapshot, the
+    result cast back to the target's dtype (torch's error if it cannot be) and written in."""
+    def method(self, *args: Any, **kwargs: Any) -> Tensor:
+        check_inplace(self)
+        out = fn(snapshot(self), *args, **kwargs)
+        if out.dtype is not self.dtype:
+            if not _dtype.can_cast(out.dtype, self.dtype):
+                raise RuntimeError(_errors.RESULT_TYPE_CAST.format(
+                    src=out.dtype.scalar_name, dst=self.dtype.scalar_name))
+            out = out.to(self.dtype)
+        finish_inplace(self, out)
+        _retarget_saved_result(out._grad_fn, self)
+        return self
+
+    method.__name__ = method.__qualname__ = name or getattr(fn, "__name__", "op") + "_"
+    method.__doc__ = f"In-place `{getattr(fn, '__name__', 'op')}`."
+    method.__wrapped__ = fn  # for introspection (the stub generator)
+    return method
+
+
+def _retarget_saved_result(node: Any, target: Tensor) -> None:
+    # The node's saved `result` is the in-place target now: checked against its version.
+    saved = getattr(node, "_saved", None)
+    if not saved:
+        return
+    value = saved.get("result")
+    if isinstance(value, SavedTensor):
+        value.vc = target._vc
+        value.saved_version = target._vc.version
 
 
 def _replay_view(t: Tensor) -> None:
@@ -122,9 +176,25 @@ def _replay_view(t: Tensor) -> None:
     t._view_version = t._vc.version
 
 
-def regenerate_view_grad_fn(t: Tensor) -> None:
-    """See `tensor.current_grad_fn`."""
-    if isinstance(t._storage, ViewStorage):
-        _replay_view(t)
+def _grad_fn(self: Tensor) -> Node | None:
+    """The node that made this tensor (None for a leaf). Matches `torch.Tensor.grad_fn`.
+
+    torch: a view whose version moved past the one its grad_fn was made at gets a new
+    grad_fn replaying the view on the base's current history (AsStridedBackward0), so
+    gradients flow through the in-place write."""
+    base = self._base
+    if (base is None or self._vc.version == self._view_version or not self._requires_grad
+            or (base._grad_fn is None and not base._requires_grad)):
+        return self._grad_fn
+    if CUSTOM_FUNCTION_VIEWS:
+        err = custom_function_view_error(self, indirect=True)
+        if err is not None:
+            raise err
+    if isinstance(self._storage, ViewStorage):
+        _replay_view(self)
     else:
-        t._view_version = t._vc.version
+        self._view_version = self._vc.version
+    return self._grad_fn
+
+
+_bind.attach(Tensor, __name__, grad_fn=property(_grad_fn))

@@ -16,8 +16,11 @@ from typing import Any
 
 import jax
 
-from ..nn.modules.module import RemovableHandle, to_tapegrad_tensor
-from ..tensor import Tensor
+from .. import _dtype
+from .._grad_mode import enable_grad
+from ..nn.modules.module import to_tapegrad_tensor
+from ..tensor import Tensor, tensor
+from ..utils.hooks import RemovableHandle
 
 __all__ = ["Optimizer", "required"]
 
@@ -67,8 +70,7 @@ class Optimizer:
         self._optimizer_step_post_hooks: OrderedDict = OrderedDict()
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of "
-                            "Tensors or dicts, but got torch." + _TYPE.get(params.dtype.name, "")
-                            + "Tensor")
+                            "Tensors or dicts, but got " + params.dtype.legacy_name)
         self.state: defaultdict = defaultdict(dict)
         self.param_groups: list[dict[str, Any]] = []
         param_groups = list(params)
@@ -258,7 +260,6 @@ class Optimizer:
         self.param_groups.append(param_group)
 
 
-_TYPE = {"float32": "Float", "float64": "Double", "int64": "Long"}
 
 
 # NOTE [Varying scalars in updates]
@@ -296,17 +297,12 @@ def run_closure(closure: Callable[[], Any] | None) -> Any:
     """torch's `with torch.enable_grad(): loss = closure()`."""
     if closure is None:
         return None
-    from ..autograd.grad_mode import enable_grad
-
     with enable_grad():
         return closure()
 
 
 def scalar_step_tensor() -> Tensor:
     """torch's `torch.tensor(0.0, dtype=_get_scalar_dtype())`: the per-parameter step count."""
-    from .. import _dtype
-    from ..tensor import tensor
-
     dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
     return tensor(0.0, dtype=dt)
 

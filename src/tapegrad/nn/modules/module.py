@@ -20,6 +20,7 @@ import numpy as np
 from ... import _dtype
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor, from_jax
+from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 
 __all__ = ["Module", "RemovableHandle", "copy_into", "to_tapegrad_tensor"]
@@ -50,41 +51,15 @@ def _addindent(s_: str, num_spaces: int) -> str:
     return first + "\n" + "\n".join(s)
 
 
-class RemovableHandle:
-    """A handle that removes a hook. Matches `torch.utils.hooks.RemovableHandle`."""
-
-    _next_id = 0
-
-    def __init__(self, hooks_dict: dict, *, extra_dicts: tuple = ()) -> None:
-        self.hooks_dict_ref = hooks_dict
-        self.id = RemovableHandle._next_id
-        RemovableHandle._next_id += 1
-        self.extra_dicts = extra_dicts
-
-    def remove(self) -> None:
-        for d in (self.hooks_dict_ref, *self.extra_dicts):
-            if self.id in d:
-                del d[self.id]
-
-    def __enter__(self) -> RemovableHandle:
-        return self
-
-    def __exit__(self, *args: Any) -> None:
-        self.remove()
-
-
 def _typename(obj: Any) -> str:
     # torch.typename: "torch.FloatTensor" for tensors, the qualified class name otherwise.
     if isinstance(obj, Tensor):
-        return "torch." + _TYPE_NAMES.get(obj.dtype.name, "") + "Tensor"
+        return obj.dtype.legacy_name
     module = type(obj).__module__
     name = type(obj).__qualname__
     return name if module in ("builtins", None) else f"{module}.{name}"
 
 
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
-               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
-               "uint8": "Byte", "bool": "Bool"}
 
 
 def to_tapegrad_tensor(value: Any) -> Tensor | None:

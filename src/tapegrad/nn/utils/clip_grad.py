@@ -6,6 +6,7 @@ import math
 from collections.abc import Iterable
 
 from ...autograd.grad_mode import no_grad
+from ...ops import stack
 from ...tensor import Tensor, tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_"]
@@ -32,8 +33,6 @@ def clip_grad_norm_(parameters: Tensor | Iterable[Tensor], max_norm: float,
         if not grads:
             return tensor(0.0)
         norms = [g.norm(norm_type) for g in grads]
-        from ...ops import stack
-
         total_norm = stack(norms).norm(norm_type)
         if error_if_nonfinite and not math.isfinite(float(total_norm)):
             raise RuntimeError(

@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...tensor import Tensor
+from ...ops import cat
 
 __all__ = ["parameters_to_vector", "vector_to_parameters"]
 
 
 def parameters_to_vector(parameters: Iterable[Tensor]) -> Tensor:
     """One 1-D tensor of all parameters (differentiable). Matches `parameters_to_vector`."""
-    from ...ops import cat
-
     return cat([p.view(-1) for p in parameters])
 
 

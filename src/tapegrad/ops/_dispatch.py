@@ -1,0 +1,285 @@
+"""Running an `Op` forward: argument binding, the dtype signature, the cached kernel call, and
+recording the node (edges, saved values) when an input requires grad; views get shared
+storage. `Op.__call__` and `Op.apply` are the functions here (see `_op.py`).
+
+This is the per-op hot path: written for speed (one pass over the inputs, cached compute
+dtypes and save plans, no helper calls where an inline test does).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax.numpy as jnp
+
+from .. import _checks, _dtype, _errors
+from .. import _grad_mode as grad_mode
+from .._graph import Node, SavedTensor, gradient_edge
+from .._storage import ViewStorage
+from ..tensor import Tensor
+
+__all__ = ["call", "apply", "SavedScalar", "make_views"]
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float, complex, bool)) and not isinstance(x, Tensor)
+
+
+class SavedScalar:
+    """A Python number passed in a Tensor slot (`x * 2`'s `other`), saved for backward.
+
+    torch wraps the number in a 0-d tensor and saves it as a SavedVariable, so it is freed by
+    backward like any saved tensor (a second backward raises) and `_saved_other` shows it as
+    a tensor. Formulas still receive the number (so create_graph records the same nodes).
+    """
+
+    __slots__ = ("value", "freed")
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+        self.freed = False
+
+    def unpack(self, node: Node) -> Any:
+        if self.freed:
+            raise RuntimeError(_errors.BACKWARD_TWICE)
+        return self.value
+
+    def as_tensor(self, node: Node) -> Tensor:
+        # torch wraps a number as a 0-d bool/int64/float64/complex128 tensor.
+        value = self.unpack(node)
+        return Tensor._make(jnp.asarray(value, _WRAPPED_DTYPES[type(value)]))
+
+    def release(self) -> None:
+        self.freed = True
+
+
+_WRAPPED_DTYPES = {bool: jnp.bool_, int: jnp.int64, float: jnp.float64,
+                   complex: jnp.complex128}
+
+# Kinds of a compiled save plan entry (_compile_save_plan).
+_SAVE_INPUT, _SAVE_OUTPUT, _SAVE_STATIC, _SAVE_GENERIC = range(4)
+
+
+def call(op, *args: Any, **kwargs: Any) -> Any:
+    """`op(*tensors, *statics, **kw)`: bind the arguments by the declaration, then `apply`."""
+    n_in = len(op.input_names)
+    if op.variadic:
+        values = list(args[0])
+        rest = args[1:]
+    else:
+        values = list(args[:n_in])
+        rest = args[n_in:]
+        while len(values) < n_in:
+            name = op.input_names[len(values)]
+            if name in kwargs:
+                values.append(kwargs.pop(name))
+            else:
+                raise TypeError(f"{op.name}() missing required argument '{name}'")
+    static = dict(op.defaults)
+    for name, value in zip(op.static, rest):
+        static[name] = value
+    for name, value in kwargs.items():
+        if name not in op.static:
+            raise TypeError(f"{op.name}() got an unexpected keyword argument '{name}'")
+        static[name] = value
+    for name, value in static.items():
+        if isinstance(value, list):
+            static[name] = tuple(value)
+    return apply(op, values, static)
+
+
+def apply(op, values: list, static: dict) -> Any:
+    """Run `op` on tensor inputs `values` (Tensors or allowed numbers) and statics.
+
+    `static` is only read (Tensor methods pass the op's shared `defaults` dict)."""
+    # One pass: check the inputs, collect their arrays, the dtype signature and whether any
+    # requires grad.
+    arrays = []
+    sig = []
+    any_rg = False
+    for i, v in enumerate(values):
+        if isinstance(v, Tensor):
+            a = v._storage.array
+            arrays.append(a)
+            sig.append((a.dtype, a.ndim == 0))
+            if v._requires_grad:
+                any_rg = True
+        else:
+            name = op.input_names[0] if op.variadic else op.input_names[i]
+            if not (_is_number(v) and (name in op.scalars)):
+                raise TypeError(_errors.ARGUMENT_NOT_TENSOR.format(
+                    name=op.name, arg=name, position=i + 1, type_name=type(v).__name__))
+            arrays.append(v)
+            sig.append(type(v))
+    # The compute dtype depends only on the inputs' dtypes, zero-dim-ness and the Python
+    # types of numbers (torch's result_type): cache it per that signature.
+    sig = tuple(sig)
+    try:
+        cd = op.cd_cache[sig]
+    except KeyError:
+        cd = op.cd_cache[sig] = op.compute_dtype(values)
+    try:
+        out = op.jit(*arrays, _cd=cd.np if cd is not None else None, **static)
+    except (TypeError, ValueError) as exc:
+        # Checked only once JAX has refused, so the common path pays nothing.
+        if "incompatible shapes for broadcasting" in str(exc).lower():
+            error = _broadcast_error(values)
+            if error is not None:
+                raise error from None
+        raise
+    if not op.multi and op.out_dtype is None and op.view is None:
+        # The common case (one output, no dtype fix-up, not a view), kept short.
+        if any_rg and op.node_cls is not None and grad_mode.is_grad_enabled():
+            return record(op, values, static, [out])[0]
+        return Tensor._make(out)
+    outs = list(out) if op.multi else [out]
+    if op.out_dtype is not None and cd is not None:
+        od = op.out_dtype(cd).np
+        outs = [a if a.dtype == od else a.astype(od) for a in outs]
+    if any_rg and op.node_cls is not None and grad_mode.is_grad_enabled():
+        results = record(op, values, static, outs)
+    else:
+        results = [Tensor._make(a) for a in outs]
+    if op.view is not None:
+        make_views(op, values[0], static, results)
+    if not op.multi:
+        return results[0]
+    return tuple(results) if op.outputs != "*" else list(results)
+
+
+def _broadcast_error(values: list) -> RuntimeError | None:
+    """torch's error for inputs whose shapes do not broadcast (TensorIterator's infer_size)."""
+    shape: tuple = ()
+    try:
+        for v in values:
+            if isinstance(v, Tensor):
+                shape = _checks.broadcast_shapes(shape, v._storage.array.shape)
+    except RuntimeError as error:
+        return error
+    return None
+
+
+def record(op, values: list, static: dict, arrays: list) -> list[Tensor]:
+    """Make the node of this call and the output tensors that point at it."""
+    diff_values = values if op.diff_all else [values[i] for i in op.diff_idx]
+    next_functions = []
+    needs = []
+    for v in diff_values:
+        if isinstance(v, Tensor):
+            fn = v._grad_fn
+            if fn is not None and v._base is None:
+                next_functions.append((fn, v._output_nr))
+                needs.append(True)
+            else:
+                edge = gradient_edge(v)
+                next_functions.append(edge)
+                needs.append(edge[0] is not None)
+        else:
+            next_functions.append((None, 0))
+            needs.append(False)
+    needs = tuple(needs)
+    from_np = _dtype.from_numpy_dtype
+    if len(arrays) == 1:
+        a = arrays[0]
+        dt = from_np(a.dtype)
+        metadata = ((a.shape, dt),)
+        node = op.node_cls(tuple(next_functions), metadata)
+        # Integer outputs (indices) never require grad and get no grad_fn.
+        outs = [Tensor._make(a, node, 0) if dt.is_floating_point or dt.is_complex
+                else Tensor._make(a)]
+    else:
+        metadata = tuple([(a.shape, from_np(a.dtype)) for a in arrays])
+        node = op.node_cls(tuple(next_functions), metadata)
+        outs = []
+        for i, a in enumerate(arrays):
+            dt = metadata[i][1]
+            outs.append(Tensor._make(a, node, i) if dt.is_floating_point or dt.is_complex
+                        else Tensor._make(a))
+    plan = op.save_plans.get(needs)
+    if plan is None:
+        plan = op.save_plans[needs] = _compile_save_plan(op, op.save_plan(needs))
+    saved = {}
+    for p, kind, j in plan:
+        if kind == _SAVE_INPUT:
+            v = values[j]
+            saved[p] = (SavedTensor(v, is_output=False) if isinstance(v, Tensor)
+                        else SavedScalar(v))
+        elif kind == _SAVE_OUTPUT:
+            saved[p] = SavedTensor(outs[j], is_output=True)
+        elif kind == _SAVE_STATIC:
+            saved[p] = static[p]
+        else:
+            saved[p] = _save(op, p, values, static, outs)
+    node._saved = saved
+    node._args = None
+    return outs
+
+
+def _compile_save_plan(op, names: tuple[str, ...]) -> tuple:
+    """(name, kind, index) per saved value, resolving at plan time what `_save` looks up
+    per call (same precedence); anything unusual keeps the generic `_save`."""
+    plan = []
+    for p in names:
+        if p == "result" and op.outputs == "*":
+            plan.append((p, _SAVE_GENERIC, -1))
+        elif op.outputs != "*" and p in op.outputs:
+            plan.append((p, _SAVE_OUTPUT, op.outputs.index(p)))
+        elif p in op.defaults:
+            plan.append((p, _SAVE_STATIC, -1))
+        elif not op.variadic and p not in op.static and p in op.input_names:
+            plan.append((p, _SAVE_INPUT, op.input_names.index(p)))
+        else:
+            plan.append((p, _SAVE_GENERIC, -1))
+    return tuple(plan)
+
+
+def _save(op, p: str, values: list, static: dict, outs: list) -> Any:
+    if p == "result" and op.outputs == "*":
+        return [SavedTensor(o, is_output=True) for o in outs]
+    if op.outputs != "*" and p in op.outputs:
+        return SavedTensor(outs[op.outputs.index(p)], is_output=True)
+    if p in static:
+        return static[p]
+    if op.variadic:
+        base = op.input_names[0]
+        if p == f"{base}_sym_sizes":
+            return tuple(tuple(v.shape) for v in values)
+        if p == f"{base}_dtype":
+            return tuple(v.dtype for v in values)
+        raise TypeError(f"{op.name}: cannot save {p!r} of a list input")
+    for name, v in zip(op.input_names, values):
+        if p == name:
+            return SavedTensor(v, is_output=False) if isinstance(v, Tensor) else SavedScalar(v)
+        if p == f"{name}_sym_sizes":
+            return tuple(v.shape) if isinstance(v, Tensor) else ()
+        if p == f"{name}_dtype":
+            return v.dtype if isinstance(v, Tensor) else _dtype.scalar_dtype(v)
+    raise AssertionError(p)
+
+
+def make_views(op, base: Tensor, static: dict, results: list) -> None:
+    """Make `results` views of `base`: shared storage and version counter, torch's `._base`.
+
+    See NOTE [Views over immutable arrays] in `_storage.py`."""
+    strided = base._view_strided or op.view(static, base)
+    storage = base._storage
+    if isinstance(storage, ViewStorage):
+        root, chain = storage.root, storage.chain
+        overlapping, no_grad_view = storage.overlapping, storage.no_grad_view
+    else:
+        root, chain, overlapping, no_grad_view = storage, (), False, False
+    root_tensor = base._base if base._base is not None else base
+    static_items = tuple(sorted(static.items()))
+    overlapping = overlapping or (op.overlapping is not None and op.overlapping(static, base))
+    no_grad_view = no_grad_view or (not grad_mode.is_grad_enabled() and base._requires_grad)
+    multi = len(results) > 1 or op.outputs == "*"
+    for i, r in enumerate(results):
+        r._storage = ViewStorage(root, chain + ((op, static_items, i if multi else None),),
+                                 r._storage.array, overlapping, no_grad_view)
+        if multi and r._grad_fn is not None:
+            # torch forbids in-place on outputs of ops returning several views.
+            r._storage.multi_output = (i, op.node_name.replace("Backward0", ""))
+        r._vc = base._vc
+        r._base = root_tensor
+        r._view_strided = strided
+        r._view_version = base._vc.version

@@ -1,0 +1,3 @@
+"""`tapegrad.utils`: torch.utils' counterparts (hooks)."""
+
+from . import hooks as hooks

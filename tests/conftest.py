@@ -16,3 +16,23 @@ torch.set_num_threads(1)
 hypothesis.settings.register_profile(
     "ci", max_examples=25, derandomize=True, deadline=None, print_blob=True)
 hypothesis.settings.load_profile("ci")
+
+# Warnings torch gives once per process (TORCH_WARN_ONCE) and tapegrad too: spend both now,
+# so whichever test first touches them sees the same (no warning) under both libraries.
+# tests/test_warn_once.py checks the first-time warnings in fresh processes.
+WARN_ONCE_PROGRAMS = {
+    "T_on_3d": "x = T.ones(2, 3, 4)\ny = x.T",
+}
+
+
+def _spend_warn_once() -> None:
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for program in WARN_ONCE_PROGRAMS.values():
+            for T in (torch, tapegrad):
+                exec(program, {"T": T})
+
+
+_spend_warn_once()

@@ -235,7 +235,7 @@ UNFLATTEN_EMPTY = "unflatten: sizes must be non-empty"
 GATHER_INDEX_DTYPE = "{name}(): Expected dtype int32/int64 for index"
 SCATTER_SRC_DTYPE = "scatter(): Expected self.dtype to be equal to src.dtype"
 INDEX_NDIM = "Index tensor must have the same number of dimensions as {what} tensor"
-GATHER_INDEX_SIZE = ("Size does not match at dimension {dim} expected index {index} to be no "
+GATHER_INDEX_SIZE = ("Size does not match at dimension {bad} expected index {index} to be no "
                      "larger than self {self} apart from dimension {dim}")
 SCATTER_INDEX_SIZE = ("Expected index {index} to be no larger than self {self} apart from "
                       "dimension {dim}")
@@ -296,3 +296,34 @@ DOT_SIZES = ("inconsistent tensor size, expected tensor [{a}] and src [{b}] to h
              "number of elements, but got {a} and {b} elements respectively")
 MATMUL_0D = "both arguments to matmul need to be at least 1D, but they are {a}D and {b}D"
 OUTER_DIMS = "outer: Expected 1-D argument {name}, but got {ndim}-D"
+INPLACE_DERIVATIVE = "the derivative for 'inplace version of {name}' is not implemented."
+DERIVATIVE_NOT_IMPLEMENTED = "derivative for aten::{name} is not implemented"
+INDEX_PUT_DTYPE = ("Index put requires the source and destination dtypes match, got {dst} for "
+                   "the destination and {src} for the source.")
+INVALID_ARGUMENTS = ("{name}() received an invalid combination of arguments - got ({types}), "
+                     "but expected one of:")
+NOT_IMPLEMENTED_FOR = "\"{kernel}\" not implemented for '{dtype}'"
+
+# ---------------------------------------------------------------------- linalg
+LINALG_NDIM = "linalg.{name}: The input tensor A must have at least 2 dimensions."
+LINALG_SQUARE = "linalg.{name}: A must be batches of square matrices, but they are {m} by {n} matrices"
+LINALG_SOLVE_SHAPES = ("linalg.solve: Incompatible shapes of A and B for the equation AX = B "
+                       "({a0}x{a1} and {b0}x{b1})")
+LINALG_SINGULAR = ("linalg.inv: The diagonal element {index} is zero, the inversion could not be "
+                   "completed because the input matrix is singular.")
+LINALG_NOT_PD = ("linalg.cholesky: The factorization could not be completed because the input is "
+                 "not positive-definite (the leading minor of order {order} is not "
+                 "positive-definite).")
+MT_NOT_MATRIX = ("tensor.mT is only supported on matrices or batches of matrices. Got {ndim}-D "
+                 "tensor.")
+T_DEPRECATED = ("The use of `x.T` on tensors of dimension other than 2 to reverse their shape is "
+                "deprecated and it will throw an error in a future release. Consider `x.mT` to "
+                "transpose batches of matrices or `x.permute(*torch.arange(x.ndim - 1, -1, -1))` "
+                "to reverse the dimensions of a tensor.")
+FILL_VALUE_DIM = "fill_ only supports 0-dimension value tensor but got tensor with {ndim} dimensions."
+EINSUM_OPERANDS = ("Number of einsum subscripts, {n}, must be equal to the number of operands, "
+                   "{m}.")
+EINSUM_FEWER = "einsum(): fewer operands were provided than specified in the equation"
+EINSUM_SIZE = ("einsum(): subscript {label} has size {size} for operand {index} which does not "
+               "broadcast with previously seen size {seen}")
+EINSUM_OUTPUT = "einsum(): output subscript {label} does not appear in the equation for any input operand"

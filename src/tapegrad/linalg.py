@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from .ops import NAMESPACES as _NAMESPACES
+from .ops.linalg import LinAlgError as LinAlgError
 
 globals().update(_NAMESPACES.get("linalg", {}))
-__all__ = sorted(_NAMESPACES.get("linalg", {}))
+__all__ = sorted(_NAMESPACES.get("linalg", {})) + ["LinAlgError"]

@@ -107,8 +107,10 @@ def apply(op, values: list, static: dict) -> Any:
         else:
             name = op.input_names[0] if op.variadic else op.input_names[i]
             if not (_is_number(v) and (name in op.scalars)):
+                # torch's Python signature calls the first tensor `input`.
                 raise TypeError(_errors.ARGUMENT_NOT_TENSOR.format(
-                    name=op.name, arg=name, position=i + 1, type_name=type(v).__name__))
+                    name=op.name, arg="input" if name == "self" else name, position=i + 1,
+                    type_name=type(v).__name__))
             arrays.append(v)
             sig.append(type(v))
     # The compute dtype depends only on the inputs' dtypes, zero-dim-ness and the Python

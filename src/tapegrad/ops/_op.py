@@ -271,13 +271,15 @@ class Op:
             result[k] = self.derivatives[name](**{p: env[p] for p in self.formula_params[name]})
         return result
 
-    def grad_version_of(self, edge: int) -> int:
-        """`grad_version` for the gradient of edge `edge`."""
+    def grad_version_of(self, edge: int, target: tuple) -> int:
+        """`grad_version` for the gradient of edge `edge`, whose input has metadata `target`
+        ((shape, dtype)); an entry may be a function of the shape."""
         if isinstance(self.grad_version, int):
             return self.grad_version
         if self.variadic:
             return 0
-        return self.grad_version.get(self.input_names[self.diff_idx[edge]], 0)
+        version = self.grad_version.get(self.input_names[self.diff_idx[edge]], 0)
+        return version(target[0]) if callable(version) else version
 
 
 def _caller_module() -> str:

@@ -6,7 +6,8 @@ decorated with `@public(...)`. The declaration says
     function   `tg.<name>` (torch has it at top level)
     method     `Tensor.<name>` (a bool, or another callable for torch's method form)
     inplace    `Tensor.<name>_` (the out-of-place op on a snapshot, written back: torch's
-               in-place ops default to the out-of-place formula)
+               in-place ops default to the out-of-place formula), or the in-place method
+               itself where torch's has a node of its own (`eq_` is EqBackward1)
     aliases    more names for all of the above (`arccos` for `acos`, `greater` for `gt`)
     dunders    `Tensor.__<x>__` spellings (`__add__`), `inplace_dunders` for `__iadd__`
     functional `tg.nn.functional.<name>` too
@@ -24,7 +25,9 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from .. import _errors
 from .._checks import wrap_any
+from ..tensor import Tensor
 
 __all__ = ["Public", "REGISTRY", "public", "register"]
 
@@ -33,16 +36,18 @@ class Public:
     """One public torch name and where it appears (see NOTE [Public surface])."""
 
     __slots__ = ("name", "impl", "function", "method", "inplace", "aliases", "dunders",
-                 "inplace_dunders", "functional", "dims", "doc", "prop", "module", "namespace")
+                 "inplace_dunders", "functional", "dims", "doc", "prop", "module", "namespace",
+                 "function_impl")
 
     def __init__(self, name: str, impl: Any, *, function: bool = True,
-                 method: bool | Callable = True, inplace: bool = False,
+                 method: bool | Callable = True, inplace: bool | Callable = False,
                  aliases: tuple[str, ...] = (), dunders: tuple[str, ...] = (),
                  inplace_dunders: tuple[str, ...] = (), functional: bool = False,
                  dims: Any = None, doc: str | None = None, prop: bool = False,
                  module: str = "", namespace: str = "") -> None:
         self.name = name
         self.namespace = namespace
+        self.function_impl: Any = impl  # the function form (with its argument checks)
         self.impl = impl
         self.function = function
         self.method = method
@@ -94,32 +99,45 @@ def register(entry: Public) -> Public:
 
 
 def public(fn: Callable | None = None, *, name: str | None = None, function: bool = True,
-           method: bool | Callable = True, inplace: bool = False,
+           method: bool | Callable = True, inplace: bool | Callable = False,
            aliases: tuple[str, ...] = (), dunders: tuple[str, ...] = (),
            inplace_dunders: tuple[str, ...] = (), functional: bool = False, dims: Any = None,
-           doc: str | None = None, prop: bool = False, namespace: str = "") -> Any:
+           doc: str | None = None, prop: bool = False, namespace: str = "",
+           overloaded: bool = False, number_input: bool = False) -> Any:
     """Declare a function as a public torch name (see NOTE [Public surface]).
 
-    Returns the function itself when it declares no dims, else the generated wrapper that
-    wraps and range-checks them first (so the module's own callers get the checks too)."""
+    Returns the function with its declared dims wrapped and range-checked first (generated
+    code; the function itself when it declares none), which is also the method form. The
+    function form (`tg.<name>`) also checks that an `input` argument is a Tensor, with
+    torch's TypeError (`overloaded`: torch's "invalid combination of arguments" text;
+    `number_input`: a Python number is accepted there too, as `torch.pow(2, x)`)."""
     def decorate(f: Callable) -> Callable:
-        entry = Public(name or f.__name__, f, function=function, method=method, inplace=inplace, aliases=aliases,
-            dunders=dunders, inplace_dunders=inplace_dunders, functional=functional,
-            dims=dims, doc=doc, prop=prop, module=f.__module__, namespace=namespace)
+        entry = Public(name or f.__name__, f, function=function, method=method,
+                       inplace=inplace, aliases=aliases, dunders=dunders,
+                       inplace_dunders=inplace_dunders, functional=functional, dims=dims,
+                       doc=doc, prop=prop, module=f.__module__, namespace=namespace)
+        if not f.__doc__:
+            owner = "torch.Tensor" if not function else f"torch.{namespace or ''}".rstrip(".")
+            f.__doc__ = entry.doc or f"Matches `{owner}.{entry.name}`."
+        entry.doc = f.__doc__
         if entry.dims:
-            entry.impl = with_dim_checks(f, entry.dims)
+            entry.impl = with_checks(f, entry.dims)
+        first = next(iter(inspect.signature(f).parameters), None)
+        entry.function_impl = (with_checks(f, entry.dims, entry.name, overloaded,
+                                           number_input) if first == "input" else entry.impl)
         register(entry)
         return entry.impl
 
     return decorate if fn is None else decorate(fn)
 
 
-def with_dim_checks(f: Callable, dims: dict[str, int]) -> Callable:
-    """A function with `f`'s signature that wraps the `dims` arguments before calling `f`.
-
-    Generated code (one line per dim argument), so the check costs a call and a few
-    comparisons: `dim = _wrap(dim, input.ndim + extra)` for an int, each element checked
-    (and repeats refused) for a list; None passes through."""
+def with_checks(f: Callable, dims: dict[str, int], tensor_check: str | None = None,
+                overloaded: bool = False, number_input: bool = False) -> Callable:
+    """A function with `f`'s signature that checks its arguments before calling `f`:
+    `input` is a Tensor (torch's TypeError, for public name `tensor_check`), and the `dims`
+    arguments are wrapped (`dim = _wrap(dim, input.ndim + extra)` for an int, each element
+    checked and repeats refused for a list; None passes through). Generated code, so a check
+    costs a call and a few comparisons."""
     sig = inspect.signature(f)
     params = list(sig.parameters.values())
     first = params[0].name
@@ -151,13 +169,24 @@ def with_dim_checks(f: Callable, dims: dict[str, int]) -> Callable:
             decl.append(text)
             call.append(p.name)
     body = []
+    if tensor_check is not None:
+        # (Arguments left at their default object are not listed: torch lists those given.)
+        given = [p.name if p.default is inspect.Parameter.empty
+                 else f"_NOT_GIVEN if {p.name} is _d_{p.name} else {p.name}"
+                 for p in params if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        types = "(_Tensor, int, float, bool, complex)" if number_input else "_Tensor"
+        body.append(f"    if not isinstance({first}, {types}):\n"
+                    f"        _not_tensor({tensor_check!r}, {overloaded!r}, "
+                    f"({', '.join(given)},))")
     for d, extra in dims.items():
         ndim = f"{first}.ndim" + (f" + {extra}" if extra else "")
         body.append(f"    if {d} is not None:\n        {d} = _wrap_any({d}, {ndim})")
     source = (f"def {f.__name__}({', '.join(decl)}):\n" + "\n".join(body)
               + f"\n    return _impl({', '.join(call)})\n")
-    namespace: dict[str, Any] = {"_impl": f, "_wrap_any": wrap_any, **defaults}
-    exec(compile(source, f"<tapegrad: dims of {f.__qualname__}>", "exec"), namespace)  # noqa: S102
+    namespace: dict[str, Any] = {"_impl": f, "_wrap_any": wrap_any, "_Tensor": Tensor,
+                                 "_not_tensor": _not_tensor, "_NOT_GIVEN": _NOT_GIVEN,
+                                 **defaults}
+    exec(compile(source, f"<tapegrad: checks of {f.__qualname__}>", "exec"), namespace)  # noqa: S102
     wrapper = namespace[f.__name__]
     wrapper.__qualname__ = f.__qualname__
     wrapper.__module__ = f.__module__
@@ -165,3 +194,16 @@ def with_dim_checks(f: Callable, dims: dict[str, int]) -> Callable:
     wrapper.__signature__ = sig
     wrapper.__wrapped__ = f
     return wrapper
+
+
+_NOT_GIVEN = object()
+
+
+def _not_tensor(name: str, overloaded: bool, args: tuple) -> None:
+    """torch's TypeError for a non-Tensor `input` (its Python argument parser's text)."""
+    if overloaded:
+        types = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__
+                          for a in args if a is not _NOT_GIVEN and a is not None)
+        raise TypeError(_errors.INVALID_ARGUMENTS.format(name=name, types=types))
+    raise TypeError(_errors.ARGUMENT_NOT_TENSOR.format(name=name, arg="input", position=1,
+                                                       type_name=type(args[0]).__name__))

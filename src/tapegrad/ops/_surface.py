@@ -74,7 +74,7 @@ def _forms(entry: Public) -> tuple[Callable, Callable]:
     """(function form, method form) of a declaration."""
     if isinstance(entry.impl, Op):
         return op_function(entry.impl, entry, "input"), op_function(entry.impl, entry, "self")
-    return entry.impl, entry.impl
+    return entry.function_impl, entry.impl
 
 
 def build() -> list[str]:
@@ -91,11 +91,14 @@ def build() -> list[str]:
                 METHODS[name] = property(method) if entry.prop else method
             elif callable(entry.method):
                 METHODS[name] = entry.method
-            if entry.inplace:
-                METHODS[f"{name}_"] = inplace(function, f"{name}_")
+            if entry.inplace is True:
+                METHODS[f"{name}_"] = inplace(method, f"{name}_")
+            elif callable(entry.inplace):  # torch's in-place form has a node of its own
+                METHODS[f"{name}_"] = entry.inplace
         for dunder in entry.dunders:
             METHODS[dunder] = method
         for dunder in entry.inplace_dunders:
-            METHODS[dunder] = inplace(function, dunder)
+            METHODS[dunder] = (entry.inplace if callable(entry.inplace)
+                               else inplace(method, dunder))
     _bind.attach(Tensor, __name__, **METHODS)
     return sorted(FUNCTIONS)

@@ -98,6 +98,12 @@ scatter_add_op = Op("scatter_add", "ScatterAddBackward0", _scatter_add_fwd,
                     inputs=("self", "index", "src"), static=("dim",), promote=("self", "src"),
                     derivatives={"self": lambda grad: grad,
                                  "src": lambda grad, index, dim: gather_op(grad, index, dim)})
+scatter_value_op = Op("scatter", "ScatterBackward1",
+                      lambda self, index, value, dim: _scatter_fwd(
+                          self, index, jnp.full(index.shape, value, self.dtype), dim),
+                      inputs=("self", "index"), static=("value", "dim"), promote=("self",),
+                      derivatives={"self": lambda grad, index, dim:
+                                   scatter_value_op(grad, index, 0, dim)})
 index_add_op = Op("index_add", "IndexAddBackward0",
                   lambda self, index, source, dim, alpha: jnp.moveaxis(
                       jnp.moveaxis(self, dim, 0).at[index].add(
@@ -133,7 +139,7 @@ def _check_gather_like(name: str, self: Tensor, dim: int, index: Tensor,
         too_big = index.shape[d] > self.shape[d]
         if name == "gather" and too_big:
             raise RuntimeError(_errors.GATHER_INDEX_SIZE.format(
-                index=list(index.shape), self=list(self.shape), dim=dim))
+                bad=d, index=list(index.shape), self=list(self.shape), dim=dim))
         if name != "gather" and (too_big or (src is not None and src.ndim
                                              and index.shape[d] > src.shape[d])):
             msg = (_errors.SCATTER_INDEX_SIZE_SRC if src is not None
@@ -159,11 +165,10 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     """Matches `torch.scatter` (a tensor `src`, or a number)."""
     if src is None:
         src = value
-    if not isinstance(src, Tensor):
+    if not isinstance(src, Tensor):  # scatter.value: ScatterBackward1
         _check_gather_like("scatter", input, dim, index)
-        src = Tensor._make(jnp.full(index.shape, src, input._storage.array.dtype))
-    else:
-        _check_gather_like("scatter", input, dim, index, src)
+        return scatter_value_op(input, index, src, dim)
+    _check_gather_like("scatter", input, dim, index, src)
     return scatter_op(input, index, src, dim)
 
 
@@ -308,11 +313,13 @@ def getitem(self, index) -> Tensor:
     if n_specified > self.ndim:
         raise IndexError(_errors.TOO_MANY_INDICES.format(ndim=self.ndim))
     result = self
-    dim = 0
-    advanced: list[tuple[int, object]] = []
+    dim = 0  # the dim of `result` the next index applies to
+    source = 0  # ... and of `self`, for torch's messages
+    advanced: list[tuple[int, int, object]] = []
     for obj in index:
         if obj is Ellipsis:
             dim += self.ndim - n_specified
+            source += self.ndim - n_specified
             continue
         if obj is None:
             result = result.unsqueeze(dim)
@@ -324,8 +331,9 @@ def getitem(self, index) -> Tensor:
             continue
         if isinstance(obj, (int, np.integer)):
             size = result.shape[dim]
-            i = _checks.check_index(int(obj), size, _errors.INDEX_OUT_OF_BOUNDS, dim=dim)
+            i = _checks.check_index(int(obj), size, _errors.INDEX_OUT_OF_BOUNDS, dim=source)
             result = select(result, dim, i)
+            source += 1
             continue
         if isinstance(obj, slice):
             size = result.shape[dim]
@@ -335,20 +343,22 @@ def getitem(self, index) -> Tensor:
             if not (start == 0 and stop == size and step == 1):
                 result = slice_op(result, dim, start, builtins.max(stop, start), step)
             dim += 1
+            source += 1
             continue
-        advanced.append((dim, obj))
+        advanced.append((dim, source, obj))
         dim += 1
+        source += 1
     if not advanced:
         return alias(self) if result is self else result
     pattern = [False] * result.ndim
     arrays = []
-    for d, obj in advanced:
+    for d, src, obj in advanced:
         pattern[d] = True
         t = _to_index_tensor(obj)
         size = result.shape[d]
         bad = _first_outside(t, -size, size)
         if bad is not None:
-            raise IndexError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=d, size=size))
+            raise IndexError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=src, size=size))
         arrays.append(t)
     return _index_fn(result, *arrays, pattern=tuple(pattern))
 
@@ -404,8 +414,10 @@ def _index_put(self, value, *arrays, pattern):
     return self.at[key].set(jnp.broadcast_to(value.astype(self.dtype), self[key].shape))
 
 
-# torch shows the base's new history after an indexed write as CopySlices.
-_index_put_fn = JaxFunction(_index_put, name="index_put", node="CopySlices")
+# torch shows the base's new history after a basic-indexed write as CopySlices (a write
+# through a view), after an advanced-indexed one as IndexPutBackward0 (index_put_).
+_copy_slices_fn = JaxFunction(_index_put, name="index_put", node="CopySlices")
+_index_put_fn = JaxFunction(_index_put, name="index_put", node="IndexPutBackward0")
 
 
 @public(function=False, method=False, dunders=("__setitem__",))
@@ -419,7 +431,11 @@ def setitem(self, index, value) -> None:
     check_inplace(self)
     if not isinstance(value, Tensor):
         value = Tensor._make(jnp.asarray(value, self._storage.array.dtype))
-    out = _index_put_fn(snapshot(self), value, *arrays, pattern=pattern)
+    elif arrays and value.dtype is not self.dtype:
+        raise RuntimeError(_errors.INDEX_PUT_DTYPE.format(dst=self.dtype.scalar_name,
+                                                          src=value.dtype.scalar_name))
+    fn = _index_put_fn if arrays else _copy_slices_fn
+    out = fn(snapshot(self), value, *arrays, pattern=pattern)
     finish_inplace(self, out)
 
 
@@ -460,14 +476,17 @@ _unique_grad = Op("_unique2", "Unique2Backward0", lambda self: self, dtype_rule=
 def unique(input, sorted=True, return_inverse=False, return_counts=False,  # noqa: A002
            dim=None):
     """Matches `torch.unique` (eager only: the size depends on the data)."""
-    res = np.unique(np.asarray(input._storage.array), return_inverse=return_inverse,
-                    return_counts=return_counts)
+    axis = None if dim is None else _checks.wrap_dim(dim, input.ndim)
+    array = np.asarray(input._storage.array)
+    res = np.unique(array, return_inverse=return_inverse, return_counts=return_counts,
+                    axis=axis)
     values = res if not (return_inverse or return_counts) else res[0]
     out = [_unique_like(input, Tensor._make(jnp.asarray(values)))]
     if not (return_inverse or return_counts):
         return out[0]
     if return_inverse:
-        out.append(Tensor._make(jnp.asarray(res[1].reshape(input.shape), jnp.int64)))
+        inverse = res[1].reshape(input.shape if axis is None else (array.shape[axis],))
+        out.append(Tensor._make(jnp.asarray(inverse, jnp.int64)))
     if return_counts:
         out.append(Tensor._make(jnp.asarray(res[-1], jnp.int64)))
     return tuple(out)

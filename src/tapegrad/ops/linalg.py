@@ -3,7 +3,9 @@ does; the public functions check shapes and dtypes with torch's errors first."""
 
 from __future__ import annotations
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _errors, return_types
 from .._checks import broadcast_shapes
@@ -151,14 +153,23 @@ inv_op = Op("linalg_inv", "LinalgInvExBackward0", lambda A: jnp.linalg.inv(A), i
             derivatives={"A": lambda grad, inverse: -(inverse.mT @ grad @ inverse.mT)})
 det_fn = JaxFunction(jnp.linalg.det, name="linalg_det", node="LinalgDetBackward0",
                      grad_version=1)
-solve_op = Op("linalg_solve", "LinalgSolveExBackward0", lambda A, B: jnp.linalg.solve(A, B),
-              grad_version={"B": 1},
+def _solve_backward_A(grad, A, result):
+    g = solve_op(A.mT, grad)
+    if result.ndim == 1:  # a vector right-hand side: the outer product
+        return -(g.unsqueeze(-1) * result.unsqueeze(-2))
+    return -(g @ result.mT)
+
+
+solve_op = Op("linalg_solve", "LinalgSolveExBackward0", lambda A, B: jnp.linalg.solve(
+    A, B[..., None])[..., 0] if B.ndim == 1 else jnp.linalg.solve(A, B),
+              # torch's kernel writes B's gradient in place, unless B is a vector.
+              grad_version={"B": lambda shape: 1 if len(shape) > 1 else 0},
               inputs=("A", "B"), dtype_rule="promote",
-              derivatives={"A": lambda grad, A, result: -(solve_op(A.mT, grad) @ result.mT),
+              derivatives={"A": lambda grad, A, result: _solve_backward_A(grad, A, result),
                            "B": lambda grad, A: solve_op(A.mT, grad)})
 cholesky_fn = JaxFunction(lambda A, upper: jnp.linalg.cholesky(A).mT if upper
                           else jnp.linalg.cholesky(A), name="linalg_cholesky",
-                          node="LinalgCholeskyExBackward0")
+                          node="LinalgCholeskyExBackward0", grad_version=1)
 qr_fn = JaxFunction(lambda A, mode: tuple(jnp.linalg.qr(A, mode=mode)), name="linalg_qr",
                     node="LinalgQrBackward0", grad_version=1)
 svd_fn = JaxFunction(lambda A, full_matrices: tuple(jnp.linalg.svd(
@@ -166,11 +177,34 @@ svd_fn = JaxFunction(lambda A, full_matrices: tuple(jnp.linalg.svd(
 _einsum_fns: dict = {}
 
 
+def _check_einsum(equation: str, operands: tuple) -> None:
+    """torch's einsum argument checks (explicit subscripts; `...` is left to JAX)."""
+    inputs, _, output = equation.replace(" ", "").partition("->")
+    terms = inputs.split(",")
+    if len(terms) > len(operands):
+        raise RuntimeError(_errors.EINSUM_FEWER)
+    if len(terms) < len(operands):  # (raised by torch's Python wrapper: a ValueError)
+        raise ValueError(_errors.EINSUM_OPERANDS.format(n=len(terms), m=len(operands)))
+    seen: dict[str, int] = {}
+    for index, (term, op) in enumerate(zip(terms, operands)):
+        if "..." in term or len(term) != op.ndim:
+            continue
+        for label, size in zip(term, op.shape):
+            if label in seen and seen[label] != size and 1 not in (size, seen[label]):
+                raise RuntimeError(_errors.EINSUM_SIZE.format(label=label, size=size,
+                                                              index=index, seen=seen[label]))
+            seen.setdefault(label, size)
+    for label in output.replace(".", ""):
+        if not any(label in term for term in terms):
+            raise RuntimeError(_errors.EINSUM_OUTPUT.format(label=label))
+
+
 @public(method=False)
 def einsum(equation, *operands):
     """Matches `torch.einsum` values and grads (its node is `EinsumBackward`, see README)."""
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
+    _check_einsum(equation, operands)
     fn = _einsum_fns.get(equation)
     if fn is None:
         fn = JaxFunction(lambda *ops: jnp.einsum(equation, *ops), name="einsum")
@@ -183,33 +217,81 @@ _linalg = dict(namespace="linalg", method=False)
 public(matmul, **_linalg)
 
 
+class _LinAlgError(RuntimeError):
+    """A decomposition that cannot be completed. Matches `torch.linalg.LinAlgError` (whose
+    class torch names `_LinAlgError`)."""
+
+
+LinAlgError = _LinAlgError
+
+
+def _matrices(name: str, A, square: bool = True) -> None:
+    if A.ndim < 2:
+        raise RuntimeError(_errors.LINALG_NDIM.format(name=name))
+    if square and A.shape[-1] != A.shape[-2]:
+        raise RuntimeError(_errors.LINALG_SQUARE.format(name=name, m=A.shape[-2],
+                                                        n=A.shape[-1]))
+
+
+@jax.jit
+def _first_zero_pivot(a):
+    # 1-based index of the first zero on U's diagonal (torch's message), or 0.
+    u = jax.scipy.linalg.lu_factor(a)[0]
+    zero = jnp.diagonal(u, axis1=-2, axis2=-1) == 0
+    return jnp.where(zero.any(), jnp.argmax(zero.reshape(-1, zero.shape[-1]).any(0)) + 1, 0)
+
+
 @public(**_linalg)
 def inv(A):
-    """Matches `torch.linalg.inv`."""
-    return inv_op(A)
+    """Matches `torch.linalg.inv` (a singular matrix raises LinAlgError when its values are
+    concrete: see NOTE [Index checks] for why a value is read on the host)."""
+    _matrices("inv", A)
+    out = inv_op(A)
+    array = A._storage.array
+    if not isinstance(array, jax.core.Tracer) and array.size:
+        k = int(_first_zero_pivot(array))
+        if k:
+            raise _LinAlgError(_errors.LINALG_SINGULAR.format(index=k))
+    return out
 
 
 @public(**_linalg)
 def det(A):
     """Matches `torch.linalg.det`."""
+    _matrices("det", A)
     return det_fn(A)
 
 
 @public(**_linalg)
 def solve(A, B, *, left=True):
     """Matches `torch.linalg.solve` (left=True)."""
+    _matrices("solve", A)
+    b = B.shape if B.ndim >= 2 else (B.shape[0], 1) if B.ndim == 1 else (1, 1)
+    if b[-2] != A.shape[-1]:
+        raise RuntimeError(_errors.LINALG_SOLVE_SHAPES.format(
+            a0=A.shape[-2], a1=A.shape[-1], b0=b[-2], b1=b[-1]))
     return solve_op(A, B)
 
 
 @public(**_linalg)
 def cholesky(A, *, upper=False):
-    """Matches `torch.linalg.cholesky`."""
-    return cholesky_fn(A, upper=upper)
+    """Matches `torch.linalg.cholesky` (a matrix that is not positive-definite raises
+    LinAlgError when its values are concrete)."""
+    _matrices("cholesky", A)
+    out = cholesky_fn(A, upper=upper)
+    array = out._storage.array
+    if not isinstance(array, jax.core.Tracer) and array.size:
+        bad = np.isnan(np.diagonal(np.asarray(array), axis1=-2, axis2=-1)).reshape(
+            -1, array.shape[-1]).any(0)
+        if bad.any():
+            raise _LinAlgError(_errors.LINALG_NOT_PD.format(order=int(np.argmax(bad)) + 1))
+    return out
 
 
 @public(**_linalg)
 def qr(A, mode="reduced"):
     """Matches `torch.linalg.qr`."""
+    _matrices("qr", A, square=False)
     Q, R = qr_fn(A, mode=mode)
     return return_types.make("qr", ("Q", "R"))(Q, R)
 
@@ -217,6 +299,7 @@ def qr(A, mode="reduced"):
 @public(**_linalg)
 def svd(A, full_matrices=True):
     """Matches `torch.linalg.svd`."""
+    _matrices("svd", A, square=False)
     U, S, Vh = svd_fn(A, full_matrices=full_matrices)
     return return_types.make("svd", ("U", "S", "Vh"))(U, S, Vh)
 

@@ -18,7 +18,7 @@ from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
-from .views import inplace
+from .views import check_inplace, inplace
 
 _binary = dict(inputs=("self", "other"), scalars=("other",))
 _unary_float = dict(dtype_rule="float")
@@ -206,11 +206,23 @@ cosh = Op("cosh", "CoshBackward0", jnp.cosh, **_u,
           derivatives={"self": lambda grad, self: grad * self.sinh()})
 tanh = Op("tanh", "TanhBackward0", jnp.tanh, **_u, functional=True,
           derivatives={"self": lambda grad, result: grad * (1 - result * result)})
-asinh = Op("asinh", "AsinhBackward0", jnp.arcsinh, **_u, aliases=("arcsinh",),
+def _inplace_not_differentiable(name: str, node: str, forward):
+    """torch's in-place form of `name` records `node`, whose backward is not implemented."""
+    def formula(grad):
+        raise NotImplementedError(_errors.INPLACE_DERIVATIVE.format(name=name))
+
+    return inplace(Op(f"{name}_", node, forward, **_unary_float,
+                      derivatives={"self": formula}), f"{name}_")
+
+
+asinh = Op("asinh", "AsinhBackward0", jnp.arcsinh, **_unary_float, aliases=("arcsinh",),
+           inplace=_inplace_not_differentiable("asinh", "AsinhBackward1", jnp.arcsinh),
            derivatives={"self": lambda grad, self: grad * (self.pow(2) + 1).rsqrt()})
-acosh = Op("acosh", "AcoshBackward0", jnp.arccosh, **_u, aliases=("arccosh",),
+acosh = Op("acosh", "AcoshBackward0", jnp.arccosh, **_unary_float, aliases=("arccosh",),
+           inplace=_inplace_not_differentiable("acosh", "AcoshBackward1", jnp.arccosh),
            derivatives={"self": lambda grad, self: grad * (self.pow(2) - 1).rsqrt()})
-atanh = Op("atanh", "AtanhBackward0", jnp.arctanh, **_u, aliases=("arctanh",),
+atanh = Op("atanh", "AtanhBackward0", jnp.arctanh, **_unary_float, aliases=("arctanh",),
+           inplace=_inplace_not_differentiable("atanh", "AtanhBackward1", jnp.arctanh),
            derivatives={"self": lambda grad, self: grad * (1 / (1 - self.pow(2)))})
 erf = Op("erf", "ErfBackward0", jax.scipy.special.erf, **_u,
          derivatives={"self": lambda grad, self:
@@ -302,34 +314,68 @@ nan_to_num = Op("nan_to_num", "NanToNumBackward0",
                 derivatives={"self": lambda grad, self: grad * self.isfinite()})
 
 # ------------------------------------------------------------------ selection
+def _bool_condition(condition, self, other):
+    if condition.dtype is not _dtype.bool:
+        raise RuntimeError(_errors.WHERE_CONDITION.format(dtype=condition.dtype.scalar_name))
+
+
+def _bool_mask(self, mask, value):
+    if mask.dtype is not _dtype.bool:
+        raise RuntimeError(_errors.MASKED_FILL_MASK.format(dtype=mask.dtype.type_meta_name))
+
+
 where = Op("where", "WhereBackward0", lambda condition, self, other:
            jnp.where(condition, self, other),
            inputs=("condition", "self", "other"), scalars=("self", "other"),
-           promote=("self", "other"),
+           promote=("self", "other"), check=_bool_condition,
            # torch's method form is self.where(condition, other).
-           method=lambda self, condition, other: where(condition, self, other),
+           method=lambda self, condition, other: (_bool_condition(condition, self, other),
+                                                  where(condition, self, other))[1],
            derivatives={"self": lambda grad, condition: where(condition, grad, 0.0),
                         "other": lambda grad, condition: where(condition, 0.0, grad)})
 masked_fill = Op("masked_fill", "MaskedFillBackward0",
                  lambda self, mask, value: jnp.where(mask, jnp.asarray(value, self.dtype), self),
                  inputs=("self", "mask"), static=("value",), promote=("self",), **_api,
+                 check=_bool_mask,
                  derivatives={"self": lambda grad, mask: masked_fill(grad, mask, 0.0)})
 
 # ------------------------------------------------------------------ comparisons and logic
 _cmp = dict(inputs=("self", "other"), scalars=("other",), out_dtype=_bool, **_api)
 _pred = dict(out_dtype=_bool, dtype_rule="keep")
 
-eq = Op("eq", None, lambda self, other: self == other, **_cmp, dunders=("__eq__",))
-ne = Op("ne", None, lambda self, other: self != other, **_cmp, aliases=("not_equal",),
-        dunders=("__ne__",))
-lt = Op("lt", None, lambda self, other: self < other, **_cmp, aliases=("less",),
-        dunders=("__lt__",))
-le = Op("le", None, lambda self, other: self <= other, **_cmp, aliases=("less_equal",),
-        dunders=("__le__",))
-gt = Op("gt", None, lambda self, other: self > other, **_cmp, aliases=("greater",),
-        dunders=("__gt__",))
-ge = Op("ge", None, lambda self, other: self >= other, **_cmp, aliases=("greater_equal",),
-        dunders=("__ge__",))
+def _comparison_inplace(name: str, node: str, fn):
+    """torch's `eq_` & co.: the comparison written into self's dtype, recorded as
+    `<Name>Backward0` (a number) or `<Name>Backward1` (a tensor), whose gradients are zeros."""
+    zeros = dict(dtype_rule="keep")
+    scalar = Op(f"{name}_", f"{node}Backward0", lambda self, other: fn(self, other).astype(
+        self.dtype), static=("other",), **zeros,
+                derivatives={"self": lambda grad, self_sym_sizes: H.zeros(self_sym_sizes, grad)})
+    # (torch's gradient for `other` is at version 1: its kernel writes it in place.)
+    tensor = Op(f"{name}_", f"{node}Backward1", lambda self, other: fn(self, other).astype(
+        self.dtype), inputs=("self", "other"), grad_version={"other": 1}, **zeros,
+                derivatives={"self": lambda grad, self_sym_sizes: H.zeros(self_sym_sizes, grad),
+                             "other": lambda grad, other_sym_sizes:
+                             H.zeros(other_sym_sizes, grad)})
+    return inplace(lambda self, other: tensor(self, other) if isinstance(other, Tensor)
+                   else scalar(self, other), f"{name}_")
+
+
+def _comparison(name: str, node: str, fn, **surface) -> Op:
+    return Op(name, None, fn, inputs=("self", "other"), scalars=("other",), out_dtype=_bool,
+              inplace=_comparison_inplace(name, node, fn), **surface)
+
+
+eq = _comparison("eq", "Eq", lambda self, other: self == other, dunders=("__eq__",))
+ne = _comparison("ne", "Ne", lambda self, other: self != other, aliases=("not_equal",),
+                 dunders=("__ne__",))
+lt = _comparison("lt", "Lt", lambda self, other: self < other, aliases=("less",),
+                 dunders=("__lt__",))
+le = _comparison("le", "Le", lambda self, other: self <= other, aliases=("less_equal",),
+                 dunders=("__le__",))
+gt = _comparison("gt", "Gt", lambda self, other: self > other, aliases=("greater",),
+                 dunders=("__gt__",))
+ge = _comparison("ge", "Ge", lambda self, other: self >= other, aliases=("greater_equal",),
+                 dunders=("__ge__",))
 logical_and = Op("logical_and", None, jnp.logical_and, **_cmp)
 logical_or = Op("logical_or", None, jnp.logical_or, **_cmp)
 logical_xor = Op("logical_xor", None, jnp.logical_xor, **_cmp)
@@ -338,20 +384,35 @@ isnan = Op("isnan", None, jnp.isnan, **_pred, public=True)
 isinf = Op("isinf", None, jnp.isinf, **_pred, public=True)
 isfinite = Op("isfinite", None, jnp.isfinite, **_pred, public=True)
 # Bitwise ops (integers and bools): Python's &, |, ^, ~ on tensors.
+def _integral_only(name: str):
+    """torch's error for a float tensor given to a kernel defined on integers and bools."""
+    def check(self, other=None):
+        for t in (self, other):
+            if isinstance(t, Tensor) and (t.dtype.is_floating_point or t.dtype.is_complex):
+                raise NotImplementedError(_errors.NOT_IMPLEMENTED_FOR.format(
+                    kernel=f"{name}_cpu", dtype=t.dtype.scalar_name))
+
+    return check
+
+
 _bitwise = dict(inputs=("self", "other"), scalars=("other",), **_api)
 bitwise_and = Op("bitwise_and", None, jnp.bitwise_and, **_bitwise,
+                 check=_integral_only("bitwise_and"),
                  dunders=("__and__", "__rand__"), inplace_dunders=("__iand__",))
 bitwise_or = Op("bitwise_or", None, jnp.bitwise_or, **_bitwise,
+                check=_integral_only("bitwise_or"),
                 dunders=("__or__", "__ror__"), inplace_dunders=("__ior__",))
 bitwise_xor = Op("bitwise_xor", None, jnp.bitwise_xor, **_bitwise,
+                 check=_integral_only("bitwise_xor"),
                  dunders=("__xor__", "__rxor__"), inplace_dunders=("__ixor__",))
 bitwise_not = Op("bitwise_not", None, jnp.invert, dtype_rule="keep", **_api,
-                 dunders=("__invert__",))
+                 check=_integral_only("bitwise_not"), dunders=("__invert__",))
 
 
 # ------------------------------------------------------------------ dispatching functions
 # The small dispatch torch does in its Python bindings: which overload a call is.
-@public(inplace=True, dunders=("__pow__",), inplace_dunders=("__ipow__",))
+@public(inplace=True, dunders=("__pow__",), inplace_dunders=("__ipow__",), overloaded=True,
+        number_input=True)
 def pow(input, exponent):  # noqa: A001
     """Matches `torch.pow`: a Python exponent is PowBackward0, a tensor one PowBackward1."""
     if isinstance(input, Tensor):
@@ -395,10 +456,28 @@ def _rtruediv(self, other):
     return reciprocal(self) * other
 
 
-@public(inplace=True, dunders=("__floordiv__",), inplace_dunders=("__ifloordiv__",))
+def _not_implemented(name: str):
+    def formula(grad):
+        raise RuntimeError(_errors.DERIVATIVE_NOT_IMPLEMENTED.format(name=name))
+
+    return formula
+
+
+# torch has no derivative for floor_divide: its node (NotImplemented) raises in backward.
+floor_divide_op = Op("floor_divide", "NotImplemented", lambda self, other: H.div_rounding(
+    self, other, "floor"), **_binary, derivatives={"self": _not_implemented("floor_divide"),
+                                                   "other": _not_implemented("floor_divide")})
+floor_divide_inplace_op = Op("floor_divide_", "NotImplemented", lambda self, other:
+                             H.div_rounding(self, other, "floor"), **_binary,
+                             derivatives={"self": _not_implemented("floor_divide_"),
+                                          "other": _not_implemented("floor_divide_")})
+
+
+@public(inplace=inplace(floor_divide_inplace_op, "floor_divide_"), dunders=("__floordiv__",),
+        inplace_dunders=("__ifloordiv__",))
 def floor_divide(input, other):
-    """Matches `torch.floor_divide` (division rounded down)."""
-    return div(input, other, rounding_mode="floor")
+    """Matches `torch.floor_divide` (division rounded down; no derivative, as torch)."""
+    return floor_divide_op(input, other)
 
 
 @public(function=False, name="__rfloordiv__")
@@ -422,7 +501,7 @@ def remainder(input, other):
     return remainder_scalar(input, other)
 
 
-@public(inplace=True, aliases=("clip",))
+@public(inplace=True, aliases=("clip",), overloaded=True)
 def clamp(input, min=None, max=None):  # noqa: A002
     """Matches `torch.clamp` (number bounds: ClampBackward1, tensor bounds: ClampBackward0)."""
     if min is None and max is None:
@@ -436,16 +515,34 @@ def clamp(input, min=None, max=None):  # noqa: A002
     return clamp_scalar(input, min, max)
 
 
-@public(inplace=True)
+clamp_min_scalar = Op("clamp_min", "ClampMinBackward0", lambda self, min: jnp.maximum(
+    self, jnp.asarray(min, self.dtype)), static=("min",), dtype_rule="keep",
+                      derivatives={"self": lambda grad, self, min: grad.where(self >= min, 0.0)})
+clamp_min_tensor = Op("clamp_min", "ClampMinBackward1", jnp.maximum, inputs=("self", "min"),
+                      derivatives={"self": lambda grad, self, min: grad.where(self >= min, 0.0),
+                                   "min": lambda grad, self, min: grad.where(self < min, 0.0)})
+clamp_max_scalar = Op("clamp_max", "ClampMaxBackward0", lambda self, max: jnp.minimum(
+    self, jnp.asarray(max, self.dtype)), static=("max",), dtype_rule="keep",
+                      derivatives={"self": lambda grad, self, max: grad.where(self <= max, 0.0)})
+clamp_max_tensor = Op("clamp_max", "ClampMaxBackward1", jnp.minimum, inputs=("self", "max"),
+                      derivatives={"self": lambda grad, self, max: grad.where(self <= max, 0.0),
+                                   "max": lambda grad, self, max: grad.where(self > max, 0.0)})
+
+
+@public(inplace=True, overloaded=True)
 def clamp_min(input, min):  # noqa: A002
-    """Matches `torch.clamp_min`."""
-    return clamp(input, min=min)
+    """Matches `torch.clamp_min` (ClampMinBackward0, or ClampMinBackward1 for a tensor)."""
+    if isinstance(min, Tensor):
+        return clamp_min_tensor(input, min)
+    return clamp_min_scalar(input, min)
 
 
-@public(inplace=True)
+@public(inplace=True, overloaded=True)
 def clamp_max(input, max):  # noqa: A002
-    """Matches `torch.clamp_max`."""
-    return clamp(input, max=max)
+    """Matches `torch.clamp_max` (ClampMaxBackward0, or ClampMaxBackward1 for a tensor)."""
+    if isinstance(max, Tensor):
+        return clamp_max_tensor(input, max)
+    return clamp_max_scalar(input, max)
 
 
 @public(inplace=True)
@@ -462,11 +559,19 @@ def square(input):
     return pow(input, 2)
 
 
-@public(method=False)
+rsub_tensor = Op("rsub", "RsubBackward0", lambda self, other, alpha: other - self * alpha
+                 if alpha != 1 else other - self, inputs=("self", "other"), static=("alpha",),
+                 defaults={"alpha": 1},
+                 derivatives={"self": lambda grad, alpha: _maybe_multiply(-grad, alpha),
+                              "other": lambda grad: grad})
+
+
+@public(method=False, overloaded=True)
 def rsub(input, other, alpha=1):
-    """`other - alpha * input`. Matches `torch.rsub`."""
+    """`other - alpha * input`. Matches `torch.rsub` (RsubBackward0 or, for a number,
+    RsubBackward1)."""
     if isinstance(other, Tensor):
-        return sub(other, input, alpha=alpha)
+        return rsub_tensor(input, other, alpha)
     return rsub_scalar(input, other, alpha)
 
 
@@ -476,7 +581,17 @@ def _rsub(self, other):
 
 
 # ------------------------------------------------------------------ dtype conversions, copies
-_to_copy = Op("_to_copy", "ToCopyBackward0", lambda self, dtype: self.astype(dtype.np),
+def _convert(self, dtype):
+    # torch converts floats to narrow integers through int64 (C casts: -1.5 -> -1 -> 255 as
+    # uint8); XLA saturates instead.
+    if jnp.issubdtype(self.dtype, jnp.floating) and not (
+            dtype.is_floating_point or dtype.is_complex or dtype is _dtype.bool
+            or dtype is _dtype.int64):
+        return self.astype(jnp.int64).astype(dtype.np)
+    return self.astype(dtype.np)
+
+
+_to_copy = Op("_to_copy", "ToCopyBackward0", _convert,
               static=("dtype",), dtype_rule="keep",
               derivatives={"self": lambda grad, self_dtype: to(grad, self_dtype)})
 clone_op = Op("clone", "CloneBackward0", lambda self: self + 0 if self.dtype != bool
@@ -490,9 +605,26 @@ zero_op = Op("zero", "ZeroBackward0", lambda self: jnp.zeros_like(self), dtype_r
 fill_op = Op("fill", "FillBackward2", lambda self, value: jnp.full_like(self, value),
              static=("value",), dtype_rule="keep",
              derivatives={"self": lambda grad: grad * 0})
+# fill_(Tensor value): a 0-d tensor, differentiable (its gradient is the sum).
+fill_tensor_op = Op("fill", "FillBackward3", lambda self, value: jnp.full_like(self, value),
+                    inputs=("self", "value"), dtype_rule="keep",
+                    derivatives={"self": lambda grad: grad * 0,
+                                 "value": lambda grad: grad.sum()})
 
 zero_ = public(inplace(zero_op, "zero_"), name="zero_")
-fill_ = public(inplace(fill_op, "fill_"), name="fill_")
+_fill_scalar_ = inplace(fill_op, "fill_")
+_fill_tensor_ = inplace(fill_tensor_op, "fill_")
+
+
+@public(name="fill_")
+def fill_(input, value):
+    """Fill with `value` (a number or a 0-d tensor). Matches `torch.Tensor.fill_`."""
+    if isinstance(value, Tensor):
+        check_inplace(input)  # torch checks the target first
+        if value.ndim:
+            raise RuntimeError(_errors.FILL_VALUE_DIM.format(ndim=value.ndim))
+        return _fill_tensor_(input, value)
+    return _fill_scalar_(input, value)
 _copy_inplace = inplace(copy_op, "copy_")
 
 
@@ -533,6 +665,10 @@ def clone(input, *, memory_format=None):
 @public(function=False)
 def type_as(self, other):
     """Matches `torch.Tensor.type_as`."""
+    if not isinstance(other, Tensor):
+        raise TypeError(_errors.ARGUMENT_NOT_TENSOR.format(name="type_as", arg="other",
+                                                           position=1,
+                                                           type_name=type(other).__name__))
     return to(self, other.dtype)
 
 

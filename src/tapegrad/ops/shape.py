@@ -4,6 +4,7 @@ that check arguments with torch's errors and pick the overload."""
 from __future__ import annotations
 
 import builtins
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -104,8 +105,8 @@ slice_op = Op("slice", "SliceBackward0",
 slice_backward = Op(
     "slice_backward", "SliceBackwardBackward0",
     lambda grad_output, input_sizes, dim, start, end, step: jnp.moveaxis(
-        jnp.zeros(input_sizes, grad_output.dtype).swapaxes(0, dim).at[start:end:step].set(
-            jnp.moveaxis(grad_output, dim, 0)).swapaxes(0, dim), 0, 0),
+        jnp.moveaxis(jnp.zeros(input_sizes, grad_output.dtype), dim, 0).at[start:end:step].set(
+            jnp.moveaxis(grad_output, dim, 0)), 0, dim),
     inputs=("grad_output",), static=("input_sizes", "dim", "start", "end", "step"),
     dtype_rule="keep",
     derivatives={"grad_output": lambda grad, dim, start, end, step:
@@ -119,8 +120,8 @@ select_op = Op("select", "SelectBackward0",
 select_backward = Op(
     "select_backward", "SelectBackwardBackward0",
     lambda grad_output, input_sizes, dim, index: jnp.moveaxis(
-        jnp.zeros(input_sizes, grad_output.dtype).swapaxes(0, dim).at[index].set(
-            jnp.moveaxis(jnp.expand_dims(grad_output, dim), dim, 0)[0]).swapaxes(0, dim), 0, 0),
+        jnp.moveaxis(jnp.zeros(input_sizes, grad_output.dtype), dim, 0).at[index].set(
+            grad_output), 0, dim),
     inputs=("grad_output",), static=("input_sizes", "dim", "index"), dtype_rule="keep",
     derivatives={"grad_output": lambda grad, dim, index: select_op(grad, dim, index)})
 alias_op = Op("alias", "AliasBackward0", lambda self: self, dtype_rule="keep",
@@ -191,20 +192,19 @@ def expand(self, *sizes):
         raise RuntimeError(_errors.EXPAND_FEW.format(
             type=self.dtype.legacy_name, sizes=list(shape), target=list(target),
             n=len(target), ndim=len(shape)))
-    out = []
-    for i, n in enumerate(target):
+    out = list(target)
+    for i in range(len(target) - 1, -1, -1):  # torch's infer_expand_geometry: last dim first
+        n = target[i]
         if i < lead:
             if n < 0:
                 raise RuntimeError(_errors.EXPAND_LEADING.format(size=n, dim=i))
-            out.append(n)
             continue
         old = shape[i - lead]
         if n == -1:
-            n = old
+            out[i] = old
         elif old != n and old != 1:
             raise RuntimeError(_errors.EXPAND_SIZE.format(
                 size=n, existing=old, dim=i, target=list(target), sizes=list(shape)))
-        out.append(n)
     return expand_op(self, tuple(out))
 
 
@@ -286,13 +286,22 @@ def unflatten(input, dim, sizes):
 @public(function=False, prop=True)
 def mT(self):  # noqa: N802
     """The last two dims transposed. Matches `torch.Tensor.mT`."""
+    if self.ndim < 2:
+        raise RuntimeError(_errors.MT_NOT_MATRIX.format(ndim=self.ndim))
     return transpose(self, -2, -1)
 
 
 @public(function=False, prop=True)
 def T(self):  # noqa: N802
-    """All dims reversed. Matches `torch.Tensor.T`."""
+    """All dims reversed. Matches `torch.Tensor.T` (deprecated except on 0-D..2-D)."""
+    global _warned_t
+    if self.ndim > 2 and not _warned_t:
+        _warned_t = True  # torch warns once per process (TORCH_WARN_ONCE)
+        warnings.warn(_errors.T_DEPRECATED, UserWarning, stacklevel=2)
     return permute(self, tuple(reversed(range(self.ndim))))
+
+
+_warned_t = False
 
 
 @public(dims="dim")
@@ -527,8 +536,10 @@ repeat_op = Op("repeat", "RepeatBackward0", lambda self, repeats: jnp.tile(
 flip_op = Op("flip", "FlipBackward0", lambda self, dims: jnp.flip(self, dims),
              static=("dims",), dtype_rule="keep",
              derivatives={"self": lambda grad, dims: flip_op(grad, dims)})
-roll_op = Op("roll", "RollBackward0", lambda self, shifts, dims: jnp.roll(self, shifts, dims),
-             static=("shifts", "dims"), dtype_rule="keep",
+# dims=() rolls the flattened tensor (torch's roll without dims), in one node.
+roll_op = Op("roll", "RollBackward0", lambda self, shifts, dims: jnp.roll(
+    self, shifts, dims) if dims else jnp.roll(self, shifts[0]), static=("shifts", "dims"),
+             dtype_rule="keep",
              derivatives={"self": lambda grad, shifts, dims:
                           roll_op(grad, tuple(-s for s in shifts), dims)})
 
@@ -576,7 +587,7 @@ def roll(input, shifts, dims=None):
     if dims is None:
         if len(shifts) != 1:
             raise RuntimeError(_errors.ROLL_ALIGN.format(shifts=len(shifts), dims=0))
-        return roll_op(input.flatten(), tuple(shifts), (0,)).view(tuple(input.shape))
+        return roll_op(input, tuple(shifts), ())
     dims = dims if isinstance(dims, (tuple, list)) else (dims,)
     if len(shifts) != len(dims):
         raise RuntimeError(_errors.ROLL_ALIGN.format(shifts=len(shifts), dims=len(dims)))
@@ -684,14 +695,24 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     return diagonal_op(input, offset, dim1, dim2)
 
 
+# torch.diag of a matrix is diagonal_copy: a copy, not a view, with its own node name.
+diagonal_copy_op = Op("diagonal_copy", "DiagonalBackward0_copy",
+                      lambda self, offset, dim1, dim2: jnp.diagonal(self, offset, dim1, dim2),
+                      static=("offset", "dim1", "dim2"), dtype_rule="keep",
+                      derivatives={"self": lambda grad, self_sym_sizes, offset, dim1, dim2:
+                                   diagonal_backward_op(grad, tuple(self_sym_sizes), offset,
+                                                        dim1, dim2)})
+
+
 @public
 def diag(input, diagonal=0):
-    """Matches `torch.diag`: 1-D -> matrix (DiagEmbedBackward0), 2-D -> its diagonal."""
+    """Matches `torch.diag`: 1-D -> matrix (DiagEmbedBackward0), 2-D -> a copy of its
+    diagonal (DiagonalBackward0_copy)."""
     if input.ndim == 1:
         return diag_embed_op(input, diagonal, 0, 1)
     if input.ndim != 2:
         raise RuntimeError(_errors.DIAG_DIMS.format(ndim=input.ndim))
-    return diagonal_op(input, diagonal, 0, 1)
+    return diagonal_copy_op(input, diagonal, 0, 1)
 
 
 triu_op = Op("triu", "TriuBackward0", lambda self, diagonal: jnp.triu(self, diagonal),

@@ -18,6 +18,7 @@ same values as `jacrev` through double-vjp JVPs (tapegrad has no forward-mode AD
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -322,6 +323,29 @@ def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple 
 _ABSENT = object()
 
 
+def _tie(module: Any, merged: dict[str, Tensor]) -> dict[str, Tensor]:
+    """torch's tie_weights: a value given for one name of a tensor registered under several
+    names (tied weights) replaces it under all of them; different values for one tied group
+    are an error."""
+    groups: dict[int, list[str]] = {}
+    named = itertools.chain(module.named_parameters(remove_duplicate=False),
+                            module.named_buffers(remove_duplicate=False))
+    for name, t in named:
+        groups.setdefault(id(t), []).append(name)
+    out = dict(merged)
+    for names in groups.values():
+        given = [n for n in names if n in merged]
+        if not given or len(names) == 1:
+            continue
+        values = {id(merged[n]) for n in given}
+        if len(values) > 1:
+            raise ValueError(f"functional_call got multiple values for keys {sorted(given)}, "
+                             "which are tied. Consider using tie_weights=False")
+        for n in names:
+            out[n] = merged[given[0]]
+    return out
+
+
 def functional_call(module: Any, parameter_and_buffer_dicts: Mapping[str, Tensor] | tuple,
                     args: Any = None, kwargs: Mapping[str, Any] | None = None, *,
                     tie_weights: bool = True, strict: bool = False) -> Any:
@@ -345,6 +369,8 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Mapping[str, Tensor
                         + [f"Missing key(s): {', '.join(map(repr, missing))}."] * bool(missing))
             raise RuntimeError(f"Error(s) in reparametrizing for {type(module).__name__}:\n\t"
                                + "\n\t".join(problems))
+    if tie_weights:
+        merged = _tie(module, merged)
     saved = []
     try:
         for name, value in merged.items():

@@ -191,3 +191,35 @@ def test_vjp_fn_without_retain_graph_frees_the_graph():
         fn(ct)  # the graph was freed: torch's backward-twice error
 
     _raises(program)
+
+
+@pytest.mark.parametrize("tie", [True, False])
+def test_functional_call_ties_weights_as_torch(tie):
+    def program(T):
+        a = T.nn.Linear(2, 2, bias=False)
+        b = T.nn.Linear(2, 2, bias=False)
+        b.weight = a.weight  # tied: one Parameter under two names
+        with T.no_grad():
+            a.weight.copy_(T.tensor([[1.0, 2.0], [3.0, 4.0]]))
+        model = T.nn.ModuleDict({"a": a, "b": b})
+        x = T.ones(1, 2)
+        w = T.full((2, 2), 0.5)
+        out = T.func.functional_call(lambda_module(T, model), {"a.weight": w}, (x,),
+                                     tie_weights=tie)
+        print(out)
+        T.func.functional_call(lambda_module(T, model), {"a.weight": w, "b.weight": w * 2},
+                               (x,), tie_weights=tie)
+
+    def lambda_module(T, model):
+        class Sum(T.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.a, self.b = model["a"], model["b"]
+
+            def forward(self, x):
+                return self.a(x) + self.b(x)
+
+        return Sum()
+
+    got = assert_parity(program)
+    assert (got.error is not None) == tie

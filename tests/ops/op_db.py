@@ -143,7 +143,7 @@ OPS: list[OpInfo] = [
            errors=broadcast_error),
     OpInfo("remainder", [S(F(M), 1.5), S(F(M, **P), F(M, **P))], gradcheck=False,
            note="piecewise: finite differences cross jumps", errors=broadcast_error),
-    b("atan2"), b("maximum"), b("minimum"),
+    b("atan2"), b("maximum"), b("minimum"), b("logaddexp"), b("logaddexp2"),
     OpInfo("lerp", [S(F(M), F(M), 0.3), S(F((3, 1)), F((1, 4)), 0.3),
                     S(F(M), F(M), F(M, 0, 1))], errors=[S(F(M), F((2, 4)), 0.5)]),
     OpInfo("addcmul", [S(F(M), F(M), F(M), value=2)], errors=[S(F(M), F(M), F((2, 4)))]),

@@ -242,8 +242,6 @@ def _is_tensor_token(tok: Any) -> bool:
 def _token(tok: Any) -> str:
     if _is_tensor_token(tok):
         return f"tensor #{tok[1]} shape {tuple(tok[3])} dtype {tok[4]}"
-    if isinstance(tok, tuple) and len(tok) == 7 and isinstance(tok[0], type):
-        return f"{tok[0].__name__}(requires_grad={tok[2]}, is_leaf={tok[3]})"
     if isinstance(tok, tuple) and tok and tok[0] == "mode":
         return f"grad mode {'on' if tok[1] else 'off'}"
     return repr(tok)

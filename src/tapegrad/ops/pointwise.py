@@ -152,6 +152,15 @@ lerp_tensor = Op("lerp", "LerpBackward1",
                  derivatives={"self": lambda grad, weight: grad * (1 - weight),
                               "end": lambda grad, weight: grad * weight,
                               "weight": lambda grad, self, end: grad * (end - self)})
+logaddexp = Op("logaddexp", "LogaddexpBackward0", jnp.logaddexp, inputs=("self", "other"),
+               dtype_rule="float", public=True,
+               derivatives={"self": lambda grad, self, other: grad / (1 + (other - self).exp()),
+                            "other": lambda grad, self, other: grad / (1 + (self - other).exp())})
+logaddexp2 = Op("logaddexp2", "Logaddexp2Backward0", jnp.logaddexp2, inputs=("self", "other"),
+                dtype_rule="float", public=True,
+                derivatives={"self": lambda grad, self, other: grad / (1 + (other - self).exp2()),
+                             "other": lambda grad, self, other:
+                             grad / (1 + (self - other).exp2())})
 addcmul = Op("addcmul", "AddcmulBackward0",
              lambda self, tensor1, tensor2, value: self + value * tensor1 * tensor2,
              inputs=("self", "tensor1", "tensor2"), static=("value",), defaults={"value": 1},

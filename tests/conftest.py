@@ -22,6 +22,7 @@ hypothesis.settings.load_profile("ci")
 # tests/test_warn_once.py checks the first-time warnings in fresh processes.
 WARN_ONCE_PROGRAMS = {
     "T_on_3d": "x = T.ones(2, 3, 4)\ny = x.T",
+    "float_of_requires_grad": "x = T.ones((), requires_grad=True)\ny = float(x)",
 }
 
 

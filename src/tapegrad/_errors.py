@@ -327,3 +327,33 @@ EINSUM_FEWER = "einsum(): fewer operands were provided than specified in the equ
 EINSUM_SIZE = ("einsum(): subscript {label} has size {size} for operand {index} which does not "
                "broadcast with previously seen size {seen}")
 EINSUM_OUTPUT = "einsum(): output subscript {label} does not appear in the equation for any input operand"
+
+# ---------------------------------------------------------------------- tensors and factories
+SCALAR_REQUIRES_GRAD = ("Converting a tensor with requires_grad=True to a scalar may lead to "
+                        "unexpected behavior.\nConsider using tensor.detach() first.")
+HOOK_NOT_SERIALIZED = ("backward hook {hook!r} on tensor will not be serialized.  If this is "
+                       "expected, you can decorate the function with "
+                       "@torch.utils.hooks.unserializable_hook to suppress this warning")
+DEEPCOPY_NON_LEAF = ("Only Tensors created explicitly by the user (graph leaves) support the "
+                     "deepcopy protocol at the moment.  If you were attempting to deepcopy a "
+                     "module, this may be because of a torch.nn.utils.weight_norm usage, see "
+                     "https://github.com/pytorch/pytorch/pull/103001")
+DETACH_VIEW_INPLACE = (
+    "Can't detach views in-place. Use detach() instead. If you are using "
+    "DistributedDataParallel (DDP) for training, and gradient_as_bucket_view is set as True, "
+    "gradients are views of DDP buckets, and hence detach_() cannot be called on these "
+    "gradients. To fix this error, please refer to the Optimizer.zero_grad() function in "
+    "torch/optim/optimizer.py as the solution.")
+TENSOR_OF_TENSOR = ("To copy construct from a tensor, it is recommended to use "
+                    "sourceTensor.detach().clone() or "
+                    "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                    "torch.tensor(sourceTensor).")
+FACTORY_NEGATIVE = "{name}: Dimension size must be non-negative."
+ARANGE_STEP_ZERO = "step must be nonzero"
+ARANGE_BOUNDS = "upper bound and lower bound inconsistent with step sign"
+EYE_NEGATIVE = "{name} must be greater or equal to 0, got {value}"
+HOOK_CHANGED_SIZE = "hook '{name}' has changed the size of value"
+HOOK_CHANGED_TYPE = "hook '{name}' has changed the type of value (was {old} got {new})"
+INPLACE_BROADCAST = "output with shape {shape} doesn't match the broadcast shape {broadcast}"
+ZERO_DIVISION = "ZeroDivisionError"
+LINEAR_DTYPE = "mat1 and mat2 must have the same dtype, but got {a} and {b}"

@@ -20,7 +20,7 @@ import numpy as np
 
 from . import _bind, _dtype
 from ._dtype import dtype as DType
-from .tensor import Tensor, device, from_jax
+from .tensor import Tensor, _sizes, device, from_jax
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "rand", "rand_like", "randn", "randn_like",
@@ -169,9 +169,7 @@ def _bernoulli(key, p):
 
 
 def _size(size: Sequence[Any]) -> tuple[int, ...]:
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    return tuple(int(s) for s in size)
+    return _sizes(tuple(size))
 
 
 def _float_dtype(dtype: DType | None) -> DType:

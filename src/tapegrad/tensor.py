@@ -245,6 +245,10 @@ class Tensor:
         return np.asarray(self._storage.array).reshape(()).item()
 
     def __float__(self) -> float:
+        global _warned_float
+        if self._requires_grad and not _warned_float:
+            _warned_float = True  # torch warns once per process (TORCH_WARN_ONCE)
+            warnings.warn(_errors.SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=2)
         return float(self.item())
 
     def __int__(self) -> int:
@@ -265,6 +269,27 @@ class Tensor:
 
     def __hash__(self) -> int:
         return id(self)
+
+    # Pickling and copying, as torch: a tensor pickles as its value and `requires_grad` (a
+    # non-leaf comes back a leaf); deepcopy of a non-leaf is refused, of a leaf copies `.grad`.
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        for hooks in (self._backward_hooks, self._post_acc_hooks):
+            for hook in (hooks or {}).values():
+                warnings.warn(_errors.HOOK_NOT_SERIALIZED.format(hook=hook), UserWarning,
+                              stacklevel=2)
+        return (_rebuild_tensor, (np.asarray(self._storage.array), self._requires_grad))
+
+    def __deepcopy__(self, memo: dict) -> Tensor:
+        if id(self) in memo:
+            return memo[id(self)]
+        if self._grad_fn is not None:
+            raise RuntimeError(_errors.DEEPCOPY_NON_LEAF)
+        new = _leaf(self._storage.array, self._requires_grad)  # arrays are immutable
+        new._vc.version = 1  # torch's deepcopy fills a new tensor in place
+        memo[id(self)] = new
+        if self._grad is not None:
+            new._grad = self._grad.__deepcopy__(memo)
+        return new
 
     def __iter__(self):
         if self.ndim == 0:
@@ -394,6 +419,8 @@ class Tensor:
 
     def detach_(self) -> Tensor:
         """Make this tensor a leaf that does not require grad. Matches `torch.Tensor.detach_`."""
+        if self._base is not None:
+            raise RuntimeError(_errors.DETACH_VIEW_INPLACE)
         self._grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
@@ -418,6 +445,8 @@ class Tensor:
                 and not grad_mode.is_inference_mode_enabled()):
             raise RuntimeError(_errors.INFERENCE_INPLACE)
 
+
+_warned_float = False
 
 # Views returned by a custom Function, by id: (weakref, output_nr, Function name). torch marks
 # them CreationMeta::IN_CUSTOM_FUNCTION: writing them, or reading their grad_fn after their
@@ -557,6 +586,8 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
             raise TypeError(_errors.TENSOR_NO_DATA)
         raise TypeError(_errors.TENSOR_TOO_MANY_ARGS.format(n=len(args)))
     data = args[0]
+    if isinstance(data, Tensor):
+        warnings.warn(_errors.TENSOR_OF_TENSOR, UserWarning, stacklevel=2)
     dt = dtype if dtype is not None else _infer_dtype(data)
     _check_requires_grad(dt, requires_grad)
     if isinstance(data, jax.Array):
@@ -586,36 +617,63 @@ def from_jax(array: jax.Array, *, requires_grad: bool = False) -> Tensor:
 
 
 
+def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:
+    """Unpickle a tensor (see `Tensor.__reduce_ex__`). torch rebuilds by `set_`: version 1."""
+    t = _leaf(jnp.asarray(array), requires_grad)
+    t._vc.version = 1
+    return t
+
+
+def _sizes(size: tuple, name: str | None = None) -> tuple[int, ...]:
+    """A factory's size, with torch's error for a negative dimension."""
+    shape = _checks.parse_size(size)
+    for s in shape:
+        if s < 0:
+            if name is not None:  # torch's zeros checks its sizes itself, in its own words
+                raise RuntimeError(_errors.FACTORY_NEGATIVE.format(name=name))
+            raise RuntimeError(_errors.NEGATIVE_DIMENSION.format(size=s, sizes=list(shape)))
+    return shape
+
+
 def zeros(*size, dtype: DType | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
+    """Matches `torch.zeros`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.zeros(_checks.parse_size(size), dt.np), requires_grad)
+    return _leaf(jnp.zeros(_sizes(size, "zeros"), dt.np), requires_grad)
 
 
 def ones(*size, dtype: DType | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
+    """Matches `torch.ones`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.ones(_checks.parse_size(size), dt.np), requires_grad)
+    return _leaf(jnp.ones(_sizes(size), dt.np), requires_grad)
 
 
 def empty(*size, dtype: DType | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
-    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+    """Matches `torch.empty` (zero-filled: JAX has no uninitialized memory)."""
+    dt = dtype or _dtype.get_default_dtype()
+    _check_requires_grad(dt, requires_grad)
+    return _leaf(jnp.zeros(_sizes(size), dt.np), requires_grad)
 
 
 def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     dt = dtype or _infer_dtype(fill_value)
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.full(_checks.parse_size((size,)), fill_value, dt.np), requires_grad)
+    return _leaf(jnp.full(_sizes((size,)), fill_value, dt.np), requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     if end is None:
         start, end = 0, start
+    if step == 0:
+        raise RuntimeError(_errors.ARANGE_STEP_ZERO)
+    if (end - start) * step < 0:
+        raise RuntimeError(_errors.ARANGE_BOUNDS)
     dt = dtype or _infer_dtype([start, end, step])
     _check_requires_grad(dt, requires_grad)
     return _leaf(jnp.asarray(np.arange(start, end, step), dtype=dt.np), requires_grad)
@@ -625,6 +683,9 @@ def eye(n: int, m: int | None = None, *, dtype: DType | None = None, device: Any
         requires_grad: bool = False) -> Tensor:
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
+    for name, value in (("n", n), ("m", m)):
+        if value is not None and value < 0:
+            raise RuntimeError(_errors.EYE_NEGATIVE.format(name=name, value=value))
     return _leaf(jnp.eye(n, m, dtype=dt.np), requires_grad)
 
 

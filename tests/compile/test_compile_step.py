@@ -7,7 +7,6 @@ optimizer state and every `_version`; where tapegrad's nn/optim exist, also agai
 
 from __future__ import annotations
 
-import copy
 import logging
 
 import numpy as np
@@ -108,7 +107,9 @@ def test_hand_written_step_matches_eager_and_torch(dtype):
 def test_state_reached_through_closure_and_globals():
     params = hand_params(tg.float64)
     bufs = [tg.zeros_like(p) for p in params]
-    twin_p, twin_b = copy.deepcopy(params), copy.deepcopy(bufs)
+    # Fresh leaves with the same values (deepcopy would start them at version 1, as torch's).
+    twin_p, twin_b = ([tg.tensor(t.jax(), requires_grad=t.requires_grad) for t in ts]
+                      for ts in (params, bufs))
     global _GLOBAL_SCALE
     _GLOBAL_SCALE = tg.tensor(2.0, dtype=tg.float64)
 

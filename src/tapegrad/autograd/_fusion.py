@@ -94,10 +94,16 @@ def _run_node(op, key: tuple, grads: list, arrays: list) -> list:
     identities (see NOTE [Fused node backward])."""
     cache_key = (op, key)
     entry = _NODE_CACHE.get(cache_key)
+    grad_arrays = [g._storage.array for g in grads if g is not None]
     if entry is None:
-        entry = _NODE_CACHE[cache_key] = _compile_node(op, key)
+        # Published only once traced: the trace fills `aliases`/`versions`, which another
+        # thread must not read half-written (a concurrent miss compiles its own copy).
+        entry = _compile_node(op, key)
+        out = entry[0](grad_arrays, arrays)
+        _NODE_CACHE[cache_key] = entry
+    else:
+        out = entry[0](grad_arrays, arrays)
     fn, aliases, versions = entry
-    out = fn([g._storage.array for g in grads if g is not None], arrays)
     result = [None if a is None else Tensor._make(a) for a in out]
     for i, version in versions:
         if result[i] is not None:
@@ -274,10 +280,14 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
                      for (node, nr), g in zip(root_edges, root_grads))
     key = (tuple(key_parts), root_sig)
     entry = _GRAPH_CACHE.get(key)
-    if entry is None:
-        entry = _GRAPH_CACHE[key] = _compile_graph(key_parts, root_sig)
+    root_arrays = [g._storage.array for g in root_grads if g is not None]
+    if entry is None:  # published once traced (see _run_node)
+        entry = _compile_graph(key_parts, root_sig)
+        outs = entry[0](root_arrays, arrays)
+        _GRAPH_CACHE[key] = entry
+    else:
+        outs = entry[0](root_arrays, arrays)
     fn, leaf_info = entry
-    outs = fn([g._storage.array for g in root_grads if g is not None], arrays)
     if not keep_graph:
         for node in order:
             node.release_variables()

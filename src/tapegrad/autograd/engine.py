@@ -29,12 +29,23 @@ from ._buffers import InputBuffers, validate_grad
 
 __all__ = ["run_backward", "gradient_edge_or_raise"]
 
+def _check_hook_result(hook, old: Tensor, new) -> None:
+    # torch's check_single_result: a tensor hook may not change the gradient's size or type.
+    name = getattr(hook, "__name__", repr(hook))
+    if tuple(new.shape) != tuple(old.shape):
+        raise RuntimeError(_errors.HOOK_CHANGED_SIZE.format(name=name))
+    if new.dtype is not old.dtype:
+        raise RuntimeError(_errors.HOOK_CHANGED_TYPE.format(
+            name=name, old=old.dtype.legacy_name, new=new.dtype.legacy_name))
+
+
 def _call_tensor_pre_hooks(node: Node, inputs: list) -> list:
     for output_nr, hook in node.tensor_pre_hooks():
         if inputs[output_nr] is None:
             continue
         new = hook(inputs[output_nr])
         if new is not None:
+            _check_hook_result(hook, inputs[output_nr], new)
             inputs[output_nr] = new
     if node._retains_grad_hooks:
         for output_nr, hook in list(node._retains_grad_hooks.items()):

@@ -20,6 +20,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
+from .. import _errors
 from .. import random as _random
 from .._grad_mode import no_grad
 from ..ops import FUNCTIONAL as _FUNCTIONAL
@@ -124,6 +125,9 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                            f"{input.shape[-1]} and {weight.shape[-1]}x{weight.shape[0]})")
     if bias is None:
         return input.matmul(weight.t())
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(_errors.LINEAR_DTYPE.format(a=input.dtype.scalar_name,
+                                                       b=weight.dtype.scalar_name))
     if input.ndim == 2:
         return _nn.addmm(bias, input, weight.t())
     out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)

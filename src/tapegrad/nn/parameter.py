@@ -53,5 +53,7 @@ class Parameter(Tensor):
 
 
 def _rebuild_parameter(data: Tensor, requires_grad: bool) -> Parameter:
-    return Parameter(data, requires_grad)
+    p = Parameter(data, requires_grad)
+    p._vc.version = 1  # as torch's rebuilt parameters
+    return p
 

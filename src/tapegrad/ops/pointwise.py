@@ -419,6 +419,28 @@ bitwise_not = Op("bitwise_not", None, jnp.invert, dtype_rule="keep", **_api,
 
 
 # ------------------------------------------------------------------ dispatching functions
+def _check_integer_division(input, other) -> None:
+    """torch raises for an integer division by zero (its kernels check the divisor); the
+    divisor's values are read when concrete (see NOTE [Index checks] in indexing.py)."""
+    if not isinstance(input, Tensor) or input.dtype.is_floating_point or input.dtype.is_complex:
+        return
+    if isinstance(other, Tensor):
+        if other.dtype.is_floating_point or other.dtype.is_complex:
+            return
+        array = other._storage.array
+        if isinstance(array, jax.core.Tracer) or not bool(_any_zero(array)):
+            return
+    elif not (isinstance(other, int) and other == 0):
+        return
+    raise RuntimeError(_errors.ZERO_DIVISION)
+
+
+@jax.jit
+def _any_zero(a):
+    return (a == 0).any()
+
+
+
 # The small dispatch torch does in its Python bindings: which overload a call is.
 @public(inplace=True, dunders=("__pow__",), inplace_dunders=("__ipow__",), overloaded=True,
         number_input=True)
@@ -450,6 +472,7 @@ def div(input, other, *, rounding_mode=None):
         return div_op(input, other)
     if rounding_mode not in ("trunc", "floor"):
         raise RuntimeError(_errors.DIV_ROUNDING_MODE.format(mode=rounding_mode))
+    _check_integer_division(input, other)
     return div_mode(input, other, rounding_mode)
 
 
@@ -486,6 +509,7 @@ floor_divide_inplace_op = Op("floor_divide_", "NotImplemented", lambda self, oth
         inplace_dunders=("__ifloordiv__",))
 def floor_divide(input, other):
     """Matches `torch.floor_divide` (division rounded down; no derivative, as torch)."""
+    _check_integer_division(input, other)
     return floor_divide_op(input, other)
 
 
@@ -497,6 +521,7 @@ def _rfloordiv(self, other):
 @public(inplace=True)
 def fmod(input, other):
     """Matches `torch.fmod` (C's remainder: the sign of the dividend)."""
+    _check_integer_division(input, other)
     if isinstance(other, Tensor):
         return fmod_tensor(input, other)
     return fmod_scalar(input, other)
@@ -505,6 +530,7 @@ def fmod(input, other):
 @public(inplace=True, dunders=("__mod__",), inplace_dunders=("__imod__",))
 def remainder(input, other):
     """Matches `torch.remainder` (Python's modulo: the sign of the divisor)."""
+    _check_integer_division(input, other)
     if isinstance(other, Tensor):
         return remainder_tensor(input, other)
     return remainder_scalar(input, other)

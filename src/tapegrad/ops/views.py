@@ -138,6 +138,10 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
     def method(self, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self)
         out = fn(snapshot(self), *args, **kwargs)
+        if out._storage.array.shape != self._storage.array.shape:
+            # torch's TensorIterator: an in-place result must keep the target's shape.
+            raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),
+                                                                broadcast=list(out.shape)))
         if out.dtype is not self.dtype:
             if not _dtype.can_cast(out.dtype, self.dtype):
                 raise RuntimeError(_errors.RESULT_TYPE_CAST.format(

@@ -10,6 +10,11 @@ tensor therefore holds the two boxes separately.
 
 from __future__ import annotations
 
+import jax
+import jax.numpy as jnp
+
+from ._lru import LRU
+
 
 class Storage:
     __slots__ = ("array",)
@@ -74,13 +79,14 @@ class ViewStorage(Storage):
         Storage.array.__set__(self, value)
 
 
-_VIEW_FNS: dict = {}
-_SCATTER_FNS: dict = {}
+# Compiled view replays and scatters, by view chain (bounded: NOTE [Compiled-code budget]).
+_VIEW_FNS = LRU("view_replay", 1024)
+_SCATTER_FNS = LRU("view_scatter", 1024)
 
 
 def _apply_chain(chain: tuple, array):
     for op, static_items, index in chain:
-        array = op.jit(array, _cd=None, **dict(static_items))
+        array = op.kernel_call((array,), None, dict(static_items))
         if index is not None:
             array = array[index]
     return array
@@ -90,8 +96,6 @@ def view_function(chain: tuple):
     """root array -> view array, jitted once per chain."""
     fn = _VIEW_FNS.get(chain)
     if fn is None:
-        import jax
-
         fn = jax.jit(lambda root: _apply_chain(chain, root))
         _VIEW_FNS[chain] = fn
     return fn
@@ -101,9 +105,6 @@ def scatter_function(chain: tuple):
     """(root array, new view array) -> root array with the view's elements replaced."""
     fn = _SCATTER_FNS.get(chain)
     if fn is None:
-        import jax
-        import jax.numpy as jnp
-
         def scatter(root, new):
             positions = jnp.arange(root.size, dtype=jnp.int64).reshape(root.shape)
             idx = _apply_chain(chain, positions).reshape(-1)

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _bind, _errors
+from .._lru import LRU
 from .._graph import AccumulateGrad, grad_accumulator
 from ..tensor import Tensor, zeros_like
 from ._buffers import validate_grad
@@ -30,7 +31,7 @@ def _as_tuple(x) -> tuple:
     return tuple(x)
 
 
-_ONES: dict = {}
+_ONES = LRU("implicit_seeds", 64)
 
 
 def _implicit_ones(shape: tuple, dt) -> Tensor:

@@ -48,6 +48,8 @@ _GRAPH_CACHE = LRU("fused_graph", 256)
 # Graphs with more nodes than this run node by node: tracing (and keying) a huge graph costs
 # more than it saves, and its program would be as large as the graph.
 MAX_FUSED_NODES = 512
+# Nodes with more edges than this run their formulas op by op (see engine._call_function).
+MAX_FUSED_EDGES = 64
 
 # The base recorded for a gradient that is a view of a temporary made inside a fused backward:
 # only "is a view" matters to the engine (its storage is shared, so torch won't reuse it).
@@ -64,6 +66,7 @@ def _node_plan(node: OpNode, mask: tuple, needs: tuple) -> tuple:
     arrays = []
     statics = []
     sig = []
+    traced = type(node)._op.traced
     for k, v in node._saved.items():
         tv = type(v)
         if tv is SavedTensor:
@@ -80,6 +83,10 @@ def _node_plan(node: OpNode, mask: tuple, needs: tuple) -> tuple:
             sig.append(tuple([(x.shape, x.dtype) for x in xs]))
         elif tv is SavedScalar:
             statics.append((k, v.unpack(node)))
+        elif traced and k in traced:  # a traced static: an argument, not part of the key
+            names.append(k)
+            arrays.append(v)
+            sig.append(type(v))
         else:
             statics.append((k, v))
     targets = tuple([None if fn is None else fn._metadata[nr] for fn, nr in node.next_functions])
@@ -150,8 +157,11 @@ def _compile_node(op, key: tuple) -> tuple:
             env["grad"] = grads[0]
             env["grads"] = grads
             for k, a in zip(dynamic_names, arrays):
-                env[k] = [Tensor._make(x) for x in a] if isinstance(a, list) else \
-                    Tensor._make(a)
+                if k in op.traced:
+                    env[k] = a  # a traced static stays a (traced) scalar
+                else:
+                    env[k] = [Tensor._make(x) for x in a] if isinstance(a, list) else \
+                        Tensor._make(a)
             outs = op.run_formulas(env, needs, len(targets))
             validated = [None if g is None or t is None
                          else validate_grad(g, t, op.node_name, i)
@@ -198,6 +208,33 @@ def node_backward(node: OpNode, grads: list) -> list:
 # ------------------------------------------------------------------------ whole graph
 def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
     """Run the backward fused if allowed (see NOTE [Whole-graph fusion]); False otherwise."""
+    plan = _plan(root_edges, root_grads)
+    if plan is None:
+        return False
+    order, key_parts, arrays, index = plan
+    bufs = InputBuffers(create_graph=False)
+    buffers: dict[int, list] = {}
+    for (node, nr), g in zip(root_edges, root_grads):
+        i = index[node]
+        buf = buffers.setdefault(i, [None] * len(node._metadata))
+        if g is not None:
+            bufs.root(g)  # the caller holds root gradients
+            bufs.place(buf, nr, g)
+    # Segments of at most MAX_FUSED_NODES nodes in execution order (one for a small graph):
+    # each is one cached XLA call; a repeating structure (a long chain) reuses one program.
+    op_index = 0
+    for lo in range(0, len(order), MAX_FUSED_NODES):
+        hi = min(len(order), lo + MAX_FUSED_NODES)
+        n_ops = sum(1 for part in key_parts[lo:hi] if part[0] is not AccumulateGrad)
+        _run_segment(order, key_parts, arrays[op_index:op_index + n_ops], lo, hi, bufs,
+                     buffers, keep_graph)
+        op_index += n_ops
+    return True
+
+
+def _plan(root_edges, root_grads):
+    """(execution order, structure key per node, saved arrays per op node, index) of a graph
+    the fused backward may run, or None (hooks, a custom node, a failed version check)."""
     roots, seen = [], set()
     for node, _ in root_edges:
         if node not in seen:
@@ -213,13 +250,13 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
         # Eligible: no hooks anywhere, table ops and leaves only (see the NOTE).
         if (node._pre_hooks or node._post_hooks or node._tensor_pre_hooks
                 or node._retains_grad_hooks):
-            return False
+            return None
         if type(node) is AccumulateGrad:
             v = node.variable
             if v._backward_hooks or v._post_acc_hooks:
-                return False
-        elif not isinstance(node, OpNode):
-            return False
+                return None
+        elif not isinstance(node, OpNode) or len(node.next_functions) > MAX_FUSED_EDGES:
+            return None
         for edge in node.next_functions:
             fn = edge[0]
             if fn is None:
@@ -228,8 +265,6 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
             deps[fn] = deps.get(fn, 0) + 1
             if fn not in seen:
                 seen.add(fn)
-                if len(seen) > MAX_FUSED_NODES:
-                    return False
                 stack.append(fn)
     # The engine's execution order (it depends on structure only).
     order = []
@@ -249,7 +284,7 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
             if left == 0:
                 heapq.heappush(ready, (-fn._sequence_nr, next(counter), fn))
     if len(order) != len(seen):
-        return False
+        return None
     key_parts = []
     arrays = []
     try:
@@ -274,51 +309,120 @@ def try_run(root_edges, root_grads, keep_graph: bool) -> bool:
             key_parts.append((cls._op, node_key, tuple(edges)))
             arrays.append(node_arrays)
     except RuntimeError:
-        return False  # a freed graph or a version mismatch: let the engine raise it in order
-    root_sig = tuple((index[node], nr, None if g is None else
-                      (g._storage.array.shape, g._storage.array.dtype))
-                     for (node, nr), g in zip(root_edges, root_grads))
-    key = (tuple(key_parts), root_sig)
+        return None  # a freed graph or a version mismatch: let the engine raise it in order
+    return order, key_parts, arrays, index
+
+
+def _describe(t: Tensor, bufs: InputBuffers) -> tuple:
+    # What the replay must know of a gradient entering a segment: its layout and identity
+    # facts (see NOTE [Gradient buffers and versions]), not its values.
+    a = t._storage.array
+    return (a.shape, a.dtype, t._vc.version, t._base is not None, t._view_strided,
+            bufs.owners.get(id(t), 0))
+
+
+def _run_segment(order, key_parts, arrays, lo, hi, bufs, buffers, keep_graph) -> None:
+    """Run nodes `order[lo:hi]` as one cached jitted call: the gradients buffered for them go
+    in, the leaves' gradients and those for later nodes come out (and are placed there)."""
+    incoming: list[Tensor] = []
+    slot_of: dict[int, int] = {}
+    in_sig = []
+    for i in range(lo, hi):
+        buf = buffers.pop(i, None)
+        if not buf:
+            continue
+        for nr, g in enumerate(buf):
+            if g is None:
+                continue
+            k = slot_of.get(id(g))
+            if k is None:
+                k = slot_of[id(g)] = len(incoming)
+                incoming.append(g)
+            in_sig.append((i - lo, nr, k))
+    parts = []
+    out_edges = []
+    for i in range(lo, hi):
+        part = key_parts[i]
+        if part[0] is AccumulateGrad:
+            parts.append(part)
+            continue
+        op, node_key, edges = part
+        local = []
+        for e in edges:
+            if e is None:
+                local.append(None)
+            elif e[0] < hi:
+                local.append((e[0] - lo, e[1]))
+            else:  # to a node of a later segment
+                local.append((-1 - len(out_edges), 0))
+                out_edges.append(e)
+        parts.append((op, node_key, tuple(local)))
+    key = (tuple(parts), tuple(in_sig), tuple(_describe(t, bufs) for t in incoming))
     entry = _GRAPH_CACHE.get(key)
-    root_arrays = [g._storage.array for g in root_grads if g is not None]
+    in_arrays = [t._storage.array for t in incoming]
     if entry is None:  # published once traced (see _run_node)
-        entry = _compile_graph(key_parts, root_sig)
-        outs = entry[0](root_arrays, arrays)
+        entry = _compile_segment(parts, key[1], key[2])
+        outs = entry[0](in_arrays, arrays)
         _GRAPH_CACHE[key] = entry
     else:
-        outs = entry[0](root_arrays, arrays)
-    fn, leaf_info = entry
+        outs = entry[0](in_arrays, arrays)
+    _, leaf_info, out_info = entry
+    bufs.taken(incoming)
     if not keep_graph:
-        for node in order:
+        for node in order[lo:hi]:
             node.release_variables()
-    for (leaf_index, steal, version), array in zip(leaf_info, outs):
-        grad = Tensor._make(array)
+    it = iter(outs)
+    for local_index, steal, version in leaf_info:
+        grad = Tensor._make(next(it))
         grad._vc.version = version
-        accumulate_grad(order[leaf_index].variable, grad, False, steal)
-    return True
+        accumulate_grad(order[lo + local_index].variable, grad, False, steal)
+    made: list[Tensor] = []
+    for (target, nr), info in zip(out_edges, out_info):
+        kind = info[0]
+        if kind == "in":
+            grad = incoming[info[1]]
+        elif kind == "out":
+            grad = made[info[1]]
+        else:
+            grad = Tensor._make(next(it))
+            grad._vc.version = info[1]
+            if info[2]:
+                grad._base = _OPAQUE_BASE
+            grad._view_strided = info[3]
+        made.append(grad)
+        node = order[target]
+        buf = buffers.setdefault(target, [None] * len(node._metadata))
+        bufs.place(buf, nr, grad)
 
 
-def _compile_graph(key_parts: list, root_sig: tuple) -> tuple:
-    """Trace the engine loop over the graph described by `key_parts` once (see NOTE [Whole-
-    graph fusion]); the closure holds structure only."""
+def _compile_segment(parts: list, in_sig: tuple, in_meta: tuple) -> tuple:
+    """Trace the engine loop over a segment described by `parts` once (see NOTE [Whole-
+    graph fusion]); the closure holds structure only. Returns (jitted function, leaf info,
+    outgoing info), the two lists filled by the trace."""
     leaf_info: list = []
+    out_info: list = []
 
-    def replay(root_arrays, arrays):
+    def replay(in_arrays, arrays):
         with grad_mode.no_grad():
             bufs = InputBuffers(create_graph=False)
+            incoming = []
+            for a, (_, _, version, is_view, strided, owners) in zip(in_arrays, in_meta):
+                t = Tensor._make(a)
+                t._vc.version = version
+                t._base = _OPAQUE_BASE if is_view else None
+                t._view_strided = strided
+                bufs.owners[id(t)] = owners
+                bufs.alive.append(t)
+                incoming.append(t)
             buffers = [[None] * (len(part[1]) if part[0] is AccumulateGrad else len(part[1][6]))
-                       for part in key_parts]
-            it = iter(root_arrays)
-            for node_index, nr, sig in root_sig:
-                if sig is None:
-                    continue
-                g = Tensor._make(next(it))
-                bufs.root(g)
-                bufs.place(buffers[node_index], nr, g)
+                       for part in parts]
+            for local, nr, k in in_sig:
+                buffers[local][nr] = incoming[k]
             leaf_info.clear()
-            results = []
+            out_info.clear()
+            results, leaving = [], []
             array_iter = iter(arrays)
-            for i, part in enumerate(key_parts):
+            for i, part in enumerate(parts):
                 grads = buffers[i]
                 if part[0] is AccumulateGrad:
                     g = grads[0]
@@ -337,8 +441,29 @@ def _compile_graph(key_parts: list, root_sig: tuple) -> tuple:
                                      for g in grads if g is not None)
                     outputs = _run_node(op, node_key + (grad_sig,), grads, node_arrays)
                 for grad, edge in zip(outputs, edges):
-                    if edge is not None:
+                    if edge is None:
+                        continue
+                    if edge[0] >= 0:
                         bufs.place(buffers[edge[0]], edge[1], grad)
-            return results
+                    else:
+                        leaving.append(grad)
+            # Gradients leaving the segment: the incoming tensor itself, one already leaving,
+            # or a new array with its version and layout (identity matters for reuse).
+            new = []
+            for grad in leaving:
+                if grad is None:
+                    out_info.append(("none",))
+                    continue
+                same_in = [k for k, t in enumerate(incoming) if t is grad]
+                same_out = [j for j, t in enumerate(leaving[:len(out_info)]) if t is grad]
+                if same_in:
+                    out_info.append(("in", same_in[0]))
+                elif same_out:
+                    out_info.append(("out", same_out[0]))
+                else:
+                    out_info.append(("new", grad._vc.version, grad._base is not None,
+                                     grad._view_strided))
+                    new.append(grad._storage.array)
+            return results + new
 
-    return jax.jit(replay), leaf_info
+    return jax.jit(replay), leaf_info, out_info

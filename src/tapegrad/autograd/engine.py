@@ -11,9 +11,12 @@ See `autograd/README.md` for the whole chain.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import heapq
 import itertools
 import sys
+import threading
 from collections.abc import Sequence
 
 import jax.numpy as jnp
@@ -119,12 +122,45 @@ def _compute_needed(roots: list[Node], targets: set) -> dict[Node, bool]:
     return needed
 
 
+# NOTE [Cyclic GC during backward]: a pass over a large graph allocates many small containers,
+# and each time that crosses CPython's gen-0 threshold the collector may walk every tracked
+# object, i.e. the whole graph: ~15% of a 100k-node backward. Reference counting alone frees
+# everything a pass makes (it builds no cycles), so the collector is paused for the pass and
+# restored after; a count keeps concurrent passes from re-enabling it under each other.
+_gc_lock = threading.Lock()
+_gc_pauses = 0
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    global _gc_pauses, _gc_was_enabled
+    with _gc_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
+
+
 def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor | None],
                  keep_graph: bool, create_graph: bool,
                  inputs: Sequence[tuple[Node, int]] | None = None,
                  accumulate_grad: bool = True) -> list[Tensor | None]:
     """Run one backward pass. With `accumulate_grad=False`, return the gradients captured at
     the `inputs` edges (autograd.grad); otherwise accumulate into `.grad` (backward)."""
+    with _gc_paused():
+        return _run_backward(root_edges, root_grads, keep_graph, create_graph, inputs,
+                             accumulate_grad)
+
+
+def _run_backward(root_edges, root_grads, keep_graph, create_graph, inputs, accumulate_grad):
     if not create_graph and inputs is None and accumulate_grad and not anomaly_mode._enabled:
         # See NOTE [Whole-graph fusion].
         if _fusion.try_run(root_edges, root_grads, keep_graph):
@@ -235,8 +271,11 @@ def _call_function(node: Node, grads: list, keep_graph: bool, create_graph: bool
                      and sys.getrefcount(grads[0]) <= _FRESH_REFS)
         del original
         outputs = node.apply(grads, create_graph, steal)
-    elif not create_graph and isinstance(node, OpNode):
-        # A table op's formulas as one fused, jitted call (validated inside).
+    elif (not create_graph and isinstance(node, OpNode)
+          and len(node.next_functions) <= _fusion.MAX_FUSED_EDGES):
+        # A table op's formulas as one fused, jitted call (validated inside). (A node with a
+        # huge fan-out, stack's of 10k tensors, runs its formulas op by op instead: one
+        # program with 10k outputs would take longer to compile than to run eagerly.)
         outputs = _fusion.node_backward(node, grads)
     else:
         outputs = _validate_outputs(node, list(node.apply(grads, create_graph)))

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import functools
+
+import jax
 import jax.numpy as jnp
 
-from .. import _checks, _dtype, _errors
+from .. import _checks, _dtype, _errors, _lru
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import ViewStorage
@@ -57,7 +60,7 @@ _WRAPPED_DTYPES = {bool: jnp.bool_, int: jnp.int64, float: jnp.float64,
                    complex: jnp.complex128}
 
 # Kinds of a compiled save plan entry (_compile_save_plan).
-_SAVE_INPUT, _SAVE_OUTPUT, _SAVE_STATIC, _SAVE_GENERIC = range(4)
+_SAVE_INPUT, _SAVE_OUTPUT, _SAVE_STATIC, _SAVE_SIZES, _SAVE_GENERIC = range(5)
 
 
 def call(op, *args: Any, **kwargs: Any) -> Any:
@@ -92,6 +95,10 @@ def apply(op, values: list, static: dict) -> Any:
     """Run `op` on tensor inputs `values` (Tensors or allowed numbers) and statics.
 
     `static` is only read (Tensor methods pass the op's shared `defaults` dict)."""
+    if _lru.over_budget:  # see NOTE [Compiled-code budget]; never inside a trace
+        if not any(isinstance(v, Tensor) and isinstance(v._storage.array, jax.core.Tracer)
+                   for v in values):
+            _lru.clear_compiled()
     # One pass: check the inputs, collect their arrays, the dtype signature and whether any
     # requires grad.
     arrays = []
@@ -121,7 +128,12 @@ def apply(op, values: list, static: dict) -> Any:
     except KeyError:
         cd = op.cd_cache[sig] = op.compute_dtype(values)
     try:
-        out = op.jit(*arrays, _cd=cd.np if cd is not None else None, **static)
+        if op.variadic and len(arrays) > _CHUNK and op.chunked:
+            out = _chunked(op, arrays, cd.np if cd is not None else None, static)
+        else:
+            out = (op.jit(*arrays, _cd=cd.np if cd is not None else None, **static)
+                   if not op.traced else op.kernel_call(arrays, cd.np if cd is not None
+                                                        else None, static))
     except (TypeError, ValueError) as exc:
         # Checked only once JAX has refused, so the common path pays nothing.
         if "incompatible shapes for broadcasting" in str(exc).lower():
@@ -147,6 +159,24 @@ def apply(op, values: list, static: dict) -> Any:
     if not op.multi:
         return results[0]
     return tuple(results) if op.outputs != "*" else list(results)
+
+
+# A list op (cat, stack) of more tensors than this runs its kernel on chunks of this many and
+# concatenates the results: one program with 10k operands takes longer to compile than to run.
+_CHUNK = 64
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _concatenate(arrays, dim):
+    return jnp.concatenate(arrays, axis=dim)
+
+
+def _chunked(op, arrays: list, cd, static: dict):
+    """`op`'s kernel on chunks of `_CHUNK` tensors (one compilation for all full chunks),
+    joined along `static["dim"]`: cat(all) = cat(cat(chunks)), stack(all) = cat(stack(chunks))."""
+    parts = [op.jit(*arrays[i:i + _CHUNK], _cd=cd, **static)
+             for i in range(0, len(arrays), _CHUNK)]
+    return _concatenate(parts, static["dim"])
 
 
 def _broadcast_error(values: list) -> RuntimeError | None:
@@ -210,6 +240,9 @@ def record(op, values: list, static: dict, arrays: list) -> list[Tensor]:
             saved[p] = SavedTensor(outs[j], is_output=True)
         elif kind == _SAVE_STATIC:
             saved[p] = static[p]
+        elif kind == _SAVE_SIZES:
+            v = values[j]
+            saved[p] = v._storage.array.shape if isinstance(v, Tensor) else ()
         else:
             saved[p] = _save(op, p, values, static, outs)
     node._saved = saved
@@ -226,10 +259,12 @@ def _compile_save_plan(op, names: tuple[str, ...]) -> tuple:
             plan.append((p, _SAVE_GENERIC, -1))
         elif op.outputs != "*" and p in op.outputs:
             plan.append((p, _SAVE_OUTPUT, op.outputs.index(p)))
-        elif p in op.defaults:
+        elif p in op.static:  # (every call passes every static)
             plan.append((p, _SAVE_STATIC, -1))
-        elif not op.variadic and p not in op.static and p in op.input_names:
+        elif not op.variadic and p in op.input_names:
             plan.append((p, _SAVE_INPUT, op.input_names.index(p)))
+        elif not op.variadic and p.endswith("_sym_sizes") and p[:-10] in op.input_names:
+            plan.append((p, _SAVE_SIZES, op.input_names.index(p[:-10])))
         else:
             plan.append((p, _SAVE_GENERIC, -1))
     return tuple(plan)

@@ -123,8 +123,8 @@ class Op:
                  view: Callable[[dict, Any], bool] | None = None,
                  overlapping: Callable[[dict, Any], bool] | None = None,
                  grad_version: int | dict[str, int] = 0, doc: str | None = None,
-                 check: Callable[..., None] | None = None, public: bool = False,
-                 **surface: Any) -> None:
+                 check: Callable[..., None] | None = None, traced: Sequence[str] = (),
+                 chunked: bool = False, public: bool = False, **surface: Any) -> None:
         self.name = name
         self.node_name = node
         self.forward = forward
@@ -133,6 +133,13 @@ class Op:
         self.input_names = tuple(n.lstrip("*") for n in self.inputs)
         self.derivatives = dict(derivatives or {})
         self.static = tuple(static)
+        # Statics the kernels take as traced scalars, not compile-time constants: one
+        # compilation serves every value (select's index: 10k indices, one kernel).
+        self.traced = tuple(traced)
+        # A list op whose result on many tensors is the concatenation of its results on
+        # chunks of them along `dim` (cat, stack): run chunked (ops/_dispatch.py).
+        self.chunked = chunked
+        self._static_kernel = tuple(s for s in self.static if s not in self.traced)
         self.defaults = dict(defaults or {})
         self.dtype_rule = dtype_rule
         self.out_dtype = out_dtype
@@ -162,7 +169,7 @@ class Op:
         self.saveable = frozenset(
             p for params in self.formula_params.values() for p in params
             if p not in SPECIAL_PARAMS)
-        self.jit = jax.jit(self._make_kernel(), static_argnames=("_cd",) + self.static)
+        self.jit = jax.jit(self._make_kernel(), static_argnames=("_cd",) + self._static_kernel)
         self.cd_cache: dict = {}
         self.save_plans: dict = {}
         self.node_cls = None
@@ -210,8 +217,12 @@ class Op:
     def _make_kernel(self):
         # A closure, not a method: a static argument may be called `self` (pow.Scalar).
         op = self
+        n_traced = len(self.traced)
 
         def kernel(*arrays, _cd, **static):
+            if n_traced:
+                static.update(zip(op.traced, arrays[-n_traced:]))
+                arrays = arrays[:-n_traced]
             if _cd is not None:
                 idx = op._promote_idx
                 arrays = tuple(jnp.asarray(a, dtype=_cd) if idx is None or i in idx else a
@@ -221,6 +232,13 @@ class Op:
             return op.forward(*arrays, **static)
 
         return kernel
+
+    def kernel_call(self, arrays: Sequence[Any], cd: Any, static: dict) -> Any:
+        """Run the cached jitted forward (traced statics passed as arrays, see `traced`)."""
+        if not self.traced:
+            return self.jit(*arrays, _cd=cd, **static)
+        return self.jit(*arrays, *[static[n] for n in self.traced], _cd=cd,
+                        **{k: v for k, v in static.items() if k not in self.traced})
 
     def compute_dtype(self, values: Sequence[Any]) -> DType | None:
         """The dtype the forward computes in (None: inputs as they are)."""

@@ -9,6 +9,7 @@ import numpy as np
 
 from .. import _errors, return_types
 from .._checks import broadcast_shapes
+from .._lru import LRU
 from ._op import Op
 from ._registry import public
 from .from_jax import JaxFunction
@@ -174,7 +175,7 @@ qr_fn = JaxFunction(lambda A, mode: tuple(jnp.linalg.qr(A, mode=mode)), name="li
                     node="LinalgQrBackward0", grad_version=1)
 svd_fn = JaxFunction(lambda A, full_matrices: tuple(jnp.linalg.svd(
     A, full_matrices=full_matrices)), name="linalg_svd", node="LinalgSvdBackward0")
-_einsum_fns: dict = {}
+_einsum_fns = LRU("einsum", 256)
 
 
 def _check_einsum(equation: str, operands: tuple) -> None:

@@ -113,7 +113,7 @@ slice_backward = Op(
                  slice_op(grad, dim, start, end, step)})
 select_op = Op("select", "SelectBackward0",
                lambda self, dim, index: jnp.take(self, index, axis=dim),
-               static=("dim", "index"), dtype_rule="keep",
+               static=("dim", "index"), traced=("index",), dtype_rule="keep",
                view=lambda s, b: any(n > 1 for n in b.shape[:s["dim"]]),
                derivatives={"self": lambda grad, self_sym_sizes, dim, index:
                             select_backward(grad, self_sym_sizes, dim, index)})
@@ -122,7 +122,8 @@ select_backward = Op(
     lambda grad_output, input_sizes, dim, index: jnp.moveaxis(
         jnp.moveaxis(jnp.zeros(input_sizes, grad_output.dtype), dim, 0).at[index].set(
             grad_output), 0, dim),
-    inputs=("grad_output",), static=("input_sizes", "dim", "index"), dtype_rule="keep",
+    inputs=("grad_output",), static=("input_sizes", "dim", "index"), traced=("index",),
+    dtype_rule="keep",
     derivatives={"grad_output": lambda grad, dim, index: select_op(grad, dim, index)})
 alias_op = Op("alias", "AliasBackward0", lambda self: self, dtype_rule="keep",
               view=_contiguous, derivatives={"self": lambda grad: grad})
@@ -146,10 +147,10 @@ def _stack_backward(grad, tensors_sym_sizes, dim):
 
 
 cat_op = Op("cat", "CatBackward0", lambda tensors, dim: jnp.concatenate(tensors, axis=dim),
-            inputs=("*tensors",), static=("dim",), defaults={"dim": 0},
+            inputs=("*tensors",), static=("dim",), defaults={"dim": 0}, chunked=True,
             derivatives={"tensors": _cat_backward})
 stack_op = Op("stack", "StackBackward0", lambda tensors, dim: jnp.stack(tensors, axis=dim),
-              inputs=("*tensors",), static=("dim",), defaults={"dim": 0},
+              inputs=("*tensors",), static=("dim",), defaults={"dim": 0}, chunked=True,
               derivatives={"tensors": _stack_backward})
 
 

@@ -58,9 +58,11 @@ from .tensor import tensor as tensor  # noqa: E402
 from .tensor import zeros as zeros  # noqa: E402
 from .tensor import zeros_like as zeros_like  # noqa: E402
 
+from . import fft as fft  # noqa: E402
 from . import linalg as linalg  # noqa: E402
 from . import nn as nn  # noqa: E402
 from . import return_types as return_types  # noqa: E402
+from . import special as special  # noqa: E402
 
 # Every public op of the table (generated from the declarations: NOTE [Public surface]).
 globals().update({_name: getattr(_ops, _name) for _name in _ops.__all__})

@@ -435,6 +435,15 @@ def _setitem(x, index, value):
     return x
 
 
+# The breadth families (issue 11) keep their entries in files of their own; they import the
+# helpers above, so they are read here, after everything they use is defined.
+from op_db_special import OPS as _SPECIAL  # noqa: E402
+from op_db_stats import OPS as _STATS  # noqa: E402
+from op_db_scatter import OPS as _SCATTER  # noqa: E402
+from op_db_linalg import OPS as _LINALG  # noqa: E402
+from op_db_nn import OPS as _NN  # noqa: E402
+
+OPS += _SPECIAL + _STATS + _SCATTER + _LINALG + _NN
 BY_NAME = {op.name: op for op in OPS}
 assert len(BY_NAME) == len(OPS), "duplicate names in op_db"
 

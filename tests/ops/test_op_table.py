@@ -15,13 +15,16 @@ from op_db import OPS, flat_outputs, make_inputs
 
 
 def _declared_ops(include_nn: bool = True):
+    import importlib
+    import pkgutil
+
     import tapegrad.ops as ops_pkg
-    from tapegrad.ops import indexing, linalg, nn_ops, pointwise, reduction, shape, views
 
     found = {}
-    modules = [pointwise, reduction, shape, indexing, linalg, views, ops_pkg]
-    if include_nn:
-        modules.append(nn_ops)  # its samples live in tests/nn/nn_db.py
+    modules = [ops_pkg] + [importlib.import_module(f"tapegrad.ops.{m.name}")
+                           for m in pkgutil.iter_modules(ops_pkg.__path__)]
+    if not include_nn:  # nn_ops' samples live in tests/nn/nn_db.py
+        modules = [m for m in modules if m.__name__ != "tapegrad.ops.nn_ops"]
     for mod in modules:
         for value in vars(mod).values():
             if isinstance(value, Op):

@@ -123,3 +123,11 @@ from ._anomaly import is_anomaly_enabled as is_anomaly_enabled  # noqa: E402
 from ._anomaly import set_anomaly_enabled as set_anomaly_enabled  # noqa: E402
 from ._grad_mode import inference_mode as inference_mode  # noqa: E402
 from ._grad_mode import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402
+
+# torch.* names outside the op table: defaults, dtype information, legacy constructors,
+# windows, settings (issue 11: torch's legacy names).
+from . import _compat as _compat  # noqa: E402
+from ._compat import *  # noqa: E402, F401, F403
+from ._dtype import get_default_dtype as get_default_dtype  # noqa: E402, F811
+
+globals().update(_compat.LEGACY_TENSOR_TYPES)

@@ -80,8 +80,16 @@ def from_numpy_dtype(np_dtype) -> dtype:
         raise TypeError(f"tapegrad has no dtype for {np_dtype}") from None
 
 
+_default_dtype: list = []  # set by set_default_dtype (torch.set_default_dtype)
+
+
 def get_default_dtype() -> dtype:
-    return float32
+    """Matches `torch.get_default_dtype`."""
+    return _default_dtype[0] if _default_dtype else float32
+
+
+def set_default_dtype(d: dtype) -> None:
+    _default_dtype[:] = [d]
 
 
 def _category(d: dtype) -> builtins.int:

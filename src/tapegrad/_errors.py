@@ -357,3 +357,23 @@ HOOK_CHANGED_TYPE = "hook '{name}' has changed the type of value (was {old} got 
 INPLACE_BROADCAST = "output with shape {shape} doesn't match the broadcast shape {broadcast}"
 ZERO_DIVISION = "ZeroDivisionError"
 LINEAR_DTYPE = "mat1 and mat2 must have the same dtype, but got {a} and {b}"
+
+# ---- tensor queries and utilities (ops/tensor_api.py)
+BOOL_NO_VALUES = "Boolean value of Tensor with no values is ambiguous"
+BOOL_AMBIGUOUS = "Boolean value of Tensor with more than one value is ambiguous"
+H_NOT_MATRIX = ("tensor.H is only supported on matrices (2-D tensors). Got {ndim}-D tensor. "
+                "For batches of matrices, consider using tensor.mH")
+NO_CUDA = "Torch not compiled with CUDA enabled"
+CONTAINS_TYPE = ("Tensor.__contains__ only supports Tensor or scalar, but you passed in a "
+                 "{type}.")
+ONE_ELEMENT_SCALAR = "only one element tensors can be converted to Python scalars"
+SUM_TO_SIZE = "size {{[{size}]}} is not expandable to size {{[{shape}]}}."
+FILL_DIAGONAL_DIMS = "dimensions must larger than 1"
+FILL_DIAGONAL_SIZES = "all dimensions of input must be of equal length"
+APPLY_REQUIRES_GRAD = ("Can't call {name}() on Variable that requires grad. "
+                       "Use var.detach().{name}() instead.")
+EXPONENTIAL_LAMBDA = "exponential_ expects lambda > 0.0, but found lambda={lambd}"
+GEOMETRIC_P = "geometric_ expects p to be in (0, 1), but got p={p}"
+RANDOM_RANGE = "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+CONTINUOUS_DTYPE = ("{dist} distribution is a continuous probability distribution. dtype must "
+                    "be a floating point but you specified {name}")

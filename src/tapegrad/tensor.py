@@ -136,8 +136,14 @@ class Tensor:
         t._view_version = 0  # version when a view's grad_fn was last set (see ops/views.py: grad_fn)
         return t
 
-    def __init__(self, *args, **kwargs) -> None:
-        raise TypeError("use tapegrad.tensor(data) or a factory function to create a Tensor")
+    def __new__(cls, *args: Any, **kwargs: Any) -> Tensor:
+        # torch's legacy constructor: `Tensor(2, 3)`, `Tensor([1, 2])` (default dtype).
+        if cls is not Tensor:
+            return object.__new__(cls)
+        return legacy_new(_dtype.get_default_dtype(), "Tensor", args, kwargs)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        pass
 
     # ----------------------------------------------------------------- data
     @property
@@ -494,17 +500,18 @@ def _infer_dtype(data) -> DType:
         return _dtype.int64 if not isinstance(data, np.integer) else _dtype.from_numpy_dtype(
             data.dtype)
     if isinstance(data, (float, np.floating)):
-        return _dtype.float32 if not isinstance(data, np.floating) else _dtype.from_numpy_dtype(
-            data.dtype)
+        return (_dtype.get_default_dtype() if not isinstance(data, np.floating)
+                else _dtype.from_numpy_dtype(data.dtype))
     if isinstance(data, complex):
-        return _dtype.complex64
+        return (_dtype.complex128 if _dtype.get_default_dtype() is _dtype.float64
+                else _dtype.complex64)
     if isinstance(data, np.ndarray):
         return _dtype.from_numpy_dtype(data.dtype)
     if isinstance(data, jax.Array):
         return _dtype.from_numpy_dtype(data.dtype)
     if isinstance(data, (list, tuple)):
         if len(data) == 0:
-            return _dtype.float32
+            return _dtype.get_default_dtype()
         best = None
         for item in data:
             d = _infer_dtype(item)
@@ -700,3 +707,30 @@ def ones_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = Fa
 def full_like(t: Tensor, fill_value, *, dtype: DType | None = None,
               requires_grad: bool = False) -> Tensor:
     return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+
+def legacy_new(dt: _dtype.dtype, name: str, args: tuple, kwargs: dict) -> Tensor:
+    """`torch.Tensor(...)` / `torch.FloatTensor(...)`: sizes (zeros: no uninitialized
+    memory), a sequence of data, or a tensor of that dtype (returned as is)."""
+    extra = sorted(k for k in kwargs if k != "device")
+    if extra:
+        given = ", ".join([type(a).__name__ for a in args]
+                          + [f"{k}={type(kwargs[k]).__name__}" for k in extra])
+        raise TypeError(f"new() received an invalid combination of arguments - got ({given}),"
+                        " but expected one of:")
+    if not args:
+        return zeros((0,), dtype=dt)
+    if len(args) == 1 and isinstance(args[0], Tensor):
+        if args[0].dtype is not dt:
+            raise TypeError(f"expected {dt.scalar_name} (got {args[0].dtype.scalar_name})")
+        return args[0].detach()  # an alias of the data, as torch's
+    if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        return zeros(tuple(args), dtype=dt)
+    if len(args) == 1 and isinstance(args[0], (tuple, list, Size)) and isinstance(
+            args[0], Size):
+        return zeros(tuple(args[0]), dtype=dt)
+    if len(args) == 1:
+        return tensor(args[0], dtype=dt)
+    raise TypeError(f"new() received an invalid combination of arguments - got "
+                    f"({', '.join(type(a).__name__ for a in args)}), but expected "
+                    f"one of:")

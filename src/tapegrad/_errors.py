@@ -377,3 +377,5 @@ GEOMETRIC_P = "geometric_ expects p to be in (0, 1), but got p={p}"
 RANDOM_RANGE = "random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
 CONTINUOUS_DTYPE = ("{dist} distribution is a continuous probability distribution. dtype must "
                     "be a floating point but you specified {name}")
+VIEW_STRIDES = ("view size is not compatible with input tensor's size and stride (at least one "
+                "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")

@@ -114,3 +114,113 @@ def scatter_function(chain: tuple):
         fn = jax.jit(scatter)
         _SCATTER_FNS[chain] = fn
     return fn
+
+
+# NOTE [Strides]
+# tapegrad's arrays have no strides: a view is a chain of view ops over its root's array
+# (NOTE [Views over immutable arrays]). torch's strides are still observable (`stride()`,
+# `storage_offset()`, `is_contiguous()`) and decide behaviour (`view` refuses what the strides
+# cannot express; `reshape` and `contiguous` copy exactly then). They are computed from the
+# chain: the chain is applied to the root's element positions (0..n-1, laid out row-major as
+# a fresh torch tensor is), and the positions read back give the offset and, along each dim
+# of size > 1, the stride. A dim of size 1 has no step to read: it gets the stride torch's
+# view ops give a new size-1 dim (the next dim's stride times its size), which is what torch
+# shows in all but contrived cases. Cached per (chain, root shape).
+_STRIDES = LRU("strides", 1024)
+
+
+def contiguous_strides(shape: tuple) -> tuple:
+    strides, step = [], 1
+    for n in reversed(shape):
+        strides.append(step)
+        step *= max(n, 1)
+    return tuple(reversed(strides))
+
+
+def _size_one_strides(shape: tuple, strides: list) -> tuple:
+    for d in range(len(shape) - 1, -1, -1):
+        if shape[d] == 1 or strides[d] is None:
+            strides[d] = 1 if d == len(shape) - 1 else strides[d + 1] * max(shape[d + 1], 1)
+    return tuple(strides)
+
+
+def strides_of(storage: Storage, shape: tuple) -> tuple[tuple, int]:
+    """(strides, storage offset) torch gives a tensor of this storage and shape."""
+    if not isinstance(storage, ViewStorage):
+        return contiguous_strides(shape), 0
+    root_shape = tuple(storage.root.array.shape)
+    key = (storage.chain, root_shape)
+    found = _STRIDES.get(key)
+    if found is not None:
+        return found
+    import numpy as np
+
+    n = int(np.prod(root_shape, dtype=np.int64))
+    try:
+        positions = np.asarray(view_function(storage.chain)(
+            jnp.arange(n, dtype=jnp.int64).reshape(root_shape)))
+    except Exception:  # noqa: BLE001 - a view op positions cannot pass through (complex views)
+        positions = None
+    if positions is None or positions.shape != tuple(shape) or positions.size == 0:
+        result = contiguous_strides(shape), 0
+    else:
+        origin = positions[(0,) * positions.ndim] if positions.ndim else positions
+        strides: list = []
+        for d, size in enumerate(shape):
+            if size > 1:
+                index = [0] * len(shape)
+                index[d] = 1
+                strides.append(int(positions[tuple(index)] - origin))
+            else:
+                strides.append(None)
+        result = _size_one_strides(tuple(shape), strides), int(origin)
+    _STRIDES[key] = result
+    return result
+
+
+def is_contiguous_strides(shape: tuple, strides: tuple) -> bool:
+    """torch's is_contiguous: size-1 dims ignored, the rest row-major and dense."""
+    expected = 1
+    for n, s in zip(reversed(shape), reversed(strides)):
+        if n == 0:
+            return True
+        if n != 1:
+            if s != expected:
+                return False
+            expected *= n
+    return True
+
+
+def view_strides(old_shape: tuple, old_strides: tuple, new_shape: tuple) -> tuple | None:
+    """torch's computeStride: the strides of `view(new_shape)`, or None where the old strides
+    cannot express it (a dim would span two non-contiguous runs)."""
+    if not old_shape:
+        return contiguous_strides(new_shape)
+    numel = 1
+    for n in old_shape:
+        numel *= n
+    if numel == 0:
+        return contiguous_strides(new_shape) if tuple(old_shape) != tuple(new_shape) \
+            else tuple(old_strides)
+    new_strides = [0] * len(new_shape)
+    view_d = len(new_shape) - 1
+    chunk_base_stride = old_strides[-1] if old_strides else 1
+    tensor_numel = 1
+    view_numel = 1
+    for tensor_d in range(len(old_shape) - 1, -1, -1):
+        tensor_numel *= old_shape[tensor_d]
+        if tensor_d == 0 or (old_shape[tensor_d - 1] != 1 and old_strides[tensor_d - 1]
+                             != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or new_shape[view_d] == 1):
+                new_strides[view_d] = view_numel * chunk_base_stride
+                view_numel *= new_shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return None
+            if tensor_d > 0:
+                chunk_base_stride = old_strides[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    if view_d != -1:
+        return None
+    return tuple(new_strides)

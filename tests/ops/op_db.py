@@ -302,6 +302,9 @@ OPS: list[OpInfo] = [
     # ----------------------------------------------------------- shape
     OpInfo("view", [S(F(M), 4, 3), S(F(M), -1), S(F(M), (2, -1))],
            errors=[S(F(M), 5), S(F(M), -1, -1), S(F(M), 2, -2), S(F((0, 3)), -1, 0)]),
+    # torch's view of views: what the strides allow, and its error where they do not.
+    OpInfo("view_of_views", [S(F((2, 3, 4)), "ok")], op=None, fn=lambda T, x, kind: _views(x, kind),
+           errors=[S(F(M), "t"), S(F(M), "sliced"), S(F(M), "expanded")]),
     OpInfo("reshape", [S(F(M), (2, 6)), S(F(M), (-1,))], errors=[S(F(M), (5,))]),
     OpInfo("reshape_varargs", [S(F(M), 2, 6)], op=None, fn=lambda T, x, *s: x.reshape(*s)),
     OpInfo("view_as", [S(F(M), C((2, 6)))], errors=[S(F(M), C((5,)))]),
@@ -428,6 +431,18 @@ OPS: list[OpInfo] = [
     OpInfo("reshape_expanded", [S(F(M))], op=None,
            fn=lambda T, x: x.expand(2, 3, 4).reshape(6, 4)),
 ]
+
+
+def _views(x, kind):
+    if kind == "t":
+        return x.t().view(12)
+    if kind == "sliced":
+        return x[:, 1:3].view(-1)
+    if kind == "expanded":
+        return x.expand(2, 3, 4).view(6, 4)
+    return (x.transpose(1, 2).view(2, 4, 3), x[:, 1:].view(2, 2, 4), x.unsqueeze(1).view(6, 4),
+            x.permute(0, 2, 1).unsqueeze(2).view(2, 4, 1, 3), x[..., :2].view(2, 3, 2, 1),
+            x.expand(2, 2, 3, 4)[1].view(6, 4), x[:, :, ::2].view(2, 3, 2))
 
 
 def _setitem(x, index, value):

@@ -41,6 +41,19 @@ OPS: list[OpInfo] = [
     OpInfo("H", [S(F(M)), S(F(Z))], fn=lambda T, x: x.H, errors=[S(F((2, 3, 4)))]),
     OpInfo("mH", [S(F(M)), S(F((2, 3, 4)))], fn=lambda T, x: x.mH, errors=[S(F(V))]),
     OpInfo("cpu", [S(F(M))]),
+    # Strides of views (NOTE [Strides]): a transposed, sliced, expanded, selected view.
+    OpInfo("stride", [S(F(M)), S(F(M), 1), S(F(M), -2)], errors=[S(F(M), 2)],
+           fn=lambda T, x, *a: (x.stride(*a), x.t().stride(), x[:, 1:3].stride(),
+                                x.expand(2, 3, 4).stride(), x[1].stride(),
+                                x.unsqueeze(1).stride(), x[:, ::2].t().stride()), **_q),
+    OpInfo("storage_offset", [S(F(M))], fn=lambda T, x: (
+        x.storage_offset(), x[1:].storage_offset(), x[:, 2].storage_offset(),
+        x.t()[1:, 2:].storage_offset(), x.diagonal(1).storage_offset()), **_q),
+    OpInfo("is_contiguous", [S(F(M))], fn=lambda T, x: (
+        x.is_contiguous(), x.t().is_contiguous(), x[1:].is_contiguous(),
+        x[:, 1:].is_contiguous(), x.unsqueeze(0).is_contiguous(),
+        x.expand(2, 3, 4).is_contiguous(), x[:, :1].is_contiguous(),
+        x.t().contiguous().is_contiguous()), **_q),
     # (No GPU in CI: the call raises the CPU build's AssertionError, read as a result here.)
     OpInfo("cuda", [S(F(M))], fn=lambda T, x: _error_of(x.cuda), errors=[S(F(M))], **_q),
     OpInfo("type", [S(F(M)), S(F(M), "torch.DoubleTensor")], errors=[S(F(M), "torch.Foo")]),

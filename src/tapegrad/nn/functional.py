@@ -30,6 +30,7 @@ from ..ops.pointwise import mul_scalar as _mul_scalar
 from ..ops.reduction import log_softmax as _log_softmax
 from ..ops.reduction import softmax as _softmax
 from ..ops.shape import pad as pad
+from ..ops.shape import view_op as _view_op
 from ..ops.views import inplace as _inplace
 from ..tensor import Tensor, from_jax
 from ._functional_helpers import _const, _host_values, _snapshot, _tuple
@@ -130,6 +131,11 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor | None = None) -> Tensor:
                                                        b=weight.dtype.scalar_name))
     if input.ndim == 2:
         return _nn.addmm(bias, input, weight.t())
+    if not input.is_contiguous():
+        # torch's linear: only a contiguous input takes the flattened addmm path; any other
+        # goes through matmul and an in-place bias add.
+        out = input.matmul(weight.t())
+        return out.add_(bias)
     out_shape = tuple(input.shape[:-1]) + (weight.shape[0],)
     flat = input.view(-1, input.shape[-1])
     return _nn.addmm(bias, flat, weight.t()).view(out_shape)
@@ -139,8 +145,8 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
              bias: Tensor | None = None) -> Tensor:
     """`x1^T W x2 + b`. Matches `torch.nn.functional.bilinear` (its `_trilinear` graph)."""
     lead = tuple(input1.shape[:-1])
-    x1 = input1.view(-1, input1.shape[-1])
-    x2 = input2.view(-1, input2.shape[-1])
+    x1 = input1.reshape(-1, input1.shape[-1])
+    x2 = input2.reshape(-1, input2.shape[-1])
     out = _nn.trilinear(x1, weight, x2).view(lead + (weight.shape[0],))
     return out + bias if bias is not None else out
 
@@ -558,8 +564,9 @@ def multi_head_attention_forward(query: Tensor, key: Tensor, value: Tensor,
     out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
     out = out.permute(2, 0, 1, 3)
     # torch's flash kernel lays its output out as (N, L, H, E), so this permute is contiguous
-    # and torch's reshape is a view; the math path's output is not, and torch copies.
-    out = out.view(bsz * tgt_len, embed_dim) if dropout_p == 0.0 \
+    # and torch's reshape is a view; the math path's output is not, and torch copies. (The
+    # view op itself: tapegrad's strides model does not know the flash kernel's layout.)
+    out = _view_op(out, (bsz * tgt_len, embed_dim)) if dropout_p == 0.0 \
         else out.reshape(bsz * tgt_len, embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias)
     return out.view(tgt_len, bsz, out.size(1)), None

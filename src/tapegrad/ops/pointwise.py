@@ -18,6 +18,7 @@ from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
+from .._storage import ViewStorage, is_contiguous_strides, strides_of
 from .views import check_inplace, inplace
 
 _binary = dict(inputs=("self", "other"), scalars=("other",))
@@ -711,7 +712,11 @@ def type_as(self, other):
 def contiguous(self, memory_format=None):
     """Matches `torch.Tensor.contiguous`: torch copies (CloneBackward0) only what it lays out
     non-contiguously."""
-    return clone(self) if self._view_strided else self
+    if isinstance(self._storage, ViewStorage):
+        shape = tuple(self.shape)
+        if not is_contiguous_strides(shape, strides_of(self._storage, shape)[0]):
+            return clone(self)
+    return self
 
 
 def _converter(dt: _dtype.dtype, name: str):

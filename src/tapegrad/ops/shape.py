@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _checks, _errors
+from .._storage import ViewStorage, strides_of, view_strides
 from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
@@ -157,8 +158,21 @@ stack_op = Op("stack", "StackBackward0", lambda tensors, dim: jnp.stack(tensors,
 # --------------------------------------------------------------------- views
 @public(function=False)
 def view(self, *size):
-    """Matches `torch.Tensor.view` (a dtype argument is not supported)."""
-    return view_op(self, _checks.infer_size(_checks.parse_size(size), self.numel()))
+    """Matches `torch.Tensor.view` (a dtype argument is not supported): refuses what the
+    input's strides cannot express, as torch (NOTE [Strides])."""
+    size = _checks.infer_size(_checks.parse_size(size), self.numel())
+    if not _viewable(self, size):
+        raise RuntimeError(_errors.VIEW_STRIDES)
+    return view_op(self, size)
+
+
+def _viewable(t, size) -> bool:
+    """Whether torch's view of `t` to `size` exists (computeStride on t's strides)."""
+    if not isinstance(t._storage, ViewStorage):
+        return True
+    shape = tuple(t.shape)
+    strides, _ = strides_of(t._storage, shape)
+    return view_strides(shape, strides, tuple(size)) is not None
 
 
 @public
@@ -166,7 +180,7 @@ def reshape(input, *shape):
     """Matches `torch.reshape`: a view, or (for a view torch lays out non-contiguously)
     clone + _unsafe_view, as torch shows (UnsafeViewBackward0 over CloneBackward0)."""
     size = _checks.infer_size(_checks.parse_size(shape), input.numel())
-    if input._view_strided:
+    if not _viewable(input, size):
         return unsafe_view_op(clone(input), size)
     return view_op(input, size)
 

@@ -14,7 +14,8 @@ import numpy as np
 from .. import _dtype, _errors
 from .. import _grad_mode as grad_mode
 from .. import random as _random
-from .._storage import InferenceVersionCounter
+from .._checks import wrap_dim
+from .._storage import InferenceVersionCounter, is_contiguous_strides, strides_of
 from ..tensor import Tensor, zeros_like
 from ._registry import public
 
@@ -107,6 +108,28 @@ def mH(input: Tensor) -> Tensor:  # noqa: N802
     """Matches `torch.Tensor.mH`: the conjugate transpose of the last two dims."""
     out = input.mT
     return out.conj() if input.dtype.is_complex else out
+
+
+@public(function=False)
+def stride(input: Tensor, dim: int | None = None) -> Any:
+    """Matches `torch.Tensor.stride` (NOTE [Strides] in `_storage.py`)."""
+    strides = strides_of(input._storage, tuple(input.shape))[0]
+    if dim is None:
+        return strides
+    return strides[wrap_dim(dim, input.ndim, wrap_scalar=False)]
+
+
+@public(function=False)
+def storage_offset(input: Tensor) -> int:
+    """Matches `torch.Tensor.storage_offset`."""
+    return strides_of(input._storage, tuple(input.shape))[1]
+
+
+@public(function=False)
+def is_contiguous(input: Tensor, memory_format: Any = None) -> bool:
+    """Matches `torch.Tensor.is_contiguous` (row-major; size-1 dims ignored)."""
+    shape = tuple(input.shape)
+    return is_contiguous_strides(shape, strides_of(input._storage, shape)[0])
 
 
 # ------------------------------------------------------------------ conversions

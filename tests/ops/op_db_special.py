@@ -141,6 +141,14 @@ OPS: list[OpInfo] = [
                          T.linspace(0.0, 1.0, 4, requires_grad=True) * 2,
                          T.logspace(0.0, 1.0, 4, requires_grad=True).exp())),
     # ----------------------------------------------------------- torch.special
+    *[OpInfo(f"special.{n}", [S(F(M), 3), S(F(V, -1.0, 1.0), I([0, 1, 2, 9])),
+                              S(0.5, C(V, -1.0, 6.0)), S(F(V), I([-1, 0, 3, 4]))],
+             gradcheck=False, note=ND, errors=[S([1.0], 2)])
+      for n in ("chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+                "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t",
+                "shifted_chebyshev_polynomial_u", "shifted_chebyshev_polynomial_v",
+                "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+                "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p")],
     u("special.entr", [S(F(M, **P))]), u("special.erfcx", [S(F(M))]),
     u("special.log_ndtr", [S(F(M))]), u("special.ndtri", [S(F(M, **UNIT))]),
     u("special.ndtr", [S(F(M)), S(I([-1, 0, 2]))]),

@@ -749,3 +749,97 @@ for _name, _target in (("erf", P.erf), ("erfc", P.erfc), ("exp2", P.exp2), ("exp
                        ("digamma", digamma), ("psi", digamma), ("erfinv", erfinv),
                        ("i0", i0), ("sinc", sinc)):
     _unary_alias(_name, _target)
+
+
+# ------------------------------------------------------------------ orthogonal polynomials
+# torch marks them non_differentiable. P_n(x) for an integer n (a number or a tensor,
+# truncated as torch's static_cast<int64_t>), by the three-term recurrence of each family
+# (a `while_loop` up to the largest n, so a traced n works), with torch's special cases.
+def _poly(first, step, special=None):
+    def forward(x, n):
+        x, n = jnp.broadcast_arrays(jnp.asarray(x), jnp.asarray(n))
+        n = n.astype(jnp.int64)
+        one = jnp.ones_like(x)
+        p1 = first(x)
+
+        def cond(state):
+            return state[0] < jnp.max(n, initial=0)
+
+        def body(state):
+            j, p, q = state
+            r = step(j.astype(x.dtype), x, p, q)
+            active = j < n
+            return j + 1, jnp.where(active, q, p), jnp.where(active, r, q)
+
+        _, _, pn = jax.lax.while_loop(cond, body, (jnp.asarray(1, jnp.int64), one, p1))
+        out = jnp.where(n == 0, one, jnp.where(n == 1, p1, pn))
+        if special is not None:
+            out = special(x, n.astype(x.dtype), out)
+        return jnp.where(n < 0, jnp.zeros_like(x), out)
+
+    return forward
+
+
+def _odd(n):
+    return jnp.remainder(n, 2) == 1
+
+
+def _cheb(first, at_one, at_minus_one, shifted=False):
+    def special(x, n, out):
+        if shifted:
+            return jnp.where(x == 1, at_one(n), jnp.where(x == 0, at_minus_one(n), out))
+        return jnp.where(x == 1, at_one(n), jnp.where(x == -1, at_minus_one(n), out))
+
+    two_x = (lambda x: 2 * (x + x - 1)) if shifted else (lambda x: x + x)
+    return _poly(first, lambda j, x, p, q: two_x(x) * q - p, special)
+
+
+def _sign_odd(n, value):
+    return jnp.where(_odd(n), -value, value)
+
+
+_POLYNOMIALS = {
+    "chebyshev_polynomial_t": _cheb(lambda x: x, lambda n: jnp.ones_like(n),
+                                    lambda n: _sign_odd(n, jnp.ones_like(n))),
+    "chebyshev_polynomial_u": _cheb(lambda x: x + x, lambda n: n + 1,
+                                    lambda n: _sign_odd(n, n + 1)),
+    "chebyshev_polynomial_v": _cheb(lambda x: x + x - 1, lambda n: jnp.ones_like(n),
+                                    lambda n: _sign_odd(n, n + n + 1)),
+    "chebyshev_polynomial_w": _cheb(lambda x: x + x + 1, lambda n: n + n + 1,
+                                    lambda n: _sign_odd(n, jnp.ones_like(n))),
+    "shifted_chebyshev_polynomial_t": _cheb(lambda x: x + x - 1, lambda n: jnp.ones_like(n),
+                                            lambda n: _sign_odd(n, jnp.ones_like(n)), True),
+    "shifted_chebyshev_polynomial_u": _cheb(lambda x: 2 * (x + x - 1), lambda n: n + 1,
+                                            lambda n: _sign_odd(n, n + 1), True),
+    "shifted_chebyshev_polynomial_v": _cheb(lambda x: 2 * (x + x - 1) - 1,
+                                            lambda n: jnp.ones_like(n),
+                                            lambda n: _sign_odd(n, n + n + 1), True),
+    "shifted_chebyshev_polynomial_w": _cheb(lambda x: 2 * (x + x - 1) + 1,
+                                            lambda n: n + n + 1,
+                                            lambda n: _sign_odd(n, jnp.ones_like(n)), True),
+    "hermite_polynomial_h": _poly(lambda x: x + x, lambda j, x, p, q: (x + x) * q - 2 * j * p),
+    "hermite_polynomial_he": _poly(lambda x: x, lambda j, x, p, q: x * q - j * p),
+    "laguerre_polynomial_l": _poly(
+        lambda x: 1 - x, lambda j, x, p, q: ((j + j + (1 - x)) * q - j * p) / (j + 1),
+        lambda x, n, out: jnp.where(x == 0, jnp.ones_like(out), out)),
+    "legendre_polynomial_p": _poly(
+        lambda x: x, lambda j, x, p, q: ((j + j + 1) * x * q - j * p) / (j + 1),
+        lambda x, n, out: jnp.where(x == 1, jnp.ones_like(out), jnp.where(
+            x == -1, _sign_odd(n, jnp.ones_like(out)), out))),
+}
+def _polynomial_arguments(name: str):
+    def check(x, n):
+        # torch's parser: (Tensor, Tensor), (Scalar, Tensor) or (Tensor, Scalar).
+        if not all(isinstance(a, (Tensor, int, float)) for a in (x, n)) or not (
+                isinstance(x, Tensor) or isinstance(n, Tensor)):
+            types = ", ".join("Tensor" if isinstance(a, Tensor) else type(a).__name__
+                              for a in (x, n))
+            raise TypeError(_errors.INVALID_ARGUMENTS.format(name=f"special_{name}",
+                                                             types=types))
+
+    return check
+
+
+for _name, _forward in _POLYNOMIALS.items():
+    _special_op(_name, Op(f"special_{_name}", None, _forward, inputs=("x", "n"),
+                          scalars=("x", "n"), check=_polynomial_arguments(_name)))

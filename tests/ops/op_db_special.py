@@ -30,6 +30,16 @@ def _edges(T, t):
             T.lgamma(t([0.0, -1.5, 3.0])), T.special.i1e(t([0.0, -3.0])))
 
 
+def _double_backward(T, x):
+    # The backward kernels are ops in torch: create_graph records TanhBackwardBackward0 & co.
+    F = T.nn.functional
+    outs = []
+    for y in (x.tanh(), x.sigmoid(), F.softplus(x), F.softplus(x, beta=2.0, threshold=1.0)):
+        g, = T.autograd.grad((y * y).sum(), x, create_graph=True)
+        outs.append(g)
+    return tuple(outs)
+
+
 def _closeness(T, x, y):
     return T.tensor([T.allclose(x, y), T.allclose(x, x * 1), T.allclose(x, x + 1e-9),
                      T.allclose(x, y, rtol=2.0, atol=4.0)])
@@ -140,6 +150,9 @@ OPS: list[OpInfo] = [
                          T.logspace(0, 2, 3, dtype=T.float64),
                          T.linspace(0.0, 1.0, 4, requires_grad=True) * 2,
                          T.logspace(0.0, 1.0, 4, requires_grad=True).exp())),
+    OpInfo("activation_double_backward", [S(F(M))], op=None, fn=_double_backward,
+           gradcheck=False, note="the gradients' graphs; gradgradcheck covers the values "
+           "through tanh/sigmoid/softplus"),
     # ----------------------------------------------------------- torch.special
     *[OpInfo(f"special.{n}", [S(F(M), 3), S(F(V, -1.0, 1.0), I([0, 1, 2, 9])),
                               S(0.5, C(V, -1.0, 6.0)), S(F(V), I([-1, 0, 3, 4]))],

@@ -66,6 +66,9 @@ OPS: list[OpInfo] = [
     u("special.i1", [S(F(M))]), u("special.i0e", [S(F(M))]), u("special.i1e", [S(F(M))]),
     *[u(f"special.{n}", [S(F(M, 0.1, 4.0))], gradcheck=False, note=ND)
       for n in ("modified_bessel_i0", "modified_bessel_i1", "spherical_bessel_j0")],
+    *[u(f"special.{n}", [S(F(M, 0.01, 8.0)), S(F(V, 2.5, 60.0))], gradcheck=False, note=ND)
+      for n in ("modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+                "scaled_modified_bessel_k1")],
     # ----------------------------------------------------------- other unary functions
     u("sinc"),
     OpInfo("logit", [S(F(M, **UNIT)), S(F(M, **UNIT), 0.2), S(F(V, **UNIT), eps=0.3)]),

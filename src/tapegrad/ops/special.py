@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
 
-from .. import _dtype, _errors
+from .. import _dtype, _errors, return_types
 from .._checks import broadcast_shapes
 from ..tensor import Tensor
 from . import _backward_helpers as H
@@ -67,14 +67,7 @@ def _floating_only(name: str, *names: str):
     return check
 
 
-def _integral_only(name: str):
-    def check(self, other=None):
-        for t in (self, other):
-            if isinstance(t, Tensor) and (t.dtype.is_floating_point or t.dtype.is_complex):
-                raise NotImplementedError(_errors.NOT_IMPLEMENTED_FOR.format(
-                    kernel=f"{name}_cpu", dtype=t.dtype.scalar_name))
-
-    return check
+_integral_only = P._integral_only  # torch's error for floats given to integer kernels
 
 
 # ------------------------------------------------------------------ gamma family
@@ -459,7 +452,6 @@ def frexp(input):
     """(mantissa, exponent) with input = mantissa * 2 ** exponent. Matches `torch.frexp`."""
     if not input.dtype.is_floating_point:
         raise RuntimeError(_errors.FREXP_DTYPE)
-    from .. import return_types
     mantissa, exponent = frexp_op(input)
     return return_types.make("frexp", ("mantissa", "exponent"))(mantissa, exponent)
 

@@ -379,3 +379,15 @@ CONTINUOUS_DTYPE = ("{dist} distribution is a continuous probability distributio
                     "be a floating point but you specified {name}")
 VIEW_STRIDES = ("view size is not compatible with input tensor's size and stride (at least one "
                 "dimension spans across two contiguous subspaces). Use .reshape(...) instead.")
+# ---------------------------------------------------------------------- special (pointwise)
+DERIVATIVE_NOT_IMPLEMENTED_FOR = "the derivative for '{name}' is not implemented."
+POLYGAMMA_NEGATIVE = "polygamma(n, x) does not support negative n."
+MVLGAMMA_P = "p has to be greater than or equal to 1"
+POSITIVE_BOOL = "The `+` operator, on a bool tensor is not supported."
+HEAVISIDE_DTYPES = "heaviside is not yet implemented for tensors with different dtypes."
+FREXP_DTYPE = "torch.frexp() only supports floating-point dtypes"
+FLOAT_POWER_INPLACE = ("the base given to float_power_ has dtype {dtype} but the operation's "
+                       "result requires dtype {expected}")
+DTYPE_DID_NOT_MATCH = "{a} did not match {b}"
+ISCLOSE_TOL = "{name} must be greater than or equal to zero, but got {value:g}"
+STEPS_NEGATIVE = "number of steps must be non-negative"

@@ -123,7 +123,9 @@ def public(fn: Callable | None = None, *, name: str | None = None, function: boo
         if entry.dims:
             entry.impl = with_checks(f, entry.dims)
         first = next(iter(inspect.signature(f).parameters), None)
-        entry.function_impl = (with_checks(f, entry.dims, entry.name, overloaded,
+        # (torch's parser names a namespaced function `<namespace>_<name>`: special_erf.)
+        checked = f"{namespace}_{entry.name}" if namespace else entry.name
+        entry.function_impl = (with_checks(f, entry.dims, checked, overloaded,
                                            number_input) if first == "input" else entry.impl)
         register(entry)
         return entry.impl

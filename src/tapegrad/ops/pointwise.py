@@ -214,8 +214,40 @@ sinh = Op("sinh", "SinhBackward0", jnp.sinh, **_u,
           derivatives={"self": lambda grad, self: grad * self.cosh()})
 cosh = Op("cosh", "CoshBackward0", jnp.cosh, **_u,
           derivatives={"self": lambda grad, self: grad * self.sinh()})
+# The backward kernels are ops of their own in torch (tanh_backward, sigmoid_backward,
+# softplus_backward): a create_graph backward records TanhBackwardBackward0 & co.
+tanh_backward = Op("tanh_backward", "TanhBackwardBackward0",
+                   lambda grad_output, output: grad_output * (1 - output * output),
+                   inputs=("grad_output", "output"),
+                   derivatives={"grad_output": lambda grad, output: tanh_backward(grad, output),
+                                "output": lambda grad, output, grad_output:
+                                grad * (mul_scalar(output, -2) * grad_output)})
+sigmoid_backward = Op("sigmoid_backward", "SigmoidBackwardBackward0",
+                      lambda grad_output, output: grad_output * (1 - output) * output,
+                      inputs=("grad_output", "output"),
+                      derivatives={"grad_output": lambda grad, output:
+                                   sigmoid_backward(grad, output),
+                                   "output": lambda grad, output, grad_output:
+                                   grad * grad_output * (mul_scalar(output, -2) + 1)})
+
+
+def _softplus_double_backward(grad, self, beta, threshold):
+    x = mul_scalar(self, beta)
+    return mul_scalar(sigmoid_backward(grad, x.sigmoid()) * (x < threshold), beta)
+
+
+softplus_backward = Op(
+    "softplus_backward", "SoftplusBackwardBackward0",
+    lambda grad_output, self, beta, threshold: jnp.where(
+        self * beta > threshold, grad_output,
+        grad_output * jnp.exp(self * beta) / (jnp.exp(self * beta) + 1)),
+    inputs=("grad_output", "self"), static=("beta", "threshold"),
+    derivatives={"grad_output": lambda grad, self, beta, threshold:
+                 softplus_backward(grad, self, beta, threshold),
+                 "self": lambda grad, grad_output, self, beta, threshold:
+                 _softplus_double_backward(grad * grad_output, self, beta, threshold)})
 tanh = Op("tanh", "TanhBackward0", jnp.tanh, **_u, functional=True,
-          derivatives={"self": lambda grad, result: grad * (1 - result * result)})
+          derivatives={"self": lambda grad, result: tanh_backward(grad, result)})
 def _inplace_not_differentiable(name: str, node: str, forward):
     """torch's in-place form of `name` records `node`, whose backward is not implemented."""
     def formula(grad):
@@ -241,7 +273,7 @@ erfc = Op("erfc", "ErfcBackward0", jax.scipy.special.erfc, **_u,
           derivatives={"self": lambda grad, self:
                        (-2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
 sigmoid = Op("sigmoid", "SigmoidBackward0", jax.nn.sigmoid, **_u, functional=True,
-             derivatives={"self": lambda grad, result: grad * ((1 - result) * result)})
+             derivatives={"self": lambda grad, result: sigmoid_backward(grad, result)})
 logsigmoid = Op("log_sigmoid", "LogSigmoidBackward0", jax.nn.log_sigmoid, **_unary_float,
                 derivatives={"self": lambda grad, self: grad * (-self).sigmoid()})
 relu = Op("relu", "ReluBackward0", lambda self: jnp.maximum(self, 0), **_api,
@@ -259,7 +291,7 @@ softplus = Op("softplus", "SoftplusBackward0",
               static=("beta", "threshold"), defaults={"beta": 1.0, "threshold": 20.0},
               **_unary_float,
               derivatives={"self": lambda grad, self, beta, threshold:
-                           H.softplus_backward(grad, self, beta, threshold)})
+                           softplus_backward(grad, self, beta, threshold)})
 elu = Op("elu", "EluBackward0",
          lambda self, alpha, scale, input_scale: jnp.where(
              self > 0, self * scale, scale * alpha * (jnp.exp(self * input_scale) - 1)),

@@ -197,14 +197,47 @@ class TransformerEncoder(Module):
                                                _none_or_dtype(mask), "mask", src.dtype)
         mask = _canonical_mask(mask, "mask", None, "", src.dtype, check_other=False)
         output = src
-        batch_first = self.layers[0].self_attn.batch_first
+        first_layer = self.layers[0]
+        batch_first = first_layer.self_attn.batch_first
+        padded = self._nested_padding(src, mask, src_key_padding_mask)
         is_causal = _detect_is_causal_mask(mask, is_causal, _get_seq_len(src, batch_first))
         for mod in self.layers:
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
+        if padded is not None:
+            # torch runs this case on nested tensors and pads the result with zeros.
+            output = output.masked_fill(padded.unsqueeze(-1), 0.0)
         if self.norm is not None:
             output = self.norm(output)
         return output
+
+
+    def _nested_padding(self, src: Tensor, mask: Tensor | None,
+                        src_key_padding_mask: Tensor | None) -> Tensor | None:
+        """The padded positions (bool, (N, S)) where torch's encoder would take its nested
+        tensor fast path, whose output is zero there; None where it would not.
+
+        torch's conditions: eval mode, batched input, a key padding mask and no attention mask,
+        use_nested_tensor, a left-aligned padding mask (when mask_check), and no grad needed
+        by the input or the first layer's weights.
+        """
+        first = self.layers[0]
+        if (not getattr(self, "use_nested_tensor", False) or first.training or src.dim() != 3
+                or src_key_padding_mask is None or mask is not None):
+            return None
+        attn = first.self_attn
+        weights = (src, attn.in_proj_weight, attn.in_proj_bias, attn.out_proj.weight,
+                   attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
+                   first.norm2.bias, first.linear1.weight, first.linear1.bias,
+                   first.linear2.weight, first.linear2.bias)
+        if _tg.is_grad_enabled() and any(w is not None and w.requires_grad for w in weights):
+            return None
+        padded = src_key_padding_mask != 0
+        if getattr(self, "mask_check", True):
+            rows = padded.tolist()
+            if any(any(r[i] and not r[i + 1] for i in range(len(r) - 1)) for r in rows):
+                return None
+        return padded
 
 
 class TransformerDecoder(Module):

@@ -286,7 +286,7 @@ def test_dropout_between_layers_eval_and_train_shapes():
     x = both(rng, (4, 2, 3))
     check_module(tm, gm, (x[0],), (x[1],))
     gm.train()
-    out, (h, c) = gm(x[1])
+    out, _ = gm(x[1])
     assert tuple(out.shape) == (4, 2, 5)
 
 
@@ -383,7 +383,7 @@ def _classifier(lib, cell, **kw):
             self.head = lib.nn.Linear(6 * (2 if kw.get("bidirectional") else 1), 3)
 
         def forward(self, x):
-            out, hidden = self.rnn(x)
+            _, hidden = self.rnn(x)
             h = hidden[0] if isinstance(hidden, tuple) else hidden
             return self.head(lib.cat(list(h[-2:] if kw.get("bidirectional") else h[-1:]), -1))
     return Classifier().double()
@@ -424,7 +424,7 @@ def test_train_gru_on_packed_sequences_matches_torch():
         U = torch.nn.utils.rnn if lib is torch else tg_rnn
         packed = U.pack_sequence([lib.tensor(s) for s in seqs], enforce_sorted=False)
         out, h = model.rnn(packed)
-        padded, lens = U.pad_packed_sequence(out, batch_first=True)
+        padded, _ = U.pad_packed_sequence(out, batch_first=True)
         logits = model.head(lib.cat([h[0], h[1]], -1)) + padded.sum() * 0.01
         return lib.nn.functional.cross_entropy(logits, lib.tensor(y))
 

@@ -8,11 +8,9 @@ parameters with `copy_` under `no_grad`, as torch does.
 
 from __future__ import annotations
 
-import functools
 import itertools
 import sys
 import warnings
-import weakref
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -25,6 +23,14 @@ from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor, from_jax
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
+from . import _hooks
+from ._hooks import _WrappedHook
+from ._hooks import register_module_forward_hook as register_module_forward_hook
+from ._hooks import register_module_forward_pre_hook as register_module_forward_pre_hook
+from ._hooks import register_module_full_backward_hook as register_module_full_backward_hook
+from ._hooks import (
+    register_module_full_backward_pre_hook as register_module_full_backward_pre_hook,
+)
 
 __all__ = ["Module", "RemovableHandle", "copy_into", "to_tapegrad_tensor",
            "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -65,73 +71,6 @@ def _typename(obj: Any) -> str:
     return name if module in ("builtins", None) else f"{module}.{name}"
 
 
-
-
-# Hooks common to all modules (torch.nn.modules.module's global hooks, for debugging/profiling).
-_global_backward_pre_hooks: OrderedDict = OrderedDict()
-_global_backward_hooks: OrderedDict = OrderedDict()
-_global_is_full_backward_hook: bool | None = None
-_global_forward_pre_hooks: OrderedDict = OrderedDict()
-_global_forward_hooks: OrderedDict = OrderedDict()
-_global_forward_hooks_always_called: OrderedDict = OrderedDict()
-_global_forward_hooks_with_kwargs: OrderedDict = OrderedDict()
-
-
-def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
-    """A forward pre-hook for every module. Matches torch's."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
-                                 always_call: bool = False) -> RemovableHandle:
-    """A forward hook for every module. Matches torch's."""
-    handle = RemovableHandle(_global_forward_hooks,
-                             extra_dicts=(_global_forward_hooks_always_called,
-                                          _global_forward_hooks_with_kwargs))
-    _global_forward_hooks[handle.id] = hook
-    if with_kwargs:
-        _global_forward_hooks_with_kwargs[handle.id] = True
-    if always_call:
-        _global_forward_hooks_always_called[handle.id] = True
-    return handle
-
-
-def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
-    """A backward pre-hook for every module. Matches torch's."""
-    handle = RemovableHandle(_global_backward_pre_hooks)
-    _global_backward_pre_hooks[handle.id] = hook
-    return handle
-
-
-def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
-    """A full backward hook for every module. Matches torch's."""
-    global _global_is_full_backward_hook
-    if _global_is_full_backward_hook is False:
-        raise RuntimeError(_errors.GLOBAL_MIXED_BACKWARD_HOOKS)
-    _global_is_full_backward_hook = True
-    handle = RemovableHandle(_global_backward_hooks)
-    _global_backward_hooks[handle.id] = hook
-    return handle
-
-
-class _WrappedHook:
-    # torch's _WrappedHook: calls hook(module, *args) through a weak reference to the module.
-    def __init__(self, hook: Callable, module: Module | None = None) -> None:
-        self.hook = hook
-        functools.update_wrapper(self, hook)
-        self.with_module = module is not None
-        if module is not None:
-            self.module = weakref.ref(module)
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if self.with_module:
-            module = self.module()
-            if module is None:
-                raise RuntimeError("You are trying to call the hook of a dead Module!")
-            return self.hook(module, *args, **kwargs)
-        return self.hook(*args, **kwargs)
 
 
 def to_tapegrad_tensor(value: Any) -> Tensor | None:
@@ -399,9 +338,9 @@ class Module:
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if not (self._backward_hooks or self._backward_pre_hooks or self._forward_hooks
-                or self._forward_pre_hooks or _global_backward_pre_hooks
-                or _global_backward_hooks or _global_forward_hooks
-                or _global_forward_pre_hooks):
+                or self._forward_pre_hooks or _hooks._global_backward_pre_hooks
+                or _hooks._global_backward_hooks or _hooks._global_forward_hooks
+                or _hooks._global_forward_pre_hooks):
             return self.forward(*args, **kwargs)
         # torch's Module._call_impl: global hooks first, then the module's own; forward hooks
         # registered with always_call run even when forward (or another hook) raises.
@@ -412,11 +351,11 @@ class Module:
             nonlocal result, args, kwargs
             full_backward_hooks: list[Callable] = []
             backward_pre_hooks: list[Callable] = []
-            if self._backward_pre_hooks or _global_backward_pre_hooks:
+            if self._backward_pre_hooks or _hooks._global_backward_pre_hooks:
                 backward_pre_hooks = self._get_backward_pre_hooks()
-            if self._backward_hooks or _global_backward_hooks:
+            if self._backward_hooks or _hooks._global_backward_hooks:
                 full_backward_hooks = self._get_backward_hooks()
-            for hook_id, hook in (*_global_forward_pre_hooks.items(),
+            for hook_id, hook in (*_hooks._global_forward_pre_hooks.items(),
                                   *self._forward_pre_hooks.items()):
                 if hook_id in self._forward_pre_hooks_with_kwargs:
                     out = hook(self, args, kwargs)
@@ -433,16 +372,15 @@ class Module:
                         args = out if isinstance(out, tuple) else (out,)
             bw_hook = None
             if full_backward_hooks or backward_pre_hooks:
-                from ._functions import BackwardHook
-                bw_hook = BackwardHook(self, full_backward_hooks, backward_pre_hooks)
+                bw_hook = _hooks.BackwardHook(self, full_backward_hooks, backward_pre_hooks)
                 args = bw_hook.setup_input_hook(args)
             result = self.forward(*args, **kwargs)
-            for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
+            for hook_id, hook in (*_hooks._global_forward_hooks.items(), *self._forward_hooks.items()):
                 if (hook_id in self._forward_hooks_always_called
-                        or hook_id in _global_forward_hooks_always_called):
+                        or hook_id in _hooks._global_forward_hooks_always_called):
                     called_always_called_hooks.add(hook_id)
                 if (hook_id in self._forward_hooks_with_kwargs
-                        or hook_id in _global_forward_hooks_with_kwargs):
+                        or hook_id in _hooks._global_forward_hooks_with_kwargs):
                     out = hook(self, args, kwargs, result)
                 else:
                     out = hook(self, args, result)
@@ -459,8 +397,8 @@ class Module:
         try:
             return inner()
         except Exception:
-            for hook_id, hook in _global_forward_hooks.items():
-                if (hook_id in _global_forward_hooks_always_called
+            for hook_id, hook in _hooks._global_forward_hooks.items():
+                if (hook_id in _hooks._global_forward_hooks_always_called
                         and hook_id not in called_always_called_hooks):
                     try:
                         out = hook(self, args, result)
@@ -488,14 +426,14 @@ class Module:
 
     def _get_backward_hooks(self) -> list[Callable]:
         hooks: list[Callable] = []
-        if _global_is_full_backward_hook is True:
-            hooks += _global_backward_hooks.values()
+        if _hooks._global_is_full_backward_hook is True:
+            hooks += _hooks._global_backward_hooks.values()
         if self._is_full_backward_hook is True:
             hooks += self._backward_hooks.values()
         return hooks
 
     def _get_backward_pre_hooks(self) -> list[Callable]:
-        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+        return [*_hooks._global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
 
     def register_full_backward_pre_hook(self, hook: Callable,
                                         prepend: bool = False) -> RemovableHandle:

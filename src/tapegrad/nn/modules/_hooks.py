@@ -1,4 +1,5 @@
-"""Module backward hooks: torch's `BackwardHookFunction` and `BackwardHook`.
+"""Module hooks: the global hooks (torch.nn.modules.module's `register_module_*_hook`),
+`_WrappedHook`, and the backward-hook machinery (torch's `BackwardHookFunction`, `BackwardHook`).
 
 A module with full backward (pre-)hooks routes its tensor inputs and outputs through an
 identity autograd Function (`BackwardHookFunctionBackward` nodes, as torch's): a hook on the
@@ -8,15 +9,88 @@ input node sees grad_input and runs the user hooks, which may replace it.
 
 from __future__ import annotations
 
+import functools
 import warnings
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 from ... import _errors
 from ..._grad_mode import is_grad_enabled
 from ...autograd.function import Function
 from ...tensor import Tensor
+from ...utils.hooks import RemovableHandle
 
-__all__ = ["BackwardHookFunction", "BackwardHook"]
+__all__ = ["BackwardHookFunction", "BackwardHook", "register_module_forward_pre_hook",
+           "register_module_forward_hook", "register_module_full_backward_pre_hook",
+           "register_module_full_backward_hook"]
+
+# Hooks common to all modules (torch.nn.modules.module's global hooks, for debugging/profiling).
+_global_backward_pre_hooks: OrderedDict = OrderedDict()
+_global_backward_hooks: OrderedDict = OrderedDict()
+_global_is_full_backward_hook: bool | None = None
+_global_forward_pre_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks: OrderedDict = OrderedDict()
+_global_forward_hooks_always_called: OrderedDict = OrderedDict()
+_global_forward_hooks_with_kwargs: OrderedDict = OrderedDict()
+
+
+def register_module_forward_pre_hook(hook: Callable) -> RemovableHandle:
+    """A forward pre-hook for every module. Matches torch's."""
+    handle = RemovableHandle(_global_forward_pre_hooks)
+    _global_forward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_forward_hook(hook: Callable, *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """A forward hook for every module. Matches torch's."""
+    handle = RemovableHandle(_global_forward_hooks,
+                             extra_dicts=(_global_forward_hooks_always_called,
+                                          _global_forward_hooks_with_kwargs))
+    _global_forward_hooks[handle.id] = hook
+    if with_kwargs:
+        _global_forward_hooks_with_kwargs[handle.id] = True
+    if always_call:
+        _global_forward_hooks_always_called[handle.id] = True
+    return handle
+
+
+def register_module_full_backward_pre_hook(hook: Callable) -> RemovableHandle:
+    """A backward pre-hook for every module. Matches torch's."""
+    handle = RemovableHandle(_global_backward_pre_hooks)
+    _global_backward_pre_hooks[handle.id] = hook
+    return handle
+
+
+def register_module_full_backward_hook(hook: Callable) -> RemovableHandle:
+    """A full backward hook for every module. Matches torch's."""
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is False:
+        raise RuntimeError(_errors.GLOBAL_MIXED_BACKWARD_HOOKS)
+    _global_is_full_backward_hook = True
+    handle = RemovableHandle(_global_backward_hooks)
+    _global_backward_hooks[handle.id] = hook
+    return handle
+
+
+class _WrappedHook:
+    # torch's _WrappedHook: calls hook(module, *args) through a weak reference to the module.
+    def __init__(self, hook: Callable, module: Any = None) -> None:
+        self.hook = hook
+        functools.update_wrapper(self, hook)
+        self.with_module = module is not None
+        if module is not None:
+            self.module = weakref.ref(module)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self.with_module:
+            module = self.module()
+            if module is None:
+                raise RuntimeError("You are trying to call the hook of a dead Module!")
+            return self.hook(module, *args, **kwargs)
+        return self.hook(*args, **kwargs)
 
 
 class BackwardHookFunction(Function):

@@ -391,3 +391,76 @@ FLOAT_POWER_INPLACE = ("the base given to float_power_ has dtype {dtype} but the
 DTYPE_DID_NOT_MATCH = "{a} did not match {b}"
 ISCLOSE_TOL = "{name} must be greater than or equal to zero, but got {value:g}"
 STEPS_NEGATIVE = "number of steps must be non-negative"
+# ---------------------------------------------------------------------- nn sequence modules
+# (RNN/LSTM/GRU and their cells, nn.utils.rnn, Transformer, Module hooks)
+RNN_DROPOUT_RANGE = ("dropout should be a number in range [0, 1] representing the probability "
+                     "of an element being zeroed")
+RNN_DROPOUT_ONE_LAYER = ("dropout option adds dropout after all but last recurrent layer, so "
+                         "non-zero dropout expects num_layers greater than 1, but got "
+                         "dropout={dropout} and num_layers={num_layers}")
+RNN_ARG_TYPE = "{name} should be of type {kind}, got: {got}"
+RNN_POSITIVE = "{name} must be greater than zero"
+RNN_PROJ_NEGATIVE = "proj_size should be a positive integer or zero to disable projections"
+RNN_PROJ_TOO_BIG = "proj_size has to be smaller than hidden_size"
+RNN_PROJ_ONLY_LSTM = "proj_size argument is only supported for LSTM, not RNN or GRU"
+RNN_UNKNOWN_MODE = "Unrecognized RNN mode: {mode}"
+RNN_UNKNOWN_NONLINEARITY = "Unknown nonlinearity '{nl}'. Select from 'tanh' or 'relu'."
+RNN_INPUT_DTYPE = ("RNN input dtype ({got}) does not match weight dtype ({want}). Convert "
+                   "input: input.to({want}), or convert model: model.to({got})")
+RNN_INPUT_DIMS = "input must have {expected} dimensions, got {got}"
+RNN_INPUT_SIZE = "input.size(-1) must be equal to input_size. Expected {expected}, got {got}"
+RNN_HIDDEN_SIZE = "Expected hidden size {expected}, got {got}"
+RNN_HIDDEN_I_SIZE = "Expected hidden[{i}] size {expected}, got {got}"
+RNN_INPUT_RANK = "{name}: Expected input to be 2D or 3D, got {got}D tensor instead"
+RNN_INPUT_RANK_LSTM_GRU = "{name}: Expected input to be 2D or 3D, got {got}D instead"
+RNN_HX_UNBATCHED = "For unbatched 2-D input, hx should also be 2-D but got {got}-D tensor"
+RNN_HX_BATCHED = "For batched 3-D input, hx should also be 3-D but got {got}-D tensor"
+LSTM_HX_UNBATCHED = ("For unbatched 2-D input, hx and cx should also be 2-D but got "
+                     "({h}-D, {c}-D) tensors")
+LSTM_HX_BATCHED = ("For batched 3-D input, hx and cx should also be 3-D but got "
+                   "({h}-D, {c}-D) tensors")
+CELL_INPUT_RANK = "{name}: Expected input to be 1D or 2D, got {got}D instead"
+CELL_HIDDEN_RANK = "{name}: Expected hidden to be 1D or 2D, got {got}D instead"
+CELL_HX_I_RANK = "{name}: Expected hx[{i}] to be 1D or 2D, got {got}D instead"
+CELL_INPUT_SIZE = "input has inconsistent input_size: got {got} expected {expected}"
+CELL_BATCH = "Input batch size {got} doesn't match hidden{i} batch size {expected}"
+CELL_HIDDEN_SIZE = "hidden{i} has inconsistent hidden_size: got {got}, expected {expected}"
+CELL_UNKNOWN_NONLINEARITY = "Unknown nonlinearity: {nl}"
+PACK_NOT_SORTED = ("`lengths` array must be sorted in decreasing order when `enforce_sorted` is "
+                   "True. You can pass `enforce_sorted=False` to pack_padded_sequence and/or "
+                   "pack_sequence to sidestep this requirement if you do not need ONNX "
+                   "exportability.")
+PACK_NONPOSITIVE = ("Length of all samples has to be greater than 0, but found an element in "
+                    "'lengths' that is <= 0")
+PACK_BATCH = "Expected `len(lengths)` to be equal to batch_size, but got {got} (batch_size={batch})"
+PAD_TOTAL_LENGTH = ("Expected total_length to be at least the length of the longest sequence in "
+                    "input, but got total_length={total} and max sequence length being {longest}")
+PAD_NOT_ITERABLE = "pad_sequence: Expected iterable for input sequences, but got arg of type: {t}"
+PAD_EMPTY = "received an empty list of sequences"
+PAD_SIDE = "Expected padding_side to be one of left or right, but got {side}."
+PAD_SIZE_MISMATCH = ("The size of tensor a ({a}) must match the size of tensor b ({b}) at "
+                     "non-singleton dimension {dim}")
+PACKED_DATA_PAIR = "Expected data to be a list or tuple of length 2"
+MASK_NONE_OR_TENSOR = "input to _none_or_dtype() must be None or torch.Tensor"
+MASK_DTYPE = "only bool and floating types of {name} are supported"
+MASK_MISMATCH = ("Support for mismatched {name} and {other} is deprecated. Use same type for "
+                 "both instead.")
+TRANSFORMER_ACTIVATION = "activation should be relu/gelu, not {activation}"
+TRANSFORMER_BATCH = "the batch number of src and tgt must be equal"
+TRANSFORMER_FEATURES = "the feature number of src and tgt must be equal to d_model"
+TRANSFORMER_NESTED = ("enable_nested_tensor is True, but self.use_nested_tensor is False because "
+                      "{why}")
+MODULE_MIXED_BACKWARD_HOOKS = ("Cannot use both regular backward hooks and full backward hooks on "
+                               "a single Module. Please use only one of them.")
+GLOBAL_MIXED_BACKWARD_HOOKS = ("Cannot use both regular backward hooks and full backward hooks as "
+                               "a global Module hook. Please use only one of them.")
+BACKWARD_HOOK_GRAD_INPUT_COUNT = ("Backward hook returned an invalid number of grad_input, got "
+                                  "{got}, but expected {expected}")
+BACKWARD_PRE_HOOK_GRAD_OUTPUT_COUNT = ("Backward pre hook returned an invalid number of "
+                                       "grad_output, got {got}, but expected {expected}")
+BACKWARD_HOOK_NO_INPUT_GRAD_WARNING = (
+    "Full backward hook is firing when gradients are computed with respect to module outputs "
+    "since no inputs require gradients. See https://docs.pytorch.org/docs/main/generated/"
+    "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.")
+BACKWARD_HOOK_NO_INPUT_GRAD_RETURN = ("Backward hook for Modules where no input requires gradient "
+                                      "should always return None or None for all gradients.")

@@ -16,6 +16,8 @@ from .batchnorm import BatchNorm2d as BatchNorm2d
 from .container import ModuleDict as ModuleDict
 from .container import ModuleList as ModuleList
 from .container import Sequential as Sequential
+from .container import ParameterDict as ParameterDict
+from .container import ParameterList as ParameterList
 from .conv import Conv1d as Conv1d
 from .conv import Conv2d as Conv2d
 from .dropout import Dropout as Dropout
@@ -40,6 +42,19 @@ from .pooling import AdaptiveAvgPool2d as AdaptiveAvgPool2d
 from .pooling import AvgPool2d as AvgPool2d
 from .pooling import MaxPool2d as MaxPool2d
 from .sparse import Embedding as Embedding
+from .transformer import Transformer as Transformer
+from .transformer import TransformerEncoder as TransformerEncoder
+from .transformer import TransformerDecoder as TransformerDecoder
+from .transformer import TransformerEncoderLayer as TransformerEncoderLayer
+from .transformer import TransformerDecoderLayer as TransformerDecoderLayer
+from .rnn import RNNBase as RNNBase
+from .rnn import RNN as RNN
+from .rnn import LSTM as LSTM
+from .rnn import GRU as GRU
+from .rnn import RNNCellBase as RNNCellBase
+from .rnn import RNNCell as RNNCell
+from .rnn import LSTMCell as LSTMCell
+from .rnn import GRUCell as GRUCell
 
 __all__ = [
     "ELU",
@@ -58,6 +73,8 @@ __all__ = [
     "ModuleDict",
     "ModuleList",
     "Sequential",
+    "ParameterList",
+    "ParameterDict",
     "Conv1d",
     "Conv2d",
     "Dropout",
@@ -82,4 +99,17 @@ __all__ = [
     "AvgPool2d",
     "MaxPool2d",
     "Embedding",
+    "RNNBase",
+    "RNN",
+    "LSTM",
+    "GRU",
+    "RNNCellBase",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
+    "Transformer",
+    "TransformerEncoder",
+    "TransformerDecoder",
+    "TransformerEncoderLayer",
+    "TransformerDecoderLayer",
 ]

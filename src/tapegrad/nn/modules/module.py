@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+import warnings
 from collections import OrderedDict, namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -17,13 +18,23 @@ from typing import Any
 import jax
 import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _errors
 from ...autograd.grad_mode import no_grad
 from ...tensor import Tensor, from_jax
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
+from . import _hooks
+from ._hooks import _WrappedHook
+from ._hooks import register_module_forward_hook as register_module_forward_hook
+from ._hooks import register_module_forward_pre_hook as register_module_forward_pre_hook
+from ._hooks import register_module_full_backward_hook as register_module_full_backward_hook
+from ._hooks import (
+    register_module_full_backward_pre_hook as register_module_full_backward_pre_hook,
+)
 
-__all__ = ["Module", "RemovableHandle", "copy_into", "to_tapegrad_tensor"]
+__all__ = ["Module", "RemovableHandle", "copy_into", "to_tapegrad_tensor",
+           "register_module_forward_pre_hook", "register_module_forward_hook",
+           "register_module_full_backward_pre_hook", "register_module_full_backward_hook"]
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
 
@@ -124,7 +135,12 @@ class Module:
         setattr_("_forward_hooks_always_called", OrderedDict())
         setattr_("_forward_pre_hooks", OrderedDict())
         setattr_("_forward_pre_hooks_with_kwargs", OrderedDict())
+        setattr_("_backward_pre_hooks", OrderedDict())
+        setattr_("_backward_hooks", OrderedDict())
+        setattr_("_is_full_backward_hook", None)
         setattr_("_state_dict_hooks", OrderedDict())
+        setattr_("_state_dict_pre_hooks", OrderedDict())
+        setattr_("_load_state_dict_pre_hooks", OrderedDict())
         setattr_("_load_state_dict_post_hooks", OrderedDict())
 
     def forward(self, *input: Any) -> Any:
@@ -208,6 +224,25 @@ class Module:
             if not isinstance(mod, Module):
                 raise AttributeError("`" + item + "` is not an nn.Module")
         return mod
+
+    def set_submodule(self, target: str, module: Module, strict: bool = False) -> None:
+        """Replace (or, unless strict, add) the submodule at dotted path `target`.
+
+        Matches `Module.set_submodule`.
+        """
+        if target == "":
+            raise ValueError("Cannot set the submodule without a target name!")
+        atoms = target.split(".")
+        if not isinstance(module, Module):
+            raise ValueError("`module` is not an nn.Module, found " + str(type(module)))
+        parent = self if len(atoms) == 1 else self.get_submodule(".".join(atoms[:-1]))
+        if strict and not hasattr(parent, atoms[-1]):
+            raise AttributeError(parent._get_name() + " has no attribute `" + atoms[-1] + "`")
+        if hasattr(parent, atoms[-1]):
+            mod = getattr(parent, atoms[-1])
+            if not isinstance(mod, Module):
+                raise AttributeError("`" + atoms[-1] + "` is not an nn.Module")
+        setattr(parent, atoms[-1], module)
 
     def get_parameter(self, target: str) -> Parameter:
         """The parameter at dotted path `target`. Matches `Module.get_parameter`."""
@@ -302,31 +337,126 @@ class Module:
 
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        if not (self._forward_hooks or self._forward_pre_hooks):
+        if not (self._backward_hooks or self._backward_pre_hooks or self._forward_hooks
+                or self._forward_pre_hooks or _hooks._global_backward_pre_hooks
+                or _hooks._global_backward_hooks or _hooks._global_forward_hooks
+                or _hooks._global_forward_pre_hooks):
             return self.forward(*args, **kwargs)
-        for hook_id, hook in self._forward_pre_hooks.items():
-            if hook_id in self._forward_pre_hooks_with_kwargs:
-                out = hook(self, args, kwargs)
+        # torch's Module._call_impl: global hooks first, then the module's own; forward hooks
+        # registered with always_call run even when forward (or another hook) raises.
+        result = None
+        called_always_called_hooks: set[int] = set()
+
+        def inner() -> Any:
+            nonlocal result, args, kwargs
+            full_backward_hooks: list[Callable] = []
+            backward_pre_hooks: list[Callable] = []
+            if self._backward_pre_hooks or _hooks._global_backward_pre_hooks:
+                backward_pre_hooks = self._get_backward_pre_hooks()
+            if self._backward_hooks or _hooks._global_backward_hooks:
+                full_backward_hooks = self._get_backward_hooks()
+            for hook_id, hook in (*_hooks._global_forward_pre_hooks.items(),
+                                  *self._forward_pre_hooks.items()):
+                if hook_id in self._forward_pre_hooks_with_kwargs:
+                    out = hook(self, args, kwargs)
+                    if out is not None:
+                        if isinstance(out, tuple) and len(out) == 2:
+                            args, kwargs = out
+                        else:
+                            raise RuntimeError(
+                                "forward pre-hook must return None or a tuple of (new_args, "
+                                f"new_kwargs), but got {out}.")
+                else:
+                    out = hook(self, args)
+                    if out is not None:
+                        args = out if isinstance(out, tuple) else (out,)
+            bw_hook = None
+            if full_backward_hooks or backward_pre_hooks:
+                bw_hook = _hooks.BackwardHook(self, full_backward_hooks, backward_pre_hooks)
+                args = bw_hook.setup_input_hook(args)
+            result = self.forward(*args, **kwargs)
+            for hook_id, hook in (*_hooks._global_forward_hooks.items(), *self._forward_hooks.items()):
+                if (hook_id in self._forward_hooks_always_called
+                        or hook_id in _hooks._global_forward_hooks_always_called):
+                    called_always_called_hooks.add(hook_id)
+                if (hook_id in self._forward_hooks_with_kwargs
+                        or hook_id in _hooks._global_forward_hooks_with_kwargs):
+                    out = hook(self, args, kwargs, result)
+                else:
+                    out = hook(self, args, result)
                 if out is not None:
-                    if isinstance(out, tuple) and len(out) == 2:
-                        args, kwargs = out
-                    else:
-                        raise RuntimeError(
-                            "forward pre-hook must return None or a tuple of (new_args, "
-                            f"new_kwargs), but got {out}.")
-            else:
-                out = hook(self, args)
-                if out is not None:
-                    args = out if isinstance(out, tuple) else (out,)
-        result = self.forward(*args, **kwargs)
-        for hook_id, hook in self._forward_hooks.items():
-            if hook_id in self._forward_hooks_with_kwargs:
-                out = hook(self, args, kwargs, result)
-            else:
-                out = hook(self, args, result)
-            if out is not None:
-                result = out
-        return result
+                    result = out
+            if bw_hook:
+                if not isinstance(result, (Tensor, tuple)):
+                    warnings.warn("For backward hooks to be called, module output should be a "
+                                  f"Tensor or a tuple of Tensors but received {type(result)}",
+                                  stacklevel=3)
+                result = bw_hook.setup_output_hook(result)
+            return result
+
+        try:
+            return inner()
+        except Exception:
+            for hook_id, hook in _hooks._global_forward_hooks.items():
+                if (hook_id in _hooks._global_forward_hooks_always_called
+                        and hook_id not in called_always_called_hooks):
+                    try:
+                        out = hook(self, args, result)
+                        if out is not None:
+                            result = out
+                    except Exception as e:  # noqa: BLE001 - torch silences it with a warning
+                        warnings.warn("global module forward hook with ``always_call=True`` "
+                                      "raised an exception that was silenced as another error "
+                                      f"was raised in forward: {e!s}", stacklevel=2)
+            for hook_id, hook in self._forward_hooks.items():
+                if (hook_id in self._forward_hooks_always_called
+                        and hook_id not in called_always_called_hooks):
+                    try:
+                        if hook_id in self._forward_hooks_with_kwargs:
+                            out = hook(self, args, kwargs, result)
+                        else:
+                            out = hook(self, args, result)
+                        if out is not None:
+                            result = out
+                    except Exception as e:  # noqa: BLE001 - torch silences it with a warning
+                        warnings.warn("module forward hook with ``always_call=True`` raised an "
+                                      "exception that was silenced as another error was raised "
+                                      f"in forward: {e!s}", stacklevel=2)
+            raise
+
+    def _get_backward_hooks(self) -> list[Callable]:
+        hooks: list[Callable] = []
+        if _hooks._global_is_full_backward_hook is True:
+            hooks += _hooks._global_backward_hooks.values()
+        if self._is_full_backward_hook is True:
+            hooks += self._backward_hooks.values()
+        return hooks
+
+    def _get_backward_pre_hooks(self) -> list[Callable]:
+        return [*_hooks._global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+
+    def register_full_backward_pre_hook(self, hook: Callable,
+                                        prepend: bool = False) -> RemovableHandle:
+        """`hook(module, grad_output)` before the module's input grads are computed; it may
+        return new grad_output. Matches `Module.register_full_backward_pre_hook`."""
+        handle = RemovableHandle(self._backward_pre_hooks)
+        self._backward_pre_hooks[handle.id] = hook
+        if prepend:
+            self._backward_pre_hooks.move_to_end(handle.id, last=False)
+        return handle
+
+    def register_full_backward_hook(self, hook: Callable,
+                                    prepend: bool = False) -> RemovableHandle:
+        """`hook(module, grad_input, grad_output)` once the module's input grads are computed;
+        it may return new grad_input. Matches `Module.register_full_backward_hook`."""
+        if self._is_full_backward_hook is False:
+            raise RuntimeError(_errors.MODULE_MIXED_BACKWARD_HOOKS)
+        self._is_full_backward_hook = True
+        handle = RemovableHandle(self._backward_hooks)
+        self._backward_hooks[handle.id] = hook
+        if prepend:
+            self._backward_hooks.move_to_end(handle.id, last=False)
+        return handle
 
     def register_forward_pre_hook(self, hook: Callable, *, prepend: bool = False,
                                   with_kwargs: bool = False) -> RemovableHandle:
@@ -404,9 +534,9 @@ class Module:
                 memo.add(id(module))
                 yield name, module
 
-    def modules(self) -> Iterator[Module]:
+    def modules(self, remove_duplicate: bool = True) -> Iterator[Module]:
         """Matches `Module.modules`."""
-        for _, module in self.named_modules():
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_modules(self, memo: set | None = None, prefix: str = "",
@@ -546,6 +676,8 @@ class Module:
         local_metadata = {"version": self._version}
         if hasattr(destination, "_metadata"):
             destination._metadata[prefix[:-1]] = local_metadata
+        for pre_hook in self._state_dict_pre_hooks.values():
+            pre_hook(self, prefix, keep_vars)
         self._save_to_state_dict(destination, prefix, keep_vars)
         for name, module in self._modules.items():
             if module is not None:
@@ -553,13 +685,60 @@ class Module:
                                   keep_vars=keep_vars)
         for hook in self._state_dict_hooks.values():
             hook_result = hook(self, destination, prefix, local_metadata)
-            if hook_result is not None:
-                destination = hook_result
+            if not getattr(hook, "_from_public_api", False):
+                if hook_result is not None:
+                    destination = hook_result
+            elif hook_result is not None:
+                raise RuntimeError("state_dict post-hook must return None")
         return destination
+
+    def _register_state_dict_hook(self, hook: Callable) -> RemovableHandle:
+        if getattr(hook, "_from_public_api", False):
+            raise RuntimeError(
+                "Cannot register the same function as the state dict post hook that was "
+                "previously registered via register_state_dict_post_hook")
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_post_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(module, state_dict, prefix, local_metadata)` after `state_dict` (must return
+        None). Matches `Module.register_state_dict_post_hook`."""
+        hook._from_public_api = True  # type: ignore[attr-defined]
+        handle = RemovableHandle(self._state_dict_hooks)
+        self._state_dict_hooks[handle.id] = hook
+        return handle
+
+    def register_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(module, prefix, keep_vars)` before `state_dict`.
+
+        Matches `Module.register_state_dict_pre_hook`.
+        """
+        handle = RemovableHandle(self._state_dict_pre_hooks)
+        self._state_dict_pre_hooks[handle.id] = hook
+        return handle
+
+    def _register_load_state_dict_pre_hook(self, hook: Callable,
+                                           with_module: bool = False) -> RemovableHandle:
+        handle = RemovableHandle(self._load_state_dict_pre_hooks)
+        self._load_state_dict_pre_hooks[handle.id] = _WrappedHook(
+            hook, self if with_module else None)
+        return handle
+
+    def register_load_state_dict_pre_hook(self, hook: Callable) -> RemovableHandle:
+        """`hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
+        unexpected_keys, error_msgs)` before loading this module's part.
+
+        Matches `Module.register_load_state_dict_pre_hook`.
+        """
+        return self._register_load_state_dict_pre_hook(hook, with_module=True)
 
     def _load_from_state_dict(self, state_dict: dict, prefix: str, local_metadata: dict,
                               strict: bool, missing_keys: list, unexpected_keys: list,
                               error_msgs: list) -> None:
+        for hook in self._load_state_dict_pre_hooks.values():
+            hook(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                 error_msgs)
         persistent_buffers = {k: v for k, v in self._buffers.items()
                               if k not in self._non_persistent_buffers_set}
         local_state = {k: v for k, v in itertools.chain(self._parameters.items(),

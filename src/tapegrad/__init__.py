@@ -125,5 +125,6 @@ from ._grad_mode import inference_mode as inference_mode  # noqa: E402
 from ._grad_mode import is_inference_mode_enabled as is_inference_mode_enabled  # noqa: E402
 
 # torch.utils.data and torch.utils.checkpoint, reachable as tg.utils.data / tg.utils.checkpoint.
+from . import distributions as distributions  # noqa: E402
 from .utils import checkpoint as _utils_checkpoint  # noqa: E402, F401
 from .utils import data as _utils_data  # noqa: E402, F401

@@ -111,6 +111,7 @@ from ._compile import ConcreteValueError as ConcreteValueError  # noqa: E402
 from ._compile import compile as compile  # noqa: E402, A004
 from . import viz as viz  # noqa: E402
 from . import func as func  # noqa: E402
+from .func import vmap as vmap  # noqa: E402
 
 # The generic path (SPEC §4): any JAX function as a differentiable op, backward by jax.vjp.
 from .ops.from_jax import jax_function as _jax_function  # noqa: E402

@@ -99,26 +99,35 @@ def xlogy(x: Tensor, y: Tensor | float) -> Tensor:
     return ops.where(x == 0, zeros_like(x * y), x * y.log())
 
 
-def _standard_gamma_fn(key, alpha):
-    key = jax.random.wrap_key_data(key.astype(jnp.uint32), impl="threefry2x32")
-    sample = jax.random.gamma(key, alpha)
-    return sample.astype(alpha.dtype)
+@jax.jit
+def _gamma_draw(key, alpha):
+    key = jax.random.wrap_key_data(key, impl="threefry2x32")
+    return jax.random.gamma(key, alpha).astype(alpha.dtype)
 
 
-_standard_gamma_jax = jax_function(_standard_gamma_fn, name="standard_gamma",
+@jax.custom_jvp
+def _gamma_reparam(alpha, x):
+    return x
+
+
+@_gamma_reparam.defjvp
+def _gamma_reparam_jvp(primals, tangents):
+    # Implicit reparameterization: dx/dalpha at the drawn x (torch's _standard_gamma_grad).
+    alpha, x = primals
+    d_alpha, d_x = tangents
+    return x, jax.lax.random_gamma_grad(alpha, x) * d_alpha + d_x
+
+
+_standard_gamma_jax = jax_function(_gamma_reparam, name="standard_gamma",
                                    node="StandardGammaBackward0")
-
-
-def _key() -> Tensor:
-    # The key's two uint32 words, carried as int64 (a non-differentiable input).
-    k = jax.random.key_data(_random.default_generator._next())
-    return Tensor._make(k.astype(jnp.int64))
 
 
 def standard_gamma(alpha: Tensor) -> Tensor:
     """Gamma(alpha, 1) draws from tapegrad's default generator; differentiable in alpha
-    (JAX's implicit reparameterization, as torch's `_standard_gamma_grad`)."""
-    return _standard_gamma_jax(_key(), alpha)
+    (implicit reparameterization, as torch's `_standard_gamma_grad`)."""
+    key = jax.random.key_data(_random.default_generator._next())
+    x = Tensor._make(_gamma_draw(key, alpha.detach().jax()))
+    return _standard_gamma_jax(alpha, x)
 
 
 def standard_normal(shape, dtype) -> Tensor:
@@ -130,18 +139,25 @@ def uniform(shape, dtype, low: float = 0.0, high: float = 1.0) -> Tensor:
     return u * (high - low) + low if (low, high) != (0.0, 1.0) else u
 
 
+@functools.partial(jax.jit, static_argnames=("shape",))
+def _categorical(key, probs, shape):
+    return jax.random.categorical(key, jnp.log(probs), axis=-1, shape=shape).astype(jnp.int64)
+
+
+@functools.partial(jax.jit, static_argnames=("shape",))
+def _poisson(key, rate, shape):
+    return jax.random.poisson(key, rate, shape=shape).astype(rate.dtype)
+
+
 def categorical_sample(probs: Tensor, sample_shape: tuple) -> Tensor:
     key = _random.default_generator._next()
-    logits = jnp.log(probs.detach().jax())
-    out = jax.random.categorical(key, logits, axis=-1,
-                                 shape=tuple(sample_shape) + tuple(probs.shape[:-1]))
-    return Tensor._make(out.astype(jnp.int64))
+    shape = tuple(sample_shape) + tuple(probs.shape[:-1])
+    return Tensor._make(_categorical(key, probs.detach().jax(), shape))
 
 
 def poisson_sample(rate: Tensor) -> Tensor:
     key = _random.default_generator._next()
-    out = jax.random.poisson(key, rate.detach().jax(), shape=tuple(rate.shape))
-    return Tensor._make(out.astype(rate.detach().jax().dtype))
+    return Tensor._make(_poisson(key, rate.detach().jax(), tuple(rate.shape)))
 
 
 def bernoulli_sample(probs: Tensor) -> Tensor:

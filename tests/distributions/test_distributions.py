@@ -31,6 +31,7 @@ def _params(M, spec):
 # name -> (constructor kwargs, a value in the support, methods)
 CASES = {
     "Normal": (dict(loc=REAL, scale=POS), REAL + 0.3, ["mean", "stddev", "variance", "cdf"]),
+    "LogNormal": (dict(loc=REAL, scale=POS), POS2, ["mean", "mode", "variance", "cdf"]),
     "Uniform": (dict(low=REAL - 2, high=REAL + 2), REAL, ["mean", "stddev", "variance", "cdf",
                                                           "icdf"]),
     "Exponential": (dict(rate=POS), POS2, ["mean", "stddev", "variance", "cdf", "icdf"]),

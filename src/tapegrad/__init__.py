@@ -111,6 +111,7 @@ from ._compile import ConcreteValueError as ConcreteValueError  # noqa: E402
 from ._compile import compile as compile  # noqa: E402, A004
 from . import viz as viz  # noqa: E402
 from . import func as func  # noqa: E402
+from .func import vmap as vmap  # noqa: E402
 
 # The generic path (SPEC §4): any JAX function as a differentiable op, backward by jax.vjp.
 from .ops.from_jax import jax_function as _jax_function  # noqa: E402
@@ -131,3 +132,7 @@ from ._compat import *  # noqa: E402, F401, F403
 from ._dtype import get_default_dtype as get_default_dtype  # noqa: E402, F811
 
 globals().update(_compat.LEGACY_TENSOR_TYPES)
+# torch.utils.data and torch.utils.checkpoint, reachable as tg.utils.data / tg.utils.checkpoint.
+from . import distributions as distributions  # noqa: E402
+from .utils import checkpoint as _utils_checkpoint  # noqa: E402, F401
+from .utils import data as _utils_data  # noqa: E402, F401

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
 import weakref
 from collections.abc import Callable
 from typing import Any, NamedTuple
@@ -41,7 +42,7 @@ class SavedTensor:
     """
 
     __slots__ = ("tensor", "storage", "vc", "saved_version", "is_output", "output_nr",
-                 "requires_grad", "freed", "_rebuilt")
+                 "requires_grad", "freed", "_rebuilt", "hooks", "packed")
 
     def __init__(self, tensor, is_output: bool) -> None:
         if type(tensor._vc) is InferenceVersionCounter:
@@ -51,6 +52,19 @@ class SavedTensor:
         self.is_output = is_output
         self.freed = False
         self._rebuilt = None
+        self.hooks = None
+        stack = _saved_hooks_state.stack
+        if stack:
+            # NOTE [Saved tensor hooks]: as torch, the innermost pair packs the tensor now and
+            # unpacks it at every access; the version counter is not checked then.
+            self.hooks = stack[-1]
+            self.tensor = self.storage = None
+            self.output_nr = tensor._output_nr
+            self.requires_grad = tensor._requires_grad
+            # An input comes back attached to its gradient edge (double backward reaches it).
+            self._rebuilt = None if is_output else gradient_edge(tensor)
+            self.packed = self.hooks[0](tensor)
+            return
         if is_output:
             self.tensor = None
             self.storage = tensor._storage
@@ -65,6 +79,8 @@ class SavedTensor:
     def unpack(self, node: Node):
         if self.freed:
             raise RuntimeError(_errors.BACKWARD_TWICE)
+        if self.hooks is not None:
+            return self._unpack_hooked(node)
         if self.vc.version != self.saved_version:
             raise RuntimeError(self._version_message(node))
         if not self.is_output:
@@ -78,9 +94,23 @@ class SavedTensor:
         """The saved value as a JAX array (fast path; same checks as `unpack`)."""
         if self.freed:
             raise RuntimeError(_errors.BACKWARD_TWICE)
+        if self.hooks is not None:
+            return self._unpack_hooked(node)._storage.array
         if self.vc.version != self.saved_version:
             raise RuntimeError(self._version_message(node))
         return self.storage.array if self.is_output else self.tensor._storage.array
+
+    def _unpack_hooked(self, node: Node):
+        t = self.hooks[1](self.packed)
+        if not isinstance(t, Tensor):
+            raise TypeError("Output of saved tensor unpack_hook expected to be a Tensor but got "
+                            f"result of type {type(t).__name__}")
+        if self.is_output:
+            # An output comes back with its node as grad_fn, as an unhooked one does.
+            return Tensor._make(None, node if self.requires_grad else None, self.output_nr,
+                                t._vc, t._storage)
+        fn, nr = self._rebuilt
+        return t if fn is None else Tensor._make(None, fn, nr, t._vc, t._storage)
 
     def _version_message(self, node: Node) -> str:
         message = self._version_message_text(node)
@@ -109,9 +139,22 @@ class SavedTensor:
 
     def release(self) -> None:
         self.freed = True
+        self.packed = None
         self.tensor = None
         self.storage = None
         self._rebuilt = None
+
+
+class _SavedHooksState(threading.local):
+    """Per thread, as torch: the stack of (pack, unpack) pairs and the message that
+    `disable_saved_tensors_hooks` raises with (None when hooks are allowed)."""
+
+    def __init__(self) -> None:
+        self.stack: list = []
+        self.disabled: str | None = None
+
+
+_saved_hooks_state = _SavedHooksState()
 
 
 ANOMALY_VERSION_HINT = (

@@ -31,7 +31,7 @@ from .ops.from_jax import jax_function
 from .tensor import Tensor, from_jax, zeros_like
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call"]
+           "functional_call", "linearize", "stack_module_state"]
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -268,16 +268,21 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
 
 
 def jacrev(func: Callable, argnums: int | tuple[int, ...] = 0, *,
-           has_aux: bool = False) -> Callable:
+           has_aux: bool = False, chunk_size: int | None = None,
+           _preallocate_and_copy: bool = False) -> Callable:
     """The Jacobian of `func` (output shape + input shape), row by row by vjps. Matches
-    `torch.func.jacrev` (a tensor or a tuple of tensors out)."""
+    `torch.func.jacrev` (a tensor or a tuple of tensors out; `chunk_size` is checked as torch
+    and does not change the result: rows are computed one by one)."""
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError("jacrev: `chunk_size` should be greater than 0.")
     return _jacobian(func, argnums, has_aux, forward=False)
 
 
-def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, *,
-           has_aux: bool = False) -> Callable:
+def jacfwd(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False, *,
+           randomness: str = "error") -> Callable:
     """The Jacobian of `func`, column by column by jvps. Matches `torch.func.jacfwd`'s values
     (see NOTE [tg.func: tape, not JAX AD])."""
+    _check_randomness_arg(randomness)
     return _jacobian(func, argnums, has_aux, forward=True)
 
 
@@ -287,9 +292,20 @@ def hessian(func: Callable, argnums: int | tuple[int, ...] = 0) -> Callable:
 
 
 # ------------------------------------------------------------------------------- vmap
-def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple = 0) -> Callable:
+def _check_randomness_arg(randomness: str) -> None:
+    if randomness not in ["error", "different", "same"]:
+        raise RuntimeError("Only allowed values for randomness are 'error', 'different', or "
+                           f"'same'. Got {randomness}")
+
+
+def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple = 0,
+         randomness: str = "error", *, chunk_size: int | None = None) -> Callable:
     """`func` mapped over a batch dimension by `jax.vmap` (see the NOTE): tensor arguments and
-    results, `in_dims`/`out_dims` as in `torch.func.vmap`; differentiable for the tape."""
+    results, `in_dims`/`out_dims` as in `torch.func.vmap`; differentiable for the tape.
+    `randomness` and `chunk_size` are checked as torch; the whole batch is mapped at once."""
+    _check_randomness_arg(randomness)
+    if not (chunk_size is None or chunk_size > 0):
+        raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
@@ -393,3 +409,48 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Mapping[str, Tensor
                 del table[leaf]
             else:
                 table[leaf] = old
+
+
+def linearize(func: Callable, *primals: Any) -> tuple[Any, Callable]:
+    """`(func(*primals), jvp_fn)` where `jvp_fn(*tangents)` is the Jacobian-vector product at
+    `primals`. Matches `torch.func.linearize` (each call of jvp_fn runs a jvp at primals)."""
+    out = _detached(func(*primals))
+
+    def jvp_fn(*tangents: Any) -> Any:
+        for i, (p, t) in enumerate(zip(primals, tangents)):
+            if isinstance(p, Tensor) and tuple(t.shape) != tuple(p.shape):
+                raise RuntimeError(f"tangent:{i} with shape {t.shape} in flattened pytree "
+                                   f"doesn't match the shape {p.shape} of the corresponding "
+                                   "primal.")
+        return jvp(func, tuple(primals), tuple(tangents))[1]
+
+    return out, jvp_fn
+
+
+def _stacked_leaf(tensors: tuple, name: str) -> Tensor:
+    all_requires_grad = all(t.requires_grad for t in tensors)
+    none_requires_grad = all(not t.requires_grad for t in tensors)
+    if not all_requires_grad and not none_requires_grad:
+        raise RuntimeError(f"Expected {name} from each model to have the same .requires_grad")
+    result = stack(tensors)
+    if all_requires_grad:
+        result = result.detach().requires_grad_()
+    return result
+
+
+def stack_module_state(models: Any) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
+    """Stack the parameters and buffers of same-class models along a new first dimension
+    (leaves that require grad when the models' do). Matches `torch.func.stack_module_state`."""
+    models = list(models)
+    if len(models) == 0:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    if not (all(m.training for m in models) or all(not m.training for m in models)):
+        raise RuntimeError("stack_module_state: Expected all models to have the same "
+                           "training/eval mode.")
+    if not all(type(m) is type(models[0]) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    all_params = [dict(m.named_parameters()) for m in models]
+    params = {k: _stacked_leaf(tuple(p[k] for p in all_params), k) for k in all_params[0]}
+    all_buffers = [dict(m.named_buffers()) for m in models]
+    buffers = {k: _stacked_leaf(tuple(b[k] for b in all_buffers), k) for k in all_buffers[0]}
+    return params, buffers

@@ -1,0 +1,23 @@
+"""Probability distributions. Matches `torch.distributions` for the distributions listed in
+`__all__`: parameters, shapes, validation (torch's ValueError texts), log_prob, entropy,
+moments, KL divergences (values and gradients as torch's). Samples come from tapegrad's
+default generator: reproducible per seed, not torch's values."""
+
+from . import constraints, transforms
+from .continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, Normal, Uniform
+from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
+from .distribution import Distribution
+from .independent import Independent
+from .kl import kl_divergence, register_kl
+from .log_normal import LogNormal
+from .multivariate_normal import MultivariateNormal
+from .transformed_distribution import TransformedDistribution
+from .transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
+                         TanhTransform, Transform)
+
+__all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exponential",
+           "Gamma", "Independent", "Laplace", "LogNormal", "MultivariateNormal", "Normal",
+           "OneHotCategorical", "Poisson", "TransformedDistribution", "Uniform",
+           "kl_divergence", "register_kl", "constraints", "transforms", "Transform",
+           "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform",
+           "TanhTransform"]

@@ -5,10 +5,16 @@ Tensor methods under `no_grad`, so parameters, versions and optimizer state evol
 """
 
 from . import lr_scheduler as lr_scheduler
+from .adadelta import Adadelta as Adadelta
 from .adagrad import Adagrad as Adagrad
 from .adam import Adam as Adam
 from .adam import AdamW as AdamW
+from .adamax import Adamax as Adamax
+from .asgd import ASGD as ASGD
+from .nadam import NAdam as NAdam
 from .optax_adapter import Optax as Optax
 from .optimizer import Optimizer as Optimizer
+from .radam import RAdam as RAdam
 from .rmsprop import RMSprop as RMSprop
+from .rprop import Rprop as Rprop
 from .sgd import SGD as SGD

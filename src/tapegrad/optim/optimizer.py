@@ -306,3 +306,15 @@ def scalar_step_tensor() -> Tensor:
     dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
     return tensor(0.0, dtype=dt)
 
+
+
+def is_traced(t: Tensor) -> bool:
+    """Whether `t` holds a JAX tracer (the step runs under tg.compile / jax.jit)."""
+    return isinstance(t.jax(), jax.core.Tracer)
+
+
+def scalar_state_tensor(value: float) -> Tensor:
+    """A 0-d state tensor of torch's `_get_scalar_dtype()` holding `value` (ASGD's eta, mu,
+    NAdam's mu_product)."""
+    dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
+    return tensor(value, dtype=dt)

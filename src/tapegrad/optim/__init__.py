@@ -11,6 +11,7 @@ from .adam import Adam as Adam
 from .adam import AdamW as AdamW
 from .adamax import Adamax as Adamax
 from .asgd import ASGD as ASGD
+from .lbfgs import LBFGS as LBFGS
 from .nadam import NAdam as NAdam
 from .optax_adapter import Optax as Optax
 from .optimizer import Optimizer as Optimizer

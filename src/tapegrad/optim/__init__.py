@@ -5,6 +5,7 @@ Tensor methods under `no_grad`, so parameters, versions and optimizer state evol
 """
 
 from . import lr_scheduler as lr_scheduler
+from . import swa_utils as swa_utils
 from .adadelta import Adadelta as Adadelta
 from .adagrad import Adagrad as Adagrad
 from .adam import Adam as Adam

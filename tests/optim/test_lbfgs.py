@@ -68,8 +68,8 @@ def test_lbfgs_iterates_match_torch(name):
     # use a fused multiply-add); Rosenbrock's curved valley amplifies that over 40 line-search
     # evaluations, so there 1e-8 (losses near the minimum: 1e-10 absolute); 1e-10 for least
     # squares.
-    tol = dict(rtol=1e-8, atol=1e-10) if problem == "rosenbrock" else dict(rtol=1e-10,
-                                                                            atol=1e-12)
+    tol = ({"rtol": 1e-8, "atol": 1e-10} if problem == "rosenbrock"
+           else {"rtol": 1e-10, "atol": 1e-12})
     run = assert_parity(lbfgs_program(problem, **options), **tol)
     assert run.error is None, run.error
 

@@ -6,10 +6,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import ops
-from ..autograd.grad_mode import no_grad
 from ..tensor import zeros_like
-from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_value,
-                        step_with_hooks)
+from .optimizer import (
+    Optimizer,
+    addcdiv_scaled_,
+    check_fused_flags,
+    check_step_flags,
+    run_closure,
+    scalar_step_tensor,
+    step_grad_mode,
+    step_value,
+    step_with_hooks,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -40,19 +48,21 @@ class Adam(Optimizer):
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
 
     @step_with_hooks
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adam step over every parameter that has a grad."""
         loss = run_closure(closure)
-        with no_grad():
+        with step_grad_mode(self):
             for group in self.param_groups:
+                check_step_flags(self, group, "params and state_steps")
                 for p in group["params"]:
                     if p.grad is None:
                         continue
                     state = self.state[p]
                     if len(state) == 0:
-                        state["step"] = scalar_step_tensor()
+                        state["step"] = scalar_step_tensor(group["fused"])
                         state["exp_avg"] = zeros_like(p)
                         state["exp_avg_sq"] = zeros_like(p)
                         if group["amsgrad"]:

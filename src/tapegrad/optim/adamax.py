@@ -6,10 +6,17 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import ops
-from ..autograd.grad_mode import no_grad
 from ..tensor import zeros_like
-from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_value,
-                        step_with_hooks)
+from .optimizer import (
+    Optimizer,
+    addcdiv_scaled_,
+    check_step_flags,
+    run_closure,
+    scalar_step_tensor,
+    step_grad_mode,
+    step_value,
+    step_with_hooks,
+)
 
 __all__ = ["Adamax"]
 
@@ -41,8 +48,9 @@ class Adamax(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adamax step over every parameter that has a grad."""
         loss = run_closure(closure)
-        with no_grad():
+        with step_grad_mode(self):
             for group in self.param_groups:
+                check_step_flags(self, group, "params and state_steps")
                 for p in group["params"]:
                     if p.grad is None:
                         continue

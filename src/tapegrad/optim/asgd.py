@@ -6,10 +6,19 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import ops
-from ..autograd.grad_mode import no_grad
 from ..tensor import ones_like, tensor, zeros_like
-from .optimizer import (Optimizer, add_scaled_, is_traced, run_closure, scalar_state_tensor,
-                        scalar_step_tensor, step_value, step_with_hooks)
+from .optimizer import (
+    Optimizer,
+    add_scaled_,
+    check_step_flags,
+    is_traced,
+    run_closure,
+    scalar_state_tensor,
+    scalar_step_tensor,
+    step_grad_mode,
+    step_value,
+    step_with_hooks,
+)
 
 __all__ = ["ASGD"]
 
@@ -34,8 +43,9 @@ class ASGD(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One ASGD step over every parameter that has a grad."""
         loss = run_closure(closure)
-        with no_grad():
+        with step_grad_mode(self):
             for group in self.param_groups:
+                check_step_flags(self, group, "params, mus, etas, and state_steps")
                 for p in group["params"]:
                     if p.grad is None:
                         continue

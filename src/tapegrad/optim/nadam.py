@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..autograd.grad_mode import no_grad
 from ..tensor import zeros_like
-from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_state_tensor,
-                        scalar_step_tensor, step_value, step_with_hooks)
+from .optimizer import (
+    Optimizer,
+    addcdiv_scaled_,
+    check_step_flags,
+    run_closure,
+    scalar_state_tensor,
+    scalar_step_tensor,
+    step_grad_mode,
+    step_value,
+    step_with_hooks,
+)
 
 __all__ = ["NAdam"]
 
@@ -45,8 +53,9 @@ class NAdam(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One NAdam step over every parameter that has a grad."""
         loss = run_closure(closure)
-        with no_grad():
+        with step_grad_mode(self):
             for group in self.param_groups:
+                check_step_flags(self, group, "params, mu_products and state_steps")
                 for p in group["params"]:
                     if p.grad is None:
                         continue

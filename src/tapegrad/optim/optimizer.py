@@ -301,9 +301,10 @@ def run_closure(closure: Callable[[], Any] | None) -> Any:
         return closure()
 
 
-def scalar_step_tensor() -> Tensor:
-    """torch's `torch.tensor(0.0, dtype=_get_scalar_dtype())`: the per-parameter step count."""
-    dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
+def scalar_step_tensor(fused: Any = False) -> Tensor:
+    """torch's `torch.tensor(0.0, dtype=_get_scalar_dtype(is_fused))`: the step count."""
+    dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 and not fused \
+        else _dtype.float32
     return tensor(0.0, dtype=dt)
 
 
@@ -318,3 +319,40 @@ def scalar_state_tensor(value: float) -> Tensor:
     NAdam's mu_product)."""
     dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
     return tensor(value, dtype=dt)
+
+
+# NOTE [Flags torch accepts]
+# foreach/fused pick torch's multi-tensor or fused kernels: the same update (to rounding), so
+# tapegrad accepts them and runs its one path. What torch rejects on CPU is rejected with
+# torch's class and text: `fused` with `foreach` or `differentiable` (at construction),
+# `capturable=True` (at the step: CPU tensors are not capturable), and `foreach` with
+# `differentiable` (at the step). `differentiable=True` runs the step with grad mode on, as
+# torch's `_use_grad_for_differentiable` does (so the update is recorded, and an in-place
+# update of a leaf that requires grad fails as torch's does).
+_CAPTURABLE_DEVICES = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
+
+
+def check_fused_flags(fused: Any, foreach: Any, differentiable: Any) -> None:
+    """torch's constructor checks of `fused` (Adam, AdamW, SGD, Adagrad)."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def check_step_flags(optimizer: Optimizer, group: dict[str, Any],
+                     what: str = "params and state_steps", xla: bool = True) -> None:
+    """torch's step-time refusals on CPU: capturable, and foreach with differentiable."""
+    if group.get("capturable"):
+        devices = _CAPTURABLE_DEVICES if xla else _CAPTURABLE_DEVICES[:-1]
+        raise AssertionError(f"If capturable=True, {what} must be on supported devices: "
+                             f"{devices}.")
+    if group.get("foreach") and optimizer.defaults.get("differentiable"):
+        raise AssertionError("_foreach ops don't support autograd")
+
+
+def step_grad_mode(optimizer: Optimizer) -> Any:
+    """torch's `_use_grad_for_differentiable`: grad mode on only for differentiable=True."""
+    from .._grad_mode import set_grad_enabled
+    return set_grad_enabled(bool(optimizer.defaults.get("differentiable", False)))

@@ -14,16 +14,23 @@ from collections.abc import Callable, Iterable
 from copy import deepcopy
 from typing import Any
 
+from .. import _dtype
 from ..autograd.grad_mode import no_grad
 from ..nn.modules.batchnorm import _BatchNorm
 from ..nn.modules.module import Module
 from ..tensor import Tensor, tensor
-from .. import _dtype
 from .lr_scheduler import LRScheduler, _format_param
 from .optimizer import Optimizer
 
-__all__ = ["AveragedModel", "update_bn", "SWALR", "get_ema_multi_avg_fn",
-           "get_swa_multi_avg_fn", "get_ema_avg_fn", "get_swa_avg_fn"]
+__all__ = [
+    "SWALR",
+    "AveragedModel",
+    "get_ema_avg_fn",
+    "get_ema_multi_avg_fn",
+    "get_swa_avg_fn",
+    "get_swa_multi_avg_fn",
+    "update_bn",
+]
 
 
 def _check_decay(decay: float) -> None:
@@ -181,8 +188,8 @@ def update_bn(loader: Iterable[Any], model: Module, device: Any = None) -> None:
             if device is not None:
                 input = input.to(device)
             model(input)
-        for bn_module in momenta:
-            bn_module.momentum = momenta[bn_module]
+        for bn_module, momentum in momenta.items():
+            bn_module.momentum = momentum
         model.train(was_training)
 
 

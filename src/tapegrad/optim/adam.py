@@ -86,6 +86,9 @@ def _adam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
             grad = grad.add(param, alpha=weight_decay)
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    if group["differentiable"]:
+        _adam_differentiable_tail(param, state, group)
+        return
     # torch reads the step back to the host here (_get_value -> .item()); under tg.compile
     # it stays a tensor: see NOTE [Step counts under tg.compile].
     step = step_value(step_t)
@@ -101,6 +104,25 @@ def _adam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
         denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
     # param.addcdiv_(exp_avg, denom, value=-step_size): see NOTE [Varying scalars in updates]
     addcdiv_scaled_(param, exp_avg, denom, -step_size)
+
+
+def _adam_differentiable_tail(param, state: dict, group: dict[str, Any]) -> None:
+    # torch's differentiable branch: the bias corrections on the step tensor (its dtype), the
+    # step size folded into the denominator, the update recorded in the graph.
+    beta1, beta2 = group["betas"]
+    lr, eps, step = group["lr"], group["eps"], state["step"]
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    step_size_neg = (lr / bias_correction1).neg()
+    bias_correction2_sqrt = bias_correction2.sqrt()
+    if group["amsgrad"]:
+        max_exp_avg_sq = state["max_exp_avg_sq"]
+        max_exp_avg_sq.copy_(ops.maximum(max_exp_avg_sq.clone(), state["exp_avg_sq"]))
+        sq = max_exp_avg_sq
+    else:
+        sq = state["exp_avg_sq"]
+    denom = (sq.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(eps / step_size_neg)
+    param.addcdiv_(state["exp_avg"].clone(), denom)
 
 
 class AdamW(Adam):

@@ -90,6 +90,15 @@ def _nadam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     denom = (exp_avg_sq / bias_correction2).sqrt()
+    if group["differentiable"]:
+        # torch's differentiable branch: the factors on the mu_product tensor (its dtype)
+        denom = denom.add(group["eps"])
+        mu_product_next = mu_product * mu_next
+        grad = grad * (-lr * (1.0 - mu) / (1.0 - mu_product))
+        exp_avg = exp_avg * (-lr * mu_next / (1.0 - mu_product_next))
+        param.addcdiv_(grad, denom)
+        param.addcdiv_(exp_avg, denom)
+        return
     mu_product_value = step_value(mu_product)
     mu_product_next = mu_product_value * mu_next
     denom.add_(group["eps"])

@@ -155,10 +155,14 @@ class Optimizer:
         id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
                           chain.from_iterable(g["params"] for g in groups), strict=True))
 
+        fused_or_capturable = False
+
         def cast(param: Tensor, value: Any, key: Any = None) -> Any:
             tensor = to_tapegrad_tensor(value) if not isinstance(value, (str, bytes)) else None
             if tensor is not None:
-                if key == "step" or not param.is_floating_point():
+                if key == "step":  # float32 for fused/capturable groups, as torch
+                    return tensor.to(_dtype.float32) if fused_or_capturable else tensor
+                if not param.is_floating_point():
                     return tensor
                 return tensor.to(param.dtype)
             if isinstance(value, dict):
@@ -171,6 +175,8 @@ class Optimizer:
         for k, v in state_dict["state"].items():
             if k in id_map:
                 param = id_map[k]
+                group = next((g for g in saved_groups if k in g["params"]), {})
+                fused_or_capturable = bool(group.get("fused") or group.get("capturable"))
                 state[param] = cast(param, v)
             else:
                 state[k] = v

@@ -10,6 +10,7 @@ from .optimizer import (
     Optimizer,
     addcdiv_scaled_,
     check_step_flags,
+    is_traced,
     run_closure,
     scalar_state_tensor,
     scalar_step_tensor,
@@ -86,7 +87,8 @@ def _nadam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
             grad = grad.add(param, alpha=weight_decay)
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
-    mu_product *= mu
+    # torch multiplies by the Python float cast to mu_product's dtype; traced, the same cast
+    mu_product *= mu.to(mu_product.dtype) if is_traced(step_t) else mu
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     denom = (exp_avg_sq / bias_correction2).sqrt()

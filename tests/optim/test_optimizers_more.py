@@ -31,6 +31,10 @@ CASES = {
     "RAdam-decoupled-maximize": lambda T, p: T.optim.RAdam(
         p, lr=0.05, betas=(0.9, 0.6), weight_decay=0.1, decoupled_weight_decay=True,
         maximize=True),
+    "Adafactor": lambda T, p: T.optim.Adafactor(p, lr=0.05),
+    "Adafactor-options": lambda T, p: T.optim.Adafactor(p, lr=0.5, beta2_decay=-0.5,
+                                                        eps=(1e-4, 1e-2), d=1.5,
+                                                        weight_decay=0.1, maximize=True),
     "Rprop": lambda T, p: T.optim.Rprop(p, lr=0.05),
     "Rprop-etas-maximize": lambda T, p: T.optim.Rprop(p, lr=0.05, etas=(0.3, 1.5),
                                                       step_sizes=(0.01, 0.08), maximize=True),
@@ -45,7 +49,7 @@ def test_optimizer_steps_match_torch(name, dtype):
 
 
 ALL = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "ASGD", "NAdam",
-       "RAdam", "Rprop"]
+       "RAdam", "Rprop", "Adafactor"]
 FLAGS = [{"capturable": True}, {"foreach": True}, {"fused": True}, {"differentiable": True},
          {"fused": True, "foreach": True}, {"fused": True, "differentiable": True},
          {"foreach": True, "differentiable": True}]
@@ -75,16 +79,26 @@ def test_foreach_fused_capturable_differentiable_as_torch(name):
     assert run.error is None, run.error
 
 
-@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "ASGD", "NAdam", "RAdam", "Rprop"])
+@pytest.mark.parametrize("name", ["Adadelta", "Adamax", "ASGD", "NAdam", "RAdam", "Rprop",
+                                  "Adafactor"])
 def test_invalid_hyperparameters_as_torch(name):
     bad = {"lr": -1.0, "rho": 1.5, "eps": -1.0, "weight_decay": -0.1, "betas": (1.0, 0.9),
-           "momentum_decay": -1.0, "etas": (1.5, 1.2)}
+           "momentum_decay": -1.0, "etas": (1.5, 1.2), "beta2_decay": 0.5, "d": 0.5}
+    if name == "Adafactor":
+        bad["eps"] = (-1.0, 1e-3)
+        bad["eps2"] = None
 
     def program(T):
         import inspect
         cls = getattr(T.optim, name)
         accepted = inspect.signature(cls).parameters
         out = []
+        if name == "Adafactor":
+            for eps in ((None, -1.0),):
+                try:
+                    cls([T.zeros(2, requires_grad=True)], eps=eps)
+                except ValueError as e:
+                    out.append(str(e))
         for key, value in bad.items():
             if key not in accepted:
                 continue
@@ -133,7 +147,8 @@ def test_differentiable_step_records_the_update_as_torch():
 
 
 SD_CASES = {k: CASES[k] for k in ["Adadelta-wd-maximize", "Adamax", "ASGD-t0-wd-maximize",
-                                  "NAdam-wd", "RAdam-wd", "Rprop-etas-maximize"]}
+                                  "NAdam-wd", "RAdam-wd", "Rprop-etas-maximize",
+                                  "Adafactor-options"]}
 
 
 @pytest.mark.parametrize("name", list(SD_CASES))

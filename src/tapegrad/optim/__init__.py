@@ -14,6 +14,7 @@ from .adam import AdamW as AdamW
 from .adamax import Adamax as Adamax
 from .asgd import ASGD as ASGD
 from .lbfgs import LBFGS as LBFGS
+from .muon import Muon as Muon
 from .nadam import NAdam as NAdam
 from .optax_adapter import Optax as Optax
 from .optimizer import Optimizer as Optimizer

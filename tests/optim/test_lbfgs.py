@@ -100,3 +100,39 @@ def test_lbfgs_errors_match_torch():
 
     run = assert_parity(program)
     assert run.error is None, run.error
+
+
+def test_lbfgs_state_dict_from_torch_resumes_as_torch():
+    import torch
+
+    import tapegrad as tg
+
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((6, 3)), rng.standard_normal(6)
+
+    def run(T, w, opt, n):
+        at, bt = T.tensor(a), T.tensor(b)
+
+        def closure():
+            opt.zero_grad()
+            loss = ((at @ w - bt) ** 2).sum()
+            loss.backward()
+            return loss
+
+        for _ in range(n):
+            opt.step(closure)
+
+    wt = torch.zeros(3, dtype=torch.float64, requires_grad=True)
+    ot = torch.optim.LBFGS([wt], max_iter=2, line_search_fn="strong_wolfe")
+    run(torch, wt, ot, 2)
+    wg = tg.tensor(wt.detach().numpy().copy(), requires_grad=True)
+    og = tg.optim.LBFGS([wg], max_iter=2, line_search_fn="strong_wolfe")
+    og.load_state_dict(ot.state_dict())
+    run(torch, wt, ot, 2)
+    run(tg, wg, og, 2)
+    np.testing.assert_allclose(np.asarray(wg.detach().jax()), wt.detach().numpy(), rtol=1e-12,
+                               atol=1e-14)
+    tstate, gstate = ot.state_dict()["state"][0], og.state_dict()["state"][0]
+    assert {k: type(v).__name__ for k, v in tstate.items()} == \
+        {k: type(v).__name__ for k, v in gstate.items()}
+    assert (gstate["func_evals"], gstate["n_iter"]) == (tstate["func_evals"], tstate["n_iter"])

@@ -17,7 +17,7 @@ from typing import Any
 import jax
 
 from .. import _dtype
-from .._grad_mode import enable_grad
+from .._grad_mode import enable_grad, set_grad_enabled
 from ..nn.modules.module import to_tapegrad_tensor
 from ..tensor import Tensor, tensor
 from ..utils.hooks import RemovableHandle
@@ -360,5 +360,4 @@ def check_step_flags(optimizer: Optimizer, group: dict[str, Any],
 
 def step_grad_mode(optimizer: Optimizer) -> Any:
     """torch's `_use_grad_for_differentiable`: grad mode on only for differentiable=True."""
-    from .._grad_mode import set_grad_enabled
     return set_grad_enabled(bool(optimizer.defaults.get("differentiable", False)))

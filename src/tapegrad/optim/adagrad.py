@@ -5,10 +5,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..autograd.grad_mode import no_grad
 from ..tensor import full_like
-from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_value,
-                        step_with_hooks)
+from .optimizer import (
+    Optimizer,
+    addcdiv_scaled_,
+    check_fused_flags,
+    check_step_flags,
+    run_closure,
+    scalar_step_tensor,
+    step_grad_mode,
+    step_value,
+    step_with_hooks,
+)
 
 __all__ = ["Adagrad"]
 
@@ -36,18 +44,20 @@ class Adagrad(Optimizer):
                     "foreach": foreach, "maximize": maximize,
                     "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
         for group in self.param_groups:
             for p in group["params"]:
                 state = self.state[p]
-                state["step"] = scalar_step_tensor()
+                state["step"] = scalar_step_tensor(group["fused"])
                 state["sum"] = full_like(p, initial_accumulator_value)
 
     @step_with_hooks
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adagrad step over every parameter that has a grad."""
         loss = run_closure(closure)
-        with no_grad():
+        with step_grad_mode(self):
             for group in self.param_groups:
+                check_step_flags(self, group)
                 for p in group["params"]:
                     if p.grad is not None:
                         _adagrad_update(p, p.grad, self.state[p], group)

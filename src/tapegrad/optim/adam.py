@@ -6,10 +6,18 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from .. import ops
-from ..autograd.grad_mode import no_grad
 from ..tensor import zeros_like
-from .optimizer import (Optimizer, addcdiv_scaled_, run_closure, scalar_step_tensor, step_value,
-                        step_with_hooks)
+from .optimizer import (
+    Optimizer,
+    addcdiv_scaled_,
+    check_fused_flags,
+    check_step_flags,
+    run_closure,
+    scalar_step_tensor,
+    step_grad_mode,
+    step_value,
+    step_with_hooks,
+)
 
 __all__ = ["Adam", "AdamW"]
 
@@ -40,19 +48,21 @@ class Adam(Optimizer):
                     "capturable": capturable, "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
 
     @step_with_hooks
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One Adam step over every parameter that has a grad."""
         loss = run_closure(closure)
-        with no_grad():
+        with step_grad_mode(self):
             for group in self.param_groups:
+                check_step_flags(self, group, "params and state_steps")
                 for p in group["params"]:
                     if p.grad is None:
                         continue
                     state = self.state[p]
                     if len(state) == 0:
-                        state["step"] = scalar_step_tensor()
+                        state["step"] = scalar_step_tensor(group["fused"])
                         state["exp_avg"] = zeros_like(p)
                         state["exp_avg_sq"] = zeros_like(p)
                         if group["amsgrad"]:
@@ -76,6 +86,9 @@ def _adam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
             grad = grad.add(param, alpha=weight_decay)
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+    if group["differentiable"]:
+        _adam_differentiable_tail(param, state, group)
+        return
     # torch reads the step back to the host here (_get_value -> .item()); under tg.compile
     # it stays a tensor: see NOTE [Step counts under tg.compile].
     step = step_value(step_t)
@@ -91,6 +104,25 @@ def _adam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
         denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
     # param.addcdiv_(exp_avg, denom, value=-step_size): see NOTE [Varying scalars in updates]
     addcdiv_scaled_(param, exp_avg, denom, -step_size)
+
+
+def _adam_differentiable_tail(param, state: dict, group: dict[str, Any]) -> None:
+    # torch's differentiable branch: the bias corrections on the step tensor (its dtype), the
+    # step size folded into the denominator, the update recorded in the graph.
+    beta1, beta2 = group["betas"]
+    lr, eps, step = group["lr"], group["eps"], state["step"]
+    bias_correction1 = 1 - beta1**step
+    bias_correction2 = 1 - beta2**step
+    step_size_neg = (lr / bias_correction1).neg()
+    bias_correction2_sqrt = bias_correction2.sqrt()
+    if group["amsgrad"]:
+        max_exp_avg_sq = state["max_exp_avg_sq"]
+        max_exp_avg_sq.copy_(ops.maximum(max_exp_avg_sq.clone(), state["exp_avg_sq"]))
+        sq = max_exp_avg_sq
+    else:
+        sq = state["exp_avg_sq"]
+    denom = (sq.sqrt() / (bias_correction2_sqrt * step_size_neg)).add_(eps / step_size_neg)
+    param.addcdiv_(state["exp_avg"].clone(), denom)
 
 
 class AdamW(Adam):

@@ -17,7 +17,7 @@ from typing import Any
 import jax
 
 from .. import _dtype
-from .._grad_mode import enable_grad
+from .._grad_mode import enable_grad, set_grad_enabled
 from ..nn.modules.module import to_tapegrad_tensor
 from ..tensor import Tensor, tensor
 from ..utils.hooks import RemovableHandle
@@ -155,10 +155,14 @@ class Optimizer:
         id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
                           chain.from_iterable(g["params"] for g in groups), strict=True))
 
+        fused_or_capturable = False
+
         def cast(param: Tensor, value: Any, key: Any = None) -> Any:
             tensor = to_tapegrad_tensor(value) if not isinstance(value, (str, bytes)) else None
             if tensor is not None:
-                if key == "step" or not param.is_floating_point():
+                if key == "step":  # float32 for fused/capturable groups, as torch
+                    return tensor.to(_dtype.float32) if fused_or_capturable else tensor
+                if not param.is_floating_point():
                     return tensor
                 return tensor.to(param.dtype)
             if isinstance(value, dict):
@@ -171,6 +175,8 @@ class Optimizer:
         for k, v in state_dict["state"].items():
             if k in id_map:
                 param = id_map[k]
+                group = next((g for g in saved_groups if k in g["params"]), {})
+                fused_or_capturable = bool(group.get("fused") or group.get("capturable"))
                 state[param] = cast(param, v)
             else:
                 state[k] = v
@@ -301,8 +307,57 @@ def run_closure(closure: Callable[[], Any] | None) -> Any:
         return closure()
 
 
-def scalar_step_tensor() -> Tensor:
-    """torch's `torch.tensor(0.0, dtype=_get_scalar_dtype())`: the per-parameter step count."""
-    dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
+def scalar_step_tensor(fused: Any = False) -> Tensor:
+    """torch's `torch.tensor(0.0, dtype=_get_scalar_dtype(is_fused))`: the step count."""
+    dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 and not fused \
+        else _dtype.float32
     return tensor(0.0, dtype=dt)
 
+
+
+def is_traced(t: Tensor) -> bool:
+    """Whether `t` holds a JAX tracer (the step runs under tg.compile / jax.jit)."""
+    return isinstance(t.jax(), jax.core.Tracer)
+
+
+def scalar_state_tensor(value: float) -> Tensor:
+    """A 0-d state tensor of torch's `_get_scalar_dtype()` holding `value` (ASGD's eta, mu,
+    NAdam's mu_product)."""
+    dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
+    return tensor(value, dtype=dt)
+
+
+# NOTE [Flags torch accepts]
+# foreach/fused pick torch's multi-tensor or fused kernels: the same update (to rounding), so
+# tapegrad accepts them and runs its one path. What torch rejects on CPU is rejected with
+# torch's class and text: `fused` with `foreach` or `differentiable` (at construction),
+# `capturable=True` (at the step: CPU tensors are not capturable), and `foreach` with
+# `differentiable` (at the step). `differentiable=True` runs the step with grad mode on, as
+# torch's `_use_grad_for_differentiable` does (so the update is recorded, and an in-place
+# update of a leaf that requires grad fails as torch's does).
+_CAPTURABLE_DEVICES = ["cuda", "xpu", "hpu", "privateuseone", "xla"]
+
+
+def check_fused_flags(fused: Any, foreach: Any, differentiable: Any) -> None:
+    """torch's constructor checks of `fused` (Adam, AdamW, SGD, Adagrad)."""
+    if fused:
+        if differentiable:
+            raise RuntimeError("`fused` does not support `differentiable`")
+        if foreach:
+            raise RuntimeError("`fused` and `foreach` cannot be `True` together.")
+
+
+def check_step_flags(optimizer: Optimizer, group: dict[str, Any],
+                     what: str = "params and state_steps", xla: bool = True) -> None:
+    """torch's step-time refusals on CPU: capturable, and foreach with differentiable."""
+    if group.get("capturable"):
+        devices = _CAPTURABLE_DEVICES if xla else _CAPTURABLE_DEVICES[:-1]
+        raise AssertionError(f"If capturable=True, {what} must be on supported devices: "
+                             f"{devices}.")
+    if group.get("foreach") and optimizer.defaults.get("differentiable"):
+        raise AssertionError("_foreach ops don't support autograd")
+
+
+def step_grad_mode(optimizer: Optimizer) -> Any:
+    """torch's `_use_grad_for_differentiable`: grad mode on only for differentiable=True."""
+    return set_grad_enabled(bool(optimizer.defaults.get("differentiable", False)))

@@ -5,14 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..autograd.grad_mode import no_grad
 from ..tensor import zeros_like
 from .optimizer import (
     Optimizer,
     add_scaled_,
     addcdiv_scaled_,
+    check_step_flags,
     run_closure,
     scalar_step_tensor,
+    step_grad_mode,
     step_with_hooks,
 )
 
@@ -47,8 +48,9 @@ class RMSprop(Optimizer):
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One RMSprop step over every parameter that has a grad."""
         loss = run_closure(closure)
-        with no_grad():
+        with step_grad_mode(self):
             for group in self.param_groups:
+                check_step_flags(self, group, "params and state_steps")
                 for p in group["params"]:
                     if p.grad is None:
                         continue

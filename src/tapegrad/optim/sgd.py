@@ -5,9 +5,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor
-from .optimizer import Optimizer, add_scaled_, run_closure, step_with_hooks
+from .optimizer import (
+    Optimizer,
+    add_scaled_,
+    check_fused_flags,
+    run_closure,
+    step_grad_mode,
+    step_with_hooks,
+)
 
 __all__ = ["SGD"]
 
@@ -31,12 +37,13 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
+        check_fused_flags(fused, foreach, differentiable)
 
     @step_with_hooks
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One SGD step over every parameter that has a grad."""
         loss = run_closure(closure)
-        with no_grad():
+        with step_grad_mode(self):
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is None:

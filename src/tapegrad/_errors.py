@@ -411,3 +411,6 @@ HOUSEHOLDER_ROWS = ("torch.linalg.householder_product: input.shape[-2] must be g
                     "equal to input.shape[-1]")
 ADDMV_SIZES = "size mismatch, got input ({i}), mat ({m}x{n}), vec ({k})"
 SVD_NDIM = "linalg.svd: input should have at least 2 dimensions, but has {ndim} dimensions instead"
+
+# ---------------------------------------------------------------------- fft (linalg family)
+FFT_NEGATIVE = "Trying to create tensor with negative dimension {n}: [{n}]"

@@ -8,6 +8,9 @@ SQ = (3, 3)
 A = F(SQ, eye=3.0)          # well conditioned
 SPD = F(SQ, spd=True)       # symmetric positive-definite, distinct eigenvalues (seeded)
 GEN = "generic-path double backward; first order checked"
+# eigh, eigvalsh and pinv(hermitian=True) read one triangle while torch's formulas assume a
+# symmetric input: finite differences do not apply (torch's own gradcheck fails the same way).
+SYM = "torch's gradient assumes a symmetric input: grads checked against torch's"
 
 OPS: list[OpInfo] = [
     OpInfo("linalg.slogdet", [S(A)], fn=lambda T, a: tuple(T.linalg.slogdet(a)),
@@ -42,15 +45,17 @@ OPS: list[OpInfo] = [
     OpInfo("linalg.cond_inv", [S(A, 1), S(A, "fro")], op="linalg.cond", gradcheck=False,
            raises_in_backward=True,
            note="torch writes into the saved inverse (masked_fill_): its backward raises"),
-    OpInfo("linalg.pinv", [S(F(M)), S(SPD, hermitian=True), S(F(M), atol=0.1)],
+    OpInfo("linalg.pinv", [S(F(M)), S(F(M), atol=0.1)],
            gradgradcheck=False, note=GEN, errors=[S(F(V))]),
+    OpInfo("linalg.pinv_hermitian", [S(SPD, hermitian=True)], op="linalg.pinv", gradcheck=False,
+           note=SYM),
     OpInfo("pinverse", [S(F(M))], gradgradcheck=False, note=GEN),
     OpInfo("linalg.eigh", [S(SPD), S(SPD, "U")],
            fn=lambda T, a, *u: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(
                T.linalg.eigh(a, *u)),
-           gradgradcheck=False, note="eigenvectors up to sign: compared as |V|; " + GEN,
+           gradcheck=False, note="eigenvectors up to sign: compared as |V|; " + SYM,
            errors=[S(F(M)), S(A, "X")]),
-    OpInfo("linalg.eigvalsh", [S(SPD)], gradgradcheck=False, note=GEN, errors=[S(F(V))]),
+    OpInfo("linalg.eigvalsh", [S(SPD)], gradcheck=False, note=SYM, errors=[S(F(V))]),
     OpInfo("linalg.matrix_exp", [S(F(SQ, -0.5, 0.5))], gradgradcheck=False, note=GEN,
            errors=[S(F(M)), S(F(V))]),
     OpInfo("matrix_exp", [S(F(SQ, -0.5, 0.5))], gradgradcheck=False, note=GEN),
@@ -118,4 +123,19 @@ OPS: list[OpInfo] = [
     OpInfo("linalg.matrix_rank", [S(A), S(C((3, 3), 1.0, 1.0)), S(SPD, hermitian=True),
                                   S(A, atol=3.0)],
            gradcheck=False, note="integer result", errors=[S(F(V))]),
+]
+
+OPS += [
+    OpInfo("chain_matmul", [S(F((3, 4)), F((4, 2)), F((2, 3)))], gradcheck=False,
+           note="warns once per process (as torch): checked in parity only; "
+                "its gradient is multi_dot's"),
+    # ------------------------------------------------------- torch.fft
+    OpInfo("fft.fftshift", [S(F(M)), S(F(M), dim=1), S(F((5,)))], errors=[S(F(M), dim=2)]),
+    OpInfo("fft.ifftshift", [S(F(M)), S(F((3, 5)), dim=(0, 1))]),
+    OpInfo("fft.fftfreq_dtype", [S(4, 0.5)], op="fft.fftfreq", gradcheck=False, note="a factory",
+           fn=lambda T, n, d: T.fft.fftfreq(n, d, dtype=T.float64)),
+    OpInfo("fft.fftfreq", [S(5), S(6, requires_grad=True)],
+           gradcheck=False, note="a factory", errors=[S(-1)]),
+    OpInfo("fft.rfftfreq", [S(5, d=2.0), S(8)], gradcheck=False, note="a factory",
+           errors=[S(-5)]),
 ]

@@ -1049,7 +1049,7 @@ def lu(A, *, pivot=True):
     return return_types.make("linalg_lu", ("P", "L", "U"))(_detached(P), L, U)
 
 
-@public
+@public(method=False)
 def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True):
     """Matches `torch.lu_unpack`."""
     _lu_ndim("torch.lu_unpack", LU_data)

@@ -1094,6 +1094,81 @@ def lu_solve(LU, pivots, B, *, left=True, adjoint=False):
     return lu_solve_fns[bool(left)](LU, pivots, B, left=left, adjoint=adjoint)
 
 
+# --------------------------------------------------------------------- Cholesky products
+def _cholesky_product(L, upper):
+    Lh = jnp.swapaxes(L, -1, -2).conj()
+    return Lh @ L if upper else L @ Lh
+
+
+def _with_grad_of(value, h):
+    """`value`, with the derivative of `h` (torch's formula for it, written as a function)."""
+    sg = jax.lax.stop_gradient
+    return sg(value) + h - sg(h)
+
+
+def _cholesky_inverse_kernel(L, upper):
+    # torch reads one triangle; its formula (-(inv (g + g^H) inv) L) uses the whole input.
+    tri = jnp.triu(L) if upper else jnp.tril(L)
+    inv0 = jax.lax.stop_gradient(jnp.linalg.inv(_cholesky_product(tri, upper)))
+    return _with_grad_of(inv0, -(inv0 @ _cholesky_product(L, upper) @ inv0))
+
+
+def _cholesky_solve_kernel(B, L, upper):
+    tri = jnp.triu(L) if upper else jnp.tril(L)
+    inv0 = jax.lax.stop_gradient(jnp.linalg.inv(_cholesky_product(tri, upper)))
+    X0 = jax.lax.stop_gradient(inv0 @ B)
+    return _with_grad_of(X0, inv0 @ B - inv0 @ _cholesky_product(L, upper) @ X0)
+
+
+cholesky_inverse_fn = JaxFunction(_cholesky_inverse_kernel, name="cholesky_inverse",
+                                  node="CholeskyInverseBackward0")
+cholesky_solve_fn = JaxFunction(_cholesky_solve_kernel, name="cholesky_solve",
+                                node="CholeskySolveBackward0", grad_version=(1, 0))
+
+
+@public
+def cholesky_inverse(input, upper=False):
+    """Matches `torch.cholesky_inverse`."""
+    if input.ndim < 2:
+        raise RuntimeError(_errors.LINALG_NDIM.format(name="cholesky_inverse")[len("linalg."):])
+    return cholesky_inverse_fn(input, upper=upper)
+
+
+@public
+def cholesky_solve(input, input2, upper=False):
+    """Matches `torch.cholesky_solve`."""
+    if input.ndim < 2:
+        raise RuntimeError(_errors.CHOLESKY_SOLVE_NDIM.format(ndim=input.ndim))
+    return cholesky_solve_fn(input, input2, upper=upper)
+
+
+def _householder_kernel(A, tau):
+    m, n = A.shape[-2:]
+    Q = jnp.broadcast_to(jnp.eye(m, dtype=A.dtype), A.shape[:-2] + (m, m))
+    rows = jnp.arange(m)
+    for i in range(tau.shape[-1]):
+        v = jnp.where(rows < i, 0, jnp.where(rows == i, 1, A[..., :, i]))
+        Qv = Q @ v[..., :, None]
+        Q = Q - tau[..., i, None, None] * (Qv @ v[..., None, :].conj())
+    return Q[..., :, :n]
+
+
+householder_fn = JaxFunction(_householder_kernel, name="linalg_householder_product",
+                             node="LinalgHouseholderProductBackward0", grad_version=(3, 2))
+
+
+@public(**_linalg)
+def householder_product(A, tau):
+    """Matches `torch.linalg.householder_product`."""
+    if A.ndim < 2:
+        raise RuntimeError(_errors.HOUSEHOLDER_NDIM)
+    if A.shape[-2] < A.shape[-1]:
+        raise RuntimeError(_errors.HOUSEHOLDER_ROWS)
+    if A.shape[-1] < tau.shape[-1]:
+        raise RuntimeError(_errors.HOUSEHOLDER_TAU)
+    return householder_fn(A, tau)
+
+
 @public(name="svd")
 def svd_(input, some=True, compute_uv=True):
     """Matches `torch.svd` (V, not Vh: a transpose of linalg.svd's Vh)."""

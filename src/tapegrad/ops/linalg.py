@@ -1185,6 +1185,35 @@ def svd_(input, some=True, compute_uv=True):
 
 
 # --------------------------------------------------------------------- Householder, lstsq, rank
+def _lstsq_kernel(A, B, rcond, driver):
+    m, n = A.shape[-2:]
+    if rcond is None:
+        rcond = float(jnp.finfo(A.dtype).eps) * max(m, n)
+    X = jnp.linalg.pinv(A, rtol=rcond) @ B
+    s = jnp.linalg.svd(jax.lax.stop_gradient(A), compute_uv=False)
+    rank = (s > rcond * s[..., :1]).sum(-1).astype(jnp.int64)
+    if m > n and driver != "gelsy":
+        res = ((A @ X - B) ** 2).sum(-2)
+    else:
+        res = jnp.zeros((0,), A.dtype)
+    return X, res, rank, s if driver in ("gelsd", "gelss") else jnp.zeros((0,), A.dtype)
+
+
+lstsq_fn = JaxFunction(_lstsq_kernel, name="linalg_lstsq", node="LinalgLstsqBackward0",
+                       grad_version=(1, 0))
+
+
+@public(**_linalg)
+def lstsq(A, B, rcond=None, *, driver=None):
+    """Matches `torch.linalg.lstsq` for full-rank A and a matrix B (the solution by the
+    pseudo-inverse; residuals for m > n unless driver='gelsy')."""
+    if A.ndim < 2 or B.ndim < 1 or A.shape[-2] != (B.shape[-2] if B.ndim >= 2 else B.shape[-1]):
+        raise RuntimeError(_errors.LSTSQ_SHAPES.format(d=-2 if B.ndim >= 2 else -1))
+    X, res, rank, s = lstsq_fn(A, B, rcond=rcond, driver=driver or "gelsy")
+    return return_types.make("linalg_lstsq", ("solution", "residuals", "rank",
+                                              "singular_values"))(X, res, rank, _detached(s))
+
+
 @jax.jit
 def _svals(A):
     return jnp.linalg.svd(A, compute_uv=False)

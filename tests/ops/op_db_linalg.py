@@ -158,3 +158,13 @@ OPS += [
     OpInfo("fft.rfftfreq", [S(5, d=2.0), S(8)], gradcheck=False, note="a factory",
            errors=[S(-5)]),
 ]
+
+OPS += [
+    OpInfo("is_complex", [S(F(M))], gradcheck=False, note="a bool query"),
+    OpInfo("is_conj", [S(F(M))], gradcheck=False, note="a bool query"),
+    OpInfo("is_neg", [S(F(M))], gradcheck=False, note="a bool query"),
+    OpInfo("resolve_conj", [S(F(M))], gradcheck=False, note="the input itself"),
+    OpInfo("resolve_neg", [S(F(M))], gradcheck=False, note="the input itself"),
+    OpInfo("resolve_identity", [S(F(M))], op=None, gradcheck=False, note="the input itself",
+           fn=lambda T, x: (T.resolve_conj(x) is x, x.resolve_neg() is x)),
+]

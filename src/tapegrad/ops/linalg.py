@@ -597,7 +597,24 @@ def eigvalsh(A, UPLO="L"):
     return eigh_fn(A, UPLO=UPLO)[0]
 
 
-matrix_exp_fn = JaxFunction(lambda A: jax.scipy.linalg.expm(A), name="linalg_matrix_exp",
+def _expm(A):
+    """exp(A) by scaling and squaring with a degree-14 Taylor polynomial (|A/2^s|_1 <= 1/2:
+    truncation below 1e-16 relative), in plain matmuls: a small kernel that compiles fast."""
+    norm = jnp.max(jnp.sum(jnp.abs(A), axis=-2), axis=-1)
+    s = jnp.clip(jnp.ceil(jnp.log2(jnp.maximum(norm, 1e-300) / 0.5)), 0, 64)
+    X = A / (2.0 ** s)[..., None, None]
+    eye = jnp.broadcast_to(jnp.eye(A.shape[-1], dtype=A.dtype), A.shape)
+    result, term = eye, eye
+    for k in range(1, 15):
+        term = term @ X / k
+        result = result + term
+    def square(i, r):
+        return jnp.where((i < s)[..., None, None], r @ r, r)
+
+    return jax.lax.fori_loop(0, 64, square, result)
+
+
+matrix_exp_fn = JaxFunction(_expm, name="linalg_matrix_exp",
                             node="LinalgMatrixExpBackward0", grad_version=1)
 
 
@@ -688,6 +705,8 @@ def cross(input, other, dim=None):
 @public(**_linalg)
 def vecdot(x, y, *, dim=-1):
     """Matches `torch.linalg.vecdot` for real inputs (a mul and a sum, as torch)."""
+    if x.dtype.is_complex or y.dtype.is_complex:  # torch conjugates x: not made exact yet
+        raise NotImplementedError("tapegrad: linalg.vecdot of complex tensors is not supported")
     return (x * y).sum(dim)
 
 
@@ -1238,3 +1257,36 @@ def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
     out = _const((s > cutoff).sum(-1).astype(jnp.int64))
     out._vc.version = 1  # torch's result is written in place by its kernel
     return out
+
+
+# --------------------------------------------------------------------- complex queries
+# tapegrad has no lazy conjugate or negative bits: is_conj/is_neg are False and resolve_conj/
+# resolve_neg return the tensor itself (what torch does for a tensor without those bits).
+@public(method=False)
+def is_complex(input):
+    """Matches `torch.is_complex`."""
+    return input.dtype.is_complex
+
+
+@public
+def is_conj(input):
+    """Matches `torch.is_conj` (False: tapegrad never holds a lazy conjugate)."""
+    return False
+
+
+@public
+def is_neg(input):
+    """Matches `torch.is_neg` (False: tapegrad never holds a lazy negation)."""
+    return False
+
+
+@public
+def resolve_conj(input):
+    """Matches `torch.resolve_conj` (the tensor itself: no lazy conjugate to resolve)."""
+    return input
+
+
+@public
+def resolve_neg(input):
+    """Matches `torch.resolve_neg` (the tensor itself: no lazy negation to resolve)."""
+    return input

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import indexing, linalg, nn_ops, pointwise, reduction, shape, views  # noqa: F401
 # The breadth families (issue 11), each after the core modules it builds on.
-from . import fft, nn_extra, scatter, special, stats  # noqa: F401, I001
+from . import fft, linalg_more, linalg_factor, nn_extra, scatter, special, stats  # noqa: F401, I001
 from ._op import Op as Op
 from ._op import OpNode as OpNode
 from ._registry import REGISTRY as REGISTRY

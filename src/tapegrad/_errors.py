@@ -464,3 +464,59 @@ BACKWARD_HOOK_NO_INPUT_GRAD_WARNING = (
     "torch.nn.Module.html#torch.nn.Module.register_full_backward_hook for more details.")
 BACKWARD_HOOK_NO_INPUT_GRAD_RETURN = ("Backward hook for Modules where no input requires gradient "
                                       "should always return None or None for all gradients.")
+# ---------------------------------------------------------------------- linalg family (issue 11)
+LINALG_SINGULAR_EX = ("linalg.inv_ex: The diagonal element {index} is zero, the inversion could not "
+                      "be completed because the input matrix is singular.")
+LINALG_NOT_PD_NAMED = ("{name}: The factorization could not be completed because the input is "
+                       "not positive-definite (the leading minor of order {order} is not "
+                       "positive-definite).")
+LINALG_SOLVE_SINGULAR = "torch.linalg.{name}: The solver failed because the input matrix is singular."
+LINALG_NOT_FLOAT = "{name}: Expected a floating point or complex tensor as input. Got {dtype}"
+LINALG_NDIM_B = "linalg.{name}: The input tensor B must have at least 2 dimensions."
+LINALG_TRI_SHAPES = ("linalg.solve_triangular: Incompatible shapes of A and B for the equation "
+                     "AX = B ({a0}x{a1} and {b0}x{b1})")
+MATRIX_NORM_ORDER = "linalg.matrix_norm: Order {ord} not supported."
+MATRIX_NORM_DIMS = "linalg.matrix_norm: dims must be different. Got ({d0}, {d1})"
+EIGH_UPLO = "Expected UPLO argument to be 'L' or 'U', but got {uplo}"
+CROSS_LENGTH = "linalg.cross: inputs dimension {dim} must have length 3. Got {a} and {b}"
+MULTI_DOT_COUNT = "multi_dot(): expected at least 2 tensors but got {n}"
+MULTI_DOT_FIRST = "multi_dot(): the first tensor must be 1D or 2D but got {ndim}D"
+MULTI_DOT_LAST = "multi_dot(): the last tensor must be 1D or 2D but got {ndim}D"
+MULTI_DOT_MID = "multi_dot(): tensor {i} must be 2D but got {ndim}D"
+MULTI_DOT_SHAPES = "multi_dot(): tensors {i} and {j} with shapes {a} and {b} cannot be multiplied"
+VANDER_N = "N must be greater than 1."
+VANDER_DTYPE = "linalg.vander supports floating point, complex, and integer tensors, but got {dtype}"
+LU_NDIM = "{name}: Expected tensor with 2 or more dimensions. Got size: {size} instead"
+LSTSQ_SHAPES = "torch.linalg.lstsq: input.size(-2) should match other.size({d})"
+MATRIX_RANK_NDIM = ("torch.linalg.matrix_rank: The input tensor input must have at least 2 "
+                    "dimensions.")
+HOUSEHOLDER_NDIM = "torch.linalg.householder_product: input must have at least 2 dimensions."
+HOUSEHOLDER_TAU = ("torch.linalg.householder_product: input.shape[-1] must be greater than or "
+                   "equal to tau.shape[-1]")
+COND_NDIM = "linalg.cond: The input tensor must have at least 2 dimensions."
+CHOLESKY_SOLVE_NDIM = "b should have at least 2 dimensions, but has {ndim} dimensions instead"
+ADDMM_SHAPES = "mat1 and mat2 shapes cannot be multiplied ({a0}x{a1} and {b0}x{b1})"
+EXPAND_SIZE = ("The expanded size of the tensor ({new}) must match the existing size ({old}) at "
+               "non-singleton dimension {dim}.  Target sizes: {target}.  Tensor sizes: {sizes}")
+TENSORINV_SHAPE = ("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
+                   "prod(self.shape[:ind]), but got {a} != {b}")
+PINV_INPUT = ("linalg.pinv({dtype}{{{shape}}}): expected a tensor with 2 or more dimensions of "
+              "float, double, cfloat or cdouble types")
+CROSS_NO_DIM = ("Using torch.cross without specifying the dim arg is deprecated.\n"
+                "Please either pass the dim explicitly or simply use torch.linalg.cross.\n"
+                "The default value of dim will change to agree with that of linalg.cross in a "
+                "future release.")
+CHAIN_MATMUL_DEPRECATED = ("torch.chain_matmul is deprecated and will be removed in a future "
+                           "PyTorch release. Use torch.linalg.multi_dot instead, which accepts "
+                           "a list of two or more tensors rather than multiple parameters.")
+CROSS_NDIM = "linalg.cross: inputs must have the same number of dimensions."
+ADDMM_MATRIX = "{name} must be a matrix, got {ndim}-D tensor"
+ADD_MM_DTYPE = "expected m1 and m2 to have the same dtype, but got: {a} != {b}"
+ADDR_VECTORS = "addr: Expected 1-D argument vec1, but got {a}-D"
+HOUSEHOLDER_ROWS = ("torch.linalg.householder_product: input.shape[-2] must be greater than or "
+                    "equal to input.shape[-1]")
+ADDMV_SIZES = "size mismatch, got input ({i}), mat ({m}x{n}), vec ({k})"
+SVD_NDIM = "linalg.svd: input should have at least 2 dimensions, but has {ndim} dimensions instead"
+
+# ---------------------------------------------------------------------- fft (linalg family)
+FFT_NEGATIVE = "Trying to create tensor with negative dimension {n}: [{n}]"

@@ -29,7 +29,6 @@ def _error_of(f):
 OPS: list[OpInfo] = [
     OpInfo("numel", [S(F(M)), S(F(Z))], **_q),
     OpInfo("is_floating_point", [S(F(M)), S(I([1, 2]))], **_q),
-    OpInfo("is_complex", [S(F(M))], **_q),
     OpInfo("is_signed", [S(F(M)), S(I([1]))], **_q),
     OpInfo("is_nonzero", [S(C((1,))), S(C(Z))], errors=[S(F(M)), S(C((0,)))], **_q),
     OpInfo("is_same_size", [S(F(M), C(M)), S(F(M), C(V))], **_q),

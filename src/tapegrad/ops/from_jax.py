@@ -45,10 +45,12 @@ class JaxFunctionNode(Node):
         outs = list(outs) if isinstance(outs, (tuple, list)) else [outs]
         # vjp returns one gradient per differentiable primal: exactly one per edge.
         result = [g if fn is not None else None for g, (fn, _) in zip(outs, self.next_functions)]
-        if self._function.grad_version and not create_graph:
-            for g in result:
-                if g is not None:
-                    g._vc.version = self._function.grad_version
+        gv = self._function.grad_version
+        if gv and not create_graph:
+            for i, g in enumerate(result):
+                v = gv[i] if isinstance(gv, tuple) else gv  # a tuple: one per edge
+                if g is not None and v:
+                    g._vc.version = v
         return result
 
     def release_variables(self) -> None:
@@ -61,7 +63,7 @@ class JaxFunction:
     """A JAX function lifted to tapegrad Tensors (see module docstring)."""
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None,
-                 node: str | None = None, grad_version: int = 0) -> None:
+                 node: str | None = None, grad_version: int | tuple = 0) -> None:
         self.fn = fn
         self.grad_version = grad_version  # see Op's grad_version
         self.name = name or getattr(fn, "__name__", "JaxFunction").strip("_<>") or "Jax"

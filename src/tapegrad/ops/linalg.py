@@ -173,8 +173,22 @@ cholesky_fn = JaxFunction(lambda A, upper: jnp.linalg.cholesky(A).mT if upper
                           node="LinalgCholeskyExBackward0", grad_version=1)
 qr_fn = JaxFunction(lambda A, mode: tuple(jnp.linalg.qr(A, mode=mode)), name="linalg_qr",
                     node="LinalgQrBackward0", grad_version=1)
-svd_fn = JaxFunction(lambda A, full_matrices: tuple(jnp.linalg.svd(
-    A, full_matrices=full_matrices)), name="linalg_svd", node="LinalgSvdBackward0")
+def _svd_kernel(A, full_matrices):
+    U, S, Vh = jnp.linalg.svd(A, full_matrices=False)
+    if not full_matrices or A.shape[-1] == A.shape[-2]:
+        return U, S, Vh
+    # torch's backward of a full SVD uses the first k columns only (the rest are not unique):
+    # the values of the full SVD, the derivative of the reduced one (signs aligned).
+    Uf, _, Vhf = jnp.linalg.svd(jax.lax.stop_gradient(A), full_matrices=True)
+    k = S.shape[-1]
+    sign = jax.lax.stop_gradient(jnp.sign((Uf[..., :, :k] * U).sum(-2)))
+    U, Vh = U * sign[..., None, :], Vh * sign[..., :, None]
+    Uf = Uf.at[..., :, :k].set(U)
+    Vhf = Vhf.at[..., :k, :].set(Vh)
+    return Uf, S, Vhf
+
+
+svd_fn = JaxFunction(_svd_kernel, name="linalg_svd", node="LinalgSvdBackward0")
 _einsum_fns = LRU("einsum", 256)
 
 
@@ -302,7 +316,7 @@ def svd(A, full_matrices=True):
     """Matches `torch.linalg.svd`."""
     _matrices("svd", A, square=False)
     U, S, Vh = svd_fn(A, full_matrices=full_matrices)
-    return return_types.make("svd", ("U", "S", "Vh"))(U, S, Vh)
+    return return_types.make("linalg_svd", ("U", "S", "Vh"))(U, S, Vh)
 
 
 @public(dims="dim", **_linalg)
@@ -315,3 +329,4 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
 def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002
     """Matches `torch.linalg.norm` for vector norms."""
     return _vector_norm(A, 2 if ord is None else ord, dim, keepdim)
+

@@ -34,12 +34,6 @@ def _is_floating_point(input: Tensor) -> bool:
     return input.dtype.is_floating_point
 
 
-@public(method=False, name="is_complex")
-def _is_complex(input: Tensor) -> bool:
-    """Matches `torch.is_complex`."""
-    return input.dtype.is_complex
-
-
 @public
 def is_signed(input: Tensor) -> bool:
     """Matches `torch.is_signed`."""

@@ -896,11 +896,24 @@ def _sr_forward(self, index, src, dim, reduce, include_self):
             out = out / jnp.where(count == 0, 1, count)
         return out
     if reduce == "prod":
-        base = self if include_self else self.at[grid].set(1)
-        return base.at[grid].multiply(src)
+        return _scatter_prod(self, index, src, dim, include_self)
     fill = -jnp.inf if reduce == "amax" else jnp.inf
     base = self if include_self else self.at[grid].set(fill)
     return base.at[grid].max(src) if reduce == "amax" else base.at[grid].min(src)
+
+
+def _scatter_prod(self, index, src, dim, include_self):
+    # A product per target through a one-hot of the index (JAX differentiates this to any
+    # order; its scatter-multiply has no derivative for repeated indices).
+    self_m = jnp.moveaxis(self, dim, -1)
+    idx_m = jnp.moveaxis(index, dim, -1)
+    src_m = jnp.moveaxis(src, dim, -1)
+    lead = tuple(slice(0, n) for n in idx_m.shape[:-1])
+    sub = self_m[lead]
+    onehot = idx_m[..., None, :] == jnp.arange(sub.shape[-1])[:, None]
+    factor = jnp.prod(jnp.where(onehot, src_m[..., None, :], 1), axis=-1)
+    new = sub * factor if include_self else jnp.where(onehot.any(-1), factor, sub)
+    return jnp.moveaxis(self_m.at[lead].set(new.astype(self.dtype)), -1, dim)
 
 
 def _sr_backward(grad, self, index, src, result, dim, reduce, include_self):
@@ -1031,9 +1044,6 @@ _index_reduce_warned = [False]
 @public(dims="dim", inplace=True)
 def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     """Matches `torch.index_reduce` (prod, mean, amax, amin; torch's beta warning, once)."""
-    if not _index_reduce_warned[0]:
-        _index_reduce_warned[0] = True
-        warnings.warn(_errors.INDEX_REDUCE_BETA, UserWarning, stacklevel=2)
     if reduce not in ("prod", "mean", "amax", "amin"):
         raise RuntimeError(_errors.INDEX_REDUCE_REDUCE.format(reduce=reduce))
     if index.ndim > 1:
@@ -1049,6 +1059,9 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
     got = source.shape[dim] if source.ndim else 1
     if n != got:
         raise RuntimeError(_errors.INDEX_REDUCE_COUNT.format(n=n, got=got, dim=dim))
+    if not _index_reduce_warned[0]:  # torch's TORCH_WARN_ONCE (before its index check)
+        _index_reduce_warned[0] = True
+        warnings.warn(_errors.INDEX_REDUCE_BETA, UserWarning, stacklevel=2)
     size = input.shape[dim] if input.ndim else 1
     if _first_outside(index, 0, size) is not None:
         raise IndexError(_errors.INDEX_OUT_OF_RANGE_SELF)

@@ -520,3 +520,87 @@ SVD_NDIM = "linalg.svd: input should have at least 2 dimensions, but has {ndim} 
 
 # ---------------------------------------------------------------------- fft (linalg family)
 FFT_NEGATIVE = "Trying to create tensor with negative dimension {n}: [{n}]"
+# ---------------------------------------------------------------------- scatter family
+# (indexing, scattering, splitting/stacking, constructors: ops/scatter.py)
+TENSORLIST_EMPTY = "{name} expects a non-empty TensorList"
+FLIP_DIMS = "Input must be >= {n}-d."
+ROT90_NDIMS = "expected total rotation dims == 2, but got dims = {n}"
+ROT90_TOTAL = "expected total dims >= 2, but got total dims = {n}"
+ROT90_SAME = "expected rotation dims to be different, but got dim0 = {dim0} and dim1 = {dim1}"
+TENSOR_SPLIT_ZERO_DIM = ("tensor_split expected at least a 1-dimensional tensor, but got a "
+                         "tensor with {ndim} dims")
+TENSOR_SPLIT_DTYPE = ("tensor_split expected tensor_indices_or_sections to have dtype of long, "
+                      "but got {dtype}")
+TENSOR_SPLIT_TENSOR_DIMS = ("tensor_split expected tensor_indices_or_sections to be a "
+                            "zero-dimensional or one-dimensional tensor, but got a tensor with "
+                            "{ndim} dims")
+TENSOR_SPLIT_SECTIONS = "number of sections must be larger than 0, got {n}"
+DIRECTIONAL_SPLIT_NDIM = ("torch.{name} requires a tensor with at least {n} dimension, but got "
+                          "a tensor with {ndim} dimensions!")
+DIRECTIONAL_SPLIT_SIZE = ("torch.{name} attempted to split along dimension {dim}, but the size "
+                          "of the dimension {size} is not divisible by the split_size {split}!")
+MESHGRID_INDEXING_WARNING = ("torch.meshgrid: in an upcoming release, it will be required to "
+                             "pass the indexing argument.")
+# (torch appends its C++ printout of the offending tensor; that part is not reproduced.)
+MESHGRID_DIMS = "torch.meshgrid: Expected 0D or 1D tensor in the tensor list"
+MESHGRID_DTYPE = "meshgrid expects all tensors to have the same dtype"
+MESHGRID_INDEXING = ('torch.meshgrid: indexing must be one of "xy" or "ij", but received: '
+                     '{indexing}')
+EXPECT_1D = "Expect a 1D vector, but got shape {shape}"
+EXPECT_NON_NEGATIVE = "Expect a non-negative number, but got {r}"
+BLOCK_DIAG_DIMS = ("torch.block_diag: Input tensors must have 2 or fewer dimensions. Input "
+                   "{index} has {ndim} dimensions")
+INDICES_NEGATIVE = "{name} must be non-negative, got{value}"
+UNRAVEL_DTYPE = "expected 'indices' to be integer dtype, but got {dtype}"
+UNRAVEL_SHAPE = "'shape' cannot have negative values, but got {shape}"
+SCATTER_SLICE_SIZE = ("expected src to have a size equal to the slice of self. src size = "
+                      "{src}, slice size = {slice}")
+SLICE_STEP_POSITIVE = "slice step must be positive"
+UNFOLD_SIZE = "maximum size for tensor at dimension {dim} is {max} but size is {size}"
+UNFOLD_NEGATIVE = "size is {size} but must be >= 0"
+UNFOLD_STEP = "step is {step} but must be > 0"
+INDEX_PUT_TOO_MANY = "too many indices for tensor of dimension {ndim} (got {n})"
+INDEX_PUT_SHAPE = ("shape mismatch: value tensor of shape {value} cannot be broadcast to "
+                   "indexing result of shape {target}")
+INDEX_COPY_INDEX_DIMS = "index_copy_(): Index should have dimension 1 or 0 (got {ndim})"
+INDEX_COPY_INDEX_DTYPE = "index_copy_(): Expected a long tensor for index, but got {dtype}"
+INDEX_COPY_COUNT = ("index_copy_(): Number of indices ({n}) should be equal to source.size(dim) "
+                    "({got})")
+INDEX_COPY_SOURCE_DTYPE = ("index_copy_(): self and source expected to have the same dtype, but "
+                           "got (self) {a} and (source) {b}")
+INDEX_COPY_OUT_OF_BOUNDS = ("index_copy_(): index {index} is out of bounds for dimension {dim} "
+                            "with size {size}")
+INDEX_FILL_VALUE_DIMS = ("index_fill_ only supports a 0-dimensional value tensor, but got tensor "
+                         "with {ndim} dimension(s).")
+INDEX_FILL_INDEX_DTYPE = "index_fill_(): Expected dtype int64 for index."
+INDEX_FILL_INDEX_DIMS = "Index has to be a vector/scalar"
+FLAT_INDEX_DTYPE = "{name}(): Expected a long tensor for index, but got {dtype}"
+FLAT_INDEX_RANGE = "out of range: tried to access index {index} on a tensor of {n} elements."
+PUT_COUNT = ("put_(): Expected source and index to have the same number of elements, but got "
+             "source.numel() = {source}, index.numel() = {index}")
+PUT_DTYPE = ("put_(): self and source expected to have the same dtype, but got self.dtype = {a} "
+             "and source.dtype = {b}")
+MASKED_SCATTER_MASK = ("masked_scatter_ only supports boolean masks, but got mask with dtype "
+                       "{dtype}")
+MASKED_SCATTER_DTYPE = ("masked_scatter: expected self and source to have same dtypes but got"
+                        "{a} and {b}")
+MASKED_SCATTER_SOURCE = "Number of elements of source < number of ones in mask"
+SCATTER_REDUCE_REDUCE = "reduce argument must be either sum, prod, mean, amax or amin, got {reduce}"
+INDEX_REDUCE_BETA = "index_reduce() is in beta and the API may change at any time."
+INDEX_REDUCE_REDUCE = ("index_reduce(): Expected reduce to be one of prod, mean, amax or amin but "
+                       "got {reduce}.")
+INDEX_REDUCE_INDEX_DIMS = ("index_reduce_(): Index is supposed to be a vector, but got dim: "
+                           "{ndim} with type: {dtype} and size: {size}")
+INDEX_REDUCE_INDEX_DTYPE = "index_reduce_(): Expected dtype int32/int64 for index but got: {dtype}"
+INDEX_REDUCE_SOURCE_DTYPE = ("index_reduce_(): self ({a}) and source ({b}) must have the same "
+                             "scalar type")
+INDEX_REDUCE_COUNT = ("index_reduce_(): Number of indices ({n}) should be equal to "
+                      "source.size(dim): ({got}), for dim: {dim}")
+REPEATS_NEGATIVE = "Repeats must be non-negative"
+REPEATS_DIMS = "repeats must be 0-dim or 1-dim tensor"
+REPEATS_SIZE = ("repeats must have the same size as input along dim, but got repeats.size(0) = "
+                "{n} and input.size({d}) = {size}")
+REPEATS_DTYPE = "\"repeat_interleave_cpu\" not implemented for '{dtype}'"
+REPEATS_NEGATIVE_TENSOR = "repeats can not be negative"
+REPEATS_OUTPUT_SIZE = "allocated size does not match required size"
+TENSORLIST_ELEMENT = "expected Tensor as element {index} in argument {arg}, but got {type_name}"

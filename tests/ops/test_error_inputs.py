@@ -102,7 +102,8 @@ def test_every_declared_dim_is_range_checked():
 DIM_NAMES = {"dim", "dims", "dim0", "dim1", "dim2", "start_dim", "end_dim", "source",
              "destination"}
 # Parameters so named that are not dims.
-NOT_DIMS = {"tile": "its `dims` are repeat counts"}
+NOT_DIMS = {"tile": "its `dims` are repeat counts",
+            "masked_scatter": "its `source` is a tensor of values"}
 
 
 def test_every_op_taking_a_dim_has_dim_errors():

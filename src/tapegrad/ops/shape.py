@@ -39,12 +39,24 @@ def _expanded(shape, size) -> bool:
 
 
 def _sliced(shape, dim: int, start: int, end: int, step: int) -> bool:
+    # torch's is_contiguous of the slice of a contiguous base: strides of dims of size > 1
+    # must be the products of the sizes after them.
     n = builtins.max(0, -(-(end - start) // step))
-    if n == shape[dim] and step == 1:
+    new = list(shape)
+    new[dim] = n
+    if 0 in new:
         return False
-    if n <= 1:
-        return any(s > 1 for s in shape[dim + 1:]) and any(s > 1 for s in shape[:dim])
-    return step != 1 or any(s > 1 for s in shape[:dim])
+    strides = [1] * len(shape)
+    for i in range(len(shape) - 2, -1, -1):
+        strides[i] = strides[i + 1] * shape[i + 1]
+    strides[dim] *= step
+    expected = 1
+    for i in range(len(new) - 1, -1, -1):
+        if new[i] != 1:
+            if strides[i] != expected:
+                return True
+            expected *= new[i]
+    return False
 
 
 def _inverse_perm(dims: tuple) -> tuple:
@@ -693,7 +705,8 @@ def _diag_embed_fwd(self, offset, dim1, dim2):
     out = jnp.zeros(self.shape[:-1] + (n, n), self.dtype)
     i = jnp.arange(self.shape[-1])
     r, c = (i, i + offset) if offset >= 0 else (i - offset, i)
-    return out.at[..., r, c].set(self)
+    # (built on the last two dims, then moved where dim1/dim2 say)
+    return jnp.moveaxis(out.at[..., r, c].set(self), (-2, -1), (dim1, dim2))
 
 
 diag_embed_op = Op("diag_embed", "DiagEmbedBackward0", _diag_embed_fwd,

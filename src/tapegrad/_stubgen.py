@@ -26,7 +26,7 @@ from tapegrad.ops._op import Op
 STUB = pathlib.Path(__file__).with_name("tensor.pyi")
 _BUILTIN_NAMES = ("int", "float", "bool", "complex", "type")
 _BINARY = ("add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul", "and", "or",
-           "xor")
+           "xor", "lshift", "rshift", "div")
 # Operator dunders take one operand: typed (self, other) -> Tensor, as torch's stubs do (their
 # keyword options would make mypy reject x += y against x + y).
 _OPERATOR_DUNDERS = ({f"__{p}{op}__" for op in _BINARY for p in ("", "r", "i")}

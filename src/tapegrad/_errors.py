@@ -357,3 +357,17 @@ HOOK_CHANGED_TYPE = "hook '{name}' has changed the type of value (was {old} got 
 INPLACE_BROADCAST = "output with shape {shape} doesn't match the broadcast shape {broadcast}"
 ZERO_DIVISION = "ZeroDivisionError"
 LINEAR_DTYPE = "mat1 and mat2 must have the same dtype, but got {a} and {b}"
+
+# ---------------------------------------------------------------------- stats family
+NANMEAN_DTYPE = ("nanmean(): expected input to have floating point or complex dtype but got "
+                 "{dtype}")
+KTHVALUE_RANGE = "kthvalue(): selected number k out of range for dimension {dim}"
+AMINMAX_EMPTY = ("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                 "has no identity.")
+AMINMAX_EMPTY_DIM = "aminmax: Expected reduction dim {dim} to have non-zero size."
+VAR_MEAN_DTYPE = "{name} only support floating point and complex dtypes"
+DIST_DTYPE = ("norm(): input dtype should be either floating point or complex. Got {dtype} "
+              "instead.")
+RENORM_P = "renorm: non-positive-norm not supported"
+RENORM_MAXNORM = "renorm: expected maxnorm to be >= 0 but got {maxnorm}"
+RENORM_DIMS = "renorm: input needs at least 2 dimensions, got {ndim} dimensions"

@@ -371,3 +371,20 @@ DIST_DTYPE = ("norm(): input dtype should be either floating point or complex. G
 RENORM_P = "renorm: non-positive-norm not supported"
 RENORM_MAXNORM = "renorm: expected maxnorm to be >= 0 but got {maxnorm}"
 RENORM_DIMS = "renorm: input needs at least 2 dimensions, got {ndim} dimensions"
+BINCOUNT_INPUT = "bincount only supports 1-d non-negative integral inputs."
+BINCOUNT_WEIGHTS = "weights should be 1-d and have the same length as input"
+BINCOUNT_MINLENGTH = "minlength should be >= 0"
+HISTC_RANGE = "torch.histc: max must be larger than min"
+HISTOGRAM_BINS = "torch.histogram(): bins must be > 0, but got {bins} for dimension 0"
+HISTOGRAM_RANGE = ("torch.histogramdd: min should not exceed max, but got min {min} max {max} "
+                   "for dimension 0")
+SEARCHSORTED_DIMS = (
+    "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions "
+    "of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+    "{seq} and input value tensor {vals}")
+SEARCHSORTED_SIDE_RIGHT = ("torch.searchsorted(): side and right can't be set to opposites, got "
+                           "side of {side} while right was True")
+SEARCHSORTED_SIDE = "torch.searchsorted(): side can only be 'left' or 'right' but got {side}"
+BUCKETIZE_DIMS = "boundaries tensor must be 1 dimension, but got dim({ndim})"
+NONZERO_STATIC_SIZE = "nonzero_static: 'size' must be an non-negative integer"
+DERIVATIVE_NOT_IMPLEMENTED_THE = "the derivative for '{name}' is not implemented."

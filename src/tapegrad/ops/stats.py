@@ -7,6 +7,7 @@ data (bincount without a size, unique_consecutive) run eagerly, as `unique`/`non
 
 from __future__ import annotations
 
+import builtins
 import math
 
 import jax
@@ -18,7 +19,9 @@ from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
-from .indexing import _concrete, _unique_like, nonzero, scatter_add_op, sort
+from .. import _grad_mode as grad_mode
+from .._graph import gradient_edge
+from .indexing import nonzero, scatter_add_op, sort
 from .nn_ops import div_scalar
 from .pointwise import _not_implemented, clamp, mul_scalar, to
 from .reduction import (_as_dims, _correction, _evenly, _norm_backward, _norm_fwd,
@@ -460,3 +463,301 @@ def renorm(input, p, dim, maxnorm):
 
 def _fmt(v) -> str:
     return str(v) if not isinstance(v, float) or not v.is_integer() else str(int(v))
+
+
+# --------------------------------------------------------------------- counting
+count_nonzero_op = Op("count_nonzero", None, lambda self, dim: jnp.sum(
+    self != 0, axis=dim).astype(jnp.int64), static=("dim",), dtype_rule="keep")
+
+
+@public(dims="dim")
+def count_nonzero(input, dim=None):
+    """Matches `torch.count_nonzero` (int64)."""
+    return count_nonzero_op(input, _as_dims(dim, input))
+
+
+@public
+def msort(input):
+    """Matches `torch.msort`: sort along dim 0 (SortBackward0)."""
+    return sort(input, 0).values
+
+
+@public
+def argwhere(input):
+    """Matches `torch.argwhere` (torch's is `nonzero`; data-dependent size: eager only)."""
+    return nonzero(input)
+
+
+def _nonzero_static_fwd(self, size, fill_value):
+    nz = jnp.nonzero(self, size=size, fill_value=fill_value)
+    return jnp.stack(nz, axis=-1).astype(jnp.int64) if nz else jnp.zeros((size, 0), jnp.int64)
+
+
+nonzero_static_op = Op("nonzero_static", None, _nonzero_static_fwd,
+                       static=("size", "fill_value"), dtype_rule="keep")
+
+
+@public
+def nonzero_static(input, *, size, fill_value=-1):
+    """Matches `torch.nonzero_static`: a fixed number of rows (padded with `fill_value`), so
+    it traces."""
+    if not isinstance(size, int) or size < 0:
+        raise RuntimeError(_errors.NONZERO_STATIC_SIZE)
+    return nonzero_static_op(input, size, fill_value)
+
+
+# --------------------------------------------------------------------- searching
+def _searchsorted_fwd(seq, values, right, out_int32, sorter=None):
+    dt = jnp.result_type(seq, values)
+    seq, values = seq.astype(dt), values.astype(dt)
+    if sorter is not None:
+        seq = jnp.take_along_axis(seq, sorter, axis=-1)
+    side = "right" if right else "left"
+    if seq.ndim <= 1:
+        out = jnp.searchsorted(seq, values, side=side)
+    else:
+        n, m = seq.shape[-1], values.shape[-1]
+        out = jax.vmap(lambda s, v: jnp.searchsorted(s, v, side=side))(
+            seq.reshape(-1, n), values.reshape(-1, m)).reshape(values.shape)
+    return out.astype(jnp.int32 if out_int32 else jnp.int64)
+
+
+searchsorted_op = Op("searchsorted", None, _searchsorted_fwd,
+                     inputs=("sorted_sequence", "self"), static=("right", "out_int32"),
+                     dtype_rule="keep")
+searchsorted_sorter_op = Op(
+    "searchsorted", None, lambda seq, values, sorter, right, out_int32: _searchsorted_fwd(
+        seq, values, right, out_int32, sorter), inputs=("sorted_sequence", "self", "sorter"),
+    static=("right", "out_int32"), dtype_rule="keep")
+
+
+def _scalar_tensor(value, like):
+    if isinstance(value, Tensor):
+        return value
+    return Tensor._make(jnp.asarray(value, dtype=jnp.result_type(value)))
+
+
+@public(method=False)
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Matches `torch.searchsorted` (N-d sequences searched row by row, `side`, `sorter`)."""
+    if side is not None:
+        if side not in ("left", "right"):
+            raise RuntimeError(_errors.SEARCHSORTED_SIDE.format(side=side))
+        if right and side == "left":
+            raise RuntimeError(_errors.SEARCHSORTED_SIDE_RIGHT.format(side=side))
+        right = side == "right"
+    values = _scalar_tensor(input, sorted_sequence)
+    if sorted_sequence.ndim > 1 and (values.ndim != sorted_sequence.ndim or tuple(
+            values.shape[:-1]) != tuple(sorted_sequence.shape[:-1])):
+        raise RuntimeError(_errors.SEARCHSORTED_DIMS.format(
+            seq=list(sorted_sequence.shape), vals=list(values.shape)))
+    if sorter is not None:
+        return searchsorted_sorter_op(sorted_sequence, values, sorter, right, out_int32)
+    return searchsorted_op(sorted_sequence, values, right, out_int32)
+
+
+@public(method=False)
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """Matches `torch.bucketize` (1-d boundaries)."""
+    if boundaries.ndim != 1:
+        raise RuntimeError(_errors.BUCKETIZE_DIMS.format(ndim=boundaries.ndim))
+    return searchsorted_op(boundaries, _scalar_tensor(input, boundaries), right, out_int32)
+
+
+isin_op = Op("isin", None, lambda elements, test_elements, invert: jnp.isin(
+    elements, test_elements, invert=invert), inputs=("elements", "test_elements"),
+             static=("invert",), dtype_rule="keep", out_dtype=lambda dt: _dtype.bool)
+
+
+@public(method=False)
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Matches `torch.isin` (either argument may be a number)."""
+    return isin_op(_scalar_tensor(elements, None), _scalar_tensor(test_elements, None), invert)
+
+
+# --------------------------------------------------------------------- binning
+def _histc_fwd(self, bins, min, max):  # noqa: A002
+    x = jnp.ravel(self)
+    lo = jnp.asarray(min, self.dtype)
+    hi = jnp.asarray(max, self.dtype)
+    if min == max and x.size:
+        lo, hi = jnp.min(x), jnp.max(x)
+    same = lo == hi
+    lo, hi = jnp.where(same, lo - 1, lo), jnp.where(same, hi + 1, hi)
+    # torch's LINEAR_INTERPOLATION: pos = (x - min) * bins / (max - min), the right edge in
+    # the last bin; values outside [min, max] (and NaNs) are not counted.
+    pos = jnp.floor((x - lo) * bins / (hi - lo)).astype(jnp.int64)
+    pos = jnp.where(pos == bins, bins - 1, pos)
+    valid = (x >= lo) & (x <= hi)
+    return jnp.zeros(bins, self.dtype).at[jnp.where(valid, pos, bins)].add(
+        jnp.ones_like(x), mode="drop")
+
+
+histc_op = Op("histc", None, _histc_fwd, static=("bins", "min", "max"), dtype_rule="keep")
+
+
+@public
+def histc(input, bins=100, min=0, max=0):  # noqa: A002
+    """Matches `torch.histc` (range from the data when min == max)."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(_errors.NOT_IMPLEMENTED_FOR.format(
+            kernel="histogram_cpu", dtype=input.dtype.scalar_name))
+    if bins <= 0:
+        raise RuntimeError(_errors.HISTOGRAM_BINS.format(bins=bins))
+    if max < min:
+        raise RuntimeError(_errors.HISTC_RANGE)
+    return histc_op(input, int(bins), float(min), float(max))
+
+
+def _histogram_fwd(self, edges, weight, nbins_static, range, density):  # noqa: A002
+    x = jnp.ravel(self)
+    if edges is None:
+        if range is not None:
+            lo, hi = jnp.asarray(range[0], self.dtype), jnp.asarray(range[1], self.dtype)
+        elif x.size:
+            lo, hi = jnp.min(x), jnp.max(x)
+        else:
+            lo, hi = jnp.asarray(0, self.dtype), jnp.asarray(0, self.dtype)
+        same = lo == hi
+        lo, hi = jnp.where(same, lo - 0.5, lo), jnp.where(same, hi + 0.5, hi)
+        edges = jnp.linspace(lo, hi, nbins_static + 1, dtype=self.dtype)
+    nbins = edges.shape[0] - 1
+    pos = jnp.searchsorted(edges, x, side="right") - 1
+    pos = jnp.where(x == edges[-1], nbins - 1, pos)
+    valid = (x >= edges[0]) & (x <= edges[-1])
+    w = jnp.ones_like(x) if weight is None else jnp.ravel(weight).astype(self.dtype)
+    hist = jnp.zeros(nbins, self.dtype).at[jnp.where(valid, pos, nbins)].add(w, mode="drop")
+    if density:
+        hist = hist / (jnp.sum(hist) * jnp.diff(edges))
+    return hist, edges
+
+
+histogram_op = Op("histogram", None, lambda self, bins, range, density: _histogram_fwd(
+    self, None, None, bins, range, density), static=("bins", "range", "density"),
+                  outputs=("hist", "bin_edges"), dtype_rule="keep")
+histogram_w_op = Op("histogram", None, lambda self, weight, bins, range, density:
+                    _histogram_fwd(self, None, weight, bins, range, density),
+                    inputs=("self", "weight"), static=("bins", "range", "density"),
+                    outputs=("hist", "bin_edges"), dtype_rule="keep")
+histogram_edges_op = Op("histogram", None, lambda self, edges, density: _histogram_fwd(
+    self, edges, None, None, None, density), inputs=("self", "edges"), static=("density",),
+                        outputs=("hist", "bin_edges"), dtype_rule="keep")
+histogram_edges_w_op = Op("histogram", None, lambda self, edges, weight, density:
+                          _histogram_fwd(self, edges, weight, None, None, density),
+                          inputs=("self", "edges", "weight"), static=("density",),
+                          outputs=("hist", "bin_edges"), dtype_rule="keep")
+
+
+@public
+def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
+    """Matches `torch.histogram` (hist, bin_edges)."""
+    if not input.dtype.is_floating_point:
+        raise NotImplementedError(_errors.NOT_IMPLEMENTED_FOR.format(
+            kernel="histogramdd", dtype=input.dtype.scalar_name))
+    if isinstance(bins, Tensor):
+        if weight is None:
+            hist, edges = histogram_edges_op(input, bins, density)
+        else:
+            hist, edges = histogram_edges_w_op(input, bins, weight, density)
+    else:
+        if bins <= 0:
+            raise RuntimeError(_errors.HISTOGRAM_BINS.format(bins=bins))
+        if range is not None:
+            if range[0] > range[1]:
+                raise RuntimeError(_errors.HISTOGRAM_RANGE.format(min=_fmt(range[0]),
+                                                                  max=_fmt(range[1])))
+            range = (float(range[0]), float(range[1]))  # noqa: A001
+        if weight is None:
+            hist, edges = histogram_op(input, int(bins), range, density)
+        else:
+            hist, edges = histogram_w_op(input, weight, int(bins), range, density)
+    return return_types.make("histogram", ("hist", "bin_edges"))(hist, edges)
+
+
+# bincount's size depends on the data (the largest value): its length is read eagerly, as
+# `unique`'s values are; the kernel itself then traces.
+bincount_op = Op("bincount", None, lambda self, length: jnp.bincount(self, length=length),
+                 static=("length",), dtype_rule="keep")
+bincount_w_op = Op("bincount", "NotImplemented", lambda self, weights, length: jnp.bincount(
+    self, weights.astype(jnp.float32 if weights.dtype == jnp.float32 else jnp.float64),
+    length=length), inputs=("self", "weights"), static=("length",), dtype_rule="keep",
+                   derivatives={"weights": _not_implemented("bincount")})
+
+
+@public
+def bincount(input, weights=None, minlength=0):
+    """Matches `torch.bincount` (eager only without a fixed size: it depends on the data)."""
+    if minlength < 0:
+        raise RuntimeError(_errors.BINCOUNT_MINLENGTH)
+    if input.ndim != 1 or input.dtype.is_floating_point or input.dtype is _dtype.bool:
+        if input.ndim == 1 and input.dtype.is_floating_point:
+            raise NotImplementedError(_errors.NOT_IMPLEMENTED_FOR.format(
+                kernel="bincount_cpu", dtype=input.dtype.scalar_name))
+        raise RuntimeError(_errors.BINCOUNT_INPUT)
+    if weights is not None and (weights.ndim != 1 or weights.shape[0] != input.shape[0]):
+        raise RuntimeError(_errors.BINCOUNT_WEIGHTS)
+    array = np.asarray(input._storage.array)
+    if array.size and array.min() < 0:
+        raise RuntimeError(_errors.BINCOUNT_INPUT)
+    length = builtins.max(int(array.max()) + 1 if array.size else 0, minlength)
+    if weights is None:
+        return bincount_op(input, length)
+    return bincount_w_op(input, weights, length)
+
+
+# --------------------------------------------------------------------- unique_consecutive
+_unique_consecutive_grad = Op(
+    "_unique_consecutive", "UniqueConsecutiveBackward0", lambda self: self, dtype_rule="keep",
+    derivatives={"self": lambda grad: _raise_not_implemented("unique_consecutive")})
+
+
+def _with_node(self, values):
+    # As `unique`: the data-dependent result gets a node with an edge to `self` (torch's
+    # UniqueConsecutiveBackward0, whose backward raises).
+    if not (self.requires_grad and grad_mode.is_grad_enabled()):
+        return values
+    node = _unique_consecutive_grad.node_cls((gradient_edge(self),),
+                                             ((tuple(values.shape), values.dtype),))
+    node._saved = {}
+    node._args = None
+    return Tensor._make(values._storage.array, node, 0)
+
+
+def _raise_not_implemented(name):
+    raise NotImplementedError(_errors.DERIVATIVE_NOT_IMPLEMENTED_THE.format(name=name))
+
+
+@public(dims="dim")
+def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
+    """Matches `torch.unique_consecutive` (eager only: the size depends on the data)."""
+    array = np.asarray(input._storage.array)
+    if dim is None:
+        flat = array.reshape(-1)
+        if flat.size:
+            starts = np.concatenate([[True], flat[1:] != flat[:-1]])
+        else:
+            starts = np.zeros(0, bool)
+        values = flat[starts]
+        inverse = (np.cumsum(starts) - 1).reshape(array.shape)
+    else:
+        moved = np.moveaxis(array, dim, 0)
+        n = moved.shape[0]
+        if n:
+            rest = moved.reshape(n, -1)
+            starts = np.concatenate([[True], np.any(rest[1:] != rest[:-1], axis=1)])
+        else:
+            starts = np.zeros(0, bool)
+        values = np.moveaxis(moved[starts], 0, dim)
+        inverse = np.cumsum(starts) - 1
+    counts = np.diff(np.append(np.flatnonzero(starts), starts.size))
+    out = _with_node(input, Tensor._make(jnp.asarray(values, array.dtype)))
+    if not (return_inverse or return_counts):
+        return out
+    result = [out]
+    if return_inverse:
+        result.append(Tensor._make(jnp.asarray(inverse, jnp.int64)))
+    if return_counts:
+        result.append(Tensor._make(jnp.asarray(counts, jnp.int64)))
+    return tuple(result)
+

@@ -388,3 +388,30 @@ SEARCHSORTED_SIDE = "torch.searchsorted(): side can only be 'left' or 'right' bu
 BUCKETIZE_DIMS = "boundaries tensor must be 1 dimension, but got dim({ndim})"
 NONZERO_STATIC_SIZE = "nonzero_static: 'size' must be an non-negative integer"
 DERIVATIVE_NOT_IMPLEMENTED_THE = "the derivative for '{name}' is not implemented."
+DIFF_NDIM = "diff expects input to be at least one-dimensional"
+DIFF_ORDER = "order must be non-negative but got {n}"
+DIFF_OTHER_NDIM = "diff expects prepend or append to be the same dimension as input"
+DIFF_OTHER_SHAPE = ("diff expects the shape of tensor to prepend or append to match that of "
+                    "input except along the differencing dimension; input.size({i}) = {a}, but "
+                    "got tensor.size({i}) = {b}")
+TRAPEZOID_X_SIZE = "{name}: There must be one `x` value for each sample point"
+TRAPEZOID_BOOL = "trapezoid: received a bool input for `y`, but bool is not supported"
+TRAPEZOID_BOOL_XY = ("{name}: received a bool input for `x` or `y`, but bool is not supported")
+CUMULATIVE_TRAPEZOID_BOOL = ("cumulative_trapezoid: received a bool input for `y`, but bool is "
+                             "not supported")
+COV_NDIM = ("cov(): expected input to have two or fewer dimensions but got an input with {ndim} "
+            "dimensions")
+COV_BOOL = "cov(): bool dtype is not supported for input"
+COV_W_NDIM = ("cov(): expected {name} to have one or fewer dimensions but got {name} with "
+              "{ndim} dimensions")
+COV_FW_DTYPE = ("cov(): expected fweights to have integral dtype but got fweights with {dtype} "
+                "dtype")
+COV_AW_DTYPE = ("cov(): expected aweights to have floating point dtype but got aweights with "
+                "{dtype} dtype")
+COV_W_NUMEL = ("cov(): expected {name} to have the same numel as there are observations in the "
+               "input but got {numel} != {n}")
+COV_W_NEGATIVE = "cov(): {name} cannot be negative"
+COV_DOF = ("cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
+           "number of observations.")
+CORRCOEF_NDIM = ("corrcoef(): expected input to have two or fewer dimensions but got an input "
+                 "with {ndim} dimensions")

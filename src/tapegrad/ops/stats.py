@@ -761,3 +761,193 @@ def unique_consecutive(input, return_inverse=False, return_counts=False, dim=Non
         result.append(Tensor._make(jnp.asarray(counts, jnp.int64)))
     return tuple(result)
 
+
+
+# --------------------------------------------------------------------- diff
+def _diff_other(input, other, dim):
+    if other is None:
+        return
+    if other.ndim != input.ndim:
+        raise RuntimeError(_errors.DIFF_OTHER_NDIM)
+    for i in range(other.ndim):
+        if i != dim and other.shape[i] != input.shape[i]:
+            raise RuntimeError(_errors.DIFF_OTHER_SHAPE.format(i=i, a=input.shape[i],
+                                                               b=other.shape[i]))
+
+
+@public(dims="dim")
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """Matches `torch.diff` (narrow(1) - narrow(0), n times, after cat of prepend/append)."""
+    if input.ndim < 1:
+        raise RuntimeError(_errors.DIFF_NDIM)
+    if n < 0:
+        raise RuntimeError(_errors.DIFF_ORDER.format(n=n))
+    dim = _checks.wrap_dim(dim, input.ndim)
+    _diff_other(input, prepend, dim)
+    _diff_other(input, append, dim)
+    if n == 0:
+        from ..tensor import zeros_like
+        return zeros_like(input).copy_(input)
+    if prepend is not None or append is not None:
+        parts = [t for t in (prepend, input, append) if t is not None]
+        input = cat(parts, dim)
+    out_len = input.shape[dim] - 1
+    n = builtins.min(n, input.shape[dim])
+    result = input
+    for _ in range(n):
+        hi, lo = result.narrow(dim, 1, out_len), result.narrow(dim, 0, out_len)
+        result = hi.logical_xor(lo) if input.dtype is _dtype.bool else hi - lo
+        out_len -= 1
+    return result
+
+
+# --------------------------------------------------------------------- trapezoid
+def _zeros_except(y, dim):
+    from ..tensor import zeros
+    shape = [s for i, s in enumerate(y.shape) if i != dim]
+    return zeros(*shape, dtype=y.dtype)
+
+
+def _x_dx(name, y, x, dim):
+    if y.dtype is _dtype.bool or x.dtype is _dtype.bool:
+        raise RuntimeError(_errors.TRAPEZOID_BOOL_XY.format(name=name))
+    if x.ndim == 1:
+        if x.shape[0] != y.shape[dim]:
+            raise RuntimeError(_errors.TRAPEZOID_X_SIZE.format(name=name))
+        sizes = [1] * y.ndim
+        sizes[dim] = x.shape[0]
+        x = x.view(sizes)
+    elif x.ndim < y.ndim:
+        x = x.view([1] * (y.ndim - x.ndim) + list(x.shape))
+    n = x.shape[dim]
+    return x.narrow(dim, 1, n - 1) - x.narrow(dim, 0, builtins.max(n - 1, 0))
+
+
+@public(method=False, dims="dim")
+def trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Matches `torch.trapezoid` (sample points `x`, or a constant spacing `dx`)."""
+    dim = _checks.wrap_dim(dim, y.ndim)
+    if isinstance(x, Tensor):
+        if y.shape[dim] == 0:
+            return _zeros_except(y, dim)
+        d = _x_dx("trapezoid", y, x, dim)
+        n = y.shape[dim]
+        return div_scalar(((y.narrow(dim, 1, n - 1) + y.narrow(dim, 0, n - 1)) * d).sum(dim),
+                          2.0)
+    if x is not None:  # a number in x's place is the spacing
+        dx = x
+    if y.shape[dim] == 0:
+        return _zeros_except(y, dim)
+    if y.dtype is _dtype.bool:
+        raise RuntimeError(_errors.TRAPEZOID_BOOL)
+    dx = 1.0 if dx is None else float(dx)
+    ends = mul_scalar(y.select(dim, 0) + y.select(dim, -1), 0.5)
+    return mul_scalar(y.sum(dim) - ends, dx)
+
+
+@public(method=False, dims="dim")
+def trapz(y, x=None, *, dx=None, dim=-1):
+    """Matches `torch.trapz` (torch's older name for trapezoid)."""
+    return trapezoid(y, x, dx=dx, dim=dim)
+
+
+@public(method=False, dims="dim")
+def cumulative_trapezoid(y, x=None, *, dx=None, dim=-1):
+    """Matches `torch.cumulative_trapezoid`."""
+    dim = _checks.wrap_dim(dim, y.ndim)
+    n = y.shape[dim]
+    if isinstance(x, Tensor):
+        d = _x_dx("cumulative_trapezoid", y, x, dim)
+        both = y.narrow(dim, 0, builtins.max(n - 1, 0)) + y.narrow(dim, 1, builtins.max(n - 1, 0))
+        return div_scalar((both * d).cumsum(dim), 2.0)
+    if x is not None:
+        dx = x
+    if y.dtype is _dtype.bool:
+        raise RuntimeError(_errors.CUMULATIVE_TRAPEZOID_BOOL)
+    dx = 1.0 if dx is None else float(dx)
+    both = y.narrow(dim, 0, builtins.max(n - 1, 0)) + y.narrow(dim, 1, builtins.max(n - 1, 0))
+    return mul_scalar(both, dx / 2.0).cumsum(dim)
+
+
+# --------------------------------------------------------------------- cov, corrcoef
+@public
+def cov(input, *, correction=1, fweights=None, aweights=None):
+    """Matches `torch.cov` (rows are variables, columns observations; fweights/aweights)."""
+    if input.ndim > 2:
+        raise RuntimeError(_errors.COV_NDIM.format(ndim=input.ndim))
+    if input.dtype is _dtype.bool:
+        raise RuntimeError(_errors.COV_BOOL)
+    x = input.view(1, -1) if input.ndim < 2 else input
+    n = x.shape[1]
+    w = None
+    if fweights is not None:
+        if fweights.ndim > 1:
+            raise RuntimeError(_errors.COV_W_NDIM.format(name="fweights", ndim=fweights.ndim))
+        if fweights.dtype.is_floating_point or fweights.dtype.is_complex \
+                or fweights.dtype is _dtype.bool:
+            raise RuntimeError(_errors.COV_FW_DTYPE.format(dtype=fweights.dtype.scalar_name))
+        if fweights.numel() != n:
+            raise RuntimeError(_errors.COV_W_NUMEL.format(name="fweights",
+                                                          numel=fweights.numel(), n=n))
+        _check_not_negative(fweights, "fweights")
+        w = fweights
+    if aweights is not None:
+        if aweights.ndim > 1:
+            raise RuntimeError(_errors.COV_W_NDIM.format(name="aweights", ndim=aweights.ndim))
+        if not aweights.dtype.is_floating_point:
+            raise RuntimeError(_errors.COV_AW_DTYPE.format(dtype=aweights.dtype.scalar_name))
+        if aweights.numel() != n:
+            raise RuntimeError(_errors.COV_W_NUMEL.format(name="aweights",
+                                                          numel=aweights.numel(), n=n))
+        _check_not_negative(aweights, "aweights")
+        w = aweights if w is None else w * aweights
+    if w is None:
+        w_sum = Tensor._make(jnp.asarray(n, jnp.int64))
+        avg = x.sum(1) / w_sum
+    else:
+        w_sum = w.sum()
+        avg = (x * w).sum(1) / w_sum
+    if w is not None and correction != 0 and aweights is not None:
+        norm_factor = w_sum - correction * (w * aweights).sum() / w_sum
+    else:
+        norm_factor = w_sum - correction
+    if w is None:
+        if n - correction <= 0:
+            _warn_dof()
+            norm_factor = norm_factor * 0
+    elif _concrete_array(norm_factor) and float(np.asarray(
+            norm_factor._storage.array)) <= 0:
+        _warn_dof()
+        norm_factor = norm_factor * 0
+    x = x - avg.unsqueeze(1)
+    c = x.mm((x if w is None else x * w).t())
+    return c.true_divide(norm_factor).squeeze()
+
+
+def _concrete_array(t) -> bool:
+    return not isinstance(t._storage.array, jax.core.Tracer)
+
+
+def _check_not_negative(w, name):
+    # (checked where the values are concrete: torch reads them on the host too)
+    if w.numel() and _concrete_array(w) and bool(np.asarray(w._storage.array).min() < 0):
+        raise RuntimeError(_errors.COV_W_NEGATIVE.format(name=name))
+
+
+def _warn_dof():
+    import warnings
+    warnings.warn(_errors.COV_DOF, UserWarning, stacklevel=3)
+
+
+@public
+def corrcoef(input):
+    """Matches `torch.corrcoef` (cov normalized by the standard deviations, clipped)."""
+    if input.ndim > 2:
+        raise RuntimeError(_errors.CORRCOEF_NDIM.format(ndim=input.ndim))
+    c = cov(input)
+    if c.ndim == 0:
+        return c / c
+    stddev = c.diagonal().sqrt()
+    c = c / stddev.view(-1, 1)
+    c = c / stddev.view(1, -1)
+    return clamp(c, -1, 1)

@@ -415,3 +415,11 @@ COV_DOF = ("cov(): degrees of freedom is <= 0. Correction should be strictly les
            "number of observations.")
 CORRCOEF_NDIM = ("corrcoef(): expected input to have two or fewer dimensions but got an input "
                  "with {ndim} dimensions")
+QUANTILE_EMPTY = "quantile() input tensor must be non-empty"
+QUANTILE_Q_DIM = "quantile() q must be a scalar or 1D tensor"
+QUANTILE_DTYPE = "quantile() input tensor must be either float or double dtype"
+QUANTILE_Q_DTYPE = "quantile() q tensor must be same dtype as the input tensor"
+QUANTILE_MODE = ("quantile() interpolation must be one of linear, lower, higher, midpoint or "
+                 "nearest, but got {mode}")
+QUANTILE_Q_RANGE = "quantile() q must be in the range [0, 1] but got {q}"
+QUANTILE_Q_VALUES = "quantile() q values must be in the range [0, 1]"

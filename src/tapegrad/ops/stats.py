@@ -951,3 +951,105 @@ def corrcoef(input):
     c = c / stddev.view(-1, 1)
     c = c / stddev.view(1, -1)
     return clamp(c, -1, 1)
+
+
+# --------------------------------------------------------------------- quantile
+# torch's quantile ends with in-place view ops on its result (unsqueeze_, transpose_,
+# squeeze_): their nodes, same math as the out-of-place ones.
+unsqueeze1_op = Op("unsqueeze_", "UnsqueezeBackward1", lambda self, dim: jnp.expand_dims(
+    self, dim), static=("dim",), dtype_rule="keep",
+                   derivatives={"self": lambda grad, dim: grad.squeeze(dim)})
+transpose1_op = Op("transpose_", "TransposeBackward1", lambda self, dim0, dim1: jnp.swapaxes(
+    self, dim0, dim1), static=("dim0", "dim1"), dtype_rule="keep",
+                   derivatives={"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)})
+
+_QUANTILE_MODES = ("linear", "lower", "higher", "midpoint", "nearest")
+
+
+def _bump(out, version):
+    out._vc.version = version
+    return out
+
+
+def _quantile(input, q, dim, keepdim, interpolation, ignore_nan):
+    if interpolation not in _QUANTILE_MODES:
+        raise RuntimeError(_errors.QUANTILE_MODE.format(mode=interpolation))
+    if not isinstance(q, Tensor):
+        if not 0 <= q <= 1:
+            raise RuntimeError(_errors.QUANTILE_Q_RANGE.format(q=q))
+        q = Tensor._make(jnp.asarray(q, input._storage.array.dtype))
+    if input.numel() == 0:
+        raise RuntimeError(_errors.QUANTILE_EMPTY)
+    if q.ndim > 1:
+        raise RuntimeError(_errors.QUANTILE_Q_DIM)
+    if input.dtype not in (_dtype.float32, _dtype.float64):
+        raise RuntimeError(_errors.QUANTILE_DTYPE)
+    if q.dtype is not input.dtype:
+        raise RuntimeError(_errors.QUANTILE_Q_DTYPE)
+    qa = q._storage.array
+    if _concrete_array(q) and not bool(np.all((np.asarray(qa) >= 0) & (np.asarray(qa) <= 1))):
+        raise RuntimeError(_errors.QUANTILE_Q_VALUES)
+    # the output shape: q's size first, then the reduced shape
+    if dim is not None and input.ndim > 0:
+        out_shape = list(input.shape)
+        if keepdim:
+            out_shape[dim] = 1
+        else:
+            del out_shape[dim]
+    elif keepdim:
+        out_shape = [1] * input.ndim
+    else:
+        out_shape = []
+    if dim is None:
+        sorted_ = sort(input.flatten() if input.ndim != 1 else input).values
+    elif input.ndim == 0 or dim == input.ndim - 1:
+        sorted_ = sort(input).values
+    else:
+        sorted_ = sort(input.unsqueeze(-1).transpose(dim, -1)).values
+    out_shape.insert(0, q.numel())
+    in_shape = out_shape[1:] + [sorted_.shape[-1] if sorted_.ndim else 1]
+    sorted_ = sorted_.view(in_shape)
+    ranks_shape = [1] * len(in_shape)
+    ranks_shape[-1] = q.numel()
+    with grad_mode.no_grad():
+        qv = q.detach().view(ranks_shape)
+        s = sorted_.detach()
+        if ignore_nan:
+            ranks = qv * (s.isnan().logical_not().sum(-1, keepdim=True) - 1)
+            ranks = ranks.masked_fill(ranks < 0, 0)
+        else:
+            last = s.shape[-1] - 1
+            ranks = (qv * last).expand(*s.shape[:-1], q.numel()) if s.ndim > 1 else qv * last
+            ranks = ranks.masked_fill(s.isnan().any(-1, keepdim=True), last)
+        if interpolation == "lower":
+            ranks = ranks.floor()
+        elif interpolation == "higher":
+            ranks = ranks.ceil()
+        elif interpolation == "nearest":
+            ranks = ranks.round()
+        below = ranks.long()
+    values = sorted_.gather(-1, below)
+    version = 0
+    if interpolation in ("linear", "midpoint"):
+        with grad_mode.no_grad():
+            weights = ranks * 0 + 0.5 if interpolation == "midpoint" else ranks - below
+            above = ranks.ceil().long()
+        values = values.lerp_(sorted_.gather(-1, above), weights)
+        version = values._vc.version
+    if q.ndim == 0:
+        return _bump(squeeze4_op(values, values.ndim - 1), version + 1)
+    values = _bump(unsqueeze1_op(values, 0), version + 1)
+    values = _bump(transpose1_op(values, 0, values.ndim - 1), version + 2)
+    return _bump(squeeze4_op(values, values.ndim - 1), version + 3)
+
+
+@public(dims="dim")
+def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """Matches `torch.quantile` (q a number or a 1-D tensor; the five interpolations)."""
+    return _quantile(input, q, dim, keepdim, interpolation, False)
+
+
+@public(dims="dim")
+def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
+    """Matches `torch.nanquantile` (NaNs ignored)."""
+    return _quantile(input, q, dim, keepdim, interpolation, True)

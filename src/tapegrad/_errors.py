@@ -423,3 +423,15 @@ QUANTILE_MODE = ("quantile() interpolation must be one of linear, lower, higher,
                  "nearest, but got {mode}")
 QUANTILE_Q_RANGE = "quantile() q must be in the range [0, 1] but got {q}"
 QUANTILE_Q_VALUES = "quantile() q values must be in the range [0, 1]"
+GRADIENT_UINT8 = "torch.gradient does not support uint8 input."
+GRADIENT_SPACING_NDIM = (
+    "torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+    "'self.dim() = {ndim}', since dim argument was not given, but got a list of length {n}")
+GRADIENT_SPACING_DIM = (
+    "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+    "arguments to have the same length, but got a spacing argument of length {n} and a dim "
+    "argument of length {d}.")
+GRADIENT_EDGE_ORDER = "torch.gradient only supports edge_order=1 and edge_order=2."
+GRADIENT_SIZE = "torch.gradient expected each dimension size to be at least edge_order+1"
+GRADIENT_COORD_NDIM = ("torch.gradient expected each element of spacing to have one dimension, "
+                       "but got an element with {ndim} dimensions!")

@@ -147,4 +147,23 @@ OPS: list[OpInfo] = [
     OpInfo("quantile_nan", [S(F(M))], op=None, gradcheck=False, note="NaNs made by a mask",
            fn=lambda T, x: (T.quantile(x / (x > -1.0), 0.3, 1),
                             T.nanquantile(x / (x > -1.0), 0.3, 1))),
+    OpInfo("gradient", [S(F(M)), S(F(M), spacing=2.0, dim=1), S(F(M), spacing=[0.5, 2.0]),
+                        S(F(M), dim=0, edge_order=2),
+                        S(F(M), spacing=[C(V, 0.0, 1.0)],
+                          dim=1)],
+           fn=lambda T, x, **k: T.gradient(x, **_coords(T, k)),
+           errors=[S(F(M), spacing=[1.0]), S(F(M), spacing=[1.0], dim=[0, 1]),
+                   S(F(M), edge_order=3), S(F((1, 4)))]),
+    OpInfo("gradient_coords2", [S(F(M))], op=None,
+           fn=lambda T, x: T.gradient(x, spacing=[T.tensor([0.0, 0.5, 1.5, 3.0],
+                                                           dtype=x.dtype)], dim=1,
+                                      edge_order=2)),
 ]
+
+
+def _coords(T, k):
+    # coordinates must increase: sort the sampled spacing tensors
+    sp = k.get("spacing")
+    if isinstance(sp, list) and sp and isinstance(sp[0], T.Tensor):
+        k = dict(k, spacing=[s.sort().values.cumsum(0) + T.arange(s.shape[0]) for s in sp])
+    return k

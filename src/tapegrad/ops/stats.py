@@ -1053,3 +1053,86 @@ def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear"):
     """Matches `torch.nanquantile` (NaNs ignored)."""
     return _quantile(input, q, dim, keepdim, interpolation, True)
+
+
+# --------------------------------------------------------------------- gradient
+def _sl(t, d, start, end=None):
+    """at::slice(t, d, start, end) (negative bounds from the end) as narrow: SliceBackward0."""
+    n = t.shape[d]
+    start = start + n if start < 0 else start
+    end = n if end is None else (end + n if end < 0 else end)
+    return t.narrow(d, start, builtins.max(end - start, 0))
+
+
+def _gradient_float(self, h, d, edge_order):
+    center = div_scalar(_sl(self, d, 2) - _sl(self, d, 0, -2), h)
+    if edge_order == 1:
+        prepend = div_scalar(_sl(self, d, 1, 2) - _sl(self, d, 0, 1), h)
+        append = div_scalar(_sl(self, d, -1) - _sl(self, d, -2, -1), h)
+    else:
+        prepend = div_scalar(mul_scalar(_sl(self, d, 0, 1), -1.5)
+                             + mul_scalar(_sl(self, d, 1, 2), 2)
+                             - mul_scalar(_sl(self, d, 2, 3), 0.5), h)
+        append = div_scalar(mul_scalar(_sl(self, d, -3, -2), 0.5)
+                            - mul_scalar(_sl(self, d, -2, -1), 2)
+                            + mul_scalar(_sl(self, d, -1), 1.5), h)
+    return cat([prepend, div_scalar(center, 2.0), append], d)
+
+
+def _gradient_coords(self, x, d, edge_order):
+    if x.ndim != 1:
+        raise RuntimeError(_errors.GRADIENT_COORD_NDIM.format(ndim=x.ndim))
+    shape = [1] * self.ndim
+    shape[d] = -1
+    ax = x.diff(1, 0)
+    dx1, dx2 = _sl(ax, 0, 0, -1), _sl(ax, 0, 1)
+    a = (-dx2 / (dx1 * (dx1 + dx2))).reshape(shape)
+    b = ((dx2 - dx1) / (dx1 * dx2)).reshape(shape)
+    c = (dx1 / (dx2 * (dx1 + dx2))).reshape(shape)
+    center = a * _sl(self, d, 0, -2) + b * _sl(self, d, 1, -1) + c * _sl(self, d, 2)
+    if edge_order == 1:
+        prepend = (_sl(self, d, 1, 2) - _sl(self, d, 0, 1)) / ax[0]
+        append = (_sl(self, d, -1) - _sl(self, d, -2, -1)) / ax[-1]
+    else:
+        h0, h1 = ax[0], ax[1]
+        a = -(mul_scalar(h0, 2.0) + h1) / (h0 * (h0 + h1))
+        b = (h0 + h1) / (h0 * h1)
+        c = (-h0) / (h1 * (h0 + h1))
+        prepend = a * _sl(self, d, 0, 1) + b * _sl(self, d, 1, 2) + c * _sl(self, d, 2, 3)
+        hl, hm = ax[-1], ax[-2]
+        a = hl / (hm * (hl + hm))
+        b = -(hl + hm) / (hl * hm)
+        c = (mul_scalar(hl, 2) + hm) / (hl * (hl + hm))
+        append = a * _sl(self, d, -3, -2) + b * _sl(self, d, -2, -1) + c * _sl(self, d, -1)
+    return cat([prepend, center, append], d)
+
+
+@public(method=False)
+def gradient(input, *, spacing=1, dim=None, edge_order=1):
+    """Matches `torch.gradient`: central differences inside, one-sided (first or second
+    order) at the edges; spacing a number, numbers per dim, or coordinates per dim."""
+    if input.dtype is _dtype.uint8:
+        raise RuntimeError(_errors.GRADIENT_UINT8)
+    dims = None if dim is None else ([dim] if isinstance(dim, int) else list(dim))
+    if isinstance(spacing, (list, tuple)):
+        n = len(spacing)
+        if dims is None and n != input.ndim:
+            raise RuntimeError(_errors.GRADIENT_SPACING_NDIM.format(ndim=input.ndim, n=n))
+        if dims is not None and n != len(dims):
+            raise RuntimeError(_errors.GRADIENT_SPACING_DIM.format(n=n, d=len(dims)))
+        spacing = list(spacing)
+    if edge_order not in (1, 2):
+        raise RuntimeError(_errors.GRADIENT_EDGE_ORDER)
+    if dims is not None:
+        dims = list(_checks.wrap_dims(dims, input.ndim))
+    for d in (dims if dims is not None else range(input.ndim)):
+        if input.shape[d] < edge_order + 1:
+            raise RuntimeError(_errors.GRADIENT_SIZE)
+    dims = dims if dims is not None else list(range(input.ndim))
+    if not isinstance(spacing, list):
+        spacing = [spacing] * len(dims)
+    if not (input.dtype.is_floating_point or input.dtype.is_complex):
+        input = to(input, _dtype.get_default_dtype())
+    if all(isinstance(s, Tensor) for s in spacing) and spacing:
+        return tuple(_gradient_coords(input, s, d, edge_order) for s, d in zip(spacing, dims))
+    return tuple(_gradient_float(input, float(s), d, edge_order) for s, d in zip(spacing, dims))

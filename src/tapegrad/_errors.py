@@ -435,3 +435,8 @@ GRADIENT_EDGE_ORDER = "torch.gradient only supports edge_order=1 and edge_order=
 GRADIENT_SIZE = "torch.gradient expected each dimension size to be at least edge_order+1"
 GRADIENT_COORD_NDIM = ("torch.gradient expected each element of spacing to have one dimension, "
                        "but got an element with {ndim} dimensions!")
+CDIST_NDIM = "cdist only supports at least 2D tensors, {name} got: {ndim}D"
+CDIST_COLUMNS = "X1 and X2 must have the same number of columns. X1: {a} X2: {b}"
+CDIST_P = "cdist only supports non-negative p values"
+CDIST_DTYPE = "cdist only supports floating-point dtypes, {name} got: {dtype}"
+CDIST_MODE = "{mode} is not a valid value for compute_mode"

@@ -158,6 +158,14 @@ OPS: list[OpInfo] = [
            fn=lambda T, x: T.gradient(x, spacing=[T.tensor([0.0, 0.5, 1.5, 3.0],
                                                            dtype=x.dtype)], dim=1,
                                       edge_order=2)),
+    OpInfo("cdist", [S(F(M), F((2, 4))), S(F(M), F((2, 4)), 1.0), S(F(M), F((2, 4)), 3.0),
+                     S(F((2, 3, 4)), F((1, 2, 4)), 1.5), S(F(M), F((2, 4)), float("inf"))],
+           gradgradcheck=False, note="torch's _cdist_backward has no derivative",
+           errors=[S(F(V), F(V)), S(F(M), F((2, 5))), S(F(M), F((2, 4)), -1.0),
+                   S(I([[1, 2]]), I([[1, 2]])), S(F(M), F((2, 4)), 2.0, "x")]),
+    OpInfo("cdist_mm", [S(F((30, 4)), F((2, 4))), S(F(M), F((2, 4)))], op=None,
+           fn=lambda T, a, b: T.cdist(a, b) if a.shape[0] > 25
+           else T.cdist(a, b, compute_mode="use_mm_for_euclid_dist")),
 ]
 
 

@@ -1136,3 +1136,94 @@ def gradient(input, *, spacing=1, dim=None, edge_order=1):
     if all(isinstance(s, Tensor) for s in spacing) and spacing:
         return tuple(_gradient_coords(input, s, d, edge_order) for s, d in zip(spacing, dims))
     return tuple(_gradient_float(input, float(s), d, edge_order) for s, d in zip(spacing, dims))
+
+
+# --------------------------------------------------------------------- cdist
+def _cdist_fwd(x1, x2, p):
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    return _norm_fwd(diff, p, (diff.ndim - 1,), False)
+
+
+def _cdist_grad_fwd(grad, x1, x2, res, p):
+    # torch's _cdist_backward: the gradient of each distance, summed over x2's rows
+    diff = x1[..., :, None, :] - x2[..., None, :, :]
+    r = res[..., None]
+    g = grad[..., None]
+    if p == 0:
+        t = jnp.zeros_like(diff)
+    elif p == 1:
+        t = jnp.sign(diff)
+    elif p == 2:
+        t = jnp.where(r == 0, 0, diff / jnp.where(r == 0, 1, r))
+    elif math.isinf(p):
+        t = jnp.sign(diff) * (jnp.abs(diff) == r)
+    elif p < 2:
+        safe = (r == 0) | ((diff == 0) & (p < 1))
+        t = jnp.where(safe, 0, jnp.sign(diff) * jnp.abs(jnp.where(safe, 1, diff)) ** (p - 1)
+                      / jnp.where(r == 0, 1, r) ** (p - 1))
+    else:
+        t = jnp.where(r == 0, 0, diff * jnp.abs(diff) ** (p - 2)
+                      / jnp.where(r == 0, 1, r) ** (p - 1))
+    return jnp.sum(g * t, axis=-2)
+
+
+_cdist_not_implemented = {
+    n: (lambda grad: _raise_not_implemented("_cdist_backward"))
+    for n in ("grad", "x1", "x2", "cdist")}
+cdist_backward_op = Op("_cdist_backward", "CdistBackwardBackward0", _cdist_grad_fwd,
+                       inputs=("grad", "x1", "x2", "cdist"), static=("p",), dtype_rule="keep",
+                       derivatives=_cdist_not_implemented)
+cdist_op = Op("_cdist_forward", "CdistBackward0", _cdist_fwd, inputs=("x1", "x2"),
+              static=("p",), dtype_rule="promote",
+              derivatives={"x1": lambda grad, x1, x2, p, result:
+                           cdist_backward_op(grad, x1, x2, result, p),
+                           "x2": lambda grad, x1, x2, p, result:
+                           cdist_backward_op(grad.mT, x2, x1, result.mT, p)})
+
+
+def _euclidean_fwd(x1, x2):
+    return jnp.sqrt(jnp.sum((x1[..., :, None, :] - x2[..., None, :, :]) ** 2, axis=-1))
+
+
+def _euclidean_backward(grad, x1, x2, result, which):
+    # torch's _euclidean_dist_backward
+    ratio = (grad / result).masked_fill(result == 0, 0.0)
+    if which == 0:
+        return x1 * ratio.sum(-1, keepdim=True) - ratio.matmul(x2)
+    return x2 * ratio.sum(-2).unsqueeze(-1) - ratio.mT.matmul(x1)
+
+
+euclidean_dist_op = Op("_euclidean_dist", "EuclideanDistBackward0", _euclidean_fwd,
+                       inputs=("x1", "x2"), dtype_rule="promote",
+                       derivatives={"x1": lambda grad, x1, x2, result:
+                                    _euclidean_backward(grad, x1, x2, result, 0),
+                                    "x2": lambda grad, x1, x2, result:
+                                    _euclidean_backward(grad, x1, x2, result, 1)})
+
+_CDIST_MODES = (None, "use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                "donot_use_mm_for_euclid_dist")
+
+
+@public(method=False)
+def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    """Matches `torch.cdist` (CdistBackward0; torch's matmul path for p=2 on more than 25
+    rows, EuclideanDistBackward0 under a view)."""
+    if compute_mode not in _CDIST_MODES:
+        raise ValueError(_errors.CDIST_MODE.format(mode=compute_mode))
+    for name, t in (("X1", x1), ("X2", x2)):
+        if t.ndim < 2:
+            raise RuntimeError(_errors.CDIST_NDIM.format(name=name, ndim=t.ndim))
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(_errors.CDIST_COLUMNS.format(a=x1.shape[-1], b=x2.shape[-1]))
+    for name, t in (("X1", x1), ("X2", x2)):
+        if not t.dtype.is_floating_point:
+            raise RuntimeError(_errors.CDIST_DTYPE.format(name=name, dtype=t.dtype.scalar_name))
+    if p < 0:
+        raise RuntimeError(_errors.CDIST_P)
+    batch = _checks.broadcast_shapes(tuple(x1.shape[:-2]), tuple(x2.shape[:-2]))
+    r1, r2 = x1.shape[-2], x2.shape[-2]
+    use_mm = p == 2 and (compute_mode == "use_mm_for_euclid_dist" or (
+        compute_mode in (None, "use_mm_for_euclid_dist_if_necessary") and (r1 > 25 or r2 > 25)))
+    if use_mm:
+        return euclidean_dist_op(x1, x2).view(*batch, r1, r2)
+    return cdist_op(x1, x2, float(p))

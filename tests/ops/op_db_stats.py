@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from op_db import B, C, F, I, M, P, S, U, V, Z, OpInfo, b, binary, u, unary  # noqa: F401
+from op_db import B, C, F, I, M, OpInfo, P, S, U, V, Z, b, binary, u, unary  # noqa: F401
 
 _ints = I([[3, 1, 3, 1, 2], [2, 2, 5, 5, 0]])
-
-
-def _tuple(name):
-    return lambda T, *a, **k: tuple(getattr(T, name)(*a, **k))
 
 
 OPS: list[OpInfo] = [
@@ -89,8 +85,8 @@ OPS: list[OpInfo] = [
     OpInfo("histogram", [S(C(M), 4), S(C(M), 3, range=(-1.0, 1.0), density=True),
                          S(C(M), C((4,), -1.0, 1.0), weight=C(M, 0, 1)),
                          S(C(M), I([0, 1, 2]))],
-           fn=lambda T, x, b, **k: tuple(T.histogram(
-               x, b.to(x.dtype).sort().values if isinstance(b, T.Tensor) else b, **k)),
+           fn=lambda T, x, bins, **k: tuple(T.histogram(
+               x, bins.to(x.dtype).sort().values if isinstance(bins, T.Tensor) else bins, **k)),
            gradcheck=False, note="torch has no derivative",
            errors=[S(I([1, 2]), 3), S(C(M), 0), S(C(M), 3, range=(2.0, 1.0))]),
     OpInfo("bincount", [S(I([1, 2, 2, 5])), S(I([1, 2, 2, 5]), minlength=8),
@@ -171,10 +167,10 @@ OPS: list[OpInfo] = [
     OpInfo("cdist_double_backward", [S(F(M), F((2, 4)))], op=None, gradcheck=False,
            raises_in_backward=True,
            note="torch's _cdist_backward has no derivative: CdistBackwardBackward0 raises",
-           fn=lambda T, a, b: T.autograd.grad(T.cdist(a, b).sum(), a, create_graph=True)[0]),
+           fn=lambda T, a, y: T.autograd.grad(T.cdist(a, y).sum(), a, create_graph=True)[0]),
     OpInfo("cdist_mm", [S(F((30, 4)), F((2, 4))), S(F(M), F((2, 4)))], op=None,
-           fn=lambda T, a, b: T.cdist(a, b) if a.shape[0] > 25
-           else T.cdist(a, b, compute_mode="use_mm_for_euclid_dist")),
+           fn=lambda T, a, y: T.cdist(a, y) if a.shape[0] > 25
+           else T.cdist(a, y, compute_mode="use_mm_for_euclid_dist")),
 ]
 
 

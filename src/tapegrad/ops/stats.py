@@ -15,18 +15,28 @@ import jax.numpy as jnp
 import numpy as np
 
 from .. import _checks, _dtype, _errors, return_types
+from .. import _grad_mode as grad_mode
+from .._graph import gradient_edge
 from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
-from .. import _grad_mode as grad_mode
-from .._graph import gradient_edge
 from .indexing import nonzero, scatter_add_op, sort
 from .nn_ops import div_scalar
 from .pointwise import _not_implemented, clamp, mul_scalar, to
-from .reduction import (_as_dims, _correction, _evenly, _norm_backward, _norm_fwd,
-                        _scale_by_count, _select_backward, _std_backward, _var_backward,
-                        _var_fwd, vector_norm)
+from .reduction import (
+    _as_dims,
+    _correction,
+    _evenly,
+    _norm_backward,
+    _norm_fwd,
+    _scale_by_count,
+    _select_backward,
+    _std_backward,
+    _var_backward,
+    _var_fwd,
+    vector_norm,
+)
 from .shape import cat, squeeze4_op
 
 _restore = H.restore_reduced_dims
@@ -41,10 +51,6 @@ def _sum_dtype(dt):
 def _float_only(input, message: str) -> None:
     if not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(message)
-
-
-def _dims_or_all(dim, input) -> tuple:
-    return _as_dims(dim, input)
 
 
 # --------------------------------------------------------------------- nansum, nanmean
@@ -131,7 +137,7 @@ def _kthvalue_fwd(self, k, dim, keepdim):
 def _mode_fwd(self, dim, keepdim):
     if self.ndim == 0:
         return self, jnp.zeros((), jnp.int64)
-    x, idx, s = _rows(self, dim)
+    x, _, s = _rows(self, dim)
     n = x.shape[-1]
     # how often each sorted value occurs; the smallest most frequent value wins, and torch
     # reports the last index at which it occurs.
@@ -213,7 +219,7 @@ def mode(input, dim=-1, keepdim=False):
 
 
 # --------------------------------------------------------------------- aminmax
-def _aminmax_backward(grads, self, min, max, dim, keepdim):  # noqa: A002
+def _aminmax_backward(grads, self, min, max, dim, keepdim):
     # torch's aminmax_backward: each defined gradient scaled by the count of its ties.
     out = None
     for g, r in zip(grads, (min, max)):
@@ -577,7 +583,7 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
 
 
 # --------------------------------------------------------------------- binning
-def _histc_fwd(self, bins, min, max):  # noqa: A002
+def _histc_fwd(self, bins, min, max):
     x = jnp.ravel(self)
     lo = jnp.asarray(min, self.dtype)
     hi = jnp.asarray(max, self.dtype)
@@ -598,7 +604,7 @@ histc_op = Op("histc", None, _histc_fwd, static=("bins", "min", "max"), dtype_ru
 
 
 @public
-def histc(input, bins=100, min=0, max=0):  # noqa: A002
+def histc(input, bins=100, min=0, max=0):
     """Matches `torch.histc` (range from the data when min == max)."""
     if not input.dtype.is_floating_point:
         raise NotImplementedError(_errors.NOT_IMPLEMENTED_FOR.format(
@@ -610,7 +616,7 @@ def histc(input, bins=100, min=0, max=0):  # noqa: A002
     return histc_op(input, int(bins), float(min), float(max))
 
 
-def _histogram_fwd(self, edges, weight, nbins_static, range, density):  # noqa: A002
+def _histogram_fwd(self, edges, weight, nbins_static, range, density):
     x = jnp.ravel(self)
     if edges is None:
         if range is not None:
@@ -650,7 +656,7 @@ histogram_edges_w_op = Op("histogram", None, lambda self, edges, weight, density
 
 
 @public
-def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: A002
+def histogram(input, bins, *, range=None, weight=None, density=False):
     """Matches `torch.histogram` (hist, bin_edges)."""
     if not input.dtype.is_floating_point:
         raise NotImplementedError(_errors.NOT_IMPLEMENTED_FOR.format(
@@ -667,7 +673,7 @@ def histogram(input, bins, *, range=None, weight=None, density=False):  # noqa: 
             if range[0] > range[1]:
                 raise RuntimeError(_errors.HISTOGRAM_RANGE.format(min=_fmt(range[0]),
                                                                   max=_fmt(range[1])))
-            range = (float(range[0]), float(range[1]))  # noqa: A001
+            range = (float(range[0]), float(range[1]))
         if weight is None:
             hist, edges = histogram_op(input, int(bins), range, density)
         else:

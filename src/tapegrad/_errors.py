@@ -604,3 +604,85 @@ REPEATS_DTYPE = "\"repeat_interleave_cpu\" not implemented for '{dtype}'"
 REPEATS_NEGATIVE_TENSOR = "repeats can not be negative"
 REPEATS_OUTPUT_SIZE = "allocated size does not match required size"
 TENSORLIST_ELEMENT = "expected Tensor as element {index} in argument {arg}, but got {type_name}"
+# ---------------------------------------------------------------------- stats family
+NANMEAN_DTYPE = ("nanmean(): expected input to have floating point or complex dtype but got "
+                 "{dtype}")
+KTHVALUE_RANGE = "kthvalue(): selected number k out of range for dimension {dim}"
+AMINMAX_EMPTY = ("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                 "has no identity.")
+AMINMAX_EMPTY_DIM = "aminmax: Expected reduction dim {dim} to have non-zero size."
+VAR_MEAN_DTYPE = "{name} only support floating point and complex dtypes"
+DIST_DTYPE = ("norm(): input dtype should be either floating point or complex. Got {dtype} "
+              "instead.")
+RENORM_P = "renorm: non-positive-norm not supported"
+RENORM_MAXNORM = "renorm: expected maxnorm to be >= 0 but got {maxnorm}"
+RENORM_DIMS = "renorm: input needs at least 2 dimensions, got {ndim} dimensions"
+BINCOUNT_INPUT = "bincount only supports 1-d non-negative integral inputs."
+BINCOUNT_WEIGHTS = "weights should be 1-d and have the same length as input"
+BINCOUNT_MINLENGTH = "minlength should be >= 0"
+HISTC_RANGE = "torch.histc: max must be larger than min"
+HISTOGRAM_BINS = "torch.histogram(): bins must be > 0, but got {bins} for dimension 0"
+HISTOGRAM_RANGE = ("torch.histogramdd: min should not exceed max, but got min {min} max {max} "
+                   "for dimension 0")
+SEARCHSORTED_DIMS = (
+    "torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions "
+    "of boundaries tensor and input value tensor must match, but we got boundaries tensor "
+    "{seq} and input value tensor {vals}")
+SEARCHSORTED_SIDE_RIGHT = ("torch.searchsorted(): side and right can't be set to opposites, got "
+                           "side of {side} while right was True")
+SEARCHSORTED_SIDE = "torch.searchsorted(): side can only be 'left' or 'right' but got {side}"
+BUCKETIZE_DIMS = "boundaries tensor must be 1 dimension, but got dim({ndim})"
+NONZERO_STATIC_SIZE = "nonzero_static: 'size' must be an non-negative integer"
+DERIVATIVE_NOT_IMPLEMENTED_THE = "the derivative for '{name}' is not implemented."
+DIFF_NDIM = "diff expects input to be at least one-dimensional"
+DIFF_ORDER = "order must be non-negative but got {n}"
+DIFF_OTHER_NDIM = "diff expects prepend or append to be the same dimension as input"
+DIFF_OTHER_SHAPE = ("diff expects the shape of tensor to prepend or append to match that of "
+                    "input except along the differencing dimension; input.size({i}) = {a}, but "
+                    "got tensor.size({i}) = {b}")
+TRAPEZOID_X_SIZE = "{name}: There must be one `x` value for each sample point"
+TRAPEZOID_BOOL = "trapezoid: received a bool input for `y`, but bool is not supported"
+TRAPEZOID_BOOL_XY = ("{name}: received a bool input for `x` or `y`, but bool is not supported")
+CUMULATIVE_TRAPEZOID_BOOL = ("cumulative_trapezoid: received a bool input for `y`, but bool is "
+                             "not supported")
+COV_NDIM = ("cov(): expected input to have two or fewer dimensions but got an input with {ndim} "
+            "dimensions")
+COV_BOOL = "cov(): bool dtype is not supported for input"
+COV_W_NDIM = ("cov(): expected {name} to have one or fewer dimensions but got {name} with "
+              "{ndim} dimensions")
+COV_FW_DTYPE = ("cov(): expected fweights to have integral dtype but got fweights with {dtype} "
+                "dtype")
+COV_AW_DTYPE = ("cov(): expected aweights to have floating point dtype but got aweights with "
+                "{dtype} dtype")
+COV_W_NUMEL = ("cov(): expected {name} to have the same numel as there are observations in the "
+               "input but got {numel} != {n}")
+COV_W_NEGATIVE = "cov(): {name} cannot be negative"
+COV_DOF = ("cov(): degrees of freedom is <= 0. Correction should be strictly less than the "
+           "number of observations.")
+CORRCOEF_NDIM = ("corrcoef(): expected input to have two or fewer dimensions but got an input "
+                 "with {ndim} dimensions")
+QUANTILE_EMPTY = "quantile() input tensor must be non-empty"
+QUANTILE_Q_DIM = "quantile() q must be a scalar or 1D tensor"
+QUANTILE_DTYPE = "quantile() input tensor must be either float or double dtype"
+QUANTILE_Q_DTYPE = "quantile() q tensor must be same dtype as the input tensor"
+QUANTILE_MODE = ("quantile() interpolation must be one of linear, lower, higher, midpoint or "
+                 "nearest, but got {mode}")
+QUANTILE_Q_RANGE = "quantile() q must be in the range [0, 1] but got {q}"
+QUANTILE_Q_VALUES = "quantile() q values must be in the range [0, 1]"
+GRADIENT_UINT8 = "torch.gradient does not support uint8 input."
+GRADIENT_SPACING_NDIM = (
+    "torch.gradient expected spacing to be unspecified, a scalar, or a list of length equal to "
+    "'self.dim() = {ndim}', since dim argument was not given, but got a list of length {n}")
+GRADIENT_SPACING_DIM = (
+    "torch.gradient expected spacing to be unspecified, a scalar or it's spacing and dim "
+    "arguments to have the same length, but got a spacing argument of length {n} and a dim "
+    "argument of length {d}.")
+GRADIENT_EDGE_ORDER = "torch.gradient only supports edge_order=1 and edge_order=2."
+GRADIENT_SIZE = "torch.gradient expected each dimension size to be at least edge_order+1"
+GRADIENT_COORD_NDIM = ("torch.gradient expected each element of spacing to have one dimension, "
+                       "but got an element with {ndim} dimensions!")
+CDIST_NDIM = "cdist only supports at least 2D tensors, {name} got: {ndim}D"
+CDIST_COLUMNS = "X1 and X2 must have the same number of columns. X1: {a} X2: {b}"
+CDIST_P = "cdist only supports non-negative p values"
+CDIST_DTYPE = "cdist only supports floating-point dtypes, {name} got: {dtype}"
+CDIST_MODE = "{mode} is not a valid value for compute_mode"

@@ -210,13 +210,33 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
         nums = _as_tuple(argnums)
-        xs = tuple(args[i] for i in nums)
+        # Pytree arguments (a dict of parameters, ...): differentiate their tensor leaves and
+        # give each argument's Jacobian blocks back in its structure, as torch.func.
+        structure = []
+        flat: list = []
+        for i in nums:
+            leaves, tree = jax.tree_util.tree_flatten(args[i], is_leaf=_is_tensor)
+            structure.append((tree, len(leaves), isinstance(args[i], Tensor)))
+            flat.extend(leaves)
+        xs = tuple(flat)
+
+        def rebuild(diff):
+            full, k = list(args), 0
+            for i, (tree, n, _) in zip(nums, structure):
+                full[i] = jax.tree_util.tree_unflatten(tree, list(diff[k:k + n]))
+                k += n
+            return full
+
+        def regroup(block):
+            out, k = [], 0
+            for tree, n, is_tensor in structure:
+                part = block[k:k + n]
+                out.append(part[0] if is_tensor else jax.tree_util.tree_unflatten(tree, part))
+                k += n
+            return out
 
         def f(*diff):
-            full = list(args)
-            for i, d in zip(nums, diff):
-                full[i] = d
-            return func(*full)
+            return func(*rebuild(diff))
 
         aux = None
         if forward:
@@ -260,6 +280,7 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
                 blocks.append([stack([r[j] for r in rows]).reshape(tuple(o.shape)
                                                                   + tuple(x.shape))
                                for j, x in enumerate(xs)])
+        blocks = [regroup(b) for b in blocks]
         per_out = [tuple(b) if isinstance(argnums, tuple) else b[0] for b in blocks]
         jac = per_out[0] if isinstance(out, Tensor) else tuple(per_out)
         return (jac, aux) if has_aux else jac
@@ -309,30 +330,82 @@ def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple 
 
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
-        dims = in_dims if isinstance(in_dims, tuple) else (in_dims,) * len(args)
-        tensor_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
-        shape = {}
+        # Pytrees in and out, as torch.func: tensors are the leaves; `in_dims` is a prefix of
+        # the arguments' structure (an int or None covers a whole argument).
+        if isinstance(in_dims, tuple):
+            if len(in_dims) != len(args):
+                raise ValueError(
+                    f"vmap({_fn_name(func)}, in_dims={in_dims}, ...)(<inputs>): in_dims is not "
+                    f"compatible with the structure of `inputs`. in_dims has structure "
+                    f"{jax.tree_util.tree_structure(in_dims)} but inputs has structure "
+                    f"{jax.tree_util.tree_structure(args)}.")
+            dims_per_arg = in_dims
+        else:
+            dims_per_arg = (in_dims,) * len(args)
+        leaves, treedef = jax.tree_util.tree_flatten(args, is_leaf=_is_tensor)
+        leaf_dims = [d for a, d in zip(args, dims_per_arg) for d in _broadcast_dims(d, a)]
+        tensor_pos = [i for i, a in enumerate(leaves) if isinstance(a, Tensor)
+                      and leaf_dims[i] is not None]
+        if not tensor_pos:
+            raise ValueError(
+                f"vmap({_fn_name(func)}, in_dims={in_dims}, ...)(<inputs>): at least one input "
+                "must be a Tensor mapped over a dimension (in_dims not None)")
+        out_info: dict[str, Any] = {}
 
         def pure(*arrays):
-            full = list(args)
+            full = list(leaves)
             for i, a in zip(tensor_pos, arrays):
                 full[i] = from_jax(a)
-            out = func(*full)
-            shape["tuple"] = isinstance(out, tuple)
-            outs = out if isinstance(out, tuple) else (out,)
-            return tuple(o.jax() for o in outs)
+            out = func(*jax.tree_util.tree_unflatten(treedef, full))
+            out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=_is_tensor)
+            out_info["tree"] = out_tree
+            return tuple(o.jax() for o in out_leaves)
 
-        mapped = jax.vmap(pure, in_axes=tuple(dims[i] for i in tensor_pos), out_axes=out_dims)
-        tensors = [args[i] for i in tensor_pos]
+        axes = tuple(leaf_dims[i] for i in tensor_pos)
+        if isinstance(out_dims, int):
+            out_axes: Any = out_dims
+        else:
+            # Per-leaf output dims need the output's structure: trace once abstractly.
+            jax.eval_shape(pure, *(leaves[i].jax() for i in tensor_pos))
+            sample = jax.tree_util.tree_unflatten(out_info["tree"],
+                                                  [0] * out_info["tree"].num_leaves)
+            out_axes = tuple(_broadcast_dims(out_dims, sample, leaf=lambda x: x == 0))
+        mapped = jax.vmap(pure, in_axes=axes, out_axes=out_axes)
+        tensors = [leaves[i] for i in tensor_pos]
         if is_grad_enabled() and any(t.requires_grad for t in tensors):
             # Differentiable: the mapped function as one op whose backward is its jax.vjp.
             outs = jax_function(mapped, name="Vmap")(*tensors)
             outs = tuple(outs) if isinstance(outs, (tuple, list)) else (outs,)
         else:
             outs = tuple(from_jax(a) for a in mapped(*(t.jax() for t in tensors)))
-        return outs if shape["tuple"] else outs[0]
+        return jax.tree_util.tree_unflatten(out_info["tree"], list(outs))
 
     return wrapper
+
+
+def _is_tensor(x: Any) -> bool:
+    return isinstance(x, Tensor)
+
+
+def _fn_name(func: Any) -> str:
+    return getattr(func, "__name__", repr(func))
+
+
+def _broadcast_dims(dims: Any, tree: Any, leaf: Callable[[Any], bool] = _is_tensor) -> list:
+    """One dim per leaf of `tree`, from `dims`, an int/None or a prefix of `tree`'s structure
+    (torch.func's in_dims/out_dims)."""
+    n = len(jax.tree_util.tree_leaves(tree, is_leaf=leaf))
+    if dims is None or isinstance(dims, int):
+        return [dims] * n
+    if isinstance(dims, dict):
+        if not isinstance(tree, dict) or set(dims) != set(tree):
+            raise ValueError("vmap: in_dims is not compatible with the structure of `inputs`")
+        return [d for k in sorted(tree) for d in _broadcast_dims(dims[k], tree[k], leaf)]
+    if isinstance(dims, (tuple, list)):
+        if not isinstance(tree, (tuple, list)) or len(dims) != len(tree):
+            raise ValueError("vmap: in_dims is not compatible with the structure of `inputs`")
+        return [d for sub_d, sub in zip(dims, tree) for d in _broadcast_dims(sub_d, sub, leaf)]
+    raise ValueError(f"vmap: in_dims must be an int, None or a pytree of them (got {dims!r})")
 
 
 # ------------------------------------------------------------------------------- modules

@@ -357,3 +357,7 @@ HOOK_CHANGED_TYPE = "hook '{name}' has changed the type of value (was {old} got 
 INPLACE_BROADCAST = "output with shape {shape} doesn't match the broadcast shape {broadcast}"
 ZERO_DIVISION = "ZeroDivisionError"
 LINEAR_DTYPE = "mat1 and mat2 must have the same dtype, but got {a} and {b}"
+
+# ------------------------------------------------------------------ nn.functional breadth (nnf)
+NNF_NOT_IMPLEMENTED = "\"{kernel}\" not implemented for '{dtype}'"
+NNF_SOFTSHRINK_LAMBDA = "lambda must be in range [0, {max}] for input dtype {dtype}, but found {lambd}"

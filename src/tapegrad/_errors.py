@@ -361,3 +361,11 @@ LINEAR_DTYPE = "mat1 and mat2 must have the same dtype, but got {a} and {b}"
 # ------------------------------------------------------------------ nn.functional breadth (nnf)
 NNF_NOT_IMPLEMENTED = "\"{kernel}\" not implemented for '{dtype}'"
 NNF_SOFTSHRINK_LAMBDA = "lambda must be in range [0, {max}] for input dtype {dtype}, but found {lambd}"
+NNF_INTERP_SIZE = (
+    "Input and output must have the same number of spatial dimensions, but got input with "
+    "spatial dimensions of {spatial} and output size of {size}. Please provide input tensor in "
+    "(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
+NNF_INTERP_SCALE = (
+    "Input and scale_factor must have the same number of spatial dimensions, but got input "
+    "with spatial dimensions of {spatial} and scale_factor of shape {scale}. Please provide "
+    "input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")

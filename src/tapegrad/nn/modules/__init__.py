@@ -40,6 +40,12 @@ from .pooling import AdaptiveAvgPool2d as AdaptiveAvgPool2d
 from .pooling import AvgPool2d as AvgPool2d
 from .pooling import MaxPool2d as MaxPool2d
 from .sparse import Embedding as Embedding
+from . import activation_extra as _activation_extra
+from . import layers_extra as _layers_extra
+from . import norm_loss_extra as _norm_loss_extra
+from .activation_extra import *  # noqa: F403
+from .layers_extra import *  # noqa: F403
+from .norm_loss_extra import *  # noqa: F403
 
 __all__ = [
     "ELU",
@@ -82,4 +88,5 @@ __all__ = [
     "AvgPool2d",
     "MaxPool2d",
     "Embedding",
-]
+] + (_activation_extra.__all__ + _layers_extra.__all__
+           + _norm_loss_extra.__all__)

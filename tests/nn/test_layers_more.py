@@ -76,6 +76,10 @@ CASES = [
     Case("ChannelShuffle", lambda T: T.nn.ChannelShuffle(3), (F((2, 6, 3)),)),
     Case("Unfold", lambda T: T.nn.Unfold(2, padding=1), (F(IMG),)),
     Case("Fold", lambda T: T.nn.Fold((3, 3), 2), (F((1, 12, 4)),)),
+    Case("MaxUnpool2d", lambda T: T.nn.MaxUnpool2d(2), (F(IMG),),
+         call=lambda T, m, x: m(*T.nn.functional.max_pool2d(x, 2, return_indices=True))),
+    Case("Dropout2d-eval", lambda T: T.nn.Dropout2d(), (F(IMG),), train=False),
+    Case("AlphaDropout-eval", lambda T: T.nn.AlphaDropout(0.2), (F(V),), train=False),
     # ----------------------------------------------------------- normalization, distances
     Case("BatchNorm3d", lambda T: T.nn.BatchNorm3d(2), (F((2, 2, 3, 3, 3)),)),
     Case("InstanceNorm1d", lambda T: T.nn.InstanceNorm1d(3), (F(SEQ),)),
@@ -130,7 +134,10 @@ REPRS = ["nn.ReLU6(True)", "nn.Hardtanh(-2.0, 2.0)", "nn.PReLU(3)", "nn.RReLU(0.
          "nn.RMSNorm(4)", "nn.RMSNorm([3, 4], eps=1e-3, elementwise_affine=False)",
          "nn.CosineSimilarity()", "nn.PairwiseDistance()", "nn.MultiMarginLoss()",
          "nn.TripletMarginLoss()", "nn.PoissonNLLLoss()", "nn.GaussianNLLLoss()",
-         "nn.TripletMarginWithDistanceLoss()", "nn.Softmax2d()", "nn.Tanhshrink()"]
+         "nn.TripletMarginWithDistanceLoss()", "nn.Softmax2d()", "nn.Tanhshrink()",
+         "nn.Dropout2d()", "nn.Dropout1d(0.2, True)", "nn.AlphaDropout(0.1)",
+         "nn.FeatureAlphaDropout()", "nn.Dropout3d()", "nn.MaxUnpool2d(2)",
+         "nn.MaxUnpool1d(3, 1, 1)", "nn.MaxUnpool3d(2)"]
 
 
 @pytest.mark.parametrize("expr", REPRS)

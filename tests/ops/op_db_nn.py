@@ -37,7 +37,7 @@ OPS: list[OpInfo] = [
     OpInfo("mish_inplace", [S(F(M))], op="mish", fn=_inplace("mish")),
     OpInfo("selu", [S(F(M)), S(F(Z))], errors=INT),
     OpInfo("selu_inplace", [S(F(M))], op="selu", fn=_inplace("selu")),
-    OpInfo("celu", [S(F(M)), S(F(V), 0.5), S(F(Z))], errors=INT + [S(F(M), 0.0)]),
+    OpInfo("celu", [S(F(M)), S(F(V), 0.7), S(F(Z))], errors=INT + [S(F(M), 0.0)]),
     OpInfo("celu_inplace", [S(F(M))], op="celu", fn=_inplace("celu", alpha=0.7)),
     OpInfo("glu", [S(F(M)), S(F((4, 3)), 0), S(F(V))],
            errors=[S(F((3, 5))), S(F(Z)), S(F(M), 2), S(F(M), -3)]),
@@ -206,4 +206,32 @@ OPS += [
                              S(F((2, 3, 2, 3)), C((3,)), C((3,), 0.5, 1.5), F((3,)), None, False),
                              S(F((2, 3, 4)), C((3,)), C((3,), 0.5, 1.5), momentum=0.3)],
            errors=[S(F((2, 3, 1)))]),
+]
+
+OPS += [
+    # ----------------------------------------------------------- unpooling, grids
+    OpInfo("max_unpool2d", [S(F(IMG))], fn=lambda T, x: T.nn.functional.max_unpool2d(
+        *T.nn.functional.max_pool2d(x, 2, return_indices=True), 2)),
+    OpInfo("max_unpool2d_size", [S(F(IMG))], op="max_unpool2d",
+           fn=lambda T, x: T.nn.functional.max_unpool2d(
+               *T.nn.functional.max_pool2d(x, 2, return_indices=True), 2, output_size=(7, 7))),
+    OpInfo("max_unpool1d", [S(F(SEQ))], fn=lambda T, x: T.nn.functional.max_unpool1d(
+        *T.nn.functional.max_pool1d(x, 2, return_indices=True), 2)),
+    OpInfo("max_unpool3d", [S(F(VOL))], fn=lambda T, x: T.nn.functional.max_unpool3d(
+        *T.nn.functional.max_pool3d(x, 2, return_indices=True), 2)),
+    OpInfo("affine_grid", [S(F((2, 2, 3)), (2, 3, 4, 5), False),
+                           S(F((2, 2, 3)), (2, 3, 4, 5), True),
+                           S(F((1, 3, 4)), (1, 2, 3, 2, 4), False)],
+           errors=[S(F((2, 3, 3)), (2, 3, 4, 5), False), S(F((2, 2, 3)), (2, 3, 4), False),
+                   S(F((2, 2, 3)), (2, 3, 0, 5), False)]),
+    # ----------------------------------------------------------- random layers (the
+    # deterministic cases: eval, p=0, p=1)
+    OpInfo("dropout1d", [S(F(SEQ), 0.5, False), S(F(SEQ), 0.0), S(F(SEQ), 1.0),
+                         S(F((3, 8)), 1.0)], errors=[S(F(IMG), 0.5), S(F(SEQ), 1.5)]),
+    OpInfo("dropout2d", [S(F(IMG), 0.5, False), S(F(IMG), 1.0)], errors=[S(F(IMG), -0.1)]),
+    OpInfo("dropout3d", [S(F(VOL), 0.5, False), S(F(VOL), 1.0), S(F(VOL[1:]), 1.0)]),
+    OpInfo("alpha_dropout", [S(F(M), 0.5), S(F(M), 0.0, True)], errors=[S(F(M), 2.0)]),
+    OpInfo("feature_alpha_dropout", [S(F(IMG), 0.5), S(F(IMG), 0.0, True)]),
+    OpInfo("gumbel_softmax", [S(F(M))], fn=lambda T, x: T.nn.functional.gumbel_softmax(
+        x, hard=True).sum(-1), gradcheck=False, note="random noise; only the hard sum checked"),
 ]

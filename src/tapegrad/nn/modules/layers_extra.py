@@ -52,7 +52,13 @@ class _ConvTransposeNd(_ConvNd):
         # torch's transposed weight: (in_channels, out_channels // groups, *kernel_size).
         self.weight = Parameter(empty(in_channels, out_channels // groups, *self.kernel_size,
                                       dtype=dtype))
+        self._transposed_weight = True
         self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """torch's default, once, on the transposed weight (not on the base class's)."""
+        if getattr(self, "_transposed_weight", False):
+            super().reset_parameters()
 
     def extra_repr(self) -> str:
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
@@ -483,3 +489,90 @@ class Unfold(Module):
     def extra_repr(self) -> str:
         return ("kernel_size={kernel_size}, dilation={dilation}, padding={padding}, "
                 "stride={stride}".format(**self.__dict__))
+
+
+# ------------------------------------------------------------------ random layers, unpooling
+class _DropoutNd(Module):
+    _fn = ""
+
+    def __init__(self, p: float = 0.5, inplace: bool = False) -> None:
+        super().__init__()
+        if p < 0 or p > 1:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+        self.p = p
+        self.inplace = inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return getattr(F, self._fn)(input, self.p, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(_DropoutNd):
+    """Matches `torch.nn.Dropout1d` (masks from tapegrad's generator)."""
+
+    _fn = "dropout1d"
+
+
+class Dropout2d(_DropoutNd):
+    """Matches `torch.nn.Dropout2d` (masks from tapegrad's generator)."""
+
+    _fn = "dropout2d"
+
+
+class Dropout3d(_DropoutNd):
+    """Matches `torch.nn.Dropout3d` (masks from tapegrad's generator)."""
+
+    _fn = "dropout3d"
+
+
+class AlphaDropout(_DropoutNd):
+    """Matches `torch.nn.AlphaDropout` (masks from tapegrad's generator)."""
+
+    _fn = "alpha_dropout"
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """Matches `torch.nn.FeatureAlphaDropout` (masks from tapegrad's generator)."""
+
+    _fn = "feature_alpha_dropout"
+
+
+class _MaxUnpoolNd(Module):
+    _nd = 0
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = _ntuple(kernel_size, self._nd)
+        self.stride = _ntuple(stride if stride is not None else kernel_size, self._nd)
+        self.padding = _ntuple(padding, self._nd)
+
+    def forward(self, input: Tensor, indices: Tensor, output_size: Any = None) -> Tensor:
+        return getattr(F, f"max_unpool{self._nd}d")(input, indices, self.kernel_size,
+                                                     self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    """Matches `torch.nn.MaxUnpool1d`."""
+
+    _nd = 1
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    """Matches `torch.nn.MaxUnpool2d`."""
+
+    _nd = 2
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    """Matches `torch.nn.MaxUnpool3d`."""
+
+    _nd = 3
+
+
+__all__ += ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
+            "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d"]

@@ -381,3 +381,6 @@ NNF_DROPOUT2D_3D = (
     "dim. This behavior will change in a future release to interpret the input as one "
     "without a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout "
     "behavior, please switch to using dropout1d instead.")
+# (torch's text keeps the indentation of its line continuation.)
+NNF_LRN_DIM = ("Expected 3D or higher dimensionality" + " " * 26
+               + "input (got {dim} dimensions)")

@@ -70,7 +70,6 @@ CASES = [
     Case("ConstantPad1d", lambda T: T.nn.ConstantPad1d(2, 0.5), (F(SEQ),)),
     Case("ReflectionPad2d", lambda T: T.nn.ReflectionPad2d(2), (F(IMG),)),
     Case("ReplicationPad1d", lambda T: T.nn.ReplicationPad1d((1, 3)), (F(SEQ),)),
-    Case("CircularPad2d", lambda T: T.nn.CircularPad2d(1), (F(IMG),)),
     Case("PixelShuffle", lambda T: T.nn.PixelShuffle(2), (F((1, 8, 2, 3)),)),
     Case("PixelUnshuffle", lambda T: T.nn.PixelUnshuffle(2), (F((1, 2, 4, 6)),)),
     Case("ChannelShuffle", lambda T: T.nn.ChannelShuffle(3), (F((2, 6, 3)),)),

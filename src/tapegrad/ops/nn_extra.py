@@ -1267,8 +1267,10 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if not (dim <= 1 and target.numel() == 1) and not (dim == 2 and input.shape[0] != 0
                                                        and target.ndim <= 1
                                                        and target.numel() == input.shape[0]):
-        raise RuntimeError(f"inconsistent target size, expected {input.shape[0] if dim else 1} "
-                           f"but got {list(target.shape)}")
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal to "
+                           f"the number of input samples (batch size). Expected target size "
+                           f"[{input.shape[0] if dim == 2 else 1}], but got "
+                           f"{list(target.shape)}. Input has shape {list(input.shape)}.")
     w = weight if weight is not None else _const((n_classes,), 1.0, input)
     return multi_margin_loss_op(input if dim else input.reshape(1), target, w, int(p),
                                 float(margin), _reduction_enum(reduction))
@@ -1336,10 +1338,6 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
                           reduction="mean"):
     """Matches `torch.nn.functional.cosine_embedding_loss` (ATen's composite)."""
     reduction = _legacy(size_average, reduce, reduction)
-    if input1.shape != input2.shape:
-        raise RuntimeError(f"cosine_embedding_loss: Input1 and input2 must be the same size, "
-                           f"but got input1.size(): {input1.size()} and input2.size(): "
-                           f"{input2.size()}")
     d = target.ndim
     eps = 1e-12
     prod_sum = (input1 * input2).sum(d)
@@ -1364,7 +1362,7 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return norm_dim(add_scalar(x1 - x2, eps), float(p), max(out_dim - 1, 0), bool(keepdim))
 
 
-@public(method=False, functional=True)
+@public(**_F)
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """Matches `torch.nn.functional.triplet_margin_loss` (ATen's composite)."""
@@ -1388,8 +1386,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
                                       margin=1.0, swap=False, reduction="mean"):
     """Matches `torch.nn.functional.triplet_margin_with_distance_loss`."""
     if margin <= 0:
-        raise ValueError(f"TripletMarginWithDistanceLoss: expected margin to be greater than 0, "
-                         f"got {margin} instead")
+        raise ValueError(f"margin must be greater than 0, got {margin}")
     a, pos, neg = anchor.ndim, positive.ndim, negative.ndim
     if not (a == pos == neg):
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
@@ -1406,7 +1403,7 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
-@public(method=False, functional=True)
+@public(**_F)
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """Matches `torch.nn.functional.poisson_nll_loss` (ATen's composite)."""
@@ -1507,7 +1504,7 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
     if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape "
-            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+            f"[*{', '.join(str(s) for s in shape)}], but got input of size"
             f"{list(input.shape)}")
     if eps is None:
         eps = float(np.finfo(input.dtype.np).eps)
@@ -1540,12 +1537,12 @@ def _pdist_fwd(self, p):
 _pdist = JaxFunction(_pdist_fwd, name="pdist", node="PdistBackward0")
 
 
-@public(method=False, functional=True)
+@public(**_F)
 def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     """Matches `torch.nn.functional.local_response_norm`."""
     dim = input.ndim
     if dim < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+        raise ValueError(_errors.NNF_LRN_DIM.format(dim=dim))
     if input.numel() == 0:
         return input
     div = input.mul(input)
@@ -1595,8 +1592,9 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
             new_mean = (mean * momentum + rm * (1 - momentum)).view(b, c).mean(0)
             new_var = (var * (count / (count - 1)) * momentum
                        + rv * (1 - momentum)).view(b, c).mean(0)
-            running_mean.data.copy_(new_mean)
-            running_var.data.copy_(new_var)
+            # ATen writes through an alias: a version bump, unlike batch_norm's kernel.
+            running_mean.copy_(new_mean)
+            running_var.copy_(new_var)
     return out.view(tuple(input.shape))
 
 
@@ -1726,27 +1724,27 @@ def affine_grid(theta, size, align_corners=None):
         align_corners = False
     if not theta.dtype.is_floating_point:
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
-    size = [int(s) for s in size]
+    given, size = size, [int(s) for s in size]
     if len(size) == 4:
         if theta.ndim != 3 or theta.shape[-2] != 2 or theta.shape[-1] != 3:
             raise ValueError(f"Expected a batch of 2D affine matrices of shape Nx2x3 for size "
-                             f"{size}. Got {theta.shape}.")
+                             f"{given}. Got {theta.shape}.")
         spatial = size[-2:]
     elif len(size) == 5:
         if theta.ndim != 3 or theta.shape[-2] != 3 or theta.shape[-1] != 4:
             raise ValueError(f"Expected a batch of 3D affine matrices of shape Nx3x4 for size "
-                             f"{size}. Got {theta.shape}.")
+                             f"{given}. Got {theta.shape}.")
         spatial = size[-3:]
     else:
         raise NotImplementedError(f"affine_grid only supports 4D and 5D sizes, for 2D and 3D "
-                                  f"affine transforms, respectively. Got size {size}.")
+                                  f"affine transforms, respectively. Got size {given}.")
     if align_corners and min(spatial) == 1:
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
                       "grids when align_corners=True. This is not an intended use case of "
                       "affine_grid. See the documentation of affine_grid for details.",
                       stacklevel=2)
     elif min(size) <= 0:
-        raise ValueError(f"Expected non-zero, positive output size. Got {size}")
+        raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     return _affine_grid(theta, size=tuple(size), align_corners=bool(align_corners))
 
 
@@ -1821,14 +1819,14 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace, 4, 5, "dropout3d", True)
 
 
-@public(method=False, functional=True)
+@public(**_F)
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Matches `torch.nn.functional.alpha_dropout` (masks from tapegrad's generator)."""
     _check_p(p)
     return _dropout_impl(input, p, training, inplace, False, True)
 
 
-@public(method=False, functional=True)
+@public(**_F)
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Matches `torch.nn.functional.feature_alpha_dropout` (masks from tapegrad's
     generator)."""

@@ -1474,7 +1474,8 @@ def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Matches `torch.nn.functional.cosine_similarity` (norms cloned and clamped without
     grad, as ATen's)."""
     if x1.shape != x2.shape:
-        x1, x2 = x1.broadcast_to(_broadcast(x1, x2)), x2.broadcast_to(_broadcast(x1, x2))
+        shape = _broadcast(x1, x2)  # ATen's expand_outplace: both expanded
+        x1, x2 = x1.expand(shape), x2.expand(shape)
     n1 = x1.norm(2, dim, keepdim=True).clone()
     n2 = x2.norm(2, dim, keepdim=True).clone()
     with no_grad():

@@ -7,11 +7,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from nn_db import B, C, Case, F, I, P  # noqa: F401
+from test_layers import IGNORE, TOL, module_program
 
 import tapegrad as tg
-from nn_db import B, C, Case, F, I, P  # noqa: F401
 from tapegrad.testing import assert_parity
-from test_layers import IGNORE, TOL, module_program
 
 V = (4, 5)
 IMG = (2, 3, 6, 6)

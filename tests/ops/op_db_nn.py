@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from op_db import B, C, F, I, M, P, S, U, V, Z, OpInfo, b, binary, u, unary  # noqa: F401
+from op_db import B, C, F, I, M, OpInfo, P, S, U, V, Z, b, binary, u, unary  # noqa: F401
 
 
 def _f(name, **kw):
@@ -234,4 +234,10 @@ OPS += [
     OpInfo("feature_alpha_dropout", [S(F(IMG), 0.5), S(F(IMG), 0.0, True)]),
     OpInfo("gumbel_softmax", [S(F(M))], fn=lambda T, x: T.nn.functional.gumbel_softmax(
         x, hard=True).sum(-1), gradcheck=False, note="random noise; only the hard sum checked"),
+]
+
+OPS += [
+    OpInfo("upsample", [S(F(IMG), scale_factor=2, mode="bilinear")]),
+    OpInfo("upsample_nearest", [S(F(IMG), (4, 9))]),
+    OpInfo("upsample_bilinear", [S(F(IMG), scale_factor=1.5)]),
 ]

@@ -12,9 +12,26 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Hardtanh", "ReLU6", "Hardsigmoid", "Hardswish", "Hardshrink", "Softshrink", "Mish",
-           "SELU", "CELU", "GLU", "PReLU", "RReLU", "Softmin", "Softsign", "Tanhshrink",
-           "Threshold", "LogSigmoid", "Softmax2d"]
+__all__ = [
+    "CELU",
+    "GLU",
+    "SELU",
+    "Hardshrink",
+    "Hardsigmoid",
+    "Hardswish",
+    "Hardtanh",
+    "LogSigmoid",
+    "Mish",
+    "PReLU",
+    "RReLU",
+    "ReLU6",
+    "Softmax2d",
+    "Softmin",
+    "Softshrink",
+    "Softsign",
+    "Tanhshrink",
+    "Threshold",
+]
 
 
 def _inplace_str(inplace: bool) -> str:

@@ -15,12 +15,27 @@ from .batchnorm import _BatchNorm
 from .loss import _Loss, _WeightedLoss
 from .module import Module
 
-__all__ = ["BatchNorm3d", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d",
-           "LocalResponseNorm", "RMSNorm", "CosineSimilarity", "PairwiseDistance",
-           "SoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss",
-           "MultiLabelSoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss",
-           "CosineEmbeddingLoss", "TripletMarginLoss", "TripletMarginWithDistanceLoss",
-           "PoissonNLLLoss", "GaussianNLLLoss"]
+__all__ = [
+    "BatchNorm3d",
+    "CosineEmbeddingLoss",
+    "CosineSimilarity",
+    "GaussianNLLLoss",
+    "HingeEmbeddingLoss",
+    "InstanceNorm1d",
+    "InstanceNorm2d",
+    "InstanceNorm3d",
+    "LocalResponseNorm",
+    "MarginRankingLoss",
+    "MultiLabelMarginLoss",
+    "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
+    "PairwiseDistance",
+    "PoissonNLLLoss",
+    "RMSNorm",
+    "SoftMarginLoss",
+    "TripletMarginLoss",
+    "TripletMarginWithDistanceLoss",
+]
 
 
 class BatchNorm3d(_BatchNorm):

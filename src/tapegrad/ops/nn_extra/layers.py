@@ -108,6 +108,8 @@ def _im2col_index(size, kernel, dilation, padding, stride):
 
 
 def _unfold_fwd(self, kernel_size, dilation, padding, stride):
+    if self.ndim == 3:  # unbatched: im2col takes it as is (one node, no unsqueeze)
+        return _unfold_fwd(self[None], kernel_size, dilation, padding, stride)[0]
     n, c, h, w = self.shape
     idx, _, (ph, pw) = _im2col_index((h, w), kernel_size, dilation, padding, stride)
     x = jnp.pad(self, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
@@ -116,6 +118,8 @@ def _unfold_fwd(self, kernel_size, dilation, padding, stride):
 
 
 def _fold_fwd(self, output_size, kernel_size, dilation, padding, stride):
+    if self.ndim == 2:  # unbatched: col2im takes it as is
+        return _fold_fwd(self[None], output_size, kernel_size, dilation, padding, stride)[0]
     n = self.shape[0]
     idx, _, (ph, pw) = _im2col_index(output_size, kernel_size, dilation, padding, stride)
     c = self.shape[1] // idx.shape[0]
@@ -140,11 +144,8 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
         raise RuntimeError("Expected 3D or 4D (batch mode) tensor with possibly 0 batch size "
                            "and other non-zero dimensions for input, but got: "
                            f"{list(input.shape)}")
-    unbatched = input.ndim == 3
-    x = input.unsqueeze(0) if unbatched else input
-    out = _unfold(x, kernel_size=_tuple(kernel_size, 2), dilation=_tuple(dilation, 2),
-                  padding=_tuple(padding, 2), stride=_tuple(stride, 2))
-    return out.squeeze(0) if unbatched else out
+    return _unfold(input, kernel_size=_tuple(kernel_size, 2), dilation=_tuple(dilation, 2),
+                   padding=_tuple(padding, 2), stride=_tuple(stride, 2))
 
 
 @public(**_F)
@@ -156,7 +157,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"{list(input.shape)}")
     out_size, k = _tuple(output_size, 2), _tuple(kernel_size, 2)
     d, p, s = _tuple(dilation, 2), _tuple(padding, 2), _tuple(stride, 2)
-    x = input.unsqueeze(0) if input.ndim == 2 else input
+    x = input.unsqueeze(0) if input.ndim == 2 else input  # (for the checks)
     kk = k[0] * k[1]
     if x.shape[1] % kk:
         raise RuntimeError(f"Expected size of input's dimension 1 to be divisible by the "
@@ -169,8 +170,7 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"match the calculated number of sliding blocks {blocks[0]} * "
                            f"{blocks[1]} = {blocks[0] * blocks[1]}, but got "
                            f"input.size(2)={x.shape[2]}.")
-    out = _fold(x, output_size=out_size, kernel_size=k, dilation=d, padding=p, stride=s)
-    return out.squeeze(0) if input.ndim == 2 else out
+    return _fold(input, output_size=out_size, kernel_size=k, dilation=d, padding=p, stride=s)
 
 
 

@@ -194,7 +194,7 @@ OPS += [
                                  S(F(M), F(M), 3.0, 1e-3)]),
     OpInfo("cosine_similarity", [S(F(M), F(M)), S(F(M), F(V), -1), S(F((3, 1)), F(M), 0)]),
     OpInfo("normalize", [S(F(M)), S(F(M), 1.0, 0), S(F(V), dim=0)]),
-    OpInfo("rms_norm", [S(F(M), (4,)), S(F(M), [3, 4], F(M), 1e-3), S(F((2, 3, 4)), 4, F(V))],
+    OpInfo("rms_norm", [S(F(M), (4,)), S(F(M), [3, 4], F(M), 1e-3), S(F((2, 3, 4)), (4,), F(V))],
            errors=[S(F(M), (3,))]),
     OpInfo("pdist", [S(F(M)), S(F(M), 1.0), S(F((4, 3)), 3.0)], errors=[S(F(V))]),
     OpInfo("local_response_norm", [S(F((2, 3, 4)), 2), S(F((2, 4, 3, 3)), 3, 1e-2, 0.5, 2.0)],

@@ -236,8 +236,25 @@ OPS += [
         x, hard=True).sum(-1), gradcheck=False, note="random noise; only the hard sum checked"),
 ]
 
+def _deprecated(name):
+    """`F.<name>` with its deprecation warning recorded (the table's other checks run every
+    sample with warnings as errors); the warning itself is checked in tests/nn."""
+    def call(T, *a, **k):
+        import warnings
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = getattr(T.nn.functional, name)(*a, **k)
+        assert [str(w.message) for w in caught] == [
+            f"`nn.functional.{name}` is deprecated. Use `nn.functional.interpolate` instead."]
+        return out
+
+    return call
+
+
 OPS += [
-    OpInfo("upsample", [S(F(IMG), scale_factor=2, mode="bilinear")]),
-    OpInfo("upsample_nearest", [S(F(IMG), (4, 9))]),
-    OpInfo("upsample_bilinear", [S(F(IMG), scale_factor=1.5)]),
+    OpInfo("upsample", [S(F(IMG), scale_factor=2, mode="bilinear")], fn=_deprecated("upsample")),
+    OpInfo("upsample_nearest", [S(F(IMG), (4, 9))], fn=_deprecated("upsample_nearest")),
+    OpInfo("upsample_bilinear", [S(F(IMG), scale_factor=1.5)],
+           fn=_deprecated("upsample_bilinear")),
 ]

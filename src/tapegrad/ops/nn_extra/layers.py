@@ -285,8 +285,9 @@ def _affine_grid_fwd(theta, size, align_corners):
     return grid.reshape(theta.shape[0], d, h, w, 3)
 
 
+# (torch's backward kernel writes its gradient once in place: `.grad._version` 1.)
 _affine_grid = JaxFunction(_affine_grid_fwd, name="affine_grid_generator",
-                           node="AffineGridGeneratorBackward0")
+                           node="AffineGridGeneratorBackward0", grad_version=1)
 
 
 @public(**_F)

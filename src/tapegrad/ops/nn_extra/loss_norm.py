@@ -277,7 +277,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
     if full:
         stirling = (target * target.log() - target
                     + _pw.mul_scalar(_pw.mul_scalar(target, 2 * math.pi).log(), 0.5))
-        loss = loss + stirling.masked_fill(target <= 1, 0)
+        loss = loss.add_(stirling.masked_fill(target <= 1, 0))  # ATen's `loss +=`
     return _apply_reduction(loss, reduction)
 
 

@@ -686,3 +686,29 @@ CDIST_COLUMNS = "X1 and X2 must have the same number of columns. X1: {a} X2: {b}
 CDIST_P = "cdist only supports non-negative p values"
 CDIST_DTYPE = "cdist only supports floating-point dtypes, {name} got: {dtype}"
 CDIST_MODE = "{mode} is not a valid value for compute_mode"
+# ------------------------------------------------------------------ nn.functional breadth (nnf)
+NNF_NOT_IMPLEMENTED = "\"{kernel}\" not implemented for '{dtype}'"
+NNF_SOFTSHRINK_LAMBDA = "lambda must be in range [0, {max}] for input dtype {dtype}, but found {lambd}"
+NNF_INTERP_SIZE = (
+    "Input and output must have the same number of spatial dimensions, but got input with "
+    "spatial dimensions of {spatial} and output size of {size}. Please provide input tensor in "
+    "(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.")
+NNF_INTERP_SCALE = (
+    "Input and scale_factor must have the same number of spatial dimensions, but got input "
+    "with spatial dimensions of {spatial} and scale_factor of shape {scale}. Please provide "
+    "input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) format.")
+NNF_DROPOUT_DIM = (
+    "{name}: Received a {nd}-D input to {name}, which is deprecated and will result in an "
+    "error in a future release. To retain the behavior and silence this warning, please use "
+    "dropout instead. Note that {name} exists to provide channel-wise dropout on inputs with "
+    "{k} spatial dimensions, a channel dimension, and an optional batch dimension (i.e. {lo}D "
+    "or {hi}D inputs).")
+NNF_DROPOUT2D_3D = (
+    "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D dropout "
+    "behavior is desired - input is interpreted as shape (N, C, L), where C is the channel "
+    "dim. This behavior will change in a future release to interpret the input as one "
+    "without a batch dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise dropout "
+    "behavior, please switch to using dropout1d instead.")
+# (torch's text keeps the indentation of its line continuation.)
+NNF_LRN_DIM = ("Expected 3D or higher dimensionality" + " " * 26
+               + "input (got {dim} dimensions)")

@@ -55,6 +55,12 @@ from .rnn import RNNCellBase as RNNCellBase
 from .rnn import RNNCell as RNNCell
 from .rnn import LSTMCell as LSTMCell
 from .rnn import GRUCell as GRUCell
+from . import activation_extra as _activation_extra
+from . import layers_extra as _layers_extra
+from . import norm_loss_extra as _norm_loss_extra
+from .activation_extra import *  # noqa: F403
+from .layers_extra import *  # noqa: F403
+from .norm_loss_extra import *  # noqa: F403
 
 __all__ = [
     "ELU",
@@ -112,4 +118,5 @@ __all__ = [
     "TransformerDecoder",
     "TransformerEncoderLayer",
     "TransformerDecoderLayer",
-]
+] + (_activation_extra.__all__ + _layers_extra.__all__
+           + _norm_loss_extra.__all__)

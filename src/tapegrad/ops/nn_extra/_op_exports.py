@@ -1,0 +1,13 @@
+"""The package's `Op` declarations by name (for `tapegrad.ops.nn_extra`'s namespace)."""
+
+from __future__ import annotations
+
+from .._op import Op
+from . import activation, layers, loss_norm, spatial
+
+__all__ = []
+for _module in (activation, spatial, loss_norm, layers):
+    for _name, _value in vars(_module).items():
+        if isinstance(_value, Op) and not _name.startswith("_"):
+            globals()[_name] = _value
+            __all__.append(_name)

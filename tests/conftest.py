@@ -25,6 +25,7 @@ WARN_ONCE_PROGRAMS = {
     "float_of_requires_grad": "x = T.ones((), requires_grad=True)\ny = float(x)",
     "meshgrid_no_indexing": "g = T.meshgrid(T.ones(2), T.ones(3))",
     "cross_no_dim": "c = T.cross(T.ones(3, 3), T.ones(3, 3))",
+    "H_of_0d": "h = T.ones(()).H",
     "index_reduce_beta": "r = T.zeros(3).index_reduce_(0, T.tensor([0]), T.ones(1), 'prod')",
 }
 

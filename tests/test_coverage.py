@@ -34,3 +34,13 @@ def test_cli_prints_every_namespace(capsys):
     assert coverage.main(["--missing", "special"]) == 0
     missing = capsys.readouterr().out.split()
     assert set(missing) == set(coverage.coverage("special")[1])
+
+
+def test_readme_shows_the_current_table():
+    import pathlib
+    import re
+
+    readme = (pathlib.Path(__file__).parents[1] / "README.md").read_text()
+    table = re.search(r"<!-- coverage:start -->\n(.*?)\n<!-- coverage:end -->", readme, re.S)
+    assert table is not None and table.group(1).strip() == coverage.markdown(), \
+        "README's coverage table is stale: `python -m tapegrad.coverage --markdown`"

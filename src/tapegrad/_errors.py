@@ -496,8 +496,6 @@ HOUSEHOLDER_TAU = ("torch.linalg.householder_product: input.shape[-1] must be gr
 COND_NDIM = "linalg.cond: The input tensor must have at least 2 dimensions."
 CHOLESKY_SOLVE_NDIM = "b should have at least 2 dimensions, but has {ndim} dimensions instead"
 ADDMM_SHAPES = "mat1 and mat2 shapes cannot be multiplied ({a0}x{a1} and {b0}x{b1})"
-EXPAND_SIZE = ("The expanded size of the tensor ({new}) must match the existing size ({old}) at "
-               "non-singleton dimension {dim}.  Target sizes: {target}.  Tensor sizes: {sizes}")
 TENSORINV_SHAPE = ("Expected self to satisfy the requirement prod(self.shape[ind:]) == "
                    "prod(self.shape[:ind]), but got {a} != {b}")
 PINV_INPUT = ("linalg.pinv({dtype}{{{shape}}}): expected a tensor with 2 or more dimensions of "

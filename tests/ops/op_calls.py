@@ -54,7 +54,10 @@ def forms(info: OpInfo) -> list[str]:
 
 def _namespace(T, e):
     if e.namespace:
-        return getattr(T, e.namespace)
+        out = T
+        for part in e.namespace.split("."):  # (`nn.functional`)
+            out = getattr(out, part)
+        return out
     if not e.function and e.functional:
         return T.nn.functional
     return T

@@ -54,7 +54,18 @@ class S:
         self.kwargs = kwargs
 
     def __repr__(self) -> str:
-        return f"S{self.args}{self.kwargs or ''}"
+        # (Functions by name: a test id must not carry an address, or xdist workers differ.)
+        args = tuple(_Named(a) if callable(a) and not isinstance(a, type) else a
+                     for a in self.args)
+        return f"S{args}{self.kwargs or ''}"
+
+
+class _Named:
+    def __init__(self, f: Callable) -> None:
+        self.name = getattr(f, "__name__", type(f).__name__)
+
+    def __repr__(self) -> str:
+        return self.name
 
 
 @dataclass

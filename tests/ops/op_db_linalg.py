@@ -175,3 +175,17 @@ OPS += [
     OpInfo("resolve_identity", [S(F(M))], op=None, gradcheck=False, note="the input itself",
            fn=lambda T, x: (T.resolve_conj(x) is x, x.resolve_neg() is x)),
 ]
+
+# Ops that wrap their dims in the body: an out-of-range dim among their error inputs (torch's
+# IndexError; tests/ops/test_error_inputs.py).
+OPS += [
+    OpInfo("linalg.matrix_norm_dim_error", [], op="linalg.matrix_norm",
+           errors=[S(F(M), dim=(0, 2))]),
+    OpInfo("linalg.cross_dim_error", [], op="linalg.cross", errors=[S(F((3, 3)), F((3, 3)), dim=2)]),
+    OpInfo("cross_dim_error", [], op="cross", errors=[S(F((3, 3)), F((3, 3)), dim=2)]),
+    OpInfo("linalg.vecdot_dim_error", [], op="linalg.vecdot", errors=[S(F(M), F(M), dim=2)]),
+    OpInfo("linalg.diagonal_dim_error", [], op="linalg.diagonal",
+           errors=[S(F(M), dim1=0, dim2=2)]),
+    OpInfo("linalg.tensorsolve_dim_error", [], op="linalg.tensorsolve",
+           errors=[S(F((4, 2, 2)), F((4,)), dims=(5,))]),
+]

@@ -259,3 +259,12 @@ OPS += [
     OpInfo("upsample_bilinear", [S(F(IMG), scale_factor=1.5)],
            fn=_deprecated("upsample_bilinear")),
 ]
+
+# Ops that wrap their dims in the body: an out-of-range dim among their error inputs.
+OPS += [
+    OpInfo("softmin_dim_error", [], op="softmin", errors=[S(F(M), dim=2)]),
+    OpInfo("gumbel_softmax_dim_error", [], op="gumbel_softmax", errors=[S(F(M), dim=2)]),
+    OpInfo("cosine_similarity_dim_error", [], op="cosine_similarity",
+           errors=[S(F(M), F(M), dim=2)]),
+    OpInfo("normalize_dim_error", [], op="normalize", errors=[S(F(M), dim=2)]),
+]

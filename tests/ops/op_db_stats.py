@@ -181,3 +181,6 @@ def _coords(T, k):
     if isinstance(sp, list) and sp and isinstance(sp[0], T.Tensor):
         k = dict(k, spacing=[s.sort().values.cumsum(0) + T.arange(s.shape[0]) for s in sp])
     return k
+
+# An out-of-range dim among gradient's error inputs (it wraps its dims in the body).
+OPS += [OpInfo("gradient_dim_error", [], op="gradient", errors=[S(F(M), dim=2)])]

@@ -596,13 +596,13 @@ def _expand_check(shape, target):
     """torch's expand error when `shape` does not broadcast to `target`."""
     shape, target = tuple(shape), tuple(target)
     if len(shape) > len(target):
-        raise RuntimeError(_errors.EXPAND_SIZE.format(new=target[0], old=shape[0], dim=0,
+        raise RuntimeError(_errors.EXPAND_SIZE.format(size=target[0], existing=shape[0], dim=0,
                                                       target=list(target), sizes=list(shape)))
     offset = len(target) - len(shape)
     for i in range(len(shape) - 1, -1, -1):
         if shape[i] != 1 and shape[i] != target[i + offset]:
             raise RuntimeError(_errors.EXPAND_SIZE.format(
-                new=target[i + offset], old=shape[i], dim=i + offset, target=list(target),
+                size=target[i + offset], existing=shape[i], dim=i + offset, target=list(target),
                 sizes=list(shape)))
 
 

@@ -602,6 +602,11 @@ def _linspace_array(start, end, steps, dt):
         start, end = int(start), int(end)
     lo, hi = jnp.asarray(start, dt).astype(st), jnp.asarray(end, dt).astype(st)
     step = (hi - lo) / jnp.asarray(max(steps - 1, 1), st)
+    if not integral and jnp.dtype(dt).itemsize < 8:
+        # torch's vectorized kernel uses fused multiply-adds: for types narrower than double,
+        # the exact product and one rounding are the float64 product and sum, cast once.
+        lo, hi, step = (v.astype(jnp.float64) for v in (lo, hi, step))
+        st = jnp.float64
     i = jnp.arange(steps, dtype=st)
     out = jnp.where(i < steps // 2, lo + step * i, hi - step * (steps - 1 - i))
     return out.astype(dt)

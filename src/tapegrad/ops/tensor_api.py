@@ -6,6 +6,7 @@ composite of table ops that records the nodes torch records."""
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import jax.numpy as jnp
@@ -88,11 +89,19 @@ def itemsize(input: Tensor) -> int:
     return input.dtype.itemsize
 
 
+_H_warned = False
+
+
 @public(function=False, prop=True)
 def H(input: Tensor) -> Tensor:  # noqa: N802
     """Matches `torch.Tensor.H`: the conjugate transpose of a matrix."""
     if input.ndim not in (0, 2):
         raise RuntimeError(_errors.H_NOT_MATRIX.format(ndim=input.ndim))
+    if input.ndim == 0 and not _H_warned:
+        # torch's TORCH_WARN_ONCE: once per process (tests/test_warn_once.py).
+        globals()["_H_warned"] = True
+        warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
+                      UserWarning, stacklevel=3)
     out = input.transpose(0, 1) if input.ndim == 2 else input
     return out.conj() if input.dtype.is_complex else out
 
@@ -100,6 +109,9 @@ def H(input: Tensor) -> Tensor:  # noqa: N802
 @public(function=False, prop=True)
 def mH(input: Tensor) -> Tensor:  # noqa: N802
     """Matches `torch.Tensor.mH`: the conjugate transpose of the last two dims."""
+    if input.ndim < 2:
+        raise RuntimeError("tensor.mH is only supported on matrices or batches of matrices. "
+                           f"Got {input.ndim}-D tensor.")
     out = input.mT
     return out.conj() if input.dtype.is_complex else out
 
@@ -349,7 +361,7 @@ def exponential_(input: Tensor, lambd: float = 1.0, *, generator: Any = None) ->
     import jax
 
     if lambd <= 0:
-        raise RuntimeError(_errors.EXPONENTIAL_LAMBDA.format(lambd=lambd))
+        raise RuntimeError(_errors.EXPONENTIAL_LAMBDA.format(lambd=f"{lambd:g}"))
     return _fill_random(input, "exponential_", lambda k, s, d: (
         jax.random.exponential(k, s, d) / lambd), "Exponential", long_name=True, generator=generator)
 

@@ -19,10 +19,11 @@ from ..shape import pad as _pad
 from ._common import _F, _const, _float_only, _tuple  # noqa: F401
 from .spatial import avg_pool3d
 
+from ..special import _add_scalar as _special_add_scalar  # noqa: E402
+
 # ================================================================== losses, distances, norms
 # ATen's Scalar overloads inside composites: `t + 0.5` is add.Scalar (AddBackward1) there.
-add_scalar = Op("_add_scalar", "AddBackward1", lambda self, other: self + other,
-                static=("other",), dtype_rule="keep", derivatives={"self": lambda grad: grad})
+add_scalar = _special_add_scalar  # one add.Scalar declaration (ops/special.py)
 sub_scalar = Op("_sub_scalar", "SubBackward1", lambda self, other: self - other,
                 static=("other",), dtype_rule="keep", derivatives={"self": lambda grad: grad})
 

@@ -26,7 +26,7 @@ from . import pointwise as P
 from . import reduction as R
 from ._op import Op
 from ._registry import Public, public, register
-from .views import check_inplace, inplace
+from .views import inplace
 
 _u = dict(dtype_rule="float", inplace=True)
 _special = dict(namespace="special", method=False)

@@ -7,13 +7,12 @@ from typing import Any
 
 from ..tensor import zeros_like
 from .optimizer import (
+    per_parameter_step,
     Optimizer,
     addcdiv_scaled_,
-    check_step_flags,
     is_traced,
     run_closure,
     scalar_state_tensor,
-    scalar_step_tensor,
     step_grad_mode,
     step_value,
     step_with_hooks,
@@ -55,18 +54,10 @@ class NAdam(Optimizer):
         """One NAdam step over every parameter that has a grad."""
         loss = run_closure(closure)
         with step_grad_mode(self):
-            for group in self.param_groups:
-                check_step_flags(self, group, "params, mu_products and state_steps")
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = scalar_step_tensor()
-                        state["mu_product"] = scalar_state_tensor(1.0)
-                        state["exp_avg"] = zeros_like(p)
-                        state["exp_avg_sq"] = zeros_like(p)
-                    _nadam_update(p, p.grad, state, group)
+            per_parameter_step(self, "params, mu_products and state_steps",
+                               lambda p: {"mu_product": scalar_state_tensor(1.0),
+                                          "exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)},
+                               _nadam_update)
         return loss
 
 

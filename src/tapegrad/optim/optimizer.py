@@ -361,3 +361,22 @@ def check_step_flags(optimizer: Optimizer, group: dict[str, Any],
 def step_grad_mode(optimizer: Optimizer) -> Any:
     """torch's `_use_grad_for_differentiable`: grad mode on only for differentiable=True."""
     return set_grad_enabled(bool(optimizer.defaults.get("differentiable", False)))
+
+
+def per_parameter_step(optimizer: Optimizer, flag_arrays: str,
+                       initial_state: Callable[[Tensor], dict[str, Any]],
+                       update: Callable[[Tensor, Tensor, dict, dict], None]) -> None:
+    """torch's single-tensor loop of the Adam family: for each group (its flags checked as
+    torch, `flag_arrays` naming the lists in torch's message) and each parameter with a grad,
+    the state made on first use (a step tensor, then `initial_state(p)` in torch's key order),
+    then `update(p, grad, state, group)`."""
+    for group in optimizer.param_groups:
+        check_step_flags(optimizer, group, flag_arrays)
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = optimizer.state[p]
+            if len(state) == 0:
+                state["step"] = scalar_step_tensor()
+                state.update(initial_state(p))
+            update(p, p.grad, state, group)

@@ -8,11 +8,10 @@ from typing import Any
 from .. import ops
 from ..tensor import zeros_like
 from .optimizer import (
+    per_parameter_step,
     Optimizer,
-    check_step_flags,
     is_traced,
     run_closure,
-    scalar_step_tensor,
     step_grad_mode,
     step_value,
     step_with_hooks,
@@ -50,17 +49,9 @@ class RAdam(Optimizer):
         """One RAdam step over every parameter that has a grad."""
         loss = run_closure(closure)
         with step_grad_mode(self):
-            for group in self.param_groups:
-                check_step_flags(self, group, "params and state_steps")
-                for p in group["params"]:
-                    if p.grad is None:
-                        continue
-                    state = self.state[p]
-                    if len(state) == 0:
-                        state["step"] = scalar_step_tensor()
-                        state["exp_avg"] = zeros_like(p)
-                        state["exp_avg_sq"] = zeros_like(p)
-                    _radam_update(p, p.grad, state, group)
+            per_parameter_step(self, "params and state_steps",
+                               lambda p: {"exp_avg": zeros_like(p), "exp_avg_sq": zeros_like(p)},
+                               _radam_update)
         return loss
 
 

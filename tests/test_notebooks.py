@@ -36,7 +36,7 @@ def _run_cells(path: pathlib.Path) -> list[object]:
             continue
         tree = ast.parse("".join(cell["source"]), str(path))
         last = tree.body.pop() if tree.body and isinstance(tree.body[-1], ast.Expr) else None
-        exec(compile(tree, str(path), "exec"), namespace)
+        exec(compile(tree, str(path), "exec"), namespace)  # noqa: S102 - a notebook cell
         if last is not None:
             value = eval(compile(ast.Expression(last.value), str(path), "eval"), namespace)
             if value is not None:

@@ -287,7 +287,8 @@ class _Layout:
     def _ranks(self) -> dict[str, int]:
         """Row per box, 0 at the top: every box one row above its highest user (the longest
         path down to an output), over the arrowed and dotted edges; a saved tensor, joined only
-        by undirected edges, one row below the highest node that saved it."""
+        by undirected edges, one row below the lowest node that saved it (`dot` ranks the
+        undirected edge node -> tensor the same way)."""
         g = self.g
         users: dict[str, set[str]] = {k: set() for k in g.nodes}
         inputs: dict[str, set[str]] = {k: set() for k in g.nodes}

@@ -144,14 +144,14 @@ def _walk_torch(var, params=None, show_attrs=False, show_saved=False, max_attr_c
 
 
 def _torchviz_body(var, params=None, show_attrs=False, show_saved=False):
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # its distutils import warns
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torchviz's distutils LooseVersion warns
+        try:
             import torchviz
-    except ImportError:
-        return _walk_torch(var, params, show_attrs, show_saved)
-    return parse(torchviz.make_dot(var, params, show_attrs=show_attrs,
-                                   show_saved=show_saved).source)
+        except ImportError:
+            return _walk_torch(var, params, show_attrs, show_saved)
+        return parse(torchviz.make_dot(var, params, show_attrs=show_attrs,
+                                       show_saved=show_saved).source)
 
 
 def _ours(var, params=None, **kw):

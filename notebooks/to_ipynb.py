@@ -11,8 +11,9 @@ import pathlib
 HERE = pathlib.Path(__file__).parent
 
 
-def convert(path: pathlib.Path) -> None:
-    cells, kind, lines = [], None, []
+def cells(path: pathlib.Path) -> list[dict]:
+    """The notebook cells of a percent-format script, in order."""
+    out, kind, lines = [], None, []
 
     def flush():
         if kind is None:
@@ -21,10 +22,10 @@ def convert(path: pathlib.Path) -> None:
         if kind == "markdown":
             text = "\n".join(line[2:] if line.startswith("# ") else line.lstrip("#")
                              for line in text.splitlines())
-            cells.append({"cell_type": "markdown", "metadata": {},
+            out.append({"cell_type": "markdown", "metadata": {},
                           "source": text.splitlines(keepends=True)})
         else:
-            cells.append({"cell_type": "code", "metadata": {}, "execution_count": None,
+            out.append({"cell_type": "code", "metadata": {}, "execution_count": None,
                           "outputs": [], "source": text.splitlines(keepends=True)})
 
     for line in path.read_text().splitlines():
@@ -34,11 +35,19 @@ def convert(path: pathlib.Path) -> None:
         else:
             lines.append(line)
     flush()
-    nb = {"cells": cells, "metadata": {"kernelspec": {"name": "python3",
-                                                      "display_name": "Python 3",
-                                                      "language": "python"}},
-          "nbformat": 4, "nbformat_minor": 5}
-    path.with_suffix(".ipynb").write_text(json.dumps(nb, indent=1) + "\n")
+    return out
+
+
+def notebook(path: pathlib.Path) -> dict:
+    """`path` as an nbformat 4 notebook (no outputs: Jupyter fills them when it runs)."""
+    kernel = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    return {"cells": cells(path), "metadata": {"kernelspec": kernel},
+            "nbformat": 4, "nbformat_minor": 5}
+
+
+def convert(path: pathlib.Path) -> None:
+    """Write `path`'s paired .ipynb."""
+    path.with_suffix(".ipynb").write_text(json.dumps(notebook(path), indent=1) + "\n")
 
 
 if __name__ == "__main__":

@@ -11,11 +11,7 @@ from __future__ import annotations
 
 import jax as _jax
 
-# NOTE [x64]: torch has float64 and int64 tensors, and gradcheck needs float64, so tapegrad
-# turns on JAX's 64-bit mode at import. tapegrad itself never uses JAX's default dtypes (every
-# array it makes has an explicit torch-rule dtype), so only plain `jnp` code written by the
-# user is affected: `jnp.array(1.0)` becomes float64. Pass `dtype=` in such code.
-_jax.config.update("jax_enable_x64", True)
+# NOTE [x64] (_x64.py): importing tapegrad changes no JAX configuration.
 
 from . import autograd as autograd  # noqa: E402
 from . import ops as _ops  # noqa: E402

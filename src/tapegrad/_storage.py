@@ -13,6 +13,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from . import _x64
 from ._lru import LRU
 
 
@@ -67,13 +68,15 @@ class ViewStorage(Storage):
     def array(self):  # type: ignore[override]
         root_array = self.root.array
         if root_array is not self._cache_root:
-            Storage.array.__set__(self, view_function(self.chain)(root_array))
+            with _x64.enabled():  # NOTE [x64]
+                Storage.array.__set__(self, view_function(self.chain)(root_array))
             self._cache_root = root_array
         return Storage.array.__get__(self)
 
     @array.setter
     def array(self, value) -> None:
-        root_array = scatter_function(self.chain)(self.root.array, value)
+        with _x64.enabled():
+            root_array = scatter_function(self.chain)(self.root.array, value)
         self.root.array = root_array
         self._cache_root = root_array
         Storage.array.__set__(self, value)

@@ -24,6 +24,7 @@ from typing import Any
 
 import jax
 
+from . import _x64
 from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled
 from .ops import stack
@@ -90,6 +91,8 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
     """`func`'s gradient with respect to the `argnums` inputs, and its value. Matches
     `torch.func.grad_and_value`."""
 
+    @_x64.scoped
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _as_tuple(argnums)
@@ -132,6 +135,8 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
     `torch.func.grad` (detach and no_grad inside `func` are respected; nests)."""
     gv = grad_and_value(func, argnums, has_aux)
 
+    @_x64.scoped
+
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g, value = gv(*args, **kwargs)
@@ -153,12 +158,15 @@ def _run(func: Callable, primals: tuple, has_aux: bool) -> tuple:
     return inputs, out, aux, ((out,) if single else tuple(out)), single
 
 
+@_x64.scoped
 def vjp(func: Callable, *primals: Tensor, has_aux: bool = False) -> tuple:
     """`(func(*primals), vjp_fn)`; `vjp_fn(cotangents)` gives one gradient per primal.
     Matches `torch.func.vjp` (a tensor or tuple output)."""
     create = _outer(primals)
     with enable_grad():
         inputs, out, aux, outs, single = _run(func, primals, has_aux)
+
+    @_x64.scoped
 
     def vjp_fn(cotangents: Any, retain_graph: bool = True, create_graph: bool | None = None):
         cts = (cotangents,) if single else tuple(cotangents)
@@ -171,6 +179,7 @@ def vjp(func: Callable, *primals: Tensor, has_aux: bool = False) -> tuple:
     return (shown, vjp_fn, aux if create else _detached(aux)) if has_aux else (shown, vjp_fn)
 
 
+@_x64.scoped
 def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = False) -> tuple:
     """`(func(*primals), J @ tangents)`. Matches `torch.func.jvp` (computed by two vjps)."""
     if not isinstance(primals, tuple):
@@ -207,6 +216,7 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
               forward: bool) -> Callable:
     """jacrev/jacfwd: J[i][j] of shape output_i.shape + input_j.shape, for a tensor or a tuple
     of tensors out (torch.func nests outputs outside inputs)."""
+    @_x64.scoped
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
         nums = _as_tuple(argnums)
@@ -328,6 +338,8 @@ def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple 
     if not (chunk_size is None or chunk_size > 0):
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
+    @_x64.scoped
+
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
         # Pytrees in and out, as torch.func: tensors are the leaves; `in_dims` is a prefix of
@@ -435,6 +447,7 @@ def _tie(module: Any, merged: dict[str, Tensor]) -> dict[str, Tensor]:
     return out
 
 
+@_x64.scoped
 def functional_call(module: Any, parameter_and_buffer_dicts: Mapping[str, Tensor] | tuple,
                     args: Any = None, kwargs: Mapping[str, Any] | None = None, *,
                     tie_weights: bool = True, strict: bool = False) -> Any:
@@ -484,10 +497,13 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Mapping[str, Tensor
                 table[leaf] = old
 
 
+@_x64.scoped
 def linearize(func: Callable, *primals: Any) -> tuple[Any, Callable]:
     """`(func(*primals), jvp_fn)` where `jvp_fn(*tangents)` is the Jacobian-vector product at
     `primals`. Matches `torch.func.linearize` (each call of jvp_fn runs a jvp at primals)."""
     out = _detached(func(*primals))
+
+    @_x64.scoped
 
     def jvp_fn(*tangents: Any) -> Any:
         for i, (p, t) in enumerate(zip(primals, tangents)):
@@ -511,6 +527,7 @@ def _stacked_leaf(tensors: tuple, name: str) -> Tensor:
     return result
 
 
+@_x64.scoped
 def stack_module_state(models: Any) -> tuple[dict[str, Tensor], dict[str, Tensor]]:
     """Stack the parameters and buffers of same-class models along a new first dimension
     (leaves that require grad when the models' do). Matches `torch.func.stack_module_state`."""

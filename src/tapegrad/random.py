@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _bind, _dtype
+from . import _bind, _dtype, _x64
 from ._dtype import dtype as DType
 from .tensor import Tensor, _sizes, device, from_jax
 
@@ -106,11 +106,13 @@ def _split(key):
 default_generator = Generator()
 
 
+@_x64.scoped
 def manual_seed(seed: int) -> Generator:
     """Seed the default generator. Matches `torch.manual_seed` (returns the generator)."""
     return default_generator.manual_seed(seed)
 
 
+@_x64.scoped
 def seed() -> int:
     """Seed the default generator from OS entropy. Matches `torch.seed`."""
     return default_generator.seed()
@@ -121,11 +123,13 @@ def initial_seed() -> int:
     return default_generator.initial_seed()
 
 
+@_x64.scoped
 def get_rng_state() -> Tensor:
     """Matches `torch.get_rng_state` (the state's bytes are tapegrad's own)."""
     return default_generator.get_state()
 
 
+@_x64.scoped
 def set_rng_state(new_state: Tensor) -> None:
     """Matches `torch.set_rng_state`."""
     default_generator.set_state(new_state)
@@ -181,6 +185,7 @@ def _leaf(array, requires_grad: bool) -> Tensor:
     return from_jax(array, requires_grad=requires_grad)
 
 
+@_x64.scoped
 def rand(*size: Any, generator: Generator | None = None, dtype: DType | None = None,
          device: Any = None, requires_grad: bool = False) -> Tensor:
     """Uniform samples in [0, 1). Matches `torch.rand`."""
@@ -189,6 +194,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: DType | None = N
     return _leaf(array, requires_grad)
 
 
+@_x64.scoped
 def randn(*size: Any, generator: Generator | None = None, dtype: DType | None = None,
           device: Any = None, requires_grad: bool = False) -> Tensor:
     """Standard normal samples. Matches `torch.randn`."""
@@ -197,18 +203,21 @@ def randn(*size: Any, generator: Generator | None = None, dtype: DType | None = 
     return _leaf(array, requires_grad)
 
 
+@_x64.scoped
 def rand_like(input: Tensor, *, dtype: DType | None = None,
               requires_grad: bool = False) -> Tensor:
     """Matches `torch.rand_like`."""
     return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
+@_x64.scoped
 def randn_like(input: Tensor, *, dtype: DType | None = None,
                requires_grad: bool = False) -> Tensor:
     """Matches `torch.randn_like`."""
     return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
 
 
+@_x64.scoped
 def randint(*args: Any, generator: Generator | None = None, dtype: DType | None = None,
             device: Any = None, requires_grad: bool = False) -> Tensor:
     """Integers in [low, high). `randint(high, size)` or `randint(low, high, size)`."""
@@ -226,6 +235,7 @@ def randint(*args: Any, generator: Generator | None = None, dtype: DType | None 
     return _leaf(array, requires_grad)
 
 
+@_x64.scoped
 def randperm(n: int, *, generator: Generator | None = None, dtype: DType | None = None,
              device: Any = None, requires_grad: bool = False) -> Tensor:
     """A random permutation of 0..n-1. Matches `torch.randperm`."""
@@ -235,6 +245,7 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: DType | None 
     return _leaf(_permutation(_gen(generator)._next(), int(n), dt.np), requires_grad)
 
 
+@_x64.scoped
 def bernoulli(input: Tensor, p: float | None = None, *,
               generator: Generator | None = None) -> Tensor:
     """0/1 samples with probabilities `input` (or `p`); same dtype as input. No grad."""
@@ -243,6 +254,7 @@ def bernoulli(input: Tensor, p: float | None = None, *,
     return _leaf(_bernoulli(_gen(generator)._next(), probs).astype(a.dtype), False)
 
 
+@_x64.scoped
 def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Sequence[int] | None = None,
            *, generator: Generator | None = None, dtype: DType | None = None,
            requires_grad: bool = False) -> Tensor:
@@ -277,6 +289,7 @@ def _check_float(self: Tensor, name: str) -> None:
 
 
 
+@_x64.scoped
 def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
             generator: Generator | None = None) -> Tensor:
     """Fill with normal samples. Matches `torch.Tensor.normal_`."""
@@ -288,6 +301,7 @@ def normal_(self: Tensor, mean: float = 0.0, std: float = 1.0, *,
                                        float(mean), float(std)))
 
 
+@_x64.scoped
 def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
              generator: Generator | None = None, **kwargs: Any) -> Tensor:
     """Fill with uniform samples in [from, to). Matches `torch.Tensor.uniform_`."""
@@ -301,6 +315,7 @@ def uniform_(self: Tensor, from_: float = 0.0, to: float = 1.0, *,
                                         float(from_), float(to)))
 
 
+@_x64.scoped
 def bernoulli_(self: Tensor, p: float | Tensor = 0.5, *,
                generator: Generator | None = None) -> Tensor:
     """Fill with 0/1 samples of probability `p`. Matches `torch.Tensor.bernoulli_`."""
@@ -310,6 +325,7 @@ def bernoulli_(self: Tensor, p: float | Tensor = 0.5, *,
     return _write_random(self, _bernoulli(_gen(generator)._next(), probs).astype(a.dtype))
 
 
+@_x64.scoped
 def _tensor_bernoulli(self: Tensor, p: float | None = None, *,
                       generator: Generator | None = None) -> Tensor:
     return bernoulli(self, p, generator=generator)

@@ -31,7 +31,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks, _dtype, _errors
+from . import _checks, _dtype, _errors, _x64
 from . import _grad_mode as grad_mode
 from ._dtype import dtype as DType
 from ._storage import InferenceVersionCounter, Storage, VersionCounter
@@ -580,6 +580,7 @@ def _leaf(array, requires_grad: bool) -> Tensor:
     return t
 
 
+@_x64.scoped
 def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     """Make a leaf tensor from data (copying). Matches `torch.tensor`.
@@ -608,6 +609,7 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
     return _leaf(array, requires_grad)
 
 
+@_x64.scoped
 def from_dlpack(ext_tensor: Any) -> Tensor:
     """A tensor over another library's buffer (a torch tensor, a NumPy array, ...) through
     DLPack, without a copy where the device allows. Matches `torch.from_dlpack`; the buffer
@@ -616,6 +618,7 @@ def from_dlpack(ext_tensor: Any) -> Tensor:
     return from_jax(jax.dlpack.from_dlpack(ext_tensor))
 
 
+@_x64.scoped
 def from_jax(array: jax.Array, *, requires_grad: bool = False) -> Tensor:
     """Wrap a JAX array (or tracer) as a leaf tensor without copying."""
     dt = _dtype.from_numpy_dtype(array.dtype)
@@ -624,6 +627,7 @@ def from_jax(array: jax.Array, *, requires_grad: bool = False) -> Tensor:
 
 
 
+@_x64.scoped
 def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:
     """Unpickle a tensor (see `Tensor.__reduce_ex__`). torch rebuilds by `set_`: version 1."""
     t = _leaf(jnp.asarray(array), requires_grad)
@@ -642,6 +646,7 @@ def _sizes(size: tuple, name: str | None = None) -> tuple[int, ...]:
     return shape
 
 
+@_x64.scoped
 def zeros(*size, dtype: DType | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Matches `torch.zeros`."""
@@ -650,6 +655,7 @@ def zeros(*size, dtype: DType | None = None, device: Any = None,
     return _leaf(jnp.zeros(_sizes(size, "zeros"), dt.np), requires_grad)
 
 
+@_x64.scoped
 def ones(*size, dtype: DType | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     """Matches `torch.ones`."""
@@ -658,6 +664,7 @@ def ones(*size, dtype: DType | None = None, device: Any = None,
     return _leaf(jnp.ones(_sizes(size), dt.np), requires_grad)
 
 
+@_x64.scoped
 def empty(*size, dtype: DType | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
     """Matches `torch.empty` (zero-filled: JAX has no uninitialized memory)."""
@@ -666,6 +673,7 @@ def empty(*size, dtype: DType | None = None, device: Any = None,
     return _leaf(jnp.zeros(_sizes(size), dt.np), requires_grad)
 
 
+@_x64.scoped
 def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     dt = dtype or _infer_dtype(fill_value)
@@ -673,6 +681,7 @@ def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
     return _leaf(jnp.full(_sizes((size,)), fill_value, dt.np), requires_grad)
 
 
+@_x64.scoped
 def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any = None,
            requires_grad: bool = False) -> Tensor:
     if end is None:
@@ -686,6 +695,7 @@ def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any =
     return _leaf(jnp.asarray(np.arange(start, end, step), dtype=dt.np), requires_grad)
 
 
+@_x64.scoped
 def eye(n: int, m: int | None = None, *, dtype: DType | None = None, device: Any = None,
         requires_grad: bool = False) -> Tensor:
     dt = dtype or _dtype.get_default_dtype()
@@ -696,19 +706,23 @@ def eye(n: int, m: int | None = None, *, dtype: DType | None = None, device: Any
     return _leaf(jnp.eye(n, m, dtype=dt.np), requires_grad)
 
 
+@_x64.scoped
 def zeros_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
     return zeros(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
+@_x64.scoped
 def ones_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
     return ones(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
+@_x64.scoped
 def full_like(t: Tensor, fill_value, *, dtype: DType | None = None,
               requires_grad: bool = False) -> Tensor:
     return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
 
 
+@_x64.scoped
 def legacy_new(dt: _dtype.dtype, name: str, args: tuple, kwargs: dict) -> Tensor:
     """`torch.Tensor(...)` / `torch.FloatTensor(...)`: sizes (zeros: no uninitialized
     memory), a sequence of data, or a tensor of that dtype (returned as is)."""

@@ -95,6 +95,7 @@ from typing import Any
 
 import jax
 
+from .. import _x64
 from ._errors import CONCRETE_ERRORS, ConcreteValueError, NeedsEager, Retrace, \
     concrete_value_error
 from ._guard import _Guard
@@ -145,6 +146,7 @@ class CompiledFunction:
             return self
         return functools.partial(self, instance)
 
+    @_x64.scoped
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._disable or self._gave_up:
             self.eager_calls += 1

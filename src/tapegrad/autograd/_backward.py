@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import jax
 import jax.numpy as jnp
 
-from .. import _bind, _errors
+from .. import _bind, _errors, _x64
 from .._lru import LRU
 from .._graph import AccumulateGrad, grad_accumulator
 from ..tensor import Tensor, zeros_like
@@ -119,6 +119,7 @@ def _input_edges(inputs: tuple, accumulate_grad: bool) -> list:
     return edges
 
 
+@_x64.scoped
 def backward(tensors: _TensorOrTensors, grad_tensors: _TensorOrTensors | None = None,
              retain_graph: bool | None = None, create_graph: bool = False,
              grad_variables=None, inputs: _TensorOrTensors | None = None) -> None:
@@ -145,6 +146,7 @@ def backward(tensors: _TensorOrTensors, grad_tensors: _TensorOrTensors | None = 
                  inputs=input_edges, accumulate_grad=True)
 
 
+@_x64.scoped
 def grad(outputs: _TensorOrTensors, inputs: _TensorOrTensors,
          grad_outputs: _TensorOrTensors | None = None, retain_graph: bool | None = None,
          create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
@@ -181,6 +183,7 @@ def grad(outputs: _TensorOrTensors, inputs: _TensorOrTensors,
     return tuple(out)
 
 
+@_x64.scoped
 def _tensor_backward(self: Tensor, gradient: Tensor | None = None,
                      retain_graph: bool | None = None, create_graph: bool = False,
                      inputs: Sequence[Tensor] | Tensor | None = None) -> None:

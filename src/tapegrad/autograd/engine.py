@@ -22,7 +22,7 @@ from collections.abc import Sequence
 import jax.numpy as jnp
 
 from .. import _anomaly as anomaly_mode
-from .. import _errors
+from .. import _errors, _x64
 from .. import _grad_mode as grad_mode
 from .._graph import AccumulateGrad, Node, grad_accumulator
 from ..ops import OpNode
@@ -149,6 +149,7 @@ def _gc_paused():
                 gc.enable()
 
 
+@_x64.scoped
 def run_backward(root_edges: Sequence[tuple[Node, int]], root_grads: Sequence[Tensor | None],
                  keep_graph: bool, create_graph: bool,
                  inputs: Sequence[tuple[Node, int]] | None = None,

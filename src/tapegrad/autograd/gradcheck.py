@@ -6,6 +6,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from .. import _x64
 from ..tensor import Tensor
 from ._backward import grad as autograd_grad
 
@@ -79,6 +80,7 @@ def _analytical(fn, inputs) -> list[list[np.ndarray]]:
     return [jac[id(t)] if isinstance(t, Tensor) and t.requires_grad else None for t in inputs]
 
 
+@_x64.scoped
 def gradcheck(func: Callable[..., Tensor | Sequence[Tensor]], inputs, *, eps: float = 1e-6,
               atol: float = 1e-5, rtol: float = 1e-3, raise_exception: bool = True,
               **kwargs) -> bool:
@@ -102,6 +104,7 @@ def gradcheck(func: Callable[..., Tensor | Sequence[Tensor]], inputs, *, eps: fl
     return True
 
 
+@_x64.scoped
 def gradgradcheck(func: Callable[..., Tensor | Sequence[Tensor]], inputs, grad_outputs=None,
                   *, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
                   raise_exception: bool = True, **kwargs) -> bool:

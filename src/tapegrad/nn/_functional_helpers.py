@@ -11,12 +11,14 @@ import jax.numpy as jnp
 import numpy as np
 
 from ..ops import nn_ops as _nn
+from .. import _x64
 from ..tensor import Tensor, from_jax
 
 Number = int | float
 
 
 # ------------------------------------------------------------------ helpers
+@_x64.scoped
 def _const(shape: Sequence[int], value: float, like: Tensor) -> Tensor:
     """A constant that does not require grad, standing in for an undefined optional tensor."""
     return from_jax(jnp.full(tuple(shape), value, like.jax().dtype))

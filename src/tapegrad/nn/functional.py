@@ -20,7 +20,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from .. import _errors
+from .. import _errors, _x64
 from .. import random as _random
 from .._grad_mode import no_grad
 from ..ops import FUNCTIONAL as _FUNCTIONAL
@@ -371,6 +371,7 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
     return _nn.embedding(weight, input, padding_idx, bool(scale_grad_by_freq))
 
 
+@_x64.scoped
 def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
     # torch.embedding_renorm_: rows used by `input` with norm > max_norm are scaled down, in place.
     with no_grad():

@@ -12,6 +12,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
+from .. import _x64
 from ..autograd.grad_mode import no_grad
 from ..random import Generator, randn
 from ..tensor import Tensor, from_jax
@@ -50,6 +51,7 @@ def _write(tensor: Tensor, array: jax.Array) -> Tensor:
         return tensor.copy_(from_jax(array))
 
 
+@_x64.scoped
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
              generator: Generator | None = None) -> Tensor:
     """Matches `torch.nn.init.uniform_`."""
@@ -57,6 +59,7 @@ def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0,
         return tensor.uniform_(a, b, generator=generator)
 
 
+@_x64.scoped
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
             generator: Generator | None = None) -> Tensor:
     """Matches `torch.nn.init.normal_`."""
@@ -64,6 +67,7 @@ def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0,
         return tensor.normal_(mean, std, generator=generator)
 
 
+@_x64.scoped
 def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0,
                   b: float = 2.0, generator: Generator | None = None) -> Tensor:
     """Normal(mean, std) truncated to [a, b]. Matches `torch.nn.init.trunc_normal_`.
@@ -82,23 +86,27 @@ def trunc_normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float 
         return _write(tensor, values)
 
 
+@_x64.scoped
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Matches `torch.nn.init.constant_`."""
     with no_grad():
         return tensor.fill_(val)
 
 
+@_x64.scoped
 def ones_(tensor: Tensor) -> Tensor:
     """Matches `torch.nn.init.ones_`."""
     return constant_(tensor, 1.0)
 
 
+@_x64.scoped
 def zeros_(tensor: Tensor) -> Tensor:
     """Matches `torch.nn.init.zeros_`."""
     with no_grad():
         return tensor.zero_()
 
 
+@_x64.scoped
 def eye_(tensor: Tensor) -> Tensor:
     """Matches `torch.nn.init.eye_`."""
     if tensor.ndim != 2:
@@ -125,6 +133,7 @@ def _calculate_correct_fan(tensor: Tensor, mode: str) -> int:
     return fan_in if mode == "fan_in" else fan_out
 
 
+@_x64.scoped
 def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
                     generator: Generator | None = None) -> Tensor:
     """Matches `torch.nn.init.xavier_uniform_`."""
@@ -134,6 +143,7 @@ def xavier_uniform_(tensor: Tensor, gain: float = 1.0,
     return uniform_(tensor, -a, a, generator)
 
 
+@_x64.scoped
 def xavier_normal_(tensor: Tensor, gain: float = 1.0,
                    generator: Generator | None = None) -> Tensor:
     """Matches `torch.nn.init.xavier_normal_`."""
@@ -142,6 +152,7 @@ def xavier_normal_(tensor: Tensor, gain: float = 1.0,
     return normal_(tensor, 0.0, std, generator)
 
 
+@_x64.scoped
 def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                      nonlinearity: str = "leaky_relu",
                      generator: Generator | None = None) -> Tensor:
@@ -155,6 +166,7 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return uniform_(tensor, -bound, bound, generator)
 
 
+@_x64.scoped
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu",
                     generator: Generator | None = None) -> Tensor:
@@ -167,6 +179,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     return normal_(tensor, 0.0, std, generator)
 
 
+@_x64.scoped
 def orthogonal_(tensor: Tensor, gain: float = 1, generator: Generator | None = None) -> Tensor:
     """A (semi-)orthogonal matrix from the QR of a normal sample. Matches `orthogonal_`."""
     if tensor.ndim < 2:

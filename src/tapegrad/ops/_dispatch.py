@@ -16,6 +16,9 @@ import jax
 import jax.numpy as jnp
 
 from .. import _checks, _dtype, _errors, _lru
+from .._x64 import enabled as _x64_enabled
+from .._x64 import restore as _x64_restore
+from .._x64 import swap_on as _x64_on
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import ViewStorage
@@ -50,7 +53,8 @@ class SavedScalar:
     def as_tensor(self, node: Node) -> Tensor:
         # torch wraps a number as a 0-d bool/int64/float64/complex128 tensor.
         value = self.unpack(node)
-        return Tensor._make(jnp.asarray(value, _WRAPPED_DTYPES[type(value)]))
+        with _x64_enabled():
+            return Tensor._make(jnp.asarray(value, _WRAPPED_DTYPES[type(value)]))
 
     def release(self) -> None:
         self.freed = True
@@ -95,6 +99,14 @@ def apply(op, values: list, static: dict) -> Any:
     """Run `op` on tensor inputs `values` (Tensors or allowed numbers) and statics.
 
     `static` is only read (Tensor methods pass the op's shared `defaults` dict)."""
+    prev = _x64_on()  # NOTE [x64]
+    try:
+        return _apply(op, values, static)
+    finally:
+        _x64_restore(prev)
+
+
+def _apply(op, values: list, static: dict) -> Any:
     if _lru.over_budget:  # see NOTE [Compiled-code budget]; never inside a trace
         if not any(isinstance(v, Tensor) and isinstance(v._storage.array, jax.core.Tracer)
                    for v in values):

@@ -25,7 +25,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from .. import _errors
+from .. import _errors, _x64
 from .._checks import wrap_any
 from ..tensor import Tensor
 
@@ -120,12 +120,14 @@ def public(fn: Callable | None = None, *, name: str | None = None, function: boo
             owner = "torch.Tensor" if not function else f"torch.{namespace or ''}".rstrip(".")
             f.__doc__ = entry.doc or f"Matches `{owner}.{entry.name}`."
         entry.doc = f.__doc__
+        # A composite may make arrays itself (jnp outside a kernel): x64 on (NOTE [x64]).
+        run = entry.impl = _x64.scoped(f)
         if entry.dims:
-            entry.impl = with_checks(f, entry.dims)
+            entry.impl = with_checks(run, entry.dims)
         first = next(iter(inspect.signature(f).parameters), None)
         # (torch's parser names a namespaced function `<namespace>_<name>`: special_erf.)
         checked = f"{namespace}_{entry.name}" if namespace else entry.name
-        entry.function_impl = (with_checks(f, entry.dims, checked, overloaded,
+        entry.function_impl = (with_checks(run, entry.dims, checked, overloaded,
                                            number_input) if first == "input" else entry.impl)
         register(entry)
         return entry.impl

@@ -17,6 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode as grad_mode
+from .. import _x64
 from .._dtype import from_numpy_dtype
 from .._graph import Node, SavedTensor, gradient_edge
 from ..tensor import Tensor
@@ -105,6 +106,7 @@ class JaxFunction:
             self._vjp.split_key = split_key
         return self._vjp
 
+    @_x64.scoped
     def __call__(self, *args: Any, **static: Any) -> Any:
         arrays = [a._storage.array if isinstance(a, Tensor) else a for a in args]
         out = self._jit(*arrays, _static=tuple(sorted(static.items())))

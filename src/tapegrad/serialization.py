@@ -39,6 +39,7 @@ import os
 import pickle
 import struct
 import sys
+import threading
 import warnings
 import zipfile
 from collections.abc import Callable, Iterator
@@ -112,9 +113,12 @@ def _strided_positions(offset: int, size: tuple, stride: tuple) -> np.ndarray:
 
 
 class _Pickler(pickle._Pickler):  # the Python pickler: its dispatch table can be extended
-    """torch's `data.pkl`: tensors as `_rebuild_tensor_v2` over persistent storage ids."""
+    """torch's `data.pkl`: tensors as `_rebuild_tensor_v2` over persistent storage ids.
 
-    dispatch = dict(pickle._Pickler.dispatch)
+    (typeshed describes `pickle._Pickler` as the C pickler: the ignores below are for the
+    Python pickler's own members, `write`, `memoize`, `save`, `dispatch`.)"""
+
+    dispatch = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
 
     def __init__(self, file: io.BytesIO, protocol: int) -> None:
         super().__init__(file, protocol)
@@ -122,15 +126,16 @@ class _Pickler(pickle._Pickler):  # the Python pickler: its dispatch table can b
         self._keep: list = []  # roots whose id() keys `storages`
 
     def _save_global_ref(self, obj: _Global) -> None:
-        self.write(pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode())
-        self.memoize(obj)
+        line = pickle.GLOBAL + f"{obj.module}\n{obj.name}\n".encode()
+        self.write(line)  # type: ignore[attr-defined]
+        self.memoize(obj)  # type: ignore[attr-defined]
 
-    dispatch[_Global] = _save_global_ref
+    dispatch[_Global] = _save_global_ref  # type: ignore[assignment]
 
     def save(self, obj: Any, save_persistent_id: bool = True) -> None:
         if type(obj) is _dtype.dtype:
             obj = _g("torch", obj.name)
-        super().save(obj, save_persistent_id)
+        super().save(obj, save_persistent_id)  # type: ignore[misc]
 
     def persistent_id(self, obj: Any) -> tuple | None:
         if type(obj) is _SavedStorage:
@@ -292,37 +297,48 @@ class _StorageType:
 
 
 class _LoadedStorage:
-    """One `data/<key>` record as a flat host array, and the tensors rebuilt over it."""
+    """One storage of a checkpoint as a flat host array (None until a legacy file's data is
+    read), and the tensors rebuilt over it."""
 
-    __slots__ = ("key", "data", "location", "users")
+    __slots__ = ("key", "dtype", "data", "location", "users")
 
-    def __init__(self, key: str, data: np.ndarray, location: str) -> None:
-        self.key, self.data, self.location = key, data, location
+    def __init__(self, key: str, dtype: _dtype.dtype, data: np.ndarray | None,
+                 location: str) -> None:
+        self.key, self.dtype, self.data, self.location = key, dtype, data, location
         self.users: list[tuple[Tensor, int, tuple, tuple]] = []
 
-    @property
-    def dtype(self) -> _dtype.dtype:
-        return _dtype.from_numpy_dtype(self.data.dtype)
-
     def nbytes(self) -> int:
-        return int(self.data.nbytes)
+        return 0 if self.data is None else int(self.data.nbytes)
 
     def cpu(self) -> _LoadedStorage:
         return self
 
 
-# tensors rebuilt by this thread's current load, per storage, for the sharing pass
-_loading: list[list[_LoadedStorage]] = []
-_aliases: dict[int, list[Tensor]] = {}
+# The load in progress on this thread: storage box id -> the tensors sharing that box (a
+# loaded tensor and the Parameters made from it), for the sharing pass.
+_state = threading.local()
+
+
+def _values(storage: _LoadedStorage, offset: int, size: tuple, stride: tuple) -> Any:
+    if storage.data is None:  # a legacy file: the data follows the pickle (see _fill)
+        return jnp.zeros(size, storage.dtype.np)
+    return jnp.asarray(storage.data[_strided_positions(offset, size, stride)])
 
 
 def _rebuild_tensor(storage: _LoadedStorage, storage_offset: int, size: tuple,
                     stride: tuple) -> Tensor:
-    idx = _strided_positions(storage_offset, tuple(size), tuple(stride))
-    t = Tensor._make(jnp.asarray(storage.data[idx]), vc=VersionCounter(1))  # torch's set_: 1
-    storage.users.append((t, storage_offset, tuple(size), tuple(stride)))
-    _aliases[id(t._storage)] = [t]
+    size, stride = tuple(size), tuple(stride)
+    t = Tensor._make(_values(storage, storage_offset, size, stride),
+                     vc=VersionCounter(1))  # torch rebuilds by set_: version 1
+    storage.users.append((t, storage_offset, size, stride))
+    _state.aliases[id(t._storage)] = [t]
     return t
+
+
+def _fill(storage: _LoadedStorage) -> None:
+    """Give the tensors of a legacy file's storage their values, once its data is read."""
+    for t, offset, size, stride in storage.users:
+        t._storage.array = _values(storage, offset, size, stride)
 
 
 def _rebuild_tensor_v2(storage: _LoadedStorage, storage_offset: int, size: tuple,
@@ -333,18 +349,9 @@ def _rebuild_tensor_v2(storage: _LoadedStorage, storage_offset: int, size: tuple
     return t
 
 
-def _rebuild_tensor_v3(storage: _LoadedStorage, storage_offset: int, size: tuple,
-                       stride: tuple, requires_grad: bool, backward_hooks: Any,
-                       dtype: _dtype.dtype, metadata: Any = None) -> Tensor:
-    typed = _LoadedStorage(storage.key, storage.data.view(dtype.np), storage.location)
-    typed.users = storage.users
-    return _rebuild_tensor_v2(typed, storage_offset, size, stride, requires_grad,
-                              backward_hooks)
-
-
 def _rebuild_parameter(data: Tensor, requires_grad: bool, backward_hooks: Any) -> Parameter:
     p = Parameter(data, requires_grad)
-    _aliases.setdefault(id(data._storage), [data]).append(p)
+    _state.aliases.setdefault(id(data._storage), [data]).append(p)
     return p
 
 
@@ -387,10 +394,8 @@ def _allowed_globals() -> dict[str, Any]:
         "torch.nn.parameter.Parameter": Parameter, "torch.Tensor": Tensor,
         "torch.Size": Size, "torch.device": device,
         "torch.serialization._get_layout": _get_layout,
-        "torch.UntypedStorage": _StorageType(_dtype.uint8),
         "torch._utils._rebuild_tensor": _rebuild_tensor,
         "torch._utils._rebuild_tensor_v2": _rebuild_tensor_v2,
-        "torch._utils._rebuild_tensor_v3": _rebuild_tensor_v3,
         "torch._utils._rebuild_parameter": _rebuild_parameter,
         "torch._utils._rebuild_parameter_with_state": _rebuild_parameter_with_state,
         "torch._tensor._rebuild_from_type_v2": _rebuild_from_type_v2,
@@ -448,7 +453,7 @@ class _Unpickler(pickle.Unpickler):
     """Reads `data.pkl`: torch's names become tapegrad's objects, storages come from the
     zip's records; with `weights_only` only the allow-list is importable."""
 
-    def __init__(self, file: io.BytesIO, read_record: Callable[[str], bytes],
+    def __init__(self, file: Any, read_record: Callable[[str], bytes] | None,
                  restore: Callable, byteorder: str, weights_only: bool,
                  **kwargs: Any) -> None:
         super().__init__(file, **kwargs)
@@ -483,19 +488,28 @@ class _Unpickler(pickle.Unpickler):
         if typename != "storage":
             raise pickle.UnpicklingError(_errors.LOAD_PERSISTENT_ID.format(typename=typename))
         storage_type, key, location = pid[1], pid[2], pid[3]
+        location = location.decode() if isinstance(location, bytes) else str(location)
         if key in self.storages:
             return self.storages[key]
         if not isinstance(storage_type, _StorageType):
             raise pickle.UnpicklingError(f"unsupported storage type {storage_type!r}")
-        np_dtype = storage_type.dtype.np
-        if self._byteorder != sys.byteorder:
-            np_dtype = np_dtype.newbyteorder()
-        data = np.frombuffer(self._read_record(f"data/{key}"), dtype=np_dtype)
-        storage = _LoadedStorage(key, data.astype(storage_type.dtype.np, copy=False),
-                                 str(location))
-        storage = self._restore(storage, str(location))
+        if len(pid) > 5 and pid[5] is not None:  # pre-1.0 storage views
+            raise pickle.UnpicklingError("tapegrad.load does not read storage views of "
+                                         "checkpoints older than torch 1.0")
+        data = None
+        if self._read_record is not None:
+            data = _decode(self._read_record(f"data/{key}"), storage_type.dtype,
+                           self._byteorder)
+        storage = self._restore(_LoadedStorage(key, storage_type.dtype, data, location),
+                                location)
         self.storages[key] = storage
         return storage
+
+
+def _decode(raw: bytes, dt: _dtype.dtype, byteorder: str) -> np.ndarray:
+    data = np.frombuffer(raw, dtype=dt.np if byteorder == sys.byteorder
+                         else dt.np.newbyteorder())
+    return data.astype(dt.np, copy=False)
 
 
 def _strided_view(flat: Tensor, offset: int, size: tuple, stride: tuple) -> Tensor:
@@ -528,7 +542,7 @@ def _share(storages: list[_LoadedStorage]) -> None:
         users = storage.users
         if len(users) < 2:
             continue
-        numel = int(storage.data.size)
+        numel = int(storage.data.size)  # type: ignore[union-attr]
         root_user = next((u for u in users if _full(u[1], u[2], u[3], numel)), None)
         with grad_mode.no_grad():
             if root_user is not None:
@@ -539,28 +553,55 @@ def _share(storages: list[_LoadedStorage]) -> None:
                 if root_user is not None and t is root_user[0]:
                     continue
                 box = _strided_view(flat, offset, size, stride)._storage
-                for alias in _aliases.get(id(t._storage), [t]):
+                for alias in _state.aliases.get(id(t._storage), [t]):
                     alias._storage = box
 
 
-def _load_zip(z: zipfile.ZipFile, restore: Callable, weights_only: bool,
-              **pickle_load_args: Any) -> Any:
-    names = z.namelist()
-    pkl = next((n for n in names if n.endswith("data.pkl")
-                and n.count("/") == 1), None)
-    if pkl is None:
-        raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not found")
-    prefix = pkl[:-len("data.pkl")]
-    byteorder = (z.read(prefix + "byteorder").decode() if prefix + "byteorder" in names
-                 else "little")
-    unpickler = _Unpickler(io.BytesIO(z.read(pkl)), lambda name: z.read(prefix + name),
-                           restore, byteorder, weights_only, **pickle_load_args)
-    _aliases.clear()
-    try:
+def _load_zip(f: Any, restore: Callable, weights_only: bool, **pickle_load_args: Any) -> Any:
+    with zipfile.ZipFile(f) as z:
+        names = z.namelist()
+        pkl = next((n for n in names if n.endswith("data.pkl") and n.count("/") == 1), None)
+        if pkl is None:
+            raise RuntimeError("PytorchStreamReader failed locating file data.pkl: file not "
+                               "found")
+        prefix = pkl[:-len("data.pkl")]
+        byteorder = (z.read(prefix + "byteorder").decode() if prefix + "byteorder" in names
+                     else "little")
+        unpickler = _Unpickler(io.BytesIO(z.read(pkl)), lambda name: z.read(prefix + name),
+                               restore, byteorder, weights_only, **pickle_load_args)
         result = unpickler.load()
-        _share(list(unpickler.storages.values()))
-    finally:
-        _aliases.clear()
+    _share(list(unpickler.storages.values()))
+    return result
+
+
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+_LEGACY_PROTOCOL = 1001
+
+
+def _load_legacy(f: Any, restore: Callable, weights_only: bool,
+                 **pickle_load_args: Any) -> Any:
+    """torch's pre-1.6 format (`_use_new_zipfile_serialization=False`): a magic number,
+    protocol and system-info pickles, the object's pickle, the sorted storage keys, then
+    each storage as an int64 element count and its bytes."""
+    def header() -> Any:
+        return _Unpickler(f, None, restore, "little", weights_only, **pickle_load_args).load()
+
+    if header() != _LEGACY_MAGIC:
+        raise RuntimeError("Invalid magic number; corrupt file?")
+    protocol = header()
+    if protocol != _LEGACY_PROTOCOL:
+        raise RuntimeError(f"Invalid protocol version: {protocol}")
+    sys_info = header()
+    byteorder = "little" if sys_info.get("little_endian", True) else "big"
+    unpickler = _Unpickler(f, None, restore, byteorder, weights_only, **pickle_load_args)
+    result = unpickler.load()
+    for key in header():
+        storage = unpickler.storages[key]
+        (numel,) = struct.unpack("<q" if byteorder == "little" else ">q", f.read(8))
+        storage.data = _decode(f.read(numel * storage.dtype.itemsize), storage.dtype,
+                               byteorder)
+        _fill(storage)
+    _share(list(unpickler.storages.values()))
     return result
 
 
@@ -585,7 +626,8 @@ def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
     `map_location` may be None, "cpu", a `tg.device`, a dict or a callable `(storage,
     location) -> storage or None`; tapegrad keeps tensors on the CPU, and a storage that ends
     up on CUDA raises torch's CPU-only error. `mmap` is accepted and ignored (the records are
-    read into memory). Only torch's zip format (its default since 1.6) is read."""
+    read into memory). Reads torch's zip format (its default since 1.6) and the format before
+    it (not the pre-0.4 tar format)."""
     if weights_only is None:
         weights_only = pickle_module is None
     if weights_only and pickle_module is not None:
@@ -596,22 +638,21 @@ def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
     pickle_load_args.setdefault("encoding", "utf-8")
     restore = _restore_location(map_location)
     opened = open(f, "rb") if isinstance(f, (str, os.PathLike)) else None
+    _state.aliases = {}
     try:
         fh = opened if opened is not None else f
         start = fh.tell()
         magic = fh.read(4)
         fh.seek(start)
-        if magic != b"PK\x03\x04":
-            raise RuntimeError("tapegrad.load reads torch's zip checkpoint format (torch.save's "
-                               "default since 1.6); this file is in the legacy format")
-        with zipfile.ZipFile(fh) as z:
-            try:
-                return _load_zip(z, restore, weights_only, **pickle_load_args)
-            except pickle.UnpicklingError as e:
-                if not weights_only:
-                    raise
-                blocked = isinstance(e, _WeightsOnlyError) and "is blocked" in str(e)
-                raise pickle.UnpicklingError(_wo_message(str(e), blocked)) from None
+        reader = _load_zip if magic == b"PK\x03\x04" else _load_legacy
+        try:
+            return reader(fh, restore, weights_only, **pickle_load_args)
+        except pickle.UnpicklingError as e:
+            if not weights_only:
+                raise
+            blocked = isinstance(e, _WeightsOnlyError) and "is blocked" in str(e)
+            raise pickle.UnpicklingError(_wo_message(str(e), blocked)) from None
     finally:
+        _state.aliases = {}
         if opened is not None:
             opened.close()

@@ -159,6 +159,16 @@ def test_tg_load_rebuilds_views_that_share_as_torchs_do(tmp_path):
         _load_views_and_write(torch, tmp_path / "torch.pt")
 
 
+def test_the_legacy_format_loads_too(tmp_path):
+    # torch.save(..., _use_new_zipfile_serialization=False): torch's format before 1.6
+    torch.save(_views(torch) | {"p": torch.nn.Parameter(torch.ones(2, dtype=torch.bfloat16))},
+               tmp_path / "old.pt", _use_new_zipfile_serialization=False)
+    ours = _load_views_and_write(tg, tmp_path / "old.pt")
+    assert ours == _load_views_and_write(torch, tmp_path / "old.pt")
+    p = tg.load(tmp_path / "old.pt")["p"]
+    assert type(p) is tg.nn.Parameter and p.dtype is tg.bfloat16 and p.tolist() == [1.0, 1.0]
+
+
 def test_the_same_tensor_twice_loads_as_one_object(tmp_path):
     for T, load in ((tg, torch.load), (torch, tg.load), (tg, tg.load)):
         w = T.nn.Parameter(T.ones(2))

@@ -741,8 +741,7 @@ LOAD_CUDA = ("Attempting to deserialize object on a CUDA device but torch.cuda.i
 LOAD_LOCATION = ("don't know how to restore data location of torch.storage.UntypedStorage "
                  "(tagged with {location})")
 LOAD_PERSISTENT_ID = "Unknown saved id type: {typename}"
-SAVE_MIXED_DTYPES = ("Cannot save multiple tensors or storages that view the same data as "
-                     "different types")
+SAVE_NO_PARENT = "Parent directory {parent} does not exist."
 NUMPY_UNSUPPORTED_DTYPE = ("can't convert np.ndarray of type numpy.{type_name}. The only "
                            "supported types are: float64, float32, float16, complex64, "
                            "complex128, int64, int32, int16, int8, uint64, uint32, uint16, "

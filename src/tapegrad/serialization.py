@@ -199,6 +199,8 @@ def _write_zip(out: io.BytesIO, prefix: str, records: list[tuple[str, bytes]]) -
             info = zipfile.ZipInfo(f"{prefix}/{name}", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_STORED
             header_end = out.tell() + 30 + len(info.filename.encode()) + 4
+            if len(data) * 1.05 > zipfile.ZIP64_LIMIT:  # zipfile adds a zip64 extra field
+                header_end += 20
             pad = -header_end % _ALIGNMENT
             info.extra = b"FB" + struct.pack("<H", pad) + b"Z" * pad
             z.writestr(info, data)
@@ -229,6 +231,9 @@ def save(obj: object, f: Any, pickle_module: Any = None, pickle_protocol: int = 
     out = io.BytesIO()
     _write_zip(out, _archive_name(f), records)
     if isinstance(f, (str, os.PathLike)):
+        parent = os.path.dirname(os.fspath(f))
+        if parent and not os.path.isdir(parent):
+            raise RuntimeError(_errors.SAVE_NO_PARENT.format(parent=parent))
         with open(f, "wb") as fh:
             fh.write(out.getvalue())
     else:

@@ -525,10 +525,15 @@ def _infer_dtype(data) -> DType:
     raise RuntimeError(_errors.TENSOR_INFER_DTYPE.format(type_name=type(data).__name__))
 
 
-def _is_torch_tensor(data) -> bool:
-    """A torch tensor (torch is never imported here: if `data` is one, torch is loaded)."""
+def _torch_tensor_type() -> type | tuple:
+    """torch.Tensor if torch is loaded, else () (torch is never imported here: if some data
+    is a torch tensor, torch is loaded)."""
     torch = sys.modules.get("torch")
-    return torch is not None and isinstance(data, getattr(torch, "Tensor", ()))
+    return getattr(torch, "Tensor", ()) if torch is not None else ()
+
+
+def _is_torch_tensor(data) -> bool:
+    return isinstance(data, _torch_tensor_type())
 
 
 def _torch_to_numpy(t) -> np.ndarray:
@@ -598,8 +603,9 @@ def _to_numpy(data):
     if isinstance(data, Tensor):
         return np.asarray(data._storage.array)
     if isinstance(data, (list, tuple)):
+        kinds = (Tensor, _torch_tensor_type())
         return np.array([_to_numpy(d) for d in data]) if any(
-            isinstance(d, Tensor) or _is_torch_tensor(d) for d in data) else data
+            isinstance(d, kinds) for d in data) else data
     if _is_torch_tensor(data):
         return _torch_to_numpy(data)
     return data

@@ -311,6 +311,15 @@ def test_file_objects_both_ways():
     assert w.dtype is tg.int64 and w.tolist() == [3, 4]
 
 
+def test_saving_into_a_missing_folder_raises_torchs_error(tmp_path):
+    messages = []
+    for T in (torch, tg):
+        with pytest.raises(RuntimeError) as info:
+            T.save({"w": T.ones(1)}, str(tmp_path / "missing" / "x.pt"))
+        messages.append(str(info.value))
+    assert messages[0] == messages[1]
+
+
 def test_saving_a_hooked_tensor_warns_as_torch():
     texts = []
     for T in (torch, tg):

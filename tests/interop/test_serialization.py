@@ -159,6 +159,24 @@ def test_tg_load_rebuilds_views_that_share_as_torchs_do(tmp_path):
         _load_views_and_write(torch, tmp_path / "torch.pt")
 
 
+def _parameter_over_part_of_a_storage(T, path):
+    loaded = T.load(path)
+    p = loaded["p"]
+    with pytest.raises(RuntimeError) as info:
+        p.add_(1)  # still a leaf that requires grad, though it shares `big`'s storage
+    (p * 2).sum().backward()
+    with T.no_grad():
+        p.add_(1)
+    return str(info.value), type(p).__name__, p.grad.tolist(), loaded["big"].tolist()
+
+
+def test_a_parameter_sharing_a_storage_stays_a_leaf(tmp_path):
+    big = torch.zeros(6)
+    torch.save({"big": big, "p": torch.nn.Parameter(big[:3])}, tmp_path / "pv.pt")
+    assert _parameter_over_part_of_a_storage(tg, tmp_path / "pv.pt") == \
+        _parameter_over_part_of_a_storage(torch, tmp_path / "pv.pt")
+
+
 def test_the_legacy_format_loads_too(tmp_path):
     # torch.save(..., _use_new_zipfile_serialization=False): torch's format before 1.6
     torch.save(_views(torch) | {"p": torch.nn.Parameter(torch.ones(2, dtype=torch.bfloat16))},

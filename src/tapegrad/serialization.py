@@ -632,7 +632,9 @@ def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
     location) -> storage or None`; tapegrad keeps tensors on the CPU, and a storage that ends
     up on CUDA raises torch's CPU-only error. `mmap` is accepted and ignored (the records are
     read into memory). Reads torch's zip format (its default since 1.6) and the format before
-    it (not the pre-0.4 tar format)."""
+    it (not the pre-0.4 tar format). With `weights_only=False` other globals import as
+    pickle imports them (a whole pickled torch module would need torch and hold tapegrad
+    tensors: load its `state_dict` into the tapegrad module instead)."""
     if weights_only is None:
         weights_only = pickle_module is None
     if weights_only and pickle_module is not None:

@@ -120,8 +120,9 @@ class _Pickler(pickle._Pickler):  # the Python pickler: its dispatch table can b
 
     dispatch = dict(pickle._Pickler.dispatch)  # type: ignore[attr-defined]
 
-    def __init__(self, file: io.BytesIO, protocol: int) -> None:
+    def __init__(self, file: io.BytesIO, protocol: int, legacy: bool = False) -> None:
         super().__init__(file, protocol)
+        self.legacy = legacy  # the pre-1.6 format's ids carry a sixth field (storage views)
         self.storages: dict[int, _SavedStorage] = {}
         self._keep: list = []  # roots whose id() keys `storages`
 
@@ -139,8 +140,9 @@ class _Pickler(pickle._Pickler):  # the Python pickler: its dispatch table can b
 
     def persistent_id(self, obj: Any) -> tuple | None:
         if type(obj) is _SavedStorage:
-            return ("storage", _g("torch", f"{obj.dtype.scalar_name}Storage"), obj.key, "cpu",
-                    int(obj.data.size))
+            pid = ("storage", _g("torch", f"{obj.dtype.scalar_name}Storage"), obj.key, "cpu",
+                   int(obj.data.size))
+            return (*pid, None) if self.legacy else pid
         return None
 
     def _storage(self, root: Any, array: Any) -> _SavedStorage:
@@ -210,26 +212,16 @@ def save(obj: object, f: Any, pickle_module: Any = None, pickle_protocol: int = 
          _use_new_zipfile_serialization: bool = True,
          _disable_byteorder_record: bool = False) -> None:
     """Save `obj` (tensors, Parameters, state dicts, nested containers) to a path or a
-    writable file object in torch's zip checkpoint format: `torch.load` reads it.
+    writable file object in torch's checkpoint format: `torch.load` reads it.
 
-    Matches `torch.save`; `pickle_module` is accepted and not used (the checkpoint needs
-    tapegrad's pickler), and only the zip format is written (torch's default since 1.6)."""
-    if not _use_new_zipfile_serialization:
-        raise NotImplementedError("tapegrad.save writes only torch's zip format "
-                                  "(_use_new_zipfile_serialization=True)")
-    buf = io.BytesIO()
-    pickler = _Pickler(buf, pickle_protocol)
-    pickler.dump(obj)
-    records = [("data.pkl", buf.getvalue()), (".format_version", b"1"),
-               (".storage_alignment", str(_ALIGNMENT).encode())]
-    if not _disable_byteorder_record:
-        records.append(("byteorder", sys.byteorder.encode()))
-    for s in pickler.storages.values():
-        data = s.data if sys.byteorder == "little" else s.data.byteswap()
-        records.append((f"data/{s.key}", data.tobytes()))
-    records.append(("version", b"3\n"))
+    Matches `torch.save` (the zip format; `_use_new_zipfile_serialization=False` writes the
+    format before it); `pickle_module` is accepted and not used (the checkpoint needs
+    tapegrad's pickler)."""
     out = io.BytesIO()
-    _write_zip(out, _archive_name(f), records)
+    if _use_new_zipfile_serialization:
+        _save_zip(obj, out, _archive_name(f), pickle_protocol, _disable_byteorder_record)
+    else:
+        _save_legacy(obj, out, pickle_protocol)
     if isinstance(f, (str, os.PathLike)):
         parent = os.path.dirname(os.fspath(f))
         if parent and not os.path.isdir(parent):
@@ -240,6 +232,45 @@ def save(obj: object, f: Any, pickle_module: Any = None, pickle_protocol: int = 
         f.write(out.getvalue())
         if hasattr(f, "flush"):
             f.flush()
+
+
+def _save_zip(obj: object, out: io.BytesIO, prefix: str, protocol: int,
+              no_byteorder: bool) -> None:
+    buf = io.BytesIO()
+    pickler = _Pickler(buf, protocol)
+    pickler.dump(obj)
+    records = [("data.pkl", buf.getvalue()), (".format_version", b"1"),
+               (".storage_alignment", str(_ALIGNMENT).encode())]
+    if not no_byteorder:
+        records.append(("byteorder", sys.byteorder.encode()))
+    for storage in pickler.storages.values():  # native byte order, as the record says
+        records.append((f"data/{storage.key}", storage.data.tobytes()))
+    records.append(("version", b"3\n"))
+    _write_zip(out, prefix, records)
+
+
+_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
+_LEGACY_PROTOCOL = 1001
+
+
+def _save_legacy(obj: object, out: io.BytesIO, protocol: int) -> None:
+    """torch's pre-1.6 format: magic number, protocol and system-info pickles, the object's
+    pickle, the sorted storage keys, then each storage as an int64 element count and its
+    bytes (both little-endian whatever the machine)."""
+    sys_info = {"protocol_version": _LEGACY_PROTOCOL, "little_endian": sys.byteorder == "little",
+                "type_sizes": {"short": struct.calcsize("=h"), "int": struct.calcsize("=i"),
+                               "long": struct.calcsize("=l")}}
+    for header in (_LEGACY_MAGIC, _LEGACY_PROTOCOL, sys_info):
+        pickle.dump(header, out, protocol=protocol)
+    pickler = _Pickler(out, protocol, legacy=True)
+    pickler.dump(obj)
+    storages = {s.key: s for s in pickler.storages.values()}
+    keys = sorted(storages)
+    pickle.dump(keys, out, protocol=protocol)
+    for key in keys:
+        data = storages[key].data
+        out.write(struct.pack("<q", data.size))
+        out.write((data if sys.byteorder == "little" else data.byteswap()).tobytes())
 
 
 # ===================================================================== safe globals
@@ -579,15 +610,9 @@ def _load_zip(f: Any, restore: Callable, weights_only: bool, **pickle_load_args:
     return result
 
 
-_LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
-_LEGACY_PROTOCOL = 1001
-
-
 def _load_legacy(f: Any, restore: Callable, weights_only: bool,
                  **pickle_load_args: Any) -> Any:
-    """torch's pre-1.6 format (`_use_new_zipfile_serialization=False`): a magic number,
-    protocol and system-info pickles, the object's pickle, the sorted storage keys, then
-    each storage as an int64 element count and its bytes."""
+    """torch's pre-1.6 format (`_use_new_zipfile_serialization=False`, see `_save_legacy`)."""
     def header() -> Any:
         return _Unpickler(f, None, restore, "little", weights_only, **pickle_load_args).load()
 
@@ -596,15 +621,13 @@ def _load_legacy(f: Any, restore: Callable, weights_only: bool,
     protocol = header()
     if protocol != _LEGACY_PROTOCOL:
         raise RuntimeError(f"Invalid protocol version: {protocol}")
-    sys_info = header()
-    byteorder = "little" if sys_info.get("little_endian", True) else "big"
-    unpickler = _Unpickler(f, None, restore, byteorder, weights_only, **pickle_load_args)
+    header()  # system information: the data below is little-endian on every machine
+    unpickler = _Unpickler(f, None, restore, "little", weights_only, **pickle_load_args)
     result = unpickler.load()
     for key in header():
         storage = unpickler.storages[key]
-        (numel,) = struct.unpack("<q" if byteorder == "little" else ">q", f.read(8))
-        storage.data = _decode(f.read(numel * storage.dtype.itemsize), storage.dtype,
-                               byteorder)
+        (numel,) = struct.unpack("<q", f.read(8))
+        storage.data = _decode(f.read(numel * storage.dtype.itemsize), storage.dtype, "little")
         _fill(storage)
     _share(list(unpickler.storages.values()))
     return result

@@ -187,6 +187,20 @@ def test_the_legacy_format_loads_too(tmp_path):
     assert type(p) is tg.nn.Parameter and p.dtype is tg.bfloat16 and p.tolist() == [1.0, 1.0]
 
 
+def test_tg_save_writes_the_legacy_format_when_asked(tmp_path):
+    for T in (tg, torch):
+        T.save(_views(T) | {"p": T.nn.Parameter(T.ones(2, dtype=T.bfloat16))},
+               tmp_path / f"{T.__name__}.pt", _use_new_zipfile_serialization=False)
+    assert not zipfile.is_zipfile(tmp_path / "tapegrad.pt")
+    ours = torch.load(tmp_path / "tapegrad.pt", weights_only=True)
+    theirs = torch.load(tmp_path / "torch.pt", weights_only=True)
+    assert _layout({k: v for k, v in ours.items() if k != "p"}) == \
+        _layout({k: v for k, v in theirs.items() if k != "p"})
+    assert _describe(ours["p"]) == _describe(theirs["p"])
+    assert _load_views_and_write(tg, tmp_path / "tapegrad.pt") == \
+        _load_views_and_write(torch, tmp_path / "torch.pt")
+
+
 def test_the_same_tensor_twice_loads_as_one_object(tmp_path):
     for T, load in ((tg, torch.load), (torch, tg.load), (tg, tg.load)):
         w = T.nn.Parameter(T.ones(2))

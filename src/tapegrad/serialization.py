@@ -4,7 +4,7 @@ NOTE [torch's checkpoint format]
 `torch.save` writes an uncompressed zip whose records sit under one folder (`archive/` for a
 file object, the file's stem for a path): `data.pkl` (the object, pickled with protocol 2),
 `.format_version`, `.storage_alignment`, `byteorder`, `data/<key>` (the raw bytes of each
-storage, little-endian, each aligned to 64 bytes in the file), `version`. In `data.pkl` a
+storage in that byte order, each aligned to 64 bytes in the file), `version`. In `data.pkl` a
 tensor is `torch._utils._rebuild_tensor_v2(storage, offset, size, stride, requires_grad,
 OrderedDict())` where `storage` is a persistent id `("storage", torch.<Scalar>Storage, key,
 location, numel)`; a Parameter is `torch._utils._rebuild_parameter(tensor, requires_grad,
@@ -25,7 +25,8 @@ arrays]), so a write through one is seen through the others, as in torch.
 ones torch's weights-only unpickler allows and tapegrad has, plus what `add_safe_globals`
 adds; anything else raises torch's `pickle.UnpicklingError` text. Devices: tapegrad keeps
 tensors on the CPU; `map_location` may be None, "cpu", a `tg.device`, a dict or a callable,
-and a storage tagged (or mapped) to CUDA raises torch's CPU-only error.
+and a storage tagged (or mapped) to CUDA raises torch's CPU-only error. torch's format
+before 1.6 (plain pickles followed by the storages' bytes) is written and read as well.
 """
 
 from __future__ import annotations

@@ -587,8 +587,8 @@ def _share(storages: list[_LoadedStorage]) -> None:
             else:
                 flat = Tensor._make(jnp.asarray(storage.data))
             for t, offset, size, stride in users:
-                if root_user is not None and t is root_user[0]:
-                    continue
+                if root_user is not None and t is root_user[0] or 0 in size:
+                    continue  # the root itself; an empty tensor has nothing to share
                 box = _strided_view(flat, offset, size, stride)._storage
                 for alias in _state.aliases.get(id(t._storage), [t]):
                     alias._storage = box

@@ -201,6 +201,21 @@ def test_tg_save_writes_the_legacy_format_when_asked(tmp_path):
         _load_views_and_write(torch, tmp_path / "torch.pt")
 
 
+def _empties(T):
+    x, y = T.zeros(2, 0), T.arange(4.0)
+    return {"e": T.zeros(0, dtype=T.int64), "x": x, "x2": x, "xt": x.t(), "ev": y[2:2],
+            "y": y, "sv": y[1]}
+
+
+def test_empty_tensors_and_views_round_trip(tmp_path):
+    for T in (tg, torch):
+        T.save(_empties(T), tmp_path / f"{T.__name__}.pt")
+    expected = _describe(torch.load(tmp_path / "torch.pt"))
+    assert _describe(torch.load(tmp_path / "tapegrad.pt")) == expected
+    assert _describe(tg.load(tmp_path / "torch.pt")) == expected
+    assert _describe(tg.load(tmp_path / "tapegrad.pt")) == expected
+
+
 def test_the_same_tensor_twice_loads_as_one_object(tmp_path):
     for T, load in ((tg, torch.load), (torch, tg.load), (tg, tg.load)):
         w = T.nn.Parameter(T.ones(2))

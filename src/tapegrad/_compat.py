@@ -16,7 +16,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from . import _dtype, _errors
-from .tensor import Size, Tensor, device, from_jax, full, legacy_new, tensor, zeros
+from .tensor import (Size, Tensor, check_ndarray, device, from_jax, full, legacy_new, tensor,
+                     zeros)
 
 __all__ = [
     "set_default_dtype", "set_default_device", "get_default_device", "as_tensor", "asarray",
@@ -71,7 +72,9 @@ def get_default_device() -> device:
 
 
 def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: Any = None) -> Tensor:
-    """Matches `torch.as_tensor`: the tensor itself when no conversion is needed."""
+    """Matches `torch.as_tensor`: the tensor itself when no conversion is needed. A NumPy
+    array or a torch tensor is copied (torch shares a NumPy array's memory; a JAX array
+    cannot alias a buffer its owner may write: `tg.from_dlpack` shares a torch tensor's)."""
     if isinstance(data, Tensor):
         return data if dtype in (None, data.dtype) else data.to(dtype)
     return tensor(data, dtype=dtype)
@@ -92,7 +95,8 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     """Matches `torch.from_numpy`'s values and dtype; the data is copied (a JAX array never
     aliases a NumPy buffer that NumPy may write)."""
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {builtins.type(ndarray).__name__})")
+        raise TypeError(_errors.FROM_NUMPY_TYPE.format(type_name=builtins.type(ndarray).__name__))
+    check_ndarray(ndarray)
     return from_jax(jnp.array(ndarray, copy=True))
 
 

@@ -22,6 +22,7 @@ inference tensor (torch: it is).
 
 from __future__ import annotations
 
+import sys
 import warnings
 import weakref
 from collections.abc import Callable
@@ -519,7 +520,45 @@ def _infer_dtype(data) -> DType:
         return best
     if isinstance(data, str):
         raise ValueError(_errors.TENSOR_STR_DATA.format(type_name=type(data).__name__))
+    if _is_torch_tensor(data):
+        return _dtype.from_numpy_dtype(_torch_to_numpy(data).dtype)
     raise RuntimeError(_errors.TENSOR_INFER_DTYPE.format(type_name=type(data).__name__))
+
+
+def _torch_tensor_type() -> type | tuple:
+    """torch.Tensor if torch is loaded, else () (torch is never imported here: if some data
+    is a torch tensor, torch is loaded)."""
+    torch = sys.modules.get("torch")
+    return getattr(torch, "Tensor", ()) if torch is not None else ()
+
+
+def _is_torch_tensor(data) -> bool:
+    return isinstance(data, _torch_tensor_type())
+
+
+def _torch_to_numpy(t) -> np.ndarray:
+    """A torch tensor's values on the host (bfloat16, which NumPy lacks, through its bits)."""
+    t = t.detach().cpu().resolve_conj().resolve_neg()
+    if str(t.dtype) == "torch.bfloat16":
+        return t.contiguous().view(sys.modules["torch"].int16).numpy().view(jnp.bfloat16)
+    return t.numpy()
+
+
+# NumPy element types torch converts (and bfloat16, which tapegrad's own arrays use).
+_NUMPY_TYPES = frozenset(np.dtype(t) for t in (
+    np.bool_, np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int16, np.int32, np.int64,
+    np.float16, np.float32, np.float64, np.complex64, np.complex128, jnp.bfloat16))
+
+
+def check_ndarray(data: np.ndarray) -> None:
+    """torch's checks of a NumPy array it converts: element type, byte order, strides."""
+    if data.dtype.newbyteorder("=") not in _NUMPY_TYPES:
+        raise TypeError(_errors.NUMPY_UNSUPPORTED_DTYPE.format(
+            type_name=data.dtype.type.__name__))
+    if not data.dtype.isnative:
+        raise ValueError(_errors.NUMPY_BYTE_ORDER)
+    if any(s < 0 for s in data.strides):
+        raise ValueError(_errors.NUMPY_NEGATIVE_STRIDES)
 
 
 def _scalar_list_promote(a: DType, b: DType) -> DType:
@@ -564,8 +603,11 @@ def _to_numpy(data):
     if isinstance(data, Tensor):
         return np.asarray(data._storage.array)
     if isinstance(data, (list, tuple)):
+        kinds = (Tensor, _torch_tensor_type())
         return np.array([_to_numpy(d) for d in data]) if any(
-            isinstance(d, Tensor) for d in data) else data
+            isinstance(d, kinds) for d in data) else data
+    if _is_torch_tensor(data):
+        return _torch_to_numpy(data)
     return data
 
 
@@ -595,6 +637,10 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
     data = args[0]
     if isinstance(data, Tensor):
         warnings.warn(_errors.TENSOR_OF_TENSOR, UserWarning, stacklevel=2)
+    elif isinstance(data, np.ndarray):
+        check_ndarray(data)
+    elif _is_torch_tensor(data):  # a foreign tensor is data, as a NumPy array (no warning)
+        data = _torch_to_numpy(data)
     dt = dtype if dtype is not None else _infer_dtype(data)
     _check_requires_grad(dt, requires_grad)
     if isinstance(data, jax.Array):
@@ -613,6 +659,8 @@ def from_dlpack(ext_tensor: Any) -> Tensor:
     DLPack, without a copy where the device allows. Matches `torch.from_dlpack`; the buffer
     becomes a JAX array, which JAX assumes nobody writes: copy (`tg.tensor(...)`) instead if
     the producer will change it in place."""
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise RuntimeError(_errors.DLPACK_INVALID_CAPSULE)
     return from_jax(jax.dlpack.from_dlpack(ext_tensor))
 
 

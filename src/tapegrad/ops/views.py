@@ -87,6 +87,8 @@ def check_inplace(t: Tensor) -> None:
             root = t._base
             if root is not None and root._grad_fn is None and root._requires_grad:
                 raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+            if root is None and t._requires_grad and t._grad_fn is None:
+                raise RuntimeError(_errors.LEAF_INPLACE)  # a leaf over a view's storage
     elif t._requires_grad and grad_mode.is_grad_enabled():
         if CUSTOM_FUNCTION_VIEWS and t._base is not None:
             # An input returned as-is by a custom Function: an alias sharing a plain storage.

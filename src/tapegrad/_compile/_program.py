@@ -14,7 +14,7 @@ import numpy as np
 from .._graph import Node, SavedTensor, gradient_edge
 from .._grad_mode import enable_grad
 from ..autograd import grad as _autograd_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, is_pytree_leaf
 from ._errors import CONCRETE_ERRORS, NeedsEager, Retrace, concrete_value_error
 from ._walk import (_CELL, _PLAIN_STORAGE, _PLAIN_VC, _SCALARS, _is_array, _slot_get, _slot_set,
                     _Walk)
@@ -362,7 +362,7 @@ class _Program:
             t._grad is not None and walk.six.get(id(t._grad._storage)) in updated
             for t in walk.tensors)
 
-        leaves, plan.out_treedef = jax.tree_util.tree_flatten(result)
+        leaves, plan.out_treedef = jax.tree_util.tree_flatten(result, is_leaf=is_pytree_leaf)
         live = []
         for n, leaf in enumerate(leaves):
             if isinstance(leaf, Tensor):
@@ -396,7 +396,7 @@ class _Program:
             args, kwargs = self._install(walk, arrays, backward=True)
             with enable_grad():
                 result = self.fn(*args, **kwargs)
-            leaves = jax.tree_util.tree_leaves(result)
+            leaves = jax.tree_util.tree_leaves(result, is_leaf=is_pytree_leaf)
             outs = [leaves[n] for n in plan.diff_outputs]
             inputs = [walk.tensors[i] for i in plan.edge_tensors]
             grads = _autograd_grad(

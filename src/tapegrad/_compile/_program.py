@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._storage import Storage, StopGradientStorage
 from .._graph import Node, SavedTensor, gradient_edge
 from .._grad_mode import enable_grad
 from ..autograd import grad as _autograd_grad
@@ -286,7 +287,7 @@ class _Program:
             return ("new", new_tensor(t, False))
 
         def new_tensor(t: Tensor, rg: bool) -> int:
-            s = t._storage
+            s = _shared(t._storage)
             si = walk.six.get(id(s))
             if si is not None:
                 sref = ("ext", si)
@@ -331,6 +332,7 @@ class _Program:
                 if now is None:
                     plan.tensor_effects.append((i, name, None))
                 elif name == "_storage":
+                    now = _shared(now)
                     si = walk.six.get(id(now))
                     if si is None:
                         k = new_six.get(id(now))
@@ -488,3 +490,12 @@ class _Program:
                 t._output_nr = nr
                 t._requires_grad = True
         return jax.tree_util.tree_unflatten(plan.out_treedef, leaves)
+
+
+def _shared(storage: Storage) -> Storage:
+    """The storage box a traced `detach()`/`.data` aliases (eagerly they share that very box;
+    under the trace they read it through stop_gradient: NOTE [Untracked writes under JAX
+    transforms] in _storage.py)."""
+    while type(storage) is StopGradientStorage:
+        storage = storage.source
+    return storage

@@ -297,7 +297,9 @@ def _jax_custom_vjp(cls: type, args: tuple, kwargs: dict, setup: bool, output: A
             return tuple(o._storage.array for o in rerun(arrays, False)[1])
 
     def fwd(*arrays: Any) -> tuple:
-        return primal(*arrays), arrays
+        # `fn` again, not `primal`: an outer transform (reverse-over-reverse) then also meets
+        # the custom rule instead of the forward's own ops.
+        return fn(*arrays), arrays
 
     def bwd(arrays: tuple, cotangents: tuple) -> tuple:
         with grad_mode.enable_grad():

@@ -467,6 +467,7 @@ def _detached_storage(storage: Storage) -> Storage:
         return StopGradientStorage(storage)
     return storage
 
+
 # Views returned by a custom Function, by id: (weakref, output_nr, Function name). torch marks
 # them CreationMeta::IN_CUSTOM_FUNCTION: writing them, or reading their grad_fn after their
 # base was written, raises (the view+inplace logic would bypass the custom backward). A side

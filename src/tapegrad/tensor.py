@@ -35,7 +35,7 @@ import numpy as np
 from . import _checks, _dtype, _errors
 from . import _grad_mode as grad_mode
 from ._dtype import dtype as DType
-from ._storage import InferenceVersionCounter, Storage, VersionCounter
+from ._storage import InferenceVersionCounter, StopGradientStorage, Storage, VersionCounter
 from ._tensor_str import tensor_repr
 from .utils.hooks import HookDict, RemovableHandle, add_hook
 
@@ -145,6 +145,10 @@ class Tensor:
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_pytree(cls)  # NOTE [Tensors as pytrees]: subclasses (Parameter) too
 
     # ----------------------------------------------------------------- data
     @property
@@ -422,7 +426,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A leaf sharing storage and version counter. Matches `torch.Tensor.detach`."""
-        return Tensor._make(None, None, 0, self._vc, self._storage)
+        return Tensor._make(None, None, 0, self._vc, _detached_storage(self._storage))
 
     def detach_(self) -> Tensor:
         """Make this tensor a leaf that does not require grad. Matches `torch.Tensor.detach_`."""
@@ -431,12 +435,13 @@ class Tensor:
         self._grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
+        self._storage = _detached_storage(self._storage)
         return self
 
     @property
     def data(self) -> Tensor:
         # See NOTE [Storage and version counter]: `.data` gets a fresh version counter.
-        return Tensor._make(None, None, 0, VersionCounter(), self._storage)
+        return Tensor._make(None, None, 0, VersionCounter(), _detached_storage(self._storage))
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -454,6 +459,15 @@ class Tensor:
 
 
 _warned_float = False
+
+
+def _detached_storage(storage: Storage) -> Storage:
+    """The storage `detach()`/`.data` share: the same box, or for a JAX tracer one that reads
+    it through stop_gradient (NOTE [Untracked writes under JAX transforms] in `_storage.py`)."""
+    if isinstance(storage.array, jax.core.Tracer):
+        return StopGradientStorage(storage)
+    return storage
+
 
 # Views returned by a custom Function, by id: (weakref, output_nr, Function name). torch marks
 # them CreationMeta::IN_CUSTOM_FUNCTION: writing them, or reading their grad_fn after their
@@ -782,3 +796,49 @@ def legacy_new(dt: _dtype.dtype, name: str, args: tuple, kwargs: dict) -> Tensor
     raise TypeError(f"new() received an invalid combination of arguments - got "
                     f"({', '.join(type(a).__name__ for a in args)}), but expected "
                     f"one of:")
+
+
+# NOTE [Tensors as pytrees]
+# Tensor and its subclasses are JAX pytree nodes: the one child is the data array, the aux
+# data is `requires_grad` (the node type is the class), so tensors pass through `jax.jit`,
+# `jax.vmap`, `jax.device_put`, `jax.tree_util`, optax and equinox filters. Unflattening
+# builds a new leaf of the same class with the same `requires_grad` around whatever JAX hands
+# back (an array, a tracer, or a placeholder JAX uses internally: nothing is checked here).
+# Only the data and the flag travel: grad_fn, .grad, hooks, version counter and aliasing do
+# not survive a round trip. tapegrad's own traversals that treat tensors as leaves pass
+# `is_leaf=is_pytree_leaf`.
+_DATA_KEY = jax.tree_util.GetAttrKey("data")
+_SLOTS = tuple(s for s in Tensor.__slots__ if s != "__weakref__")
+
+
+def _tree_flatten(t: Tensor) -> tuple:
+    return (t._storage.array,), t._requires_grad
+
+
+def _tree_flatten_with_keys(t: Tensor) -> tuple:
+    return ((_DATA_KEY, t._storage.array),), t._requires_grad
+
+
+def register_pytree(cls: type) -> None:
+    """Register a Tensor class as a JAX pytree node (NOTE [Tensors as pytrees])."""
+    def unflatten(requires_grad: bool, children: Any) -> Tensor:
+        t = Tensor._make(children[0])
+        if cls is not Tensor:
+            sub = object.__new__(cls)
+            for slot in _SLOTS:
+                object.__setattr__(sub, slot, getattr(t, slot))
+            t = sub
+        t._requires_grad = requires_grad
+        return t
+
+    jax.tree_util.register_pytree_with_keys(cls, _tree_flatten_with_keys, unflatten,
+                                            _tree_flatten)
+
+
+def is_pytree_leaf(x: Any) -> bool:
+    """`is_leaf` for tapegrad's own tree traversals: tensors and classes marked
+    `_tapegrad_pytree_leaf` (nn.Module) stay whole."""
+    return isinstance(x, Tensor) or getattr(type(x), "_tapegrad_pytree_leaf", False)
+
+
+register_pytree(Tensor)

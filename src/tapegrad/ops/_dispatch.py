@@ -18,10 +18,15 @@ import jax.numpy as jnp
 from .. import _checks, _dtype, _errors, _lru
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
-from .._storage import ViewStorage
+from .._storage import ViewStorage, cut
 from ..tensor import Tensor
 
 __all__ = ["call", "apply", "SavedScalar", "make_views"]
+
+# The thread-local grad mode, read directly on the hot path (one attribute read). Outputs of
+# ops run under no_grad go through `cut` (stop_gradient for JAX tracers only): NOTE
+# [Untracked writes under JAX transforms] in _storage.py.
+_grad_state = grad_mode._state
 
 
 def _is_number(x: Any) -> bool:
@@ -145,6 +150,8 @@ def apply(op, values: list, static: dict) -> Any:
         # The common case (one output, no dtype fix-up, not a view), kept short.
         if any_rg and op.node_cls is not None and grad_mode.is_grad_enabled():
             return record(op, values, static, [out])[0]
+        if not _grad_state.grad_enabled:  # no_grad under a JAX transform: cut for JAX's AD
+            out = cut(out)
         return Tensor._make(out)
     outs = list(out) if op.multi else [out]
     if op.out_dtype is not None and cd is not None:
@@ -153,7 +160,7 @@ def apply(op, values: list, static: dict) -> Any:
     if any_rg and op.node_cls is not None and grad_mode.is_grad_enabled():
         results = record(op, values, static, outs)
     else:
-        results = [Tensor._make(a) for a in outs]
+        results = [Tensor._make(a if _grad_state.grad_enabled else cut(a)) for a in outs]
     if op.view is not None:
         make_views(op, values[0], static, results)
     if not op.multi:

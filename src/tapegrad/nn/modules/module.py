@@ -24,6 +24,7 @@ from ...tensor import Tensor, from_jax
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 from . import _hooks
+from ._pytree import register_module_pytree
 from ._hooks import _WrappedHook
 from ._hooks import register_module_forward_hook as register_module_forward_hook
 from ._hooks import register_module_forward_pre_hook as register_module_forward_pre_hook
@@ -115,6 +116,11 @@ class Module:
     _version: int = 1
     training: bool
     dump_patches: bool = False
+    _tapegrad_pytree_leaf = True  # tapegrad's own tree traversals keep modules whole
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_module_pytree(cls)  # NOTE [Modules as pytrees] in _pytree.py
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs:
@@ -873,3 +879,5 @@ class Module:
                 main_str += "\n  " + "\n  ".join(lines) + "\n"
         return main_str + ")"
 
+
+register_module_pytree(Module)

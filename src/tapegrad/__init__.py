@@ -136,3 +136,5 @@ globals().update(_compat.LEGACY_TENSOR_TYPES)
 from . import distributions as distributions  # noqa: E402
 from .utils import checkpoint as _utils_checkpoint  # noqa: E402, F401
 from .utils import data as _utils_data  # noqa: E402, F401
+# Devices (issue 14): torch's device names over JAX's devices, and the tg.cuda queries.
+from . import cuda as cuda  # noqa: E402

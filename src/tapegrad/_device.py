@@ -321,6 +321,28 @@ def move(array: Any, dev: device) -> Any:
     return jax.device_put(array, jdev)
 
 
+def colocate(arrays: list) -> list:
+    """`arrays` (a flat list; other values pass through) all on one device, the first non-CPU
+    one among them (a 0-d CPU tensor, say an optimizer's step count, beside GPU parameters):
+    one jitted program takes arrays of one device only. The same list when nothing moves."""
+    target = None
+    first = None
+    for a in arrays:
+        if isinstance(a, jax.Array) and not isinstance(a, jax.core.Tracer) and a.committed:
+            d = next(iter(a.devices()))
+            first = first or d
+            if torch_device(d)._type != "cpu":
+                target = d
+                break
+    target = target or first
+    if target is None or all(not isinstance(a, jax.Array) or isinstance(a, jax.core.Tracer)
+                             or not a.committed or next(iter(a.devices())) == target
+                             for a in arrays):
+        return arrays
+    return [jax.device_put(a, target) if isinstance(a, jax.Array)
+            and not isinstance(a, jax.core.Tracer) else a for a in arrays]
+
+
 def colocated(fn: Any, *trees: Any) -> Any:
     """`fn(*trees)`, a fused backward; if JAX refuses its arrays for being on different
     devices (a 0-d CPU tensor saved beside GPU ones), again with every array on the first

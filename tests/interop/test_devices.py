@@ -304,6 +304,7 @@ def dev_of(t):
 x = tg.ones(2, requires_grad=True)
 assert dev_of(x) == cpu0 and x.device == tg.device("cpu") and x.jax().committed
 y = x.to("cuda")
+assert repr(y) == "tensor([1., 1.], device='cuda:0', grad_fn=<ToCopyBackward0>)", repr(y)
 assert dev_of(y) == cpu1 and str(y.device) == "cuda:0" and y.is_cuda and not y.is_cpu
 assert y.get_device() == 0 and type(y.grad_fn).__name__ == "ToCopyBackward0"
 assert x.cuda().device == tg.device("cuda", 0) and tg.cuda.is_available()

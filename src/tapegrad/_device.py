@@ -39,8 +39,6 @@ _TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "h
           "fpga", "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia",
           "privateuseone")
 _DEVICE_RE = re.compile(r"([a-zA-Z_]+)(?::([1-9]\d*|0))?")
-# tapegrad device type -> JAX platform.
-_PLATFORMS = {"cpu": "cpu", "cuda": "gpu", "xla": "tpu"}
 
 
 _MISSING = object()
@@ -201,7 +199,9 @@ def _count_devices() -> int:
 MULTI: bool = _count_devices() > 1
 
 
-_CPU_DEVICE = _platform_devices("cpu")[0]
+_CPUS = _platform_devices("cpu")
+# (JAX_PLATFORMS without cpu leaves no CPU device: then `cpu` names JAX's default device.)
+_CPU_DEVICE = _CPUS[0] if _CPUS else jax.devices()[0]
 
 
 def jax_device(dev: device) -> Any:
@@ -247,6 +247,10 @@ def torch_device(jdev: Any) -> device:
     return found
 
 
+# The one device of a single-device process (the CPU, unless JAX was told to use only a GPU).
+_SOLE = CPU if MULTI or _CPUS else torch_device(jax.devices()[0])
+
+
 def canonical(dev: device) -> device:
     """The device a tensor placed on `dev` reports (`cpu:0` -> `cpu`, `cuda` -> `cuda:0`),
     or torch's error for a device this process cannot hold data on."""
@@ -258,7 +262,7 @@ def canonical(dev: device) -> device:
 def of_array(array: Any) -> device:
     """The torch device an array is on; a tracer reports the default device."""
     if not MULTI:
-        return CPU
+        return _SOLE
     if isinstance(array, jax.core.Tracer):
         return get_default()
     return torch_device(next(iter(array.devices())))

@@ -238,6 +238,25 @@ MODULE_CALLS = [
 ]
 
 
+MODULE_MAKERS = {
+    "Linear": lambda T, d: T.nn.Linear(2, 2, device=d),
+    "Conv1d": lambda T, d: T.nn.Conv1d(1, 1, 2, device=d),
+    "BatchNorm1d": lambda T, d: T.nn.BatchNorm1d(2, device=d),
+    "LayerNorm": lambda T, d: T.nn.LayerNorm(2, device=d),
+    "Embedding": lambda T, d: T.nn.Embedding(3, 2, device=d),
+    "GRUCell": lambda T, d: T.nn.GRUCell(2, 2, device=d),
+    "LSTM": lambda T, d: T.nn.LSTM(2, 2, device=d),
+    "TransformerEncoderLayer": lambda T, d: T.nn.TransformerEncoderLayer(4, 2, 8, device=d),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODULE_MAKERS))
+def test_module_device_argument_as_torch(name):
+    make = MODULE_MAKERS[name]
+    same(lambda T: sorted({str(p.device) for p in make(T, "cpu").parameters()}))
+    assert same(lambda T: make(T, "cuda"))[0] == ("ok" if HAS_GPU else "AssertionError")
+
+
 @pytest.mark.parametrize("call", MODULE_CALLS)
 def test_module_to_as_torch(call):
     same(lambda T: eval(call, {"T": T, "m": T.nn.Linear(2, 2)}))
@@ -351,6 +370,21 @@ c.copy_(z + 1)
 assert dev_of(c) == cpu0 and c.tolist() == [1.0, 1.0]
 with tg.device("cuda"):
     assert dev_of(tg.ones(1)) == cpu1
+# tg.compile of a step on the "GPU" with Adam, whose step counts are 0-d CPU tensors.
+m2 = tg.nn.Linear(2, 1).to("cuda")
+opt2 = tg.optim.Adam(m2.parameters(), lr=0.1)
+@tg.compile
+def step(inp):
+    opt2.zero_grad()
+    loss = (m2(inp) ** 2).mean()
+    loss.backward()
+    opt2.step()
+    return loss
+xs = tg.ones(4, 2, device="cuda")
+first = step(xs).item()
+for _ in range(3):
+    last = step(xs)
+assert last.item() < first and dev_of(m2.weight) == cpu1, (first, last)
 assert tg.get_default_device() == tg.device("cpu")
 print("simulated ok")
 """

@@ -326,6 +326,7 @@ y = x.to("cuda")
 assert repr(y) == "tensor([1., 1.], device='cuda:0', grad_fn=<ToCopyBackward0>)", repr(y)
 assert dev_of(y) == cpu1 and str(y.device) == "cuda:0" and y.is_cuda and not y.is_cpu
 assert y.get_device() == 0 and type(y.grad_fn).__name__ == "ToCopyBackward0"
+assert y.to("cuda") is y and y.to("cuda:0") is y and y.cuda() is y and x.cpu() is x
 assert x.cuda().device == tg.device("cuda", 0) and tg.cuda.is_available()
 z = tg.zeros(2, device="cuda")
 assert dev_of(z) == cpu1 and dev_of(tg.zeros_like(z)) == cpu1 and dev_of(tg.rand_like(z)) == cpu1

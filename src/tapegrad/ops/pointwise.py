@@ -731,7 +731,9 @@ def to(self, *args, **kwargs):
             with grad_mode.no_grad():
                 converted = self if dtype is self.dtype else _to_copy(self, dtype)
             return move(self, target, converted)
-        copy = copy or dev != target  # torch: 'cpu:0' is not 'cpu', so it copies
+        # torch fills in a CUDA index ('cuda' is cuda:0 here) but not a CPU one: 'cpu:0' is
+        # not the tensor's 'cpu', so it copies.
+        copy = copy or (dev.type == "cpu" and dev.index is not None)
     if dtype is self.dtype and not copy:
         return self
     return _to_copy(self, dtype)

@@ -140,3 +140,5 @@ from .utils import data as _utils_data  # noqa: E402, F401
 from . import serialization as serialization  # noqa: E402
 from .serialization import load as load  # noqa: E402
 from .serialization import save as save  # noqa: E402
+# Devices (issue 14): torch's device names over JAX's devices, and the tg.cuda queries.
+from . import cuda as cuda  # noqa: E402

@@ -756,3 +756,39 @@ FROM_NUMPY_TYPE = "expected np.ndarray (got {type_name})"
 DLPACK_INVALID_CAPSULE = ("from_dlpack received an invalid capsule. Note that DLTensor capsules "
                           "can be consumed only once, so you might have already constructed a "
                           "tensor from it once.")
+# ------------------------------------------------------------------ devices (issue 14 item 5)
+DEVICE_EMPTY = "Device string must not be empty"
+DEVICE_INVALID = "Invalid device string: '{string}'"
+DEVICE_UNKNOWN_TYPE = "Expected one of {types} device type at start of device string: {string}"
+DEVICE_NEGATIVE_INDEX = "Device index must not be negative"
+DEVICE_INDEX_TWICE = ("type (string) must not include an index because index was passed "
+                      "explicitly: {string}")
+DEVICE_NO_ACCELERATOR = "Cannot access accelerator device when none is available."
+DEVICE_NO_ARGS = ("device() received an invalid combination of arguments - got (), but "
+                  "expected one of:\n * (torch.device device)\n * (str type, int index = -1)\n")
+DEVICE_BAD_ARGS = ("device() received an invalid combination of arguments - got ({got}), but "
+                   "expected one of:\n * (torch.device device)\n      didn't match because some "
+                   "of the arguments have invalid types: (!{got}!)\n * (str type, int index = "
+                   "-1)\n")
+DEVICE_ARG_TYPE = "device(): argument '{name}' (position {position}) must be {expected}, not {got}"
+FACTORY_DEVICE_TYPE = "{name}(): argument 'device' must be torch.device, not {got}"
+# torch's TensorIterator text (pointwise ops); its other ops word it per argument.
+DEVICE_MISMATCH = ("Expected all tensors to be on the same device, but found at least two "
+                   "devices, {first} and {second}!")
+# torch's CUDA runtime error starts so (its message goes on with debugging advice).
+CUDA_INVALID_ORDINAL = "CUDA error: invalid device ordinal"
+# tapegrad's own texts: torch's CPU build has no XLA kernels either, in other words.
+DEVICE_NO_TPU = "tapegrad: device 'xla' names a JAX TPU device, and this process has none"
+DEVICE_UNSUPPORTED = ("tapegrad: device type '{type}' cannot hold data (tapegrad places data "
+                      "on 'cpu', 'cuda' and 'xla' devices)")
+NUMPY_NOT_CPU = ("can't convert {device} device type tensor to numpy. Use Tensor.cpu() to copy "
+                 "the tensor to host memory first.")
+TO_BAD_ARGS = (
+    "to() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n")
+CUDA_DEVICE_TYPE = "cuda(): argument 'device' (position 1) must be torch.device, not {got}"

@@ -32,8 +32,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks, _dtype, _errors
+from . import _checks, _device, _dtype, _errors
 from . import _grad_mode as grad_mode
+from ._device import device
 from ._dtype import dtype as DType
 from ._storage import InferenceVersionCounter, StopGradientStorage, Storage, VersionCounter
 from ._tensor_str import tensor_repr
@@ -72,36 +73,6 @@ class Size(tuple):
         return Size(tuple(self) * n)
 
     __rmul__ = __mul__
-
-
-class device:
-    """A device. Matches `torch.device` for the JAX platform the array lives on."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
-        self.type = type
-        self.index = index
-
-    def __repr__(self) -> str:
-        if self.index is None:
-            return f"device(type='{self.type}')"
-        return f"device(type='{self.type}', index={self.index})"
-
-    def __str__(self) -> str:
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            other = device(*other.split(":")) if ":" not in other else device(
-                other.split(":")[0], int(other.split(":")[1]))
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
-
-
-_CPU = device("cpu")
 
 
 class Tensor:
@@ -185,15 +156,16 @@ class Tensor:
 
     @property
     def device(self) -> device:
-        array = self._storage.array
-        if isinstance(array, jax.core.Tracer):
-            return _CPU
-        dev = next(iter(array.devices()))
-        return _CPU if dev.platform == "cpu" else device(dev.platform, dev.id)
+        """torch's name of the device the data is on (NOTE [Devices] in `_device.py`)."""
+        return _device.of_array(self._storage.array)
 
     @property
     def is_cuda(self) -> bool:
-        return self.device.type in ("cuda", "gpu")
+        return _device.MULTI and self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return not _device.MULTI or self.device.type == "cpu"
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
@@ -240,7 +212,10 @@ class Tensor:
         return np.asarray(self._storage.array, dtype=dtype)
 
     def numpy(self) -> np.ndarray:
-        """Matches `torch.Tensor.numpy` (refuses tensors that require grad, as torch does)."""
+        """Matches `torch.Tensor.numpy` (refuses tensors that require grad, or not on the CPU,
+        as torch does)."""
+        if _device.MULTI and self.device.type != "cpu":
+            raise TypeError(_errors.NUMPY_NOT_CPU.format(device=self.device))
         if self.requires_grad:
             raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
         return np.asarray(self._storage.array)
@@ -665,7 +640,7 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
         with np.errstate(over="ignore"):
             # Always a copy, as torch.tensor: jnp.asarray may alias a NumPy buffer on CPU.
             array = jnp.array(np.array(_to_numpy(data), dtype=dt.np, copy=True), dtype=dt.np)
-    return _leaf(array, requires_grad)
+    return _leaf(_device.place(array, device, "tensor"), requires_grad)
 
 
 def from_dlpack(ext_tensor: Any) -> Tensor:
@@ -709,7 +684,8 @@ def zeros(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.zeros`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.zeros(_sizes(size, "zeros"), dt.np), requires_grad)
+    return _leaf(_device.place(jnp.zeros(_sizes(size, "zeros"), dt.np), device, "zeros"),
+                 requires_grad)
 
 
 def ones(*size, dtype: DType | None = None, device: Any = None,
@@ -717,7 +693,7 @@ def ones(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.ones`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.ones(_sizes(size), dt.np), requires_grad)
+    return _leaf(_device.place(jnp.ones(_sizes(size), dt.np), device, "ones"), requires_grad)
 
 
 def empty(*size, dtype: DType | None = None, device: Any = None,
@@ -725,14 +701,15 @@ def empty(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.empty` (zero-filled: JAX has no uninitialized memory)."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.zeros(_sizes(size), dt.np), requires_grad)
+    return _leaf(_device.place(jnp.zeros(_sizes(size), dt.np), device, "empty"), requires_grad)
 
 
 def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     dt = dtype or _infer_dtype(fill_value)
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.full(_sizes((size,)), fill_value, dt.np), requires_grad)
+    return _leaf(_device.place(jnp.full(_sizes((size,)), fill_value, dt.np), device, "full"),
+                 requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any = None,
@@ -745,7 +722,8 @@ def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any =
         raise RuntimeError(_errors.ARANGE_BOUNDS)
     dt = dtype or _infer_dtype([start, end, step])
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.asarray(np.arange(start, end, step), dtype=dt.np), requires_grad)
+    return _leaf(_device.place(jnp.asarray(np.arange(start, end, step), dtype=dt.np), device,
+                               "arange"), requires_grad)
 
 
 def eye(n: int, m: int | None = None, *, dtype: DType | None = None, device: Any = None,
@@ -755,20 +733,42 @@ def eye(n: int, m: int | None = None, *, dtype: DType | None = None, device: Any
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(_errors.EYE_NEGATIVE.format(name=name, value=value))
-    return _leaf(jnp.eye(n, m, dtype=dt.np), requires_grad)
+    return _leaf(_device.place(jnp.eye(n, m, dtype=dt.np), device, "eye"), requires_grad)
 
 
-def zeros_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
-    return zeros(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def like_device(t: Tensor, device: Any, name: str) -> Any:
+    """The device of a `*_like` factory `name`: `device`, else the input's (None when that is
+    the only device there is: nothing to place)."""
+    if device is not None:
+        _device.check_arg(device, name)
+        return device
+    return t.device if _device.MULTI else None
 
 
-def ones_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
-    return ones(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def zeros_like(t: Tensor, *, dtype: DType | None = None, layout: Any = None,
+               device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    """Matches `torch.zeros_like`."""
+    return zeros(tuple(t.shape), dtype=dtype or t.dtype,
+                 device=like_device(t, device, "zeros_like"),
+                 requires_grad=requires_grad)
 
 
-def full_like(t: Tensor, fill_value, *, dtype: DType | None = None,
-              requires_grad: bool = False) -> Tensor:
-    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def ones_like(t: Tensor, *, dtype: DType | None = None, layout: Any = None,
+              device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    """Matches `torch.ones_like`."""
+    return ones(tuple(t.shape), dtype=dtype or t.dtype,
+                device=like_device(t, device, "ones_like"),
+                requires_grad=requires_grad)
+
+
+def full_like(t: Tensor, fill_value, *, dtype: DType | None = None, layout: Any = None,
+              device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    """Matches `torch.full_like`."""
+    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype,
+                device=like_device(t, device, "full_like"), requires_grad=requires_grad)
 
 
 def legacy_new(dt: _dtype.dtype, name: str, args: tuple, kwargs: dict) -> Tensor:

@@ -12,6 +12,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from .._storage import Storage, StopGradientStorage
+from .. import _device
 from .._graph import Node, SavedTensor, gradient_edge
 from .._grad_mode import enable_grad
 from ..autograd import grad as _autograd_grad
@@ -416,6 +417,8 @@ class _Program:
     def run(self, walk: _Walk, arrays: list) -> list:
         """Call the program; if JAX traces (first call, or a retrace), trace with `walk`."""
         self._walk = walk
+        if _device.MULTI:  # one program, one device (NOTE [Devices])
+            arrays = _device.colocate(arrays)
         try:
             return self.jitted(arrays)
         finally:
@@ -423,6 +426,9 @@ class _Program:
 
     def backward(self, walk: _Walk, arrays: list, cotangents: list) -> list:
         self._walk = walk
+        if _device.MULTI:
+            arrays = _device.colocate(arrays)
+            cotangents = _device.colocate(cotangents)
         try:
             return self._bwd(arrays, cotangents)
         except CONCRETE_ERRORS as e:

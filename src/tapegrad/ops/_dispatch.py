@@ -15,7 +15,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from .. import _checks, _dtype, _errors, _lru
+from .. import _checks, _device, _dtype, _errors, _lru
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import ViewStorage, cut
@@ -60,6 +60,10 @@ class SavedScalar:
     def release(self) -> None:
         self.freed = True
 
+
+# More than one JAX device in this process (a GPU machine): only then can an op's inputs be
+# on different devices, and only then does `apply` check them (NOTE [Devices]).
+_MULTI_DEVICE = _device.MULTI
 
 _WRAPPED_DTYPES = {bool: jnp.bool_, int: jnp.int64, float: jnp.float64,
                    complex: jnp.complex128}
@@ -125,6 +129,8 @@ def apply(op, values: list, static: dict) -> Any:
                     type_name=type(v).__name__))
             arrays.append(v)
             sig.append(type(v))
+    if _MULTI_DEVICE:
+        arrays = _device.check_same_device(arrays)
     # The compute dtype depends only on the inputs' dtypes, zero-dim-ness and the Python
     # types of numbers (torch's result_type): cache it per that signature.
     sig = tuple(sig)

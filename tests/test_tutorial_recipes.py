@@ -9,11 +9,13 @@ same with autograd and a custom Function (examples_autograd), nn.Sequential with
 nn-tutorial refactoring path (functional model -> nn.Module -> optim -> TensorDataset and
 DataLoader), the NLP tutorials (bag-of-words classifier, n-gram language model with
 embeddings, LSTM tagger), a double-backward custom Function, and torch.func's jacobians and
-hessians, per-sample gradients, neural tangent kernel and model ensembling.
+hessians, per-sample gradients, neural tangent kernel and model ensembling, and saving and
+loading a general checkpoint (T.save / T.load of model and optimizer state).
 """
 
 from __future__ import annotations
 
+import io
 import math
 
 import pytest
@@ -397,10 +399,47 @@ def model_ensembling(T):
     return same_batch.detach(), T.allclose(same_batch, looped), sorted(params)
 
 
+def general_checkpoint(T):
+    # recipes/saving_and_loading_a_general_checkpoint: model and optimizer state, epoch and
+    # loss in one T.save, loaded into fresh objects (T.load, weights_only default) to resume.
+    def make():
+        net = T.nn.Sequential(T.nn.Linear(3, 4), T.nn.Tanh(), T.nn.Linear(4, 1)).double()
+        return net, T.optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+
+    def step(net, opt, x, y):
+        opt.zero_grad()
+        loss = ((net(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        return loss
+
+    x = T.linspace(-1, 1, 15, dtype=T.float64).reshape(5, 3)
+    y = x.sum(1, keepdim=True).sin()
+    net, opt = make()
+    with T.no_grad():
+        for i, p in enumerate(net.parameters()):
+            p.copy_(T.linspace(-0.5, 0.5, p.numel(), dtype=T.float64).reshape(p.shape) + i)
+    for _ in range(2):
+        loss = step(net, opt, x, y)
+    buf = io.BytesIO()
+    T.save({"epoch": 2, "model_state_dict": net.state_dict(),
+            "optimizer_state_dict": opt.state_dict(), "loss": loss}, buf)
+    buf.seek(0)
+    checkpoint = T.load(buf)
+    net2, opt2 = make()
+    net2.load_state_dict(checkpoint["model_state_dict"])
+    opt2.load_state_dict(checkpoint["optimizer_state_dict"])
+    print(checkpoint["epoch"], checkpoint["loss"])
+    resumed = [step(net2, opt2, x, y).detach() for _ in range(2)]
+    continued = [step(net, opt, x, y).detach() for _ in range(2)]
+    net2.eval()
+    return resumed, continued, net2(x).detach()
+
+
 PROGRAMS = [polynomial_fit_manual, polynomial_fit_autograd, legendre_function, sequential_nn,
             blitz_autograd, nn_tutorial, bag_of_words, ngram_language_model, lstm_tagger,
             double_backward_function, func_jacobians_hessians, per_sample_gradients,
-            neural_tangent_kernel, model_ensembling]
+            neural_tangent_kernel, model_ensembling, general_checkpoint]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])

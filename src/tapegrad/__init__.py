@@ -132,3 +132,9 @@ globals().update(_compat.LEGACY_TENSOR_TYPES)
 from . import distributions as distributions  # noqa: E402
 from .utils import checkpoint as _utils_checkpoint  # noqa: E402, F401
 from .utils import data as _utils_data  # noqa: E402, F401
+# Checkpoints in torch's format (issue 14): tg.save writes what torch.load reads and back.
+from . import serialization as serialization  # noqa: E402
+from .serialization import load as load  # noqa: E402
+from .serialization import save as save  # noqa: E402
+# Devices (issue 14): torch's device names over JAX's devices, and the tg.cuda queries.
+from . import cuda as cuda  # noqa: E402

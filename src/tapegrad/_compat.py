@@ -15,8 +15,9 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype, _errors
-from .tensor import Size, Tensor, device, from_jax, full, legacy_new, tensor, zeros
+from . import _device, _dtype, _errors
+from .tensor import (Size, Tensor, check_ndarray, device, from_jax, full, legacy_new, tensor,
+                     zeros)
 
 __all__ = [
     "set_default_dtype", "set_default_device", "get_default_device", "as_tensor", "asarray",
@@ -43,70 +44,61 @@ def set_default_dtype(d: _dtype.dtype) -> None:
     _dtype.set_default_dtype(d)
 
 
-def _has_gpu() -> bool:
-    import jax
-
-    return any(d.platform == "gpu" for d in jax.devices())
-
-
-_default_device = device("cpu")
-
-
 def set_default_device(dev: Any) -> None:
     """Matches `torch.set_default_device`; asking for CUDA without a GPU raises at once
     (torch's CPU build raises at the next factory)."""
-    global _default_device
-    d = device(dev) if dev is not None else device("cpu")
-    if d.type == "cuda" and not _has_gpu():
-        raise AssertionError(_errors.NO_CUDA)
-    _default_device = d
+    _device.set_default(dev)
 
 
 def get_default_device() -> device:
     """Matches `torch.get_default_device`."""
-    return _default_device
+    return _device.get_default()
 
 
 # ------------------------------------------------------------------ converters
 
 
 def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: Any = None) -> Tensor:
-    """Matches `torch.as_tensor`: the tensor itself when no conversion is needed."""
+    """Matches `torch.as_tensor`: the tensor itself when no conversion is needed. A NumPy
+    array or a torch tensor is copied (torch shares a NumPy array's memory; a JAX array
+    cannot alias a buffer its owner may write: `tg.from_dlpack` shares a torch tensor's)."""
     if isinstance(data, Tensor):
-        return data if dtype in (None, data.dtype) else data.to(dtype)
-    return tensor(data, dtype=dtype)
+        return data.to(device, dtype)
+    return tensor(data, dtype=dtype, device=device)
 
 
 def asarray(obj: Any, *, dtype: _dtype.dtype | None = None, device: Any = None,
             copy: bool | None = None, requires_grad: bool = False) -> Tensor:
     """Matches `torch.asarray`."""
     if isinstance(obj, Tensor):
-        out = obj if dtype in (None, obj.dtype) else obj.to(dtype)
+        out = obj.to(device, dtype)
         if copy:
             out = out.clone()
         return out.requires_grad_(requires_grad) if requires_grad else out
-    return tensor(obj, dtype=dtype, requires_grad=requires_grad)
+    return tensor(obj, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """Matches `torch.from_numpy`'s values and dtype; the data is copied (a JAX array never
     aliases a NumPy buffer that NumPy may write)."""
     if not isinstance(ndarray, np.ndarray):
-        raise TypeError(f"expected np.ndarray (got {builtins.type(ndarray).__name__})")
+        raise TypeError(_errors.FROM_NUMPY_TYPE.format(type_name=builtins.type(ndarray).__name__))
+    check_ndarray(ndarray)
     return from_jax(jnp.array(ndarray, copy=True))
 
 
 def scalar_tensor(s: Any, *, dtype: _dtype.dtype | None = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
     """Matches `torch.scalar_tensor` (default dtype: the default float)."""
-    return full((), s, dtype=dtype or _dtype.get_default_dtype(), requires_grad=requires_grad)
+    return full((), s, dtype=dtype or _dtype.get_default_dtype(), device=device,
+                requires_grad=requires_grad)
 
 
 def empty_strided(size: Sequence[int], stride: Sequence[int], *,
                   dtype: _dtype.dtype | None = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
     """Matches `torch.empty_strided`'s shape and dtype (zeros, contiguous)."""
-    return zeros(tuple(size), dtype=dtype, requires_grad=requires_grad)
+    return zeros(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
 
 # ------------------------------------------------------------------ dtype information
@@ -202,13 +194,14 @@ def range(start: float, end: float, step: float = 1, *,  # noqa: A001
     n = int(math.floor((end - start) / step)) + 1
     dt = dtype or _dtype.get_default_dtype()
     values = np.arange(n, dtype=np.float64) * step + start
-    return tensor(values.tolist(), dtype=dt, requires_grad=requires_grad)
+    return tensor(values.tolist(), dtype=dt, device=device, requires_grad=requires_grad)
 
 
 # ------------------------------------------------------------------ windows
 
 
-def _window(name: str, values, window_length: int, dtype, requires_grad: bool) -> Tensor:
+def _window(name: str, values, window_length: int, dtype, requires_grad: bool,
+            device: Any = None) -> Tensor:
     if window_length < 0:
         raise RuntimeError(f"{name} requires non-negative window_length, got "
                            f"window_length={window_length}")
@@ -220,7 +213,7 @@ def _window(name: str, values, window_length: int, dtype, requires_grad: bool) -
             f"{name} expects floating point dtypes, got: TensorOptions(dtype={cpp}, "
             "device=cpu, layout=Strided (default), requires_grad=false (default), "
             "pinned_memory=false, memory_format=(nullopt))")
-    return tensor(np.asarray(values, np.float64).tolist(), dtype=dt,
+    return tensor(np.asarray(values, np.float64).tolist(), dtype=dt, device=device,
                   requires_grad=requires_grad)
 
 
@@ -241,7 +234,7 @@ def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout
                 device=None, requires_grad: bool = False) -> Tensor:
     """Matches `torch.hann_window`."""
     return _window("hann_window", _cosine(window_length, periodic, (0.5, -0.5)),
-                   window_length, dtype, requires_grad)
+                   window_length, dtype, requires_grad, device)
 
 
 def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
@@ -249,14 +242,14 @@ def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.5
                    requires_grad: bool = False) -> Tensor:
     """Matches `torch.hamming_window`."""
     return _window("hamming_window", _cosine(window_length, periodic, (alpha, -beta)),
-                   window_length, dtype, requires_grad)
+                   window_length, dtype, requires_grad, device)
 
 
 def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
                     device=None, requires_grad: bool = False) -> Tensor:
     """Matches `torch.blackman_window`."""
     return _window("blackman_window", _cosine(window_length, periodic, (0.42, -0.5, 0.08)),
-                   window_length, dtype, requires_grad)
+                   window_length, dtype, requires_grad, device)
 
 
 def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
@@ -268,7 +261,7 @@ def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, la
         n = window_length + 1 if periodic else window_length
         k = np.arange(window_length, dtype=np.float64)
         values = 1 - np.abs(2 * k / (n - 1) - 1)
-    return _window("bartlett_window", values, window_length, dtype, requires_grad)
+    return _window("bartlett_window", values, window_length, dtype, requires_grad, device)
 
 
 def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
@@ -281,7 +274,7 @@ def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0,
         k = np.arange(window_length, dtype=np.float64)
         ratio = 2 * k / (n - 1) - 1
         values = np.i0(beta * np.sqrt(np.clip(1 - ratio ** 2, 0, None))) / np.i0(beta)
-    return _window("kaiser_window", values, window_length, dtype, requires_grad)
+    return _window("kaiser_window", values, window_length, dtype, requires_grad, device)
 
 
 # ------------------------------------------------------------------ settings

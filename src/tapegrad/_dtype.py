@@ -41,6 +41,12 @@ class dtype:
         self.type_meta_name = type_meta_name
 
     @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype: NumPy and JAX read a `.dtype` attribute, so `np.dtype(tg.float32)`,
+        `jnp.zeros(2, tg.float32)` and `jnp.zeros_like(tensor)` understand tapegrad dtypes."""
+        return self.np
+
+    @property
     def legacy_name(self) -> str:
         return f"torch.{self.scalar_name}Tensor"
 

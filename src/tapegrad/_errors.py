@@ -710,3 +710,85 @@ NNF_DROPOUT2D_3D = (
 # (torch's text keeps the indentation of its line continuation.)
 NNF_LRN_DIM = ("Expected 3D or higher dimensionality" + " " * 26
                + "input (got {dim} dimensions)")
+# ------------------------------------------------------------------ save and load (issue 14 item 7)
+# torch/serialization.py and torch/_weights_only_unpickler.py, torch 2.13.
+LOAD_UNSAFE = ("In PyTorch 2.6, we changed the default value of the `weights_only` argument in "
+               "`torch.load` from `False` to `True`. Re-running `torch.load` with `weights_only` "
+               "set to `False` will likely succeed, but it can result in arbitrary code "
+               "execution. Do it only if you got the file from a trusted source.")
+LOAD_WO_GLOBAL = ("Weights only load failed. This file can still be loaded, to do so you have two "
+                  "options, \033[1mdo those steps only if you trust the source of the "
+                  "checkpoint\033[0m. \n\t(1) {unsafe}\n\t(2) Alternatively, to load with "
+                  "`weights_only=True` please check the recommended steps in the following error "
+                  "message.\n\tWeightsUnpickler error: {message}")
+LOAD_WO_OTHER = ("Weights only load failed. {unsafe}\nPlease file an issue with the following so "
+                 "that we can make `weights_only=True` compatible with your use case: "
+                 "WeightsUnpickler error: \n\n{message}")
+LOAD_WO_BLOCKED_WRAP = "Weights only load failed. {unsafe}\n\n\n{message}"
+LOAD_WO_DOCS = ("\n\nCheck the documentation of torch.load to learn more about types accepted by "
+                "default with weights_only https://pytorch.org/docs/stable/generated/torch.load.html.")
+LOAD_WO_UNSUPPORTED = (
+    "Unsupported global: GLOBAL {path} was not an allowed global by default. Please use "
+    "`torch.serialization.add_safe_globals([{path}])` or the "
+    "`torch.serialization.safe_globals([{path}])` context manager to allowlist this global "
+    "if you trust this class/function.")
+LOAD_WO_BLOCKED = "Trying to load unsupported GLOBAL {path} whose module {module} is blocked."
+LOAD_WO_PICKLE_MODULE = "Can not safely load weights when explicit pickle_module is specified"
+LOAD_WO_ARGS = "pickle_load_args only works if `weights_only=False`."
+LOAD_CUDA = ("Attempting to deserialize object on a CUDA device but torch.cuda.is_available() is "
+             "False. If you are running on a CPU-only machine, please use torch.load with "
+             "map_location=torch.device('cpu') to map your storages to the CPU.")
+LOAD_LOCATION = ("don't know how to restore data location of torch.storage.UntypedStorage "
+                 "(tagged with {location})")
+LOAD_PERSISTENT_ID = "Unknown saved id type: {typename}"
+SAVE_NO_PARENT = "Parent directory {parent} does not exist."
+NUMPY_UNSUPPORTED_DTYPE = ("can't convert np.ndarray of type numpy.{type_name}. The only "
+                           "supported types are: float64, float32, float16, complex64, "
+                           "complex128, int64, int32, int16, int8, uint64, uint32, uint16, "
+                           "uint8, and bool.")
+NUMPY_BYTE_ORDER = ("given numpy array has byte order different from the native byte order. "
+                    "Conversion between byte orders is currently not supported.")
+NUMPY_NEGATIVE_STRIDES = ("At least one stride in the given numpy array is negative, and "
+                          "tensors with negative strides are not currently supported. (You can "
+                          "probably work around this by making a copy of your array  with "
+                          "array.copy().) ")
+FROM_NUMPY_TYPE = "expected np.ndarray (got {type_name})"
+DLPACK_INVALID_CAPSULE = ("from_dlpack received an invalid capsule. Note that DLTensor capsules "
+                          "can be consumed only once, so you might have already constructed a "
+                          "tensor from it once.")
+# ------------------------------------------------------------------ devices (issue 14 item 5)
+DEVICE_EMPTY = "Device string must not be empty"
+DEVICE_INVALID = "Invalid device string: '{string}'"
+DEVICE_UNKNOWN_TYPE = "Expected one of {types} device type at start of device string: {string}"
+DEVICE_NEGATIVE_INDEX = "Device index must not be negative"
+DEVICE_INDEX_TWICE = ("type (string) must not include an index because index was passed "
+                      "explicitly: {string}")
+DEVICE_NO_ACCELERATOR = "Cannot access accelerator device when none is available."
+DEVICE_NO_ARGS = ("device() received an invalid combination of arguments - got (), but "
+                  "expected one of:\n * (torch.device device)\n * (str type, int index = -1)\n")
+DEVICE_BAD_ARGS = ("device() received an invalid combination of arguments - got ({got}), but "
+                   "expected one of:\n * (torch.device device)\n      didn't match because some "
+                   "of the arguments have invalid types: (!{got}!)\n * (str type, int index = "
+                   "-1)\n")
+DEVICE_ARG_TYPE = "device(): argument '{name}' (position {position}) must be {expected}, not {got}"
+FACTORY_DEVICE_TYPE = "{name}(): argument 'device' must be torch.device, not {got}"
+# torch's TensorIterator text (pointwise ops); its other ops word it per argument.
+DEVICE_MISMATCH = ("Expected all tensors to be on the same device, but found at least two "
+                   "devices, {first} and {second}!")
+# torch's CUDA runtime error starts so (its message goes on with debugging advice).
+CUDA_INVALID_ORDINAL = "CUDA error: invalid device ordinal"
+# tapegrad's own texts: torch's CPU build has no XLA kernels either, in other words.
+DEVICE_NO_TPU = "tapegrad: device 'xla' names a JAX TPU device, and this process has none"
+DEVICE_UNSUPPORTED = ("tapegrad: device type '{type}' cannot hold data (tapegrad places data "
+                      "on 'cpu', 'cuda' and 'xla' devices)")
+NUMPY_NOT_CPU = ("can't convert {device} device type tensor to numpy. Use Tensor.cpu() to copy "
+                 "the tensor to host memory first.")
+TO_BAD_ARGS = (
+    "to() received an invalid combination of arguments - got ({got}), but expected one of:\n"
+    " * (torch.device device = None, torch.dtype dtype = None, bool non_blocking = False, "
+    "bool copy = False, *, torch.memory_format memory_format = None)\n"
+    " * (torch.dtype dtype, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n"
+    " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
+    "torch.memory_format memory_format = None)\n")
+CUDA_DEVICE_TYPE = "cuda(): argument 'device' (position 1) must be torch.device, not {got}"

@@ -82,6 +82,68 @@ class ViewStorage(Storage):
         Storage.array.__set__(self, value)
 
 
+
+# NOTE [Untracked writes under JAX transforms]
+# JAX's AD (jax.grad/vjp/jvp around tapegrad code) differentiates the arrays, not the tape.
+# torch's cut points must then be cut for JAX too: `detach()`/`.data` of a tensor holding a
+# JAX tracer read its source through `jax.lax.stop_gradient` (`StopGradientStorage`), ops run
+# under no_grad return stop-gradient arrays (ops/_dispatch.py), and a write autograd does not
+# see (in place under no_grad, or through a detached alias) keeps the written tensor's own
+# derivative (`keep_tangent`): torch differentiates a later use of such a tensor through its
+# old history, at its new value. Concrete arrays never take these paths.
+@jax.custom_jvp
+def keep_tangent(old, new):
+    """`new`'s value with `old`'s derivative (a write autograd does not record)."""
+    return new
+
+
+@keep_tangent.defjvp
+def _keep_tangent_jvp(primals, tangents):
+    return primals[1], tangents[0]
+
+
+def untracked_write(old, new):
+    """The array to store when `new` overwrites `old` without autograd seeing it."""
+    if (isinstance(old, jax.core.Tracer) or isinstance(new, jax.core.Tracer)) and \
+            jnp.issubdtype(old.dtype, jnp.inexact) and old.dtype == new.dtype:
+        return keep_tangent(old, new)
+    return new
+
+
+_TRACER = jax.core.Tracer
+
+
+def cut(array):
+    """An op output made under no_grad: stop_gradient when it is a JAX tracer."""
+    return jax.lax.stop_gradient(array) if isinstance(array, _TRACER) else array
+
+
+class StopGradientStorage(Storage):
+    """The storage of `detach()`/`.data` of a tensor holding a JAX tracer: reads its source
+    through `stop_gradient`, writes into the source as an untracked write (see NOTE
+    [Untracked writes under JAX transforms])."""
+
+    __slots__ = ("source", "_cache_source")
+
+    def __init__(self, source: Storage) -> None:
+        self.source = source
+        self._cache_source = None
+
+    @property
+    def array(self):  # type: ignore[override]
+        src = self.source.array
+        if src is not self._cache_source:
+            Storage.array.__set__(self, jax.lax.stop_gradient(src))
+            self._cache_source = src
+        return Storage.array.__get__(self)
+
+    @array.setter
+    def array(self, value) -> None:
+        self.source.array = untracked_write(self.source.array, value)
+        self._cache_source = self.source.array
+        Storage.array.__set__(self, value)
+
+
 # Compiled view replays and scatters, by view chain (bounded: NOTE [Compiled-code budget]).
 _VIEW_FNS = LRU("view_replay", 1024)
 _SCATTER_FNS = LRU("view_scatter", 1024)

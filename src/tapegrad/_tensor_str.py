@@ -8,7 +8,7 @@ import math
 import jax
 import numpy as np
 
-from . import _dtype
+from . import _device, _dtype
 
 PRECISION = 4
 THRESHOLD = 1000
@@ -144,6 +144,10 @@ def tensor_repr(t) -> str:
     array = t._storage.array
     if isinstance(array, jax.core.Tracer):
         return f"tensor(<traced {dt.name}{list(array.shape)}>)"
+    if _device.MULTI:  # torch names a device other than the default's type first
+        dev = t.device
+        if dev.type != _device.get_default().type:
+            suffixes.append(f"device='{dev}'")
     a = np.asarray(array)
     if a.size == 0:
         if a.ndim != 1:

@@ -26,10 +26,10 @@ import jax
 
 from . import _x64
 from .autograd import grad as _autograd_grad
-from .autograd.grad_mode import enable_grad, is_grad_enabled
+from .autograd.grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 from .ops import stack
 from .ops.from_jax import jax_function
-from .tensor import Tensor, from_jax, zeros_like
+from .tensor import Tensor, from_jax, is_pytree_leaf, zeros_like
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
            "functional_call", "linearize", "stack_module_state"]
@@ -80,7 +80,7 @@ def _plain(t: Tensor) -> Tensor:
 def _detached(tree: Any) -> Any:
     """`tree` with its tensors `_plain` (results and aux outputs leave a transform without a
     graph)."""
-    leaves, treedef = jax.tree_util.tree_flatten(tree, is_leaf=lambda x: isinstance(x, Tensor))
+    leaves, treedef = jax.tree_util.tree_flatten(tree, is_leaf=is_pytree_leaf)
     return jax.tree_util.tree_unflatten(
         treedef, [_plain(x) if isinstance(x, Tensor) else x for x in leaves])
 
@@ -97,7 +97,7 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _as_tuple(argnums)
         # Each differentiated argument may be a pytree of tensors (a dict of parameters).
-        trees = [jax.tree_util.tree_flatten(args[i], is_leaf=_is_tensor) for i in nums]
+        trees = [jax.tree_util.tree_flatten(args[i], is_leaf=is_pytree_leaf) for i in nums]
         create = _outer(tuple(t for leaves, _ in trees for t in leaves))
         with enable_grad():
             args = list(args)
@@ -225,7 +225,7 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
         structure = []
         flat: list = []
         for i in nums:
-            leaves, tree = jax.tree_util.tree_flatten(args[i], is_leaf=_is_tensor)
+            leaves, tree = jax.tree_util.tree_flatten(args[i], is_leaf=is_pytree_leaf)
             structure.append((tree, len(leaves), isinstance(args[i], Tensor)))
             flat.extend(leaves)
         xs = tuple(flat)
@@ -350,11 +350,11 @@ def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple 
                     f"vmap({_fn_name(func)}, in_dims={in_dims}, ...)(<inputs>): in_dims is not "
                     f"compatible with the structure of `inputs`. in_dims has structure "
                     f"{jax.tree_util.tree_structure(in_dims)} but inputs has structure "
-                    f"{jax.tree_util.tree_structure(args)}.")
+                    f"{jax.tree_util.tree_structure(args, is_leaf=is_pytree_leaf)}.")
             dims_per_arg = in_dims
         else:
             dims_per_arg = (in_dims,) * len(args)
-        leaves, treedef = jax.tree_util.tree_flatten(args, is_leaf=_is_tensor)
+        leaves, treedef = jax.tree_util.tree_flatten(args, is_leaf=is_pytree_leaf)
         leaf_dims = [d for a, d in zip(args, dims_per_arg) for d in _broadcast_dims(d, a)]
         tensor_pos = [i for i, a in enumerate(leaves) if isinstance(a, Tensor)
                       and leaf_dims[i] is not None]
@@ -363,13 +363,18 @@ def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple 
                 f"vmap({_fn_name(func)}, in_dims={in_dims}, ...)(<inputs>): at least one input "
                 "must be a Tensor mapped over a dimension (in_dims not None)")
         out_info: dict[str, Any] = {}
+        mode = is_grad_enabled()
 
         def pure(*arrays):
             full = list(leaves)
             for i, a in zip(tensor_pos, arrays):
                 full[i] = from_jax(a)
-            out = func(*jax.tree_util.tree_unflatten(treedef, full))
-            out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=_is_tensor)
+            # The grad mode of the call, also when the engine runs this again for jax.vjp (in
+            # no_grad): ops under no_grad are cut for JAX's AD (NOTE [Untracked writes under
+            # JAX transforms] in _storage.py).
+            with set_grad_enabled(mode):
+                out = func(*jax.tree_util.tree_unflatten(treedef, full))
+            out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=is_pytree_leaf)
             out_info["tree"] = out_tree
             return tuple(o.jax() for o in out_leaves)
 
@@ -403,7 +408,8 @@ def _fn_name(func: Any) -> str:
     return getattr(func, "__name__", repr(func))
 
 
-def _broadcast_dims(dims: Any, tree: Any, leaf: Callable[[Any], bool] = _is_tensor) -> list:
+def _broadcast_dims(dims: Any, tree: Any,
+                    leaf: Callable[[Any], bool] = is_pytree_leaf) -> list:
     """One dim per leaf of `tree`, from `dims`, an int/None or a prefix of `tree`'s structure
     (torch.func's in_dims/out_dims)."""
     n = len(jax.tree_util.tree_leaves(tree, is_leaf=leaf))

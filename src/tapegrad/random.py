@@ -18,9 +18,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _bind, _dtype, _x64
+from . import _bind, _device, _dtype, _x64
 from ._dtype import dtype as DType
-from .tensor import Tensor, _sizes, device, from_jax
+from .tensor import Tensor, _sizes, device, from_jax, like_device
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "rand", "rand_like", "randn", "randn_like",
@@ -191,7 +191,7 @@ def rand(*size: Any, generator: Generator | None = None, dtype: DType | None = N
     """Uniform samples in [0, 1). Matches `torch.rand`."""
     dt = _float_dtype(dtype)
     array = _uniform(_gen(generator)._next(), _size(size), dt.np, 0.0, 1.0)
-    return _leaf(array, requires_grad)
+    return _leaf(_device.place(array, device, "rand"), requires_grad)
 
 
 @_x64.scoped
@@ -200,21 +200,27 @@ def randn(*size: Any, generator: Generator | None = None, dtype: DType | None = 
     """Standard normal samples. Matches `torch.randn`."""
     dt = _float_dtype(dtype)
     array = _normal(_gen(generator)._next(), _size(size), dt.np, 0.0, 1.0)
-    return _leaf(array, requires_grad)
+    return _leaf(_device.place(array, device, "randn"), requires_grad)
 
 
 @_x64.scoped
-def rand_like(input: Tensor, *, dtype: DType | None = None,
-              requires_grad: bool = False) -> Tensor:
+def rand_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None,
+              device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
     """Matches `torch.rand_like`."""
-    return rand(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return rand(tuple(input.shape), dtype=dtype or input.dtype,
+                device=like_device(input, device, "rand_like"),
+                requires_grad=requires_grad)
 
 
 @_x64.scoped
-def randn_like(input: Tensor, *, dtype: DType | None = None,
-               requires_grad: bool = False) -> Tensor:
+def randn_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None,
+               device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
     """Matches `torch.randn_like`."""
-    return randn(tuple(input.shape), dtype=dtype or input.dtype, requires_grad=requires_grad)
+    return randn(tuple(input.shape), dtype=dtype or input.dtype,
+                 device=like_device(input, device, "randn_like"),
+                 requires_grad=requires_grad)
 
 
 @_x64.scoped
@@ -232,7 +238,7 @@ def randint(*args: Any, generator: Generator | None = None, dtype: DType | None 
             f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     dt = dtype if dtype is not None else _dtype.int64
     array = _randint(_gen(generator)._next(), _size((size,)), dt.np, int(low), int(high))
-    return _leaf(array, requires_grad)
+    return _leaf(_device.place(array, device, "randint"), requires_grad)
 
 
 @_x64.scoped
@@ -242,7 +248,8 @@ def randperm(n: int, *, generator: Generator | None = None, dtype: DType | None 
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")
     dt = dtype if dtype is not None else _dtype.int64
-    return _leaf(_permutation(_gen(generator)._next(), int(n), dt.np), requires_grad)
+    return _leaf(_device.place(_permutation(_gen(generator)._next(), int(n), dt.np), device,
+                               "randperm"), requires_grad)
 
 
 @_x64.scoped
@@ -257,7 +264,7 @@ def bernoulli(input: Tensor, p: float | None = None, *,
 @_x64.scoped
 def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Sequence[int] | None = None,
            *, generator: Generator | None = None, dtype: DType | None = None,
-           requires_grad: bool = False) -> Tensor:
+           device: Any = None, requires_grad: bool = False) -> Tensor:
     """Normal samples with (broadcast) `mean` and `std`. Matches `torch.normal` (no grad)."""
     tensors = [t for t in (mean, std) if isinstance(t, Tensor)]
     if tensors:
@@ -270,6 +277,8 @@ def normal(mean: Tensor | float, std: Tensor | float = 1.0, size: Sequence[int] 
     m = mean.jax() if isinstance(mean, Tensor) else mean
     s = std.jax() if isinstance(std, Tensor) else std
     z = _normal(_gen(generator)._next(), tuple(shape), dt.np, 0.0, 1.0)
+    if not tensors:
+        z = _device.place(z, device, "normal")
     return _leaf((m + s * z).astype(dt.np), requires_grad)
 
 

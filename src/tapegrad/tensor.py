@@ -22,6 +22,7 @@ inference tensor (torch: it is).
 
 from __future__ import annotations
 
+import sys
 import warnings
 import weakref
 from collections.abc import Callable
@@ -31,10 +32,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _checks, _dtype, _errors, _x64
+from . import _checks, _device, _dtype, _errors, _x64
 from . import _grad_mode as grad_mode
+from ._device import device
 from ._dtype import dtype as DType
-from ._storage import InferenceVersionCounter, Storage, VersionCounter
+from ._storage import InferenceVersionCounter, StopGradientStorage, Storage, VersionCounter
 from ._tensor_str import tensor_repr
 from .utils.hooks import HookDict, RemovableHandle, add_hook
 
@@ -71,36 +73,6 @@ class Size(tuple):
         return Size(tuple(self) * n)
 
     __rmul__ = __mul__
-
-
-class device:
-    """A device. Matches `torch.device` for the JAX platform the array lives on."""
-
-    __slots__ = ("type", "index")
-
-    def __init__(self, type: str = "cpu", index: int | None = None) -> None:  # noqa: A002
-        self.type = type
-        self.index = index
-
-    def __repr__(self) -> str:
-        if self.index is None:
-            return f"device(type='{self.type}')"
-        return f"device(type='{self.type}', index={self.index})"
-
-    def __str__(self) -> str:
-        return self.type if self.index is None else f"{self.type}:{self.index}"
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, str):
-            other = device(*other.split(":")) if ":" not in other else device(
-                other.split(":")[0], int(other.split(":")[1]))
-        return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
-
-    def __hash__(self) -> int:
-        return hash((self.type, self.index))
-
-
-_CPU = device("cpu")
 
 
 class Tensor:
@@ -145,6 +117,10 @@ class Tensor:
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         pass
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_pytree(cls)  # NOTE [Tensors as pytrees]: subclasses (Parameter) too
+
     # ----------------------------------------------------------------- data
     @property
     def shape(self) -> Size:
@@ -180,15 +156,16 @@ class Tensor:
 
     @property
     def device(self) -> device:
-        array = self._storage.array
-        if isinstance(array, jax.core.Tracer):
-            return _CPU
-        dev = next(iter(array.devices()))
-        return _CPU if dev.platform == "cpu" else device(dev.platform, dev.id)
+        """torch's name of the device the data is on (NOTE [Devices] in `_device.py`)."""
+        return _device.of_array(self._storage.array)
 
     @property
     def is_cuda(self) -> bool:
-        return self.device.type in ("cuda", "gpu")
+        return _device.MULTI and self.device.type == "cuda"
+
+    @property
+    def is_cpu(self) -> bool:
+        return not _device.MULTI or self.device.type == "cpu"
 
     def is_floating_point(self) -> bool:
         return self.dtype.is_floating_point
@@ -235,7 +212,10 @@ class Tensor:
         return np.asarray(self._storage.array, dtype=dtype)
 
     def numpy(self) -> np.ndarray:
-        """Matches `torch.Tensor.numpy` (refuses tensors that require grad, as torch does)."""
+        """Matches `torch.Tensor.numpy` (refuses tensors that require grad, or not on the CPU,
+        as torch does)."""
+        if _device.MULTI and self.device.type != "cpu":
+            raise TypeError(_errors.NUMPY_NOT_CPU.format(device=self.device))
         if self.requires_grad:
             raise RuntimeError(_errors.NUMPY_REQUIRES_GRAD)
         return np.asarray(self._storage.array)
@@ -421,7 +401,7 @@ class Tensor:
 
     def detach(self) -> Tensor:
         """A leaf sharing storage and version counter. Matches `torch.Tensor.detach`."""
-        return Tensor._make(None, None, 0, self._vc, self._storage)
+        return Tensor._make(None, None, 0, self._vc, _detached_storage(self._storage))
 
     def detach_(self) -> Tensor:
         """Make this tensor a leaf that does not require grad. Matches `torch.Tensor.detach_`."""
@@ -430,12 +410,13 @@ class Tensor:
         self._grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
+        self._storage = _detached_storage(self._storage)
         return self
 
     @property
     def data(self) -> Tensor:
         # See NOTE [Storage and version counter]: `.data` gets a fresh version counter.
-        return Tensor._make(None, None, 0, VersionCounter(), self._storage)
+        return Tensor._make(None, None, 0, VersionCounter(), _detached_storage(self._storage))
 
     @data.setter
     def data(self, value: Tensor) -> None:
@@ -453,6 +434,15 @@ class Tensor:
 
 
 _warned_float = False
+
+
+def _detached_storage(storage: Storage) -> Storage:
+    """The storage `detach()`/`.data` share: the same box, or for a JAX tracer one that reads
+    it through stop_gradient (NOTE [Untracked writes under JAX transforms] in `_storage.py`)."""
+    if isinstance(storage.array, jax.core.Tracer):
+        return StopGradientStorage(storage)
+    return storage
+
 
 # Views returned by a custom Function, by id: (weakref, output_nr, Function name). torch marks
 # them CreationMeta::IN_CUSTOM_FUNCTION: writing them, or reading their grad_fn after their
@@ -519,7 +509,45 @@ def _infer_dtype(data) -> DType:
         return best
     if isinstance(data, str):
         raise ValueError(_errors.TENSOR_STR_DATA.format(type_name=type(data).__name__))
+    if _is_torch_tensor(data):
+        return _dtype.from_numpy_dtype(_torch_to_numpy(data).dtype)
     raise RuntimeError(_errors.TENSOR_INFER_DTYPE.format(type_name=type(data).__name__))
+
+
+def _torch_tensor_type() -> type | tuple:
+    """torch.Tensor if torch is loaded, else () (torch is never imported here: if some data
+    is a torch tensor, torch is loaded)."""
+    torch = sys.modules.get("torch")
+    return getattr(torch, "Tensor", ()) if torch is not None else ()
+
+
+def _is_torch_tensor(data) -> bool:
+    return isinstance(data, _torch_tensor_type())
+
+
+def _torch_to_numpy(t) -> np.ndarray:
+    """A torch tensor's values on the host (bfloat16, which NumPy lacks, through its bits)."""
+    t = t.detach().cpu().resolve_conj().resolve_neg()
+    if str(t.dtype) == "torch.bfloat16":
+        return t.contiguous().view(sys.modules["torch"].int16).numpy().view(jnp.bfloat16)
+    return t.numpy()
+
+
+# NumPy element types torch converts (and bfloat16, which tapegrad's own arrays use).
+_NUMPY_TYPES = frozenset(np.dtype(t) for t in (
+    np.bool_, np.uint8, np.uint16, np.uint32, np.uint64, np.int8, np.int16, np.int32, np.int64,
+    np.float16, np.float32, np.float64, np.complex64, np.complex128, jnp.bfloat16))
+
+
+def check_ndarray(data: np.ndarray) -> None:
+    """torch's checks of a NumPy array it converts: element type, byte order, strides."""
+    if data.dtype.newbyteorder("=") not in _NUMPY_TYPES:
+        raise TypeError(_errors.NUMPY_UNSUPPORTED_DTYPE.format(
+            type_name=data.dtype.type.__name__))
+    if not data.dtype.isnative:
+        raise ValueError(_errors.NUMPY_BYTE_ORDER)
+    if any(s < 0 for s in data.strides):
+        raise ValueError(_errors.NUMPY_NEGATIVE_STRIDES)
 
 
 def _scalar_list_promote(a: DType, b: DType) -> DType:
@@ -564,8 +592,11 @@ def _to_numpy(data):
     if isinstance(data, Tensor):
         return np.asarray(data._storage.array)
     if isinstance(data, (list, tuple)):
+        kinds = (Tensor, _torch_tensor_type())
         return np.array([_to_numpy(d) for d in data]) if any(
-            isinstance(d, Tensor) for d in data) else data
+            isinstance(d, kinds) for d in data) else data
+    if _is_torch_tensor(data):
+        return _torch_to_numpy(data)
     return data
 
 
@@ -596,6 +627,10 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
     data = args[0]
     if isinstance(data, Tensor):
         warnings.warn(_errors.TENSOR_OF_TENSOR, UserWarning, stacklevel=2)
+    elif isinstance(data, np.ndarray):
+        check_ndarray(data)
+    elif _is_torch_tensor(data):  # a foreign tensor is data, as a NumPy array (no warning)
+        data = _torch_to_numpy(data)
     dt = dtype if dtype is not None else _infer_dtype(data)
     _check_requires_grad(dt, requires_grad)
     if isinstance(data, jax.Array):
@@ -606,7 +641,7 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
         with np.errstate(over="ignore"):
             # Always a copy, as torch.tensor: jnp.asarray may alias a NumPy buffer on CPU.
             array = jnp.array(np.array(_to_numpy(data), dtype=dt.np, copy=True), dtype=dt.np)
-    return _leaf(array, requires_grad)
+    return _leaf(_device.place(array, device, "tensor"), requires_grad)
 
 
 @_x64.scoped
@@ -615,6 +650,8 @@ def from_dlpack(ext_tensor: Any) -> Tensor:
     DLPack, without a copy where the device allows. Matches `torch.from_dlpack`; the buffer
     becomes a JAX array, which JAX assumes nobody writes: copy (`tg.tensor(...)`) instead if
     the producer will change it in place."""
+    if not hasattr(ext_tensor, "__dlpack__"):
+        raise RuntimeError(_errors.DLPACK_INVALID_CAPSULE)
     return from_jax(jax.dlpack.from_dlpack(ext_tensor))
 
 
@@ -652,7 +689,8 @@ def zeros(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.zeros`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.zeros(_sizes(size, "zeros"), dt.np), requires_grad)
+    return _leaf(_device.place(jnp.zeros(_sizes(size, "zeros"), dt.np), device, "zeros"),
+                 requires_grad)
 
 
 @_x64.scoped
@@ -661,7 +699,7 @@ def ones(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.ones`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.ones(_sizes(size), dt.np), requires_grad)
+    return _leaf(_device.place(jnp.ones(_sizes(size), dt.np), device, "ones"), requires_grad)
 
 
 @_x64.scoped
@@ -670,7 +708,7 @@ def empty(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.empty` (zero-filled: JAX has no uninitialized memory)."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.zeros(_sizes(size), dt.np), requires_grad)
+    return _leaf(_device.place(jnp.zeros(_sizes(size), dt.np), device, "empty"), requires_grad)
 
 
 @_x64.scoped
@@ -678,7 +716,8 @@ def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
          requires_grad: bool = False) -> Tensor:
     dt = dtype or _infer_dtype(fill_value)
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.full(_sizes((size,)), fill_value, dt.np), requires_grad)
+    return _leaf(_device.place(jnp.full(_sizes((size,)), fill_value, dt.np), device, "full"),
+                 requires_grad)
 
 
 @_x64.scoped
@@ -692,7 +731,8 @@ def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any =
         raise RuntimeError(_errors.ARANGE_BOUNDS)
     dt = dtype or _infer_dtype([start, end, step])
     _check_requires_grad(dt, requires_grad)
-    return _leaf(jnp.asarray(np.arange(start, end, step), dtype=dt.np), requires_grad)
+    return _leaf(_device.place(jnp.asarray(np.arange(start, end, step), dtype=dt.np), device,
+                               "arange"), requires_grad)
 
 
 @_x64.scoped
@@ -703,23 +743,45 @@ def eye(n: int, m: int | None = None, *, dtype: DType | None = None, device: Any
     for name, value in (("n", n), ("m", m)):
         if value is not None and value < 0:
             raise RuntimeError(_errors.EYE_NEGATIVE.format(name=name, value=value))
-    return _leaf(jnp.eye(n, m, dtype=dt.np), requires_grad)
+    return _leaf(_device.place(jnp.eye(n, m, dtype=dt.np), device, "eye"), requires_grad)
+
+
+def like_device(t: Tensor, device: Any, name: str) -> Any:
+    """The device of a `*_like` factory `name`: `device`, else the input's (None when that is
+    the only device there is: nothing to place)."""
+    if device is not None:
+        _device.check_arg(device, name)
+        return device
+    return t.device if _device.MULTI else None
 
 
 @_x64.scoped
-def zeros_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
-    return zeros(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def zeros_like(t: Tensor, *, dtype: DType | None = None, layout: Any = None,
+               device: Any = None, requires_grad: bool = False,
+               memory_format: Any = None) -> Tensor:
+    """Matches `torch.zeros_like`."""
+    return zeros(tuple(t.shape), dtype=dtype or t.dtype,
+                 device=like_device(t, device, "zeros_like"),
+                 requires_grad=requires_grad)
 
 
 @_x64.scoped
-def ones_like(t: Tensor, *, dtype: DType | None = None, requires_grad: bool = False) -> Tensor:
-    return ones(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+def ones_like(t: Tensor, *, dtype: DType | None = None, layout: Any = None,
+              device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    """Matches `torch.ones_like`."""
+    return ones(tuple(t.shape), dtype=dtype or t.dtype,
+                device=like_device(t, device, "ones_like"),
+                requires_grad=requires_grad)
 
 
 @_x64.scoped
-def full_like(t: Tensor, fill_value, *, dtype: DType | None = None,
-              requires_grad: bool = False) -> Tensor:
-    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype, requires_grad=requires_grad)
+def full_like(t: Tensor, fill_value, *, dtype: DType | None = None, layout: Any = None,
+              device: Any = None, requires_grad: bool = False,
+              memory_format: Any = None) -> Tensor:
+    """Matches `torch.full_like`."""
+    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype,
+                device=like_device(t, device, "full_like"), requires_grad=requires_grad)
 
 
 @_x64.scoped
@@ -748,3 +810,49 @@ def legacy_new(dt: _dtype.dtype, name: str, args: tuple, kwargs: dict) -> Tensor
     raise TypeError(f"new() received an invalid combination of arguments - got "
                     f"({', '.join(type(a).__name__ for a in args)}), but expected "
                     f"one of:")
+
+
+# NOTE [Tensors as pytrees]
+# Tensor and its subclasses are JAX pytree nodes: the one child is the data array, the aux
+# data is `requires_grad` (the node type is the class), so tensors pass through `jax.jit`,
+# `jax.vmap`, `jax.device_put`, `jax.tree_util`, optax and equinox filters. Unflattening
+# builds a new leaf of the same class with the same `requires_grad` around whatever JAX hands
+# back (an array, a tracer, or a placeholder JAX uses internally: nothing is checked here).
+# Only the data and the flag travel: grad_fn, .grad, hooks, version counter and aliasing do
+# not survive a round trip. tapegrad's own traversals that treat tensors as leaves pass
+# `is_leaf=is_pytree_leaf`.
+_DATA_KEY = jax.tree_util.GetAttrKey("data")
+_SLOTS = tuple(s for s in Tensor.__slots__ if s != "__weakref__")
+
+
+def _tree_flatten(t: Tensor) -> tuple:
+    return (t._storage.array,), t._requires_grad
+
+
+def _tree_flatten_with_keys(t: Tensor) -> tuple:
+    return ((_DATA_KEY, t._storage.array),), t._requires_grad
+
+
+def register_pytree(cls: type) -> None:
+    """Register a Tensor class as a JAX pytree node (NOTE [Tensors as pytrees])."""
+    def unflatten(requires_grad: bool, children: Any) -> Tensor:
+        t = Tensor._make(children[0])
+        if cls is not Tensor:
+            sub = object.__new__(cls)
+            for slot in _SLOTS:
+                object.__setattr__(sub, slot, getattr(t, slot))
+            t = sub
+        t._requires_grad = requires_grad
+        return t
+
+    jax.tree_util.register_pytree_with_keys(cls, _tree_flatten_with_keys, unflatten,
+                                            _tree_flatten)
+
+
+def is_pytree_leaf(x: Any) -> bool:
+    """`is_leaf` for tapegrad's own tree traversals: tensors and classes marked
+    `_tapegrad_pytree_leaf` (nn.Module) stay whole."""
+    return isinstance(x, Tensor) or getattr(type(x), "_tapegrad_pytree_leaf", False)
+
+
+register_pytree(Tensor)

@@ -87,7 +87,7 @@ def test_setitem_on_non_leaf_is_copy_slices():
 
 
 @pytest.mark.parametrize("case", ["view_of_leaf", "select_of_leaf", "expanded",
-                                  "no_grad_view", "no_grad_view_of_leaf"])
+                                  "no_grad_view", "no_grad_view_of_leaf", "detached_view_leaf"])
 def test_inplace_on_view_errors_match_torch(case):
     def program(T):
         x = T.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -97,6 +97,8 @@ def test_inplace_on_view_errors_match_torch(case):
             x[0].mul_(2)
         elif case == "expanded":
             T.zeros(1).expand(3).add_(1)
+        elif case == "detached_view_leaf":  # a leaf over a view's storage is still a leaf
+            T.zeros(6)[:3].detach().requires_grad_().add_(1)
         elif case == "no_grad_view":
             z = x.clone()
             with T.no_grad():

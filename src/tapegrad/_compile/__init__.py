@@ -95,7 +95,7 @@ from typing import Any
 
 import jax
 
-from .. import _x64
+from .. import _device, _x64
 from ._errors import CONCRETE_ERRORS, ConcreteValueError, NeedsEager, Retrace, \
     concrete_value_error
 from ._guard import _Guard
@@ -161,6 +161,8 @@ class CompiledFunction:
                 walk = None
             if walk is not None:
                 arrays = walk.arrays()
+                if _device.MULTI:  # one program, one device (NOTE [Devices])
+                    arrays = _device.colocate(arrays)
                 try:
                     outs = guard.program.jitted(arrays)
                 except Retrace:

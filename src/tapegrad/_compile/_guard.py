@@ -9,7 +9,7 @@ from typing import Any
 import jax
 
 from .._grad_mode import is_grad_enabled
-from ..tensor import Tensor
+from ..tensor import Tensor, is_pytree_leaf
 from ._walk import _PLAIN_STORAGE, _SCALARS, _Walk, _chain, _is, _is_array
 
 _STABLE_SLOTS = ("_storage", "_vc", "_requires_grad", "_grad_fn", "_output_nr",
@@ -165,7 +165,7 @@ class _Guard:
         """This call's arguments and fresh tensors in the template's positions, or None."""
         if is_grad_enabled() is not self.grad_mode:
             return None
-        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs))
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=is_pytree_leaf)
         if treedef != self.treedef or len(leaves) != self.n_leaves:
             return None
         for i, expected in self.stable_args:

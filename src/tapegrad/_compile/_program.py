@@ -11,10 +11,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._storage import Storage, StopGradientStorage
+from .. import _device
 from .._graph import Node, SavedTensor, gradient_edge
 from .._grad_mode import enable_grad
 from ..autograd import grad as _autograd_grad
-from ..tensor import Tensor
+from ..tensor import Tensor, is_pytree_leaf
 from ._errors import CONCRETE_ERRORS, NeedsEager, Retrace, concrete_value_error
 from ._walk import (_CELL, _PLAIN_STORAGE, _PLAIN_VC, _SCALARS, _is_array, _slot_get, _slot_set,
                     _Walk)
@@ -286,7 +288,7 @@ class _Program:
             return ("new", new_tensor(t, False))
 
         def new_tensor(t: Tensor, rg: bool) -> int:
-            s = t._storage
+            s = _shared(t._storage)
             si = walk.six.get(id(s))
             if si is not None:
                 sref = ("ext", si)
@@ -331,6 +333,7 @@ class _Program:
                 if now is None:
                     plan.tensor_effects.append((i, name, None))
                 elif name == "_storage":
+                    now = _shared(now)
                     si = walk.six.get(id(now))
                     if si is None:
                         k = new_six.get(id(now))
@@ -362,7 +365,7 @@ class _Program:
             t._grad is not None and walk.six.get(id(t._grad._storage)) in updated
             for t in walk.tensors)
 
-        leaves, plan.out_treedef = jax.tree_util.tree_flatten(result)
+        leaves, plan.out_treedef = jax.tree_util.tree_flatten(result, is_leaf=is_pytree_leaf)
         live = []
         for n, leaf in enumerate(leaves):
             if isinstance(leaf, Tensor):
@@ -396,7 +399,7 @@ class _Program:
             args, kwargs = self._install(walk, arrays, backward=True)
             with enable_grad():
                 result = self.fn(*args, **kwargs)
-            leaves = jax.tree_util.tree_leaves(result)
+            leaves = jax.tree_util.tree_leaves(result, is_leaf=is_pytree_leaf)
             outs = [leaves[n] for n in plan.diff_outputs]
             inputs = [walk.tensors[i] for i in plan.edge_tensors]
             grads = _autograd_grad(
@@ -414,6 +417,8 @@ class _Program:
     def run(self, walk: _Walk, arrays: list) -> list:
         """Call the program; if JAX traces (first call, or a retrace), trace with `walk`."""
         self._walk = walk
+        if _device.MULTI:  # one program, one device (NOTE [Devices])
+            arrays = _device.colocate(arrays)
         try:
             return self.jitted(arrays)
         finally:
@@ -421,6 +426,9 @@ class _Program:
 
     def backward(self, walk: _Walk, arrays: list, cotangents: list) -> list:
         self._walk = walk
+        if _device.MULTI:
+            arrays = _device.colocate(arrays)
+            cotangents = _device.colocate(cotangents)
         try:
             return self._bwd(arrays, cotangents)
         except CONCRETE_ERRORS as e:
@@ -488,3 +496,12 @@ class _Program:
                 t._output_nr = nr
                 t._requires_grad = True
         return jax.tree_util.tree_unflatten(plan.out_treedef, leaves)
+
+
+def _shared(storage: Storage) -> Storage:
+    """The storage box a traced `detach()`/`.data` aliases (eagerly they share that very box;
+    under the trace they read it through stop_gradient: NOTE [Untracked writes under JAX
+    transforms] in _storage.py)."""
+    while type(storage) is StopGradientStorage:
+        storage = storage.source
+    return storage

@@ -17,7 +17,7 @@ from .. import random as _random_module
 from .._graph import Node, SavedTensor
 from .._grad_mode import is_grad_enabled
 from ..nn.modules.module import Module
-from ..tensor import Tensor
+from ..tensor import Tensor, is_pytree_leaf
 from ._library import is_library_module
 
 _SCALARS = frozenset({int, float, bool, complex, str, bytes, type(None), np.float64,
@@ -300,7 +300,7 @@ class _Walk:
     @classmethod
     def of_call(cls, fn: Any, args: tuple, kwargs: dict) -> _Walk:
         w = cls()
-        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs))
+        leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=is_pytree_leaf)
         w.leaves, w.treedef = leaves, treedef
         w.key.append(("args", treedef, len(leaves)))
         w.seen[id(leaves)] = 0

@@ -32,6 +32,7 @@ from typing import Any
 
 import jax
 
+from .. import _device
 from .. import _grad_mode as grad_mode
 from .._graph import AccumulateGrad, SavedTensor
 from .._lru import LRU
@@ -107,10 +108,12 @@ def _run_node(op, key: tuple, grads: list, arrays: list) -> list:
         # Published only once traced: the trace fills `aliases`/`versions`, which another
         # thread must not read half-written (a concurrent miss compiles its own copy).
         entry = _compile_node(op, key)
-        out = entry[0](grad_arrays, arrays)
+        out = (entry[0](grad_arrays, arrays) if not _device.MULTI
+               else _device.colocated(entry[0], grad_arrays, arrays))
         _NODE_CACHE[cache_key] = entry
     else:
-        out = entry[0](grad_arrays, arrays)
+        out = (entry[0](grad_arrays, arrays) if not _device.MULTI
+               else _device.colocated(entry[0], grad_arrays, arrays))
     fn, aliases, versions = entry
     result = [None if a is None else Tensor._make(a) for a in out]
     for i, version in versions:
@@ -363,10 +366,12 @@ def _run_segment(order, key_parts, arrays, lo, hi, bufs, buffers, keep_graph) ->
     in_arrays = [t._storage.array for t in incoming]
     if entry is None:  # published once traced (see _run_node)
         entry = _compile_segment(parts, key[1], key[2])
-        outs = entry[0](in_arrays, arrays)
+        outs = (entry[0](in_arrays, arrays) if not _device.MULTI
+                else _device.colocated(entry[0], in_arrays, arrays))
         _GRAPH_CACHE[key] = entry
     else:
-        outs = entry[0](in_arrays, arrays)
+        outs = (entry[0](in_arrays, arrays) if not _device.MULTI
+                else _device.colocated(entry[0], in_arrays, arrays))
     _, leaf_info, out_info = entry
     bufs.taken(incoming)
     if not keep_graph:

@@ -15,13 +15,17 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
 from .. import _errors
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
+from .._storage import Storage
 from ..ops.views import finish_inplace
 from ..tensor import Tensor, mark_custom_function_view
+from ._backward import grad as _autograd_grad
 
 __all__ = ["Function", "FunctionCtx", "FunctionMeta", "BackwardCFunction", "once_differentiable"]
 
@@ -218,8 +222,11 @@ class Function(FunctionCtx, metaclass=FunctionMeta):
         return _apply(cls, args, kwargs, setup)
 
 
-def _apply(cls: type, args: tuple, kwargs: dict, setup: bool) -> Any:
-    """torch's THPFunction_apply: make the ctx node, run forward without grad, wrap outputs."""
+def _apply(cls: type, args: tuple, kwargs: dict, setup: bool, jax_ad: bool = True) -> Any:
+    """torch's THPFunction_apply: make the ctx node, run forward without grad, wrap outputs.
+
+    Under a JAX transform (an input holds a tracer, grad mode on) the outputs' arrays are
+    also given JAX's derivative of the user's backward (`_jax_custom_vjp`)."""
     ctx = cls._backward_cls.__new__(cls._backward_cls)
     Node.__init__(ctx, (), ())
     ctx.to_save = None
@@ -247,7 +254,76 @@ def _apply(cls: type, args: tuple, kwargs: dict, setup: bool) -> Any:
                            for t in to_save)
     ctx.to_save = None
     ctx.non_differentiable = None
+    if jax_ad and grad_mode.is_grad_enabled() and any(
+            isinstance(a, Tensor) and isinstance(a._storage.array, jax.core.Tracer)
+            for a in args):
+        _jax_custom_vjp(cls, args, kwargs, setup, output)
     return output
+
+
+# NOTE [Custom Functions under JAX transforms]
+# When jax.grad/vjp/jacrev (or jit, vmap) trace a Function.apply, JAX would differentiate the
+# forward's own ops, not the user's backward. So the outputs' arrays are replaced by those of
+# a `jax.custom_vjp` over the tensor inputs' arrays: its primal reruns the forward (no_grad),
+# its backward reruns the forward with the floating inputs requiring grad and takes
+# `autograd.grad` of the outputs through this Function's node (create_graph, so JAX can
+# differentiate the backward again unless it is `once_differentiable`). The forward runs
+# twice (three times with a backward) under a transform; outputs that alias an input
+# (returned inputs, mark_dirty) keep the tape's arrays.
+def _jax_custom_vjp(cls: type, args: tuple, kwargs: dict, setup: bool, output: Any) -> None:
+    outs = output if isinstance(output, tuple) else (output,)
+    inputs = [a for a in args if isinstance(a, Tensor)]
+    storages = {id(a._storage) for a in inputs}
+    out_pos = [i for i, o in enumerate(outs) if isinstance(o, Tensor)
+               and (o.dtype.is_floating_point or o.dtype.is_complex)
+               and type(o._storage) is Storage and id(o._storage) not in storages]
+    if not out_pos:
+        return
+    in_pos = [i for i, a in enumerate(args) if isinstance(a, Tensor)]
+    diff = [a.dtype.is_floating_point or a.dtype.is_complex for a in inputs]
+
+    def rerun(arrays: tuple, requires_grad: bool) -> tuple:
+        new = list(args)
+        for i, a, d in zip(in_pos, arrays, diff):
+            t = Tensor._make(a)
+            t._requires_grad = requires_grad and d
+            new[i] = t
+        result = _apply(cls, tuple(new), kwargs, setup, jax_ad=False)
+        result = result if isinstance(result, tuple) else (result,)
+        return tuple(new[i] for i in in_pos), tuple(result[i] for i in out_pos)
+
+    def primal(*arrays: Any) -> tuple:
+        with grad_mode.no_grad():
+            return tuple(o._storage.array for o in rerun(arrays, False)[1])
+
+    def fwd(*arrays: Any) -> tuple:
+        # `fn` again, not `primal`: an outer transform (reverse-over-reverse) then also meets
+        # the custom rule instead of the forward's own ops.
+        return fn(*arrays), arrays
+
+    def bwd(arrays: tuple, cotangents: tuple) -> tuple:
+        with grad_mode.enable_grad():
+            ins, res = rerun(arrays, True)
+            pairs = [(o, c) for o, c in zip(res, cotangents) if o._grad_fn is not None]
+            wrt = [t for t, d in zip(ins, diff) if d]
+            grads = _autograd_grad([o for o, _ in pairs], wrt,
+                                   grad_outputs=[Tensor._make(c) for _, c in pairs],
+                                   allow_unused=True, create_graph=True) if pairs and wrt \
+                else [None] * len(wrt)
+        it = iter(grads)
+        result = []
+        for a, d in zip(arrays, diff):
+            if not d:
+                result.append(np.zeros(a.shape, jax.dtypes.float0))
+                continue
+            g = next(it)
+            result.append(jnp.zeros_like(a) if g is None else g._storage.array.astype(a.dtype))
+        return tuple(result)
+
+    fn = jax.custom_vjp(primal)
+    fn.defvjp(fwd, bwd)
+    for i, a in zip(out_pos, fn(*(t._storage.array for t in inputs))):
+        outs[i]._storage.array = a
 
 
 def _tensors_to_save(ctx: BackwardCFunction) -> tuple:

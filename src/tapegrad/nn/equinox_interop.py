@@ -90,15 +90,25 @@ def to_equinox(module: Module) -> Any:
 
         params: dict
         buffers: dict
-        module: Any = eqx.field(static=True)
+        static: _Opaque = eqx.field(static=True)
 
         def __call__(self, *args: Any, **kwargs: Any) -> Any:
             state = {k: from_jax(v) for k, v in {**self.params, **self.buffers}.items()}
             wrap = lambda a: from_jax(a) if isinstance(a, jax.Array) else a  # noqa: E731
-            out = functional_call(self.module, state, tuple(wrap(a) for a in args),
+            out = functional_call(self.static.module, state, tuple(wrap(a) for a in args),
                                   {k: wrap(v) for k, v in kwargs.items()})
             return jax.tree_util.tree_map(lambda t: t.jax(), out,
                                           is_leaf=lambda t: isinstance(t, Tensor))
 
     return TapegradModel({k: p.jax() for k, p in module.named_parameters()},
-                         {k: b.jax() for k, b in module.named_buffers()}, module)
+                         {k: b.jax() for k, b in module.named_buffers()}, _Opaque(module))
+
+
+class _Opaque:
+    """Holds the module as an equinox static field: not a pytree (a Module is one, NOTE
+    [Modules as pytrees]), hashed and compared by identity."""
+
+    __slots__ = ("module",)
+
+    def __init__(self, module: Module) -> None:
+        self.module = module

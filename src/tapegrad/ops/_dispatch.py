@@ -15,16 +15,21 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from .. import _checks, _dtype, _errors, _lru
+from .. import _checks, _device, _dtype, _errors, _lru
 from .._x64 import enabled as _x64_enabled
 from .._x64 import restore as _x64_restore
 from .._x64 import swap_on as _x64_on
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
-from .._storage import ViewStorage
+from .._storage import ViewStorage, cut
 from ..tensor import Tensor
 
 __all__ = ["call", "apply", "SavedScalar", "make_views"]
+
+# The thread-local grad mode, read directly on the hot path (one attribute read). Outputs of
+# ops run under no_grad go through `cut` (stop_gradient for JAX tracers only): NOTE
+# [Untracked writes under JAX transforms] in _storage.py.
+_grad_state = grad_mode._state
 
 
 def _is_number(x: Any) -> bool:
@@ -59,6 +64,10 @@ class SavedScalar:
     def release(self) -> None:
         self.freed = True
 
+
+# More than one JAX device in this process (a GPU machine): only then can an op's inputs be
+# on different devices, and only then does `apply` check them (NOTE [Devices]).
+_MULTI_DEVICE = _device.MULTI
 
 _WRAPPED_DTYPES = {bool: jnp.bool_, int: jnp.int64, float: jnp.float64,
                    complex: jnp.complex128}
@@ -132,6 +141,8 @@ def _apply(op, values: list, static: dict) -> Any:
                     type_name=type(v).__name__))
             arrays.append(v)
             sig.append(type(v))
+    if _MULTI_DEVICE:
+        arrays = _device.check_same_device(arrays)
     # The compute dtype depends only on the inputs' dtypes, zero-dim-ness and the Python
     # types of numbers (torch's result_type): cache it per that signature.
     sig = tuple(sig)
@@ -157,6 +168,8 @@ def _apply(op, values: list, static: dict) -> Any:
         # The common case (one output, no dtype fix-up, not a view), kept short.
         if any_rg and op.node_cls is not None and grad_mode.is_grad_enabled():
             return record(op, values, static, [out])[0]
+        if not _grad_state.grad_enabled:  # no_grad under a JAX transform: cut for JAX's AD
+            out = cut(out)
         return Tensor._make(out)
     outs = list(out) if op.multi else [out]
     if op.out_dtype is not None and cd is not None:
@@ -165,7 +178,7 @@ def _apply(op, values: list, static: dict) -> Any:
     if any_rg and op.node_cls is not None and grad_mode.is_grad_enabled():
         results = record(op, values, static, outs)
     else:
-        results = [Tensor._make(a) for a in outs]
+        results = [Tensor._make(a if _grad_state.grad_enabled else cut(a)) for a in outs]
     if op.view is not None:
         make_views(op, values[0], static, results)
     if not op.multi:

@@ -12,7 +12,7 @@ import warnings
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _checks, _dtype, _errors
+from .. import _checks, _device, _dtype, _errors
 from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
@@ -441,7 +441,8 @@ def _index_factory(kind: str):
             raise RuntimeError(_errors.INDICES_NEGATIVE.format(name="col", value=col))
         rows, cols = (np.tril_indices if kind == "tril" else np.triu_indices)(row, offset, col)
         dt = _dtype.int64 if dtype is None else dtype
-        return Tensor._make(jnp.asarray(np.stack([rows, cols]).reshape(2, -1), dt.np))
+        array = jnp.asarray(np.stack([rows, cols]).reshape(2, -1), dt.np)
+        return Tensor._make(_device.place(array, device, f"{kind}_indices"))
 
     fn.__name__ = fn.__qualname__ = f"{kind}_indices"
     fn.__doc__ = f"Matches `torch.{kind}_indices` (a 2 x N tensor of row and column indices)."

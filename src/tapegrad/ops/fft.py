@@ -8,7 +8,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _dtype, _errors
+from .. import _device, _dtype, _errors
 from .. import tensor as _tensor
 from ._registry import public
 from .shape import roll
@@ -36,10 +36,11 @@ def ifftshift(input, dim=None):
     return roll(input, [(input.shape[d] + 1) // 2 for d in dims], list(dims))
 
 
-def _freq(values: np.ndarray, n: int, d: float, dtype, requires_grad: bool):
+def _freq(values: np.ndarray, n: int, d: float, dtype, requires_grad: bool, device=None):
     dt = dtype or _dtype.get_default_dtype()
     scale = np.asarray(1.0 / (n * d), dt.np)
-    t = _tensor.Tensor._make(jnp.asarray(values.astype(dt.np) * scale, dt.np))
+    t = _tensor.Tensor._make(_device.place(jnp.asarray(values.astype(dt.np) * scale, dt.np),
+                                           device, "fftfreq"))
     t._requires_grad = requires_grad
     return t
 
@@ -52,7 +53,7 @@ def fftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=Fal
         raise RuntimeError(_errors.FFT_NEGATIVE.format(n=n))
     values = np.arange(n, dtype=np.int64)
     values[(n + 1) // 2:] -= n
-    return _freq(values, n, d, dtype, requires_grad)
+    return _freq(values, n, d, dtype, requires_grad, device)
 
 
 @public(**_fft)
@@ -62,4 +63,4 @@ def rfftfreq(n, d=1.0, *, dtype=None, layout=None, device=None, requires_grad=Fa
     size = (n // 2 if n >= 0 else -((-n) // 2)) + 1  # C++ division truncates
     if size < 0:
         raise RuntimeError(_errors.FFT_NEGATIVE.format(n=size))
-    return _freq(np.arange(size, dtype=np.int64), n, d, dtype, requires_grad)
+    return _freq(np.arange(size, dtype=np.int64), n, d, dtype, requires_grad, device)

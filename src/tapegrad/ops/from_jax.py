@@ -20,6 +20,7 @@ from .. import _grad_mode as grad_mode
 from .. import _x64
 from .._dtype import from_numpy_dtype
 from .._graph import Node, SavedTensor, gradient_edge
+from .._storage import cut
 from ..tensor import Tensor
 
 __all__ = ["jax_function", "JaxFunction"]
@@ -112,9 +113,9 @@ class JaxFunction:
         out = self._jit(*arrays, _static=tuple(sorted(static.items())))
         multi = isinstance(out, (tuple, list))
         outs = list(out) if multi else [out]
-        if not (grad_mode.is_grad_enabled()
-                and any(isinstance(a, Tensor) and a._requires_grad for a in args)):
-            res = [Tensor._make(o) for o in outs]
+        enabled = grad_mode.is_grad_enabled()
+        if not (enabled and any(isinstance(a, Tensor) and a._requires_grad for a in args)):
+            res = [Tensor._make(o if enabled else cut(o)) for o in outs]
             return tuple(res) if multi else res[0]
         # One edge per differentiable (floating) tensor argument, as torch's nodes have.
         node = self.node_cls(

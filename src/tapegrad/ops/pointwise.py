@@ -13,11 +13,13 @@ import math
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype, _errors
+from .. import _device, _dtype, _errors
+from .. import _grad_mode as grad_mode
 from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
+from ._to import move, parse_to
 from .._storage import ViewStorage, is_contiguous_strides, strides_of
 from .views import check_inplace, inplace
 
@@ -701,6 +703,8 @@ def copy_(self, src, non_blocking: bool = False):
     """In-place copy with broadcasting and dtype cast. Matches `torch.Tensor.copy_`."""
     if not isinstance(src, Tensor):
         src = Tensor._make(jnp.asarray(src, self._storage.array.dtype))
+    elif _device.MULTI and src.device != self.device:
+        src = to(src, self.device)  # torch copies across devices (ToCopyBackward0 here)
     return _copy_inplace(self, src)
 
 
@@ -712,14 +716,25 @@ def copy_from(src: Tensor) -> Tensor:
 
 
 @public(function=False)
-def to(self, *args, dtype=None, **kwargs):
-    """Dtype conversion (device arguments are accepted and ignored). Matches `torch.Tensor.to`."""
-    for a in args:
-        if isinstance(a, _dtype.dtype):
-            dtype = a
-        elif isinstance(a, Tensor):
-            dtype = a.dtype
-    if dtype is None or dtype is self.dtype:
+def to(self, *args, **kwargs):
+    """Dtype and device conversion. Matches `torch.Tensor.to`: `self` when nothing changes
+    (unless `copy=True`), else a copy recorded as `ToCopyBackward0` (NOTE [Devices])."""
+    if not kwargs and len(args) == 1 and isinstance(args[0], _dtype.dtype):
+        dev, dtype, copy = None, args[0], False  # the common `x.to(dtype)`, parsed fast
+    else:
+        dev, dtype, copy = parse_to(args, kwargs)
+    if dtype is None:
+        dtype = self.dtype
+    if dev is not None:
+        target = _device.canonical(dev)  # torch's error here for a device we cannot use
+        if target != self.device:
+            with grad_mode.no_grad():
+                converted = self if dtype is self.dtype else _to_copy(self, dtype)
+            return move(self, target, converted)
+        # torch fills in a CUDA index ('cuda' is cuda:0 here) but not a CPU one: 'cpu:0' is
+        # not the tensor's 'cpu', so it copies.
+        copy = copy or (dev.type == "cpu" and dev.index is not None)
+    if dtype is self.dtype and not copy:
         return self
     return _to_copy(self, dtype)
 

@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
 
-from .. import _dtype, _errors, return_types
+from .. import _device, _dtype, _errors, return_types
 from .._checks import broadcast_shapes
 from ..tensor import Tensor
 from . import _backward_helpers as H
@@ -618,8 +618,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     """Matches `torch.linspace`."""
     _check_steps(steps)
     dt = dtype or _dtype.get_default_dtype()
-    return Tensor._make(_linspace_array(start, end, steps, dt.np)).requires_grad_(
-        requires_grad)
+    return Tensor._make(_device.place(_linspace_array(start, end, steps, dt.np), device,
+                                      "linspace")).requires_grad_(requires_grad)
 
 
 @public(method=False)
@@ -630,7 +630,7 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     dt = dtype or _dtype.get_default_dtype()
     exps = _linspace_array(float(start), float(end), steps, jnp.float64)
     array = jnp.power(jnp.asarray(base, jnp.float64), exps).astype(dt.np)
-    return Tensor._make(array).requires_grad_(requires_grad)
+    return Tensor._make(_device.place(array, device, "logspace")).requires_grad_(requires_grad)
 
 
 # ------------------------------------------------------------------ torch.special

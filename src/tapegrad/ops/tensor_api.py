@@ -12,12 +12,12 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from .. import _dtype, _errors
+from .. import _device, _dtype, _errors
 from .. import _grad_mode as grad_mode
 from .. import random as _random
 from .._checks import wrap_dim
 from .._storage import InferenceVersionCounter, is_contiguous_strides, strides_of
-from ..tensor import Tensor, zeros_like
+from ..tensor import Tensor, like_device, zeros
 from ._registry import public
 
 # ------------------------------------------------------------------ queries
@@ -144,21 +144,25 @@ def is_contiguous(input: Tensor, memory_format: Any = None) -> bool:
 @public(function=False)
 def cpu(input: Tensor, memory_format: Any = None) -> Tensor:
     """Matches `torch.Tensor.cpu`: the tensor itself when it is on the CPU."""
-    if input.device.type == "cpu":
-        return input
-    return input.to("cpu")
+    return input.to(_device.CPU)
 
 
 @public(function=False)
 def cuda(input: Tensor, device: Any = None, non_blocking: bool = False,
          memory_format: Any = None) -> Tensor:
-    """Matches `torch.Tensor.cuda`; without a GPU, torch's CPU build's AssertionError."""
-    import jax
-
-    if not any(d.platform == "gpu" for d in jax.devices()):
+    """Matches `torch.Tensor.cuda` (`device`: an index, a string or a device; None: the
+    current CUDA device); without a GPU, torch's CPU build's AssertionError."""
+    if device is None:
+        dev = _device.device("cuda")
+    elif isinstance(device, int) and not isinstance(device, bool):
+        dev = _device.device(device)  # an index on the accelerator (torch's error without)
+    elif isinstance(device, (str, _device.device)):
+        dev = _device.parse(device)
+    else:
+        raise TypeError(_errors.CUDA_DEVICE_TYPE.format(got=type(device).__name__))
+    if not _device.gpu_devices():
         raise AssertionError(_errors.NO_CUDA)
-    index = device if isinstance(device, int) else 0
-    return input.to(f"cuda:{index}")
+    return input.to(dev)
 
 
 _LEGACY_TYPE_NAMES = {
@@ -207,7 +211,9 @@ def _detach(input: Tensor) -> Tensor:
 def empty_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
                requires_grad: bool = False, memory_format: Any = None) -> Tensor:
     """Matches `torch.empty_like` (the values are zeros: JAX has no uninitialized memory)."""
-    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+    return zeros(tuple(input.shape), dtype=dtype or input.dtype,
+                 device=like_device(input, device, "empty_like"),
+                 requires_grad=requires_grad)
 
 
 # ------------------------------------------------------------------ dunders

@@ -23,7 +23,7 @@ import jax.numpy as jnp
 from .. import _bind, _dtype, _errors
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
-from .._storage import ViewStorage, scatter_function, view_function
+from .._storage import ViewStorage, scatter_function, untracked_write, view_function
 from ..tensor import CUSTOM_FUNCTION_VIEWS, Tensor, custom_function_view_error
 from ._op import Op
 
@@ -87,6 +87,8 @@ def check_inplace(t: Tensor) -> None:
             root = t._base
             if root is not None and root._grad_fn is None and root._requires_grad:
                 raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+            if root is None and t._requires_grad and t._grad_fn is None:
+                raise RuntimeError(_errors.LEAF_INPLACE)  # a leaf over a view's storage
     elif t._requires_grad and grad_mode.is_grad_enabled():
         if CUSTOM_FUNCTION_VIEWS and t._base is not None:
             # An input returned as-is by a custom Function: an alias sharing a plain storage.
@@ -99,7 +101,10 @@ def check_inplace(t: Tensor) -> None:
 
 def finish_inplace(t: Tensor, out: Tensor) -> Tensor:
     """Write `out` (computed out of place from a snapshot of `t`) into `t`; rebase history."""
-    t._set_array(out._storage.array)
+    new = out._storage.array
+    if not grad_mode.is_grad_enabled():  # NOTE [Untracked writes under JAX transforms]
+        new = untracked_write(t._storage.array, new)
+    t._set_array(new)
     if out._grad_fn is None:
         return t
     storage = t._storage

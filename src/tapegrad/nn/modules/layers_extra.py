@@ -83,7 +83,7 @@ class _ConvTransposeNd(_ConvNd):
         self.output_padding = _ntuple(output_padding, self._nd)
         # torch's transposed weight: (in_channels, out_channels // groups, *kernel_size).
         self.weight = Parameter(empty(in_channels, out_channels // groups, *self.kernel_size,
-                                      dtype=dtype))
+                                      dtype=dtype, device=device))
         self._transposed_weight = True
         self.reset_parameters()
 

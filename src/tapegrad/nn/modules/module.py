@@ -20,10 +20,12 @@ import numpy as np
 
 from ... import _dtype, _errors
 from ...autograd.grad_mode import no_grad
+from ...ops._to import parse_to
 from ...tensor import Tensor, from_jax
 from ...utils.hooks import RemovableHandle
 from ..parameter import Parameter
 from . import _hooks
+from ._pytree import register_module_pytree
 from ._hooks import _WrappedHook
 from ._hooks import register_module_forward_hook as register_module_forward_hook
 from ._hooks import register_module_forward_pre_hook as register_module_forward_pre_hook
@@ -115,6 +117,11 @@ class Module:
     _version: int = 1
     training: bool
     dump_patches: bool = False
+    _tapegrad_pytree_leaf = True  # tapegrad's own tree traversals keep modules whole
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        register_module_pytree(cls)  # NOTE [Modules as pytrees] in _pytree.py
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         if kwargs:
@@ -615,26 +622,25 @@ class Module:
                 self._buffers[key] = fn(buf)
         return self
 
-    def to(self, *args: Any, dtype: _dtype.dtype | None = None, **kwargs: Any) -> Module:
-        """Convert floating parameters and buffers to `dtype` (devices are accepted, ignored).
-
-        Matches `Module.to`.
-        """
-        for a in args:
-            if isinstance(a, _dtype.dtype):
-                dtype = a
-            elif isinstance(a, Tensor):
-                dtype = a.dtype
+    def to(self, *args: Any, **kwargs: Any) -> Module:
+        """Move parameters and buffers to a device and/or convert the floating ones to a dtype,
+        in place (the Parameter objects stay). Matches `Module.to`."""
+        device, dtype, _ = parse_to(args, kwargs)
         if dtype is not None and not (dtype.is_floating_point or dtype.is_complex):
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but "
                             f"got desired dtype={dtype}")
-        if dtype is None:
+        if dtype is None and device is None:
             return self
 
         def convert(t: Tensor) -> Tensor:
-            return t.to(dtype) if (t.is_floating_point() or t.is_complex()) else t
+            floating = t.is_floating_point() or t.is_complex()
+            return t.to(device, dtype if floating else None)
 
         return self._apply(convert)
+
+    def cuda(self, device: Any = None) -> Module:
+        """Move parameters and buffers to a CUDA device. Matches `Module.cuda`."""
+        return self._apply(lambda t: t.cuda(device))
 
     def float(self) -> Module:
         """Matches `Module.float`."""
@@ -649,8 +655,8 @@ class Module:
         return self._apply(lambda t: t.half() if t.is_floating_point() else t)
 
     def cpu(self) -> Module:
-        """Matches `Module.cpu` (arrays stay where JAX put them)."""
-        return self
+        """Move parameters and buffers to the CPU. Matches `Module.cpu`."""
+        return self._apply(lambda t: t.cpu())
 
     def type(self, dst_type: _dtype.dtype) -> Module:
         """Matches `Module.type`."""
@@ -873,3 +879,5 @@ class Module:
                 main_str += "\n  " + "\n  ".join(lines) + "\n"
         return main_str + ")"
 
+
+register_module_pytree(Module)

@@ -38,7 +38,8 @@ class Embedding(Module):
         self.norm_type = norm_type
         self.scale_grad_by_freq = scale_grad_by_freq
         if _weight is None:
-            self.weight = Parameter(empty(num_embeddings, embedding_dim, dtype=dtype),
+            self.weight = Parameter(empty(num_embeddings, embedding_dim,
+                                          dtype=dtype, device=device),
                                     requires_grad=not _freeze)
             self.reset_parameters()
         else:

@@ -136,3 +136,17 @@ globals().update(_compat.LEGACY_TENSOR_TYPES)
 from . import distributions as distributions  # noqa: E402
 from .utils import checkpoint as _utils_checkpoint  # noqa: E402, F401
 from .utils import data as _utils_data  # noqa: E402, F401
+# Numerics (issue 14): float32 matmul/conv precision switches (tg.backends).
+from . import backends as backends  # noqa: E402
+# Mixed precision (issue 14): tg.autocast, tg.amp.GradScaler and torch's autocast state.
+from . import amp as amp  # noqa: E402
+from .amp.autocast_mode import autocast as autocast  # noqa: E402
+from .amp.autocast_mode import autocast_decrement_nesting as autocast_decrement_nesting  # noqa: E402
+from .amp.autocast_mode import autocast_increment_nesting as autocast_increment_nesting  # noqa: E402
+from .amp.autocast_mode import clear_autocast_cache as clear_autocast_cache  # noqa: E402
+from .amp.autocast_mode import get_autocast_dtype as get_autocast_dtype  # noqa: E402
+from .amp.autocast_mode import is_autocast_cache_enabled as is_autocast_cache_enabled  # noqa: E402
+from .amp.autocast_mode import is_autocast_enabled as is_autocast_enabled  # noqa: E402
+from .amp.autocast_mode import set_autocast_cache_enabled as set_autocast_cache_enabled  # noqa: E402
+from .amp.autocast_mode import set_autocast_dtype as set_autocast_dtype  # noqa: E402
+from .amp.autocast_mode import set_autocast_enabled as set_autocast_enabled  # noqa: E402

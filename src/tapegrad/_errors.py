@@ -710,3 +710,6 @@ NNF_DROPOUT2D_3D = (
 # (torch's text keeps the indentation of its line continuation.)
 NNF_LRN_DIM = ("Expected 3D or higher dimensionality" + " " * 26
                + "input (got {dim} dimensions)")
+# ------------------------------------------------------------------ precision and autocast (amp)
+MATMUL_PRECISION_UNKNOWN = ("{precision} is not one of 'highest', 'high', or 'medium'; the "
+                            "currentsetFloat32MatmulPrecision call has no effect.")

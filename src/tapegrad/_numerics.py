@@ -14,7 +14,9 @@ setting; the settings still reach the kernels (visible in their jaxprs).
 
 `KEY` is everything here that decides a trace (kernel precisions, the autocast dtype): the
 fused-backward and `tg.compile` caches include it, so a program traced under one setting is
-never reused under another.
+never reused under another. A precision change also clears compiled code (`_lru`), so the
+user's own `jax.jit` of tapegrad code retraces too; autocast, entered every step, does not
+(under a plain `jax.jit` a function traced outside a region keeps its dtypes inside one).
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from __future__ import annotations
 from typing import Any
 
 import jax
+
+from . import _lru
 
 __all__ = ["matmul_precision", "conv_precision", "autocast", "KEY", "get_matmul",
            "set_matmul", "set_cuda_matmul_tf32", "cuda_matmul_tf32", "set_cudnn_tf32",
@@ -60,8 +64,12 @@ KEY: tuple = ("highest", "highest", None)
 def _refresh() -> None:
     global matmul_precision, conv_precision, KEY
     slot = _BACKENDS["cuda" if on_gpu() else "cpu"]
-    matmul_precision = _JAX_NAME[_FROM_BACKEND[slot]]
-    conv_precision = "high" if on_gpu() and _cudnn_tf32 else "highest"
+    new = (_JAX_NAME[_FROM_BACKEND[slot]], "high" if on_gpu() and _cudnn_tf32 else "highest")
+    if new != (matmul_precision, conv_precision):
+        # Programs traced under the old precision (the user's own `jax.jit` of tapegrad code
+        # included) must not serve the new one: drop compiled code (a rare event).
+        _lru.clear_compiled()
+    matmul_precision, conv_precision = new
     KEY = (matmul_precision, conv_precision,
            None if autocast is None else (autocast.device_type, autocast.dtype))
 

@@ -32,11 +32,14 @@ def _fresh_state() -> dict[str, Any]:
 
 
 @jax.jit
-def _non_finite(grad: jax.Array, found: jax.Array) -> jax.Array:
-    # torch's _amp_foreach_non_finite_check_and_unscale_: found_inf becomes 1.0 if any
-    # element of any gradient is inf or NaN.
+def _unscale(grad: jax.Array, found: jax.Array, inv_scale: jax.Array) -> tuple:
+    # torch's _amp_foreach_non_finite_check_and_unscale_ on one gradient: found_inf becomes
+    # 1.0 if any element is inf or NaN; the gradient is multiplied by inv_scale in (at least)
+    # float32 and stored in its own dtype.
     bad = jnp.logical_not(jnp.all(jnp.isfinite(grad)))
-    return jnp.where(bad, jnp.float32(1.0), found)
+    compute = jnp.promote_types(grad.dtype, jnp.float32)
+    unscaled = (grad.astype(compute) * inv_scale.astype(compute)).astype(grad.dtype)
+    return unscaled, jnp.where(bad, jnp.float32(1.0), found)
 
 
 @jax.jit
@@ -139,8 +142,10 @@ class GradScaler:
                         raise ValueError("Attempting to unscale FP16 gradients.")
                     if found is None:
                         found = found_inf._storage.array
-                    found = _non_finite(grad._storage.array, found)
-                    grad.mul_(inv_scale)
+                    # Written in place without a version bump: torch's kernel for this has
+                    # no autograd in-place bookkeeping (`.grad._version` stays).
+                    grad._storage.array, found = _unscale(grad._storage.array, found,
+                                                          inv_scale._storage.array)
         if found is None:
             return {}
         return {_numerics_device(): Tensor._make(found)}

@@ -150,3 +150,4 @@ from .amp.autocast_mode import is_autocast_enabled as is_autocast_enabled  # noq
 from .amp.autocast_mode import set_autocast_cache_enabled as set_autocast_cache_enabled  # noqa: E402
 from .amp.autocast_mode import set_autocast_dtype as set_autocast_dtype  # noqa: E402
 from .amp.autocast_mode import set_autocast_enabled as set_autocast_enabled  # noqa: E402
+from . import cpu as cpu  # noqa: E402

@@ -208,3 +208,13 @@ def test_compile_retraces_under_autocast():
     with tg.autocast("cpu"):
         assert f(x).dtype is tg.bfloat16
     assert f(x).dtype is tg.float32
+
+
+def test_deprecated_cpu_spellings_match_torch():
+    def program(T):
+        with T.cpu.amp.autocast():
+            out = _a(T) @ _a(T)
+        scaler = T.cpu.amp.GradScaler(init_scale=4.0)
+        return out.dtype, out.float(), scaler.get_scale(), T.cpu.is_available()
+
+    assert_parity(program, rtol=2e-2, atol=2e-2)

@@ -33,6 +33,9 @@ CASES = {
     "conv2d": lambda T, x: T.nn.functional.conv2d(x.reshape(1, 1, 4, 4),
                                                   x[:1].reshape(1, 1, 2, 2)),
     "prelu": lambda T, x: T.nn.functional.prelu(x, x[0, :1]),
+    "conv1d": lambda T, x: T.nn.functional.conv1d(x.reshape(1, 1, 16), x[:1, :3].reshape(1, 1, 3)),
+    "conv_transpose2d": lambda T, x: T.nn.functional.conv_transpose2d(
+        x.reshape(1, 1, 4, 4), x[:1].reshape(1, 1, 2, 2)),
     "einsum": lambda T, x: T.einsum("ij,jk->ik", x, x),
     "sdpa": lambda T, x: T.nn.functional.scaled_dot_product_attention(
         x[None, None], x[None, None], x[None, None]),
@@ -50,11 +53,16 @@ CASES = {
         x @ x, x.sigmoid()),
     "cdist": lambda T, x: T.cdist(x @ x, x),
     "prod": lambda T, x: (x @ x).prod(),
+    "huber_loss": lambda T, x: T.nn.functional.huber_loss(x @ x, x),
+    "kl_div": lambda T, x: T.nn.functional.kl_div(x @ x, x.abs(), reduction="sum"),
+    "linalg_inv": lambda T, x: T.linalg.inv(x @ x + T.eye(4) * 4),
     # promote list (a bfloat16 and a float32 input)
     "cat": lambda T, x: T.cat([x @ x, x]),
     "stack": lambda T, x: T.stack([x @ x, x]),
     "add_promotes": lambda T, x: x @ x + x,
+    "index_copy": lambda T, x: x.index_copy(0, T.tensor([1]), (x @ x)[:1]),
     "float64_not_cast": lambda T, x: T.mm(x.double(), x.double()),
+    "inplace_not_cast": lambda T, x: (x * 1).addmm_(x, x),
 }
 
 

@@ -4,7 +4,8 @@ NOTE [Autocast]
 Inside `tg.autocast(device_type)` an op on the device's lower-precision list runs with its
 floating inputs cast to the autocast dtype, an op on the float32 list with them cast to
 float32, an op on the promote list with them cast to the widest floating type among them;
-float64 inputs are never cast, every other op runs as it is (ordinary type promotion). A
+float64 inputs are never cast, in-place ops are never autocast (`ops/views.py: inplace`),
+every other op runs as it is (ordinary type promotion). A
 cast is `Tensor.to` (a `ToCopyBackward0` node, as torch's); casts of leaf float32 tensors that
 require grad (weights) are cached until the outermost autocast region exits, as torch's
 `cached_cast` does (the cache is per tensor, not per dtype, as torch's). Inside a listed op

@@ -140,14 +140,7 @@ from .utils import data as _utils_data  # noqa: E402, F401
 from . import backends as backends  # noqa: E402
 # Mixed precision (issue 14): tg.autocast, tg.amp.GradScaler and torch's autocast state.
 from . import amp as amp  # noqa: E402
-from .amp.autocast_mode import autocast as autocast  # noqa: E402
-from .amp.autocast_mode import autocast_decrement_nesting as autocast_decrement_nesting  # noqa: E402
-from .amp.autocast_mode import autocast_increment_nesting as autocast_increment_nesting  # noqa: E402
-from .amp.autocast_mode import clear_autocast_cache as clear_autocast_cache  # noqa: E402
-from .amp.autocast_mode import get_autocast_dtype as get_autocast_dtype  # noqa: E402
-from .amp.autocast_mode import is_autocast_cache_enabled as is_autocast_cache_enabled  # noqa: E402
-from .amp.autocast_mode import is_autocast_enabled as is_autocast_enabled  # noqa: E402
-from .amp.autocast_mode import set_autocast_cache_enabled as set_autocast_cache_enabled  # noqa: E402
-from .amp.autocast_mode import set_autocast_dtype as set_autocast_dtype  # noqa: E402
-from .amp.autocast_mode import set_autocast_enabled as set_autocast_enabled  # noqa: E402
+from .amp import autocast_mode as _autocast_mode  # noqa: E402
+
+globals().update({_name: getattr(_autocast_mode, _name) for _name in _autocast_mode.__all__})
 from . import cpu as cpu  # noqa: E402

@@ -106,6 +106,27 @@ def test_state_functions_match_torch():
     assert_parity(program)
 
 
+def test_deprecated_state_functions_match_torch():
+    def program(T):
+        out = [T.is_autocast_cpu_enabled(), T.get_autocast_cpu_dtype(),
+               T.get_autocast_gpu_dtype()]
+        T.set_autocast_cpu_enabled(True)
+        T.set_autocast_cpu_dtype(T.float16)
+        T.set_autocast_gpu_dtype(T.bfloat16)
+        out += [T.is_autocast_enabled("cpu"), T.get_autocast_dtype("cpu"),
+                T.get_autocast_dtype("cuda"), (_a(T, False) @ _a(T, False)).dtype]
+        T.set_autocast_enabled("cpu", False)
+        T.set_autocast_dtype("cpu", T.bfloat16)
+        T.set_autocast_dtype("cuda", T.float16)
+        return out + [T.is_autocast_enabled("cpu")]
+
+    # The harness drops torch's DeprecationWarnings; tapegrad's are checked below.
+    assert_parity(program, ignore="^warnings")
+    with pytest.warns(DeprecationWarning, match=r"^torch\.get_autocast_cpu_dtype\(\) is "
+                      r"deprecated\. Please use torch\.get_autocast_dtype\('cpu'\) instead\.$"):
+        tg.get_autocast_cpu_dtype()
+
+
 def test_decorator_matches_torch():
     def program(T):
         @T.autocast("cpu")

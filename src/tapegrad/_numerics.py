@@ -55,6 +55,8 @@ def on_gpu() -> bool:
 
 
 # Read by the kernels (a jax.default_matmul_precision name) and by the autocast hot-path check.
+# LISTENERS are called after a precision changed (the ops layer rebinds its kernels).
+LISTENERS: list = []
 matmul_precision = "highest"
 conv_precision = "highest"
 autocast: AutocastState | None = None
@@ -65,11 +67,15 @@ def _refresh() -> None:
     global matmul_precision, conv_precision, KEY
     slot = _BACKENDS["cuda" if on_gpu() else "cpu"]
     new = (_JAX_NAME[_FROM_BACKEND[slot]], "high" if on_gpu() and _cudnn_tf32 else "highest")
-    if new != (matmul_precision, conv_precision):
-        # Programs traced under the old precision (the user's own `jax.jit` of tapegrad code
-        # included) must not serve the new one: drop compiled code (a rare event).
-        _lru.clear_compiled()
+    changed = new != (matmul_precision, conv_precision)
     matmul_precision, conv_precision = new
+    if changed:
+        # Programs traced under the old precision (the user's own `jax.jit` of tapegrad code
+        # included) must not serve the new one: drop compiled code (a rare event), and let
+        # the kernels rebind to the new precision.
+        _lru.clear_compiled()
+        for listener in LISTENERS:
+            listener()
     KEY = (matmul_precision, conv_precision,
            None if autocast is None else (autocast.device_type, autocast.dtype))
 
@@ -162,3 +168,6 @@ def suspend() -> AutocastState | None:
 def resume(state: AutocastState | None) -> None:
     global autocast
     autocast = state
+
+
+_refresh()  # the defaults for the backend tensors live on (a GPU: cuDNN's TF32 for convs)

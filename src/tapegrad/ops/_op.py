@@ -21,6 +21,7 @@ backward is wanted lives beside the engine (`autograd/_fusion.py`).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -174,6 +175,8 @@ class Op:
             if p not in SPECIAL_PARAMS)
         self.precision = precision
         self.jit = _jit_kernel(self._make_kernel(), ("_cd",) + self._static_kernel, precision)
+        if precision is not None:
+            _PRECISION_OPS.append(self)
         self.cd_cache: dict = {}
         self.save_plans: dict = {}
         self.node_cls = None
@@ -310,18 +313,28 @@ class Op:
         return version(target[0]) if callable(version) else version
 
 
+_ATTR = {"matmul": "matmul_precision", "conv": "conv_precision"}
+# Ops whose kernel takes the precision (rebound by `_rebind_precision`).
+_PRECISION_OPS: list[Op] = []
+
+
 def _jit_kernel(kernel: Callable, statics: tuple, precision: str | None) -> Callable:
-    """`jax.jit(kernel)`; for a matmul or conv op, called with the precision in force as one
-    more static argument (NOTE [Kernel precision])."""
+    """`jax.jit(kernel)`; for a matmul or conv op, bound to the precision in force as one more
+    static argument (NOTE [Kernel precision]): a `functools.partial`, rebound when a setting
+    changes, so a call costs no Python frame of its own."""
     if precision is None:
         return jax.jit(kernel, static_argnames=statics)
     inner = jax.jit(kernel, static_argnames=statics + ("_prec",))
-    attr = {"matmul": "matmul_precision", "conv": "conv_precision"}[precision]
+    return functools.partial(inner, _prec=getattr(_numerics, _ATTR[precision]))
 
-    def jit(*arrays: Any, **static: Any) -> Any:
-        return inner(*arrays, _prec=getattr(_numerics, attr), **static)
 
-    return jit
+def _rebind_precision() -> None:
+    # Called by _numerics after a precision setting changed.
+    for op in _PRECISION_OPS:
+        op.jit = functools.partial(op.jit.func, _prec=getattr(_numerics, _ATTR[op.precision]))
+
+
+_numerics.LISTENERS.append(_rebind_precision)
 
 
 def _caller_module() -> str:

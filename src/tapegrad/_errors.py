@@ -792,3 +792,6 @@ TO_BAD_ARGS = (
     " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
     "torch.memory_format memory_format = None)\n")
 CUDA_DEVICE_TYPE = "cuda(): argument 'device' (position 1) must be torch.device, not {got}"
+# ------------------------------------------------------------------ precision and autocast (amp)
+MATMUL_PRECISION_UNKNOWN = ("{precision} is not one of 'highest', 'high', or 'medium'; the "
+                            "currentsetFloat32MatmulPrecision call has no effect.")

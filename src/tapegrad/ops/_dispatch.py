@@ -15,11 +15,12 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from .. import _checks, _device, _dtype, _errors, _lru
+from .. import _checks, _device, _dtype, _errors, _lru, _numerics
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import ViewStorage, cut
 from ..tensor import Tensor
+from ._autocast import run_op as _autocast_run_op
 
 __all__ = ["call", "apply", "SavedScalar", "make_views"]
 
@@ -104,6 +105,8 @@ def apply(op, values: list, static: dict) -> Any:
     """Run `op` on tensor inputs `values` (Tensors or allowed numbers) and statics.
 
     `static` is only read (Tensor methods pass the op's shared `defaults` dict)."""
+    if _numerics.autocast is not None:  # an autocast region (NOTE [Autocast])
+        return _autocast_run_op(op, values, static, apply)
     if _lru.over_budget:  # see NOTE [Compiled-code budget]; never inside a trace
         if not any(isinstance(v, Tensor) and isinstance(v._storage.array, jax.core.Tracer)
                    for v in values):

@@ -284,7 +284,7 @@ def unsafe_split_with_sizes(input, split_sizes, dim=0):
 
 # --------------------------------------------------------------------- products
 vdot_op = Op("vdot", "VdotBackward0", lambda self, other: jnp.vdot(self, other),
-             inputs=("self", "other"),
+             inputs=("self", "other"), precision="matmul",
              derivatives={"self": lambda grad, other: grad * other,
                           "other": lambda grad, self: grad * self})
 

@@ -17,18 +17,19 @@ from .reduction import vector_norm as _vector_norm
 from .shape import squeeze_inplace_dim, unsafe_view
 
 mm_op = Op("mm", "MmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
-           inputs=("self", "mat2"),
+           inputs=("self", "mat2"), precision="matmul",
            derivatives={"self": lambda grad, mat2: grad.mm(mat2.t()),
                         "mat2": lambda grad, self: self.t().mm(grad)})
 bmm_op = Op("bmm", "BmmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
-            inputs=("self", "mat2"),
+            inputs=("self", "mat2"), precision="matmul",
             derivatives={"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
                          "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)})
 mv_op = Op("mv", "MvBackward0", lambda self, vec: jnp.matmul(self, vec), inputs=("self", "vec"),
+           precision="matmul",
            derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0)),
                         "vec": lambda grad, self: self.t().mv(grad)})
 dot_op = Op("dot", "DotBackward0", lambda self, tensor: jnp.dot(self, tensor),
-            inputs=("self", "tensor"),
+            inputs=("self", "tensor"), precision="matmul",
             derivatives={"self": lambda grad, tensor: grad * tensor,
                          "tensor": lambda grad, self: grad * self})
 
@@ -222,7 +223,8 @@ def einsum(equation, *operands):
     _check_einsum(equation, operands)
     fn = _einsum_fns.get(equation)
     if fn is None:
-        fn = JaxFunction(lambda *ops: jnp.einsum(equation, *ops), name="einsum")
+        fn = JaxFunction(lambda *ops: jnp.einsum(equation, *ops), name="einsum",
+                         precision="matmul")
         _einsum_fns[equation] = fn
     return fn(*operands)
 

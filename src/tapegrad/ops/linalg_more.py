@@ -564,14 +564,14 @@ def _beta_self(self, beta):
 
 addmv_op = Op("addmv", "AddmvBackward0",
               lambda self, mat, vec, beta, alpha: _beta_self(self, beta) + alpha * (mat @ vec),
-              inputs=("self", "mat", "vec"), static=("beta", "alpha"),
+              inputs=("self", "mat", "vec"), static=("beta", "alpha"), precision="matmul",
               derivatives={"self": lambda grad, beta: _maybe_mul(grad, beta),
                            "mat": lambda grad, vec, alpha: outer(grad, vec) * alpha,
                            "vec": lambda grad, mat, alpha: mat.t().mv(grad) * alpha})
 addr_op = Op("addr", "AddrBackward0",
              lambda self, vec1, vec2, beta, alpha: _beta_self(self, beta)
              + alpha * jnp.outer(vec1, vec2),
-             inputs=("self", "vec1", "vec2"), static=("beta", "alpha"),
+             inputs=("self", "vec1", "vec2"), static=("beta", "alpha"), precision="matmul",
              derivatives={"self": lambda grad, beta: _maybe_mul(grad, beta),
                           "vec1": lambda grad, vec2, alpha: _maybe_mul(grad.mv(vec2), alpha),
                           "vec2": lambda grad, vec1, alpha: _maybe_mul(grad.t().mv(vec1), alpha)})
@@ -583,6 +583,7 @@ addbmm_op = Op("addbmm", "AddbmmBackward0",
                lambda self, batch1, batch2, beta, alpha: _beta_self(self, beta)
                + alpha * (batch1 @ batch2).sum(0),
                inputs=("self", "batch1", "batch2"), static=("beta", "alpha"),
+               precision="matmul",
                derivatives={"self": lambda grad, beta: _maybe_mul(grad, beta),
                             "batch1": lambda grad, batch1_sym_sizes, batch2, alpha: _maybe_mul(
                                 _addbmm_expand(grad, batch1_sym_sizes, tuple(batch2.shape)).bmm(

@@ -20,7 +20,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from .. import _bind, _dtype, _errors
+from .. import _bind, _dtype, _errors, _numerics
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import ViewStorage, scatter_function, untracked_write, view_function
@@ -142,7 +142,15 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
     result cast back to the target's dtype (torch's error if it cannot be) and written in."""
     def method(self, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self)
-        out = fn(snapshot(self), *args, **kwargs)
+        if _numerics.autocast is not None:
+            # torch never autocasts an in-place op (NOTE [Autocast]).
+            state = _numerics.suspend()
+            try:
+                out = fn(snapshot(self), *args, **kwargs)
+            finally:
+                _numerics.resume(state)
+        else:
+            out = fn(snapshot(self), *args, **kwargs)
         if out._storage.array.shape != self._storage.array.shape:
             # torch's TensorIterator: an in-place result must keep the target's shape.
             raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),

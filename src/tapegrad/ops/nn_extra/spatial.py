@@ -34,14 +34,13 @@ def _conv_transpose_fwd(input, weight, bias, stride, padding, output_padding, gr
             for k, p, op, d in zip(kernel, padding, output_padding, dilation, strict=True)]
     out = lax.conv_general_dilated(input, w, window_strides=(1,) * nd, padding=pads,
                                    lhs_dilation=stride, rhs_dilation=dilation,
-                                   dimension_numbers=_DIMS[nd], feature_group_count=groups,
-                                   precision=lax.Precision.HIGHEST)
+                                   dimension_numbers=_DIMS[nd], feature_group_count=groups)
     return out + bias.reshape((1, -1) + (1,) * nd)
 
 
 # torch's convolution(transposed=True): the one ConvolutionBackward0 node of every conv.
 _conv_transpose = JaxFunction(_conv_transpose_fwd, name="convolution_transposed",
-                              node="ConvolutionBackward0")
+                              node="ConvolutionBackward0", precision="conv")
 
 
 def _conv_check(input, weight, nd, name, groups, transposed):

@@ -18,19 +18,19 @@ from .shape import squeeze_inplace_dim, unsafe_view
 
 mm_op = Op("mm", "MmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
            inputs=("self", "mat2"),
-           derivatives={"self": lambda grad, mat2: grad.mm(mat2.t()),
-                        "mat2": lambda grad, self: self.t().mm(grad)})
+           derivatives={"self": lambda grad, mat2: grad.mm(mat2.t().conj()),
+                        "mat2": lambda grad, self: self.t().conj().mm(grad)})
 bmm_op = Op("bmm", "BmmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
             inputs=("self", "mat2"),
-            derivatives={"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
-                         "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)})
+            derivatives={"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2).conj()),
+                         "mat2": lambda grad, self: self.transpose(1, 2).conj().bmm(grad)})
 mv_op = Op("mv", "MvBackward0", lambda self, vec: jnp.matmul(self, vec), inputs=("self", "vec"),
-           derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0)),
-                        "vec": lambda grad, self: self.t().mv(grad)})
+           derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0).conj()),
+                        "vec": lambda grad, self: self.t().conj().mv(grad)})
 dot_op = Op("dot", "DotBackward0", lambda self, tensor: jnp.dot(self, tensor),
             inputs=("self", "tensor"),
-            derivatives={"self": lambda grad, tensor: grad * tensor,
-                         "tensor": lambda grad, self: grad * self})
+            derivatives={"self": lambda grad, tensor: grad * tensor.conj(),
+                         "tensor": lambda grad, self: grad * self.conj()})
 
 
 @public

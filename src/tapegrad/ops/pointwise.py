@@ -177,16 +177,20 @@ addcmul = Op("addcmul", "AddcmulBackward0",
              inputs=("self", "tensor1", "tensor2"), static=("value",), defaults={"value": 1},
              **_api,
              derivatives={"self": lambda grad: grad,
-                          "tensor1": lambda grad, tensor2, value: grad * tensor2 * value,
-                          "tensor2": lambda grad, tensor1, value: grad * tensor1 * value})
+                          "tensor1": lambda grad, tensor2, value:
+                          grad * _conj(tensor2) * _conj(value),
+                          "tensor2": lambda grad, tensor1, value:
+                          grad * _conj(tensor1) * _conj(value)})
 addcdiv = Op("addcdiv", "AddcdivBackward0",
              lambda self, tensor1, tensor2, value: self + value * tensor1 / tensor2,
              inputs=("self", "tensor1", "tensor2"), static=("value",), defaults={"value": 1},
              **_api,
              derivatives={"self": lambda grad: grad,
-                          "tensor1": lambda grad, tensor2, value: grad * value / tensor2,
+                          "tensor1": lambda grad, tensor2, value:
+                          grad * _conj(value) / _conj(tensor2),
                           "tensor2": lambda grad, tensor1, tensor2, value:
-                          -grad * value * tensor1 / (tensor2 * tensor2)})
+                          -grad * _conj(value) * _conj(tensor1)
+                          / (_conj(tensor2) * _conj(tensor2))})
 
 # ------------------------------------------------------------------ unary math
 _u = dict(**_unary_float, **_api)
@@ -229,16 +233,18 @@ cosh = Op("cosh", "CoshBackward0", jnp.cosh, **_u,
 tanh_backward = Op("tanh_backward", "TanhBackwardBackward0",
                    lambda grad_output, output: grad_output * (1 - output * output).conj(),
                    inputs=("grad_output", "output"),
-                   derivatives={"grad_output": lambda grad, output: tanh_backward(grad, output),
+                   derivatives={"grad_output": lambda grad, output:
+                                tanh_backward(grad, _conj(output)),
                                 "output": lambda grad, output, grad_output:
-                                grad * (mul_scalar(output, -2) * grad_output)})
+                                _conj(grad) * (mul_scalar(_conj(output), -2) * grad_output)})
 sigmoid_backward = Op("sigmoid_backward", "SigmoidBackwardBackward0",
                       lambda grad_output, output: grad_output * ((1 - output) * output).conj(),
                       inputs=("grad_output", "output"),
                       derivatives={"grad_output": lambda grad, output:
-                                   sigmoid_backward(grad, output),
+                                   sigmoid_backward(grad, _conj(output)),
                                    "output": lambda grad, output, grad_output:
-                                   grad * grad_output * (mul_scalar(output, -2) + 1)})
+                                   _conj(grad) * grad_output
+                                   * (mul_scalar(_conj(output), -2) + 1)})
 
 
 def _softplus_double_backward(grad, self, beta, threshold):

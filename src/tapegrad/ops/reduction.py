@@ -199,7 +199,7 @@ logsumexp_op = Op("logsumexp", "LogsumexpBackward0",
                   dtype_rule="float",
                   derivatives={"self": lambda grad, self, result, dim, keepdim:
                                _restore(grad, dim, keepdim, self.ndim)
-                               * (self - _restore(result, dim, keepdim, self.ndim)).exp()})
+                               * (self - _restore(result, dim, keepdim, self.ndim)).exp().conj()})
 # A 0-d input has no dim to scan or normalize: `dim` is () there and the kernels reduce to
 # the identity (softmax to 1), as torch's do.
 def _scan(fn):

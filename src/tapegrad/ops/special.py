@@ -174,7 +174,7 @@ _special_op("spherical_bessel_j0", Op(
 def _sinc_backward(grad, self):
     self_pi = self * math.pi
     self_squared_pi = self * self * math.pi
-    out = grad * ((self_pi * self_pi.cos()) - self_pi.sin()) / self_squared_pi
+    out = grad * P._conj((self_pi * self_pi.cos()) - self_pi.sin()) / P._conj(self_squared_pi)
     return P.where(self_squared_pi == 0.0, 0.0, out)
 
 
@@ -234,7 +234,8 @@ _pred = dict(out_dtype=lambda dt: _dtype.bool, dtype_rule="keep")
 signbit = Op("signbit", None, jnp.signbit, **_pred, public=True)
 isneginf = Op("isneginf", None, jnp.isneginf, **_pred, public=True)
 isposinf = Op("isposinf", None, jnp.isposinf, **_pred, public=True)
-isreal = Op("isreal", None, lambda self: jnp.ones(self.shape, bool), **_pred, public=True)
+isreal = Op("isreal", None, lambda self: jnp.imag(self) == 0 if jnp.iscomplexobj(self) else
+            jnp.ones(self.shape, bool), **_pred, public=True)
 
 # ------------------------------------------------------------------ binary functions
 _bin = dict(inputs=("self", "other"))

@@ -72,6 +72,10 @@ OPS: list[OpInfo] = [
     cx("addcdiv", [S(Fc(M), Fc(M), Fc(M, **P), value=2)]),
     cx("logsumexp", [S(Fc(M, -1.0, 1.0), 1)]),
     cx("sinc", [S(Fc(M, -0.9, 0.9))]),
+    cx("vdot", [S(Fc(V), Fc(V))]),
+    OpInfo("linalg_complex", [S(F((3, 3), eye=3.0, complex=True), Fc(M)),
+                              S(F((3, 3), eye=3.0, complex=True), Fc((3,)))],
+           op=None, fn=lambda T, a, b: (T.linalg.inv(a), T.linalg.solve(a, b))),
     # ------------------------------------------------------- one-dimensional transforms
     OpInfo("fft.fft", [S(Fc(M)), S(F(M)), S(Fc(M), n=6, norm="ortho"),
                        S(Fc(M), n=2, dim=0, norm="forward")],

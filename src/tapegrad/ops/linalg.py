@@ -151,14 +151,14 @@ def outer(input, vec2):
 # the generic path, keeping torch's node names; their double-backward graphs show generic nodes.
 inv_op = Op("linalg_inv", "LinalgInvExBackward0", lambda A: jnp.linalg.inv(A), inputs=("A",),
             outputs=("inverse",), dtype_rule="keep",
-            derivatives={"A": lambda grad, inverse: -(inverse.mT @ grad @ inverse.mT)})
+            derivatives={"A": lambda grad, inverse: -(inverse.mH @ grad @ inverse.mH)})
 det_fn = JaxFunction(jnp.linalg.det, name="linalg_det", node="LinalgDetBackward0",
                      grad_version=1)
 def _solve_backward_A(grad, A, result):
-    g = solve_op(A.mT, grad)
+    g = solve_op(A.mH, grad)
     if result.ndim == 1:  # a vector right-hand side: the outer product
-        return -(g.unsqueeze(-1) * result.unsqueeze(-2))
-    return -(g @ result.mT)
+        return -(g.unsqueeze(-1) * result.unsqueeze(-2).conj())
+    return -(g @ result.mH)
 
 
 solve_op = Op("linalg_solve", "LinalgSolveExBackward0", lambda A, B: jnp.linalg.solve(
@@ -167,7 +167,7 @@ solve_op = Op("linalg_solve", "LinalgSolveExBackward0", lambda A, B: jnp.linalg.
               grad_version={"B": lambda shape: 1 if len(shape) > 1 else 0},
               inputs=("A", "B"), dtype_rule="promote",
               derivatives={"A": lambda grad, A, result: _solve_backward_A(grad, A, result),
-                           "B": lambda grad, A: solve_op(A.mT, grad)})
+                           "B": lambda grad, A: solve_op(A.mH, grad)})
 cholesky_fn = JaxFunction(lambda A, upper: jnp.linalg.cholesky(A).mT if upper
                           else jnp.linalg.cholesky(A), name="linalg_cholesky",
                           node="LinalgCholeskyExBackward0", grad_version=1)

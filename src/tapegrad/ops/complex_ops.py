@@ -16,10 +16,14 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+import math
+
 from .. import _errors
 from ..tensor import Tensor
+from ._backward_helpers import zeros as _zeros
 from ._op import Op
 from ._registry import public
+from .pointwise import where
 from .shape import select
 
 _conj = Op("conj", "ConjBackward0", jnp.conj, dtype_rule="keep",
@@ -81,3 +85,23 @@ def imag(input: Tensor) -> Tensor:
     if not input.dtype.is_complex:
         raise RuntimeError(_errors.IMAG_NOT_COMPLEX)
     return select(view_as_real(input), -1, 1)
+
+
+# (angle lives here for its complex formula; real inputs: torch's 0 / pi, zero gradient.)
+def _angle_forward(self):
+    if jnp.iscomplexobj(self):
+        return jnp.angle(self)
+    return jnp.where(jnp.isnan(self), self, jnp.where(self < 0, jnp.asarray(math.pi, self.dtype),
+                                                      jnp.zeros_like(self)))
+
+
+def _angle_backward(grad, self):
+    # torch's angle_backward: zero for real inputs; i z / |z|^2 (zero at 0) for complex ones.
+    if not self.dtype.is_complex:
+        return _zeros(tuple(self.shape), grad)
+    value = grad * self / self.abs().pow(2) * 1j
+    return where(self == 0.0, _zeros((), value), value)
+
+
+angle = Op("angle", "AngleBackward0", _angle_forward, dtype_rule="float", public=True,
+           derivatives={"self": _angle_backward})

@@ -203,23 +203,6 @@ deg2rad = Op("deg2rad", "Deg2RadBackward0", lambda self: self * (math.pi / 180),
              derivatives={"self": lambda grad: P.mul_scalar(grad, math.pi / 180)})
 rad2deg = Op("rad2deg", "Rad2DegBackward0", lambda self: self * (180 / math.pi), **_deg,
              derivatives={"self": lambda grad: P.mul_scalar(grad, 180 / math.pi)})
-def _angle_forward(self):
-    if jnp.iscomplexobj(self):
-        return jnp.angle(self)
-    return jnp.where(jnp.isnan(self), self, jnp.where(self < 0, jnp.asarray(math.pi, self.dtype),
-                                                      jnp.zeros_like(self)))
-
-
-def _angle_backward(grad, self):
-    # torch's angle_backward: zero for real inputs; i z / |z|^2 (zero at 0) for complex ones.
-    if not self.dtype.is_complex:
-        return H.zeros(tuple(self.shape), grad)
-    value = grad * self / self.abs().pow(2) * 1j
-    return P.where(self == 0.0, H.zeros((), value), value)
-
-
-angle = Op("angle", "AngleBackward0", _angle_forward, dtype_rule="float", public=True,
-           derivatives={"self": _angle_backward})
 
 
 @public

@@ -30,6 +30,8 @@ def validate_grad(grad: Tensor, metadata: tuple, node_name: str, index: int) -> 
                 node=node_name, index=index, got=list(grad.shape), expected=list(shape)))
         grad = sum_to(grad, tuple(shape))
     if grad.dtype is not dt:
+        if grad.dtype.is_complex and not dt.is_complex:
+            grad = grad.real  # torch's formulas take the real part (handle_r_to_c)
         grad = to(grad, dt)
     return grad
 

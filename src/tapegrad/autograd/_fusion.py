@@ -173,7 +173,7 @@ def _compile_node(op, key: tuple) -> tuple:
                          for i, (g, t) in enumerate(zip(outs, targets))]
             versions.clear()
             for i, (g, v) in enumerate(zip(outs, validated)):
-                n = op.grad_version_of(i, targets[i])
+                n = op.grad_version_of(i, targets[i], static_env)
                 if n and g is not None and v is g:  # not reshaped/cast by validation
                     versions.append((i, n))
             aliases.clear()

@@ -302,15 +302,20 @@ class Op:
             result[k] = self.derivatives[name](**{p: env[p] for p in self.formula_params[name]})
         return result
 
-    def grad_version_of(self, edge: int, target: tuple) -> int:
+    def grad_version_of(self, edge: int, target: tuple, static: dict | None = None) -> int:
         """`grad_version` for the gradient of edge `edge`, whose input has metadata `target`
-        ((shape, dtype)); an entry may be a function of the shape."""
+        ((shape, dtype)); an entry may be a function of the shape, and of the input's `dtype`
+        and the op's static arguments when it names them after the shape."""
         if isinstance(self.grad_version, int):
             return self.grad_version
         if self.variadic:
             return 0
         version = self.grad_version.get(self.input_names[self.diff_idx[edge]], 0)
-        return version(target[0]) if callable(version) else version
+        if not callable(version):
+            return version
+        names = tuple(inspect.signature(version).parameters)[1:]
+        env = dict(static or {}, dtype=target[1])
+        return version(target[0], **{n: env[n] for n in names})
 
 
 _ATTR = {"matmul": "matmul_precision", "conv": "conv_precision"}

@@ -285,13 +285,13 @@ def unsafe_split_with_sizes(input, split_sizes, dim=0):
 # --------------------------------------------------------------------- products
 vdot_op = Op("vdot", "VdotBackward0", lambda self, other: jnp.vdot(self, other),
              inputs=("self", "other"), precision="matmul",
-             derivatives={"self": lambda grad, other: grad * other,
+             derivatives={"self": lambda grad, other: grad.conj() * other,
                           "other": lambda grad, self: grad * self})
 
 
 @public
 def vdot(input, other):
-    """Matches `torch.vdot` (real tensors: dot)."""
+    """Matches `torch.vdot` (the first argument conjugated)."""
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(_errors.DOT_DIMS.format(a=input.ndim, b=other.ndim))
     if input.shape[0] != other.shape[0]:

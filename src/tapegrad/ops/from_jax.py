@@ -108,8 +108,11 @@ class JaxFunction:
                     return fn(*full, **static)
 
                 out, pullback = jax.vjp(partial, *[primals[i] for i in diff])
+                # torch's complex gradients are the conjugate of JAX's cotangent convention:
+                # conj(vjp(conj(grad))) (identity for real arrays).
+                cts = [jnp.conj(c) if jnp.iscomplexobj(c) else c for c in cts]
                 ct = tuple(cts) if isinstance(out, (tuple, list)) else cts[0]
-                return tuple(pullback(ct))
+                return tuple(jnp.conj(g) if jnp.iscomplexobj(g) else g for g in pullback(ct))
 
             self._vjp = _VjpFunction(vjp, self.name + "Backward", precision=self.precision)
             self._vjp.depth = self.depth + 1

@@ -29,10 +29,15 @@ _restore = H.restore_reduced_dims
 
 # JAX computes zero-safe products' gradients (exclusive products); torch's formula branches
 # on the data, which a traced backward cannot. Generic vjp ops, differentiable to any order.
-_prod_vjp = jax_function(lambda self, grad, dim, keepdim: jax.vjp(
-    lambda x: jnp.prod(x, axis=dim, keepdims=keepdim), self)[1](grad)[0], name="prod_backward")
-_cumprod_vjp = jax_function(lambda self, grad, dim: jax.vjp(
-    lambda x: jnp.cumprod(x, axis=dim), self)[1](grad)[0], name="cumprod_backward")
+def _torch_vjp(f, x, grad):
+    # torch's gradient convention for complex values is conj(JAX's vjp of conj(grad)).
+    return jnp.conj(jax.vjp(f, x)[1](jnp.conj(grad))[0])
+
+
+_prod_vjp = jax_function(lambda self, grad, dim, keepdim: _torch_vjp(
+    lambda x: jnp.prod(x, axis=dim, keepdims=keepdim), self, grad), name="prod_backward")
+_cumprod_vjp = jax_function(lambda self, grad, dim: _torch_vjp(
+    lambda x: jnp.cumprod(x, axis=dim), self, grad), name="cumprod_backward")
 
 sum_all = Op("sum", "SumBackward0", lambda self: jnp.sum(self), dtype_rule=_sum_dtype,
              derivatives={"self": lambda grad, self_sym_sizes: grad.expand(self_sym_sizes)})
@@ -194,7 +199,7 @@ logsumexp_op = Op("logsumexp", "LogsumexpBackward0",
                   dtype_rule="float",
                   derivatives={"self": lambda grad, self, result, dim, keepdim:
                                _restore(grad, dim, keepdim, self.ndim)
-                               * (self - _restore(result, dim, keepdim, self.ndim)).exp()})
+                               * (self - _restore(result, dim, keepdim, self.ndim)).exp().conj()})
 # A 0-d input has no dim to scan or normalize: `dim` is () there and the kernels reduce to
 # the identity (softmax to 1), as torch's do.
 def _scan(fn):

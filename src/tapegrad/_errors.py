@@ -710,3 +710,7 @@ NNF_DROPOUT2D_3D = (
 # (torch's text keeps the indentation of its line continuation.)
 NNF_LRN_DIM = ("Expected 3D or higher dimensionality" + " " * 26
                + "input (got {dim} dimensions)")
+
+# ------------------------------------------------------------------ fuzzer findings (issue 12.8)
+STD_VAR_DOF = ("{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+               "the reduction factor (input numel divided by output numel).")

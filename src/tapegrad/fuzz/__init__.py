@@ -26,7 +26,8 @@ from ..ops import REGISTRY
 from ..tensor import Tensor
 from ..testing import Run, compare
 
-__all__ = ["Step", "Program", "programs", "check", "signature", "TOLERANCES"]
+__all__ = ["Step", "Program", "programs", "check", "signature", "listed", "LISTED", "shrink",
+           "TOLERANCES"]
 
 # Tolerances by dtype: float32 chains through XLA and torch's kernels round differently.
 TOLERANCES = {"float64": (1e-7, 1e-9), "float32": (2e-3, 2e-4)}
@@ -55,6 +56,7 @@ class Step:
     no_grad: bool = False
     fallback: tuple[tuple[str, tuple], ...] = ()
     function: str | None = None  # a custom autograd.Function the step uses
+    tags: tuple[str, ...] = ()   # what the step does that a listed difference depends on
 
     def lines(self, dtype: str) -> list[str]:
         body = list(self.code)
@@ -89,6 +91,10 @@ class Program:
             lines += ["    " + c for c in step.lines(self.dtype)]
         lines += [f"    return [{', '.join(self.outputs)}], log"]
         return "\n".join(lines) + "\n"
+
+    @property
+    def tags(self) -> set[str]:
+        return {t for s in self.steps for t in s.tags}
 
     def function(self) -> Callable[[Any], Any]:
         """The program compiled from its source (so what runs is exactly what is printed)."""
@@ -152,10 +158,12 @@ INPLACE_UNARY = _check_names(["exp_", "sin_", "tanh_", "sigmoid_", "neg_", "relu
 SHAPES = [(), (3,), (2, 3), (3, 1), (1, 3), (2, 1, 3), (2, 3, 2), (2,), (3, 2)]
 
 
-def _broadcast(a: tuple, b: tuple) -> tuple:
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    return tuple(max(x, y) for x, y in zip(a, b))
+def _broadcast(a: tuple, b: tuple) -> tuple | None:
+    """The broadcast shape, or None when the shapes do not broadcast."""
+    try:
+        return tuple(np.broadcast_shapes(a, b))
+    except ValueError:
+        return None
 
 
 def _literal(values: list, shape: tuple) -> str:
@@ -198,8 +206,10 @@ class _Gen:
         name = self.name()
         base = None if view_of is None else (view_of.base or view_of.name)
         v = self.var(name, shape, parents, no_grad, base=base, contig=contig)
+        tags = ("nograd_view",) if no_grad and view_of is not None and view_of.rg else ()
         self.steps.append(Step((f"{name} = {expr}",), guard=guard, no_grad=no_grad,
-                               fallback=((name, tuple(shape)),) if guard else (), function=fn))
+                               fallback=((name, tuple(shape)),) if guard else (), function=fn,
+                               tags=tags))
         return v
 
     def leaf(self, shape: tuple | None = None, rg: bool | None = None) -> Var:
@@ -231,7 +241,7 @@ class _Gen:
                 return v
         keep = self.draw(st.integers(0, len(shape)))
         dims = [self.draw(st.sampled_from([d, 1])) for d in shape[len(shape) - keep:]]
-        if len(shape) < 3 and self.chance(4):
+        if keep == len(shape) < 3 and self.chance(4):
             dims = [self.draw(st.integers(1, 3))] + dims
         return self.leaf(tuple(dims))
 
@@ -384,7 +394,8 @@ class _Gen:
             call = "unbind(0)" if kind == "unbind" else "split(1)"
             no_grad = self.chance(8)
             lhs = ", ".join(names) + ("," if len(names) == 1 else "")
-            self.steps.append(Step((f"{lhs} = {x.name}.{call}",), no_grad=no_grad))
+            tags = ("nograd_view",) if no_grad and x.rg else ()
+            self.steps.append(Step((f"{lhs} = {x.name}.{call}",), no_grad=no_grad, tags=tags))
             for nm in names:
                 self.var(nm, tuple(shape), [x], no_grad, base=x.base or x.name, multi=True,
                          contig=contig)
@@ -541,7 +552,7 @@ class _Gen:
         x = self.pick()
         n, s = x.ndim, x.shape
         bad = self.draw(st.sampled_from([n + 1, -n - 2, n + 3]))
-        kind = self.draw(st.integers(0, 8))
+        kind = self.draw(st.integers(0, 9))
         if kind == 0:
             code = f"{x.name}.sum({bad})"
         elif kind == 1:
@@ -563,6 +574,12 @@ class _Gen:
             code = f"{x.name}.expand({', '.join(str(e + 1) for e in s)})"
         elif kind == 8 and n:
             code = f"{x.name}.select(0, {s[0] + 1})"
+        elif kind == 9 and n:
+            shape = list(s)
+            i = self.draw(st.integers(0, n - 1))
+            shape[i] = 2 if s[i] == 3 else 3
+            op = self.draw(st.sampled_from(["copy_", "add_", "mul_"]))
+            code = f"{x.name}.{op}({self.leaf(tuple(shape)).name})"
         else:
             code = f"{x.name}.squeeze({bad})"
         self.steps.append(Step((code,), guard=True))
@@ -616,6 +633,37 @@ def signature(diff: str, ref: Run, got: Run) -> str:
     head = re.sub(r"\[[^\]]*\]", "[]", _DIGITS.sub("#", head))
     head = re.sub(r"(values differ).*", r"\1", head)
     return head[:160]
+
+
+@dataclass(frozen=True)
+class Listed:
+    """A divergence README lists under "Semantics: where tapegrad differs from torch"."""
+
+    name: str
+    readme: str
+    matches: Callable[[Program, str], bool]
+
+
+LISTED = [
+    Listed("no_grad view", "a view made under no_grad of a tensor requiring grad does not "
+           "require grad (torch: it reports the base's requires_grad and drops its gradient)",
+           lambda p, d: "nograd_view" in p.tags and bool(re.search(
+               r"requires_grad|grad_fn|is_leaf|grad|does not require grad|retain", d))),
+    Listed("gradient layout", "`.grad._version` where torch's kernels propagate a "
+           "non-contiguous layout (a stolen vs a cloned gradient)",
+           lambda p, d: d.split("\n")[0].split(":")[0].endswith("grad._version")),
+    Listed("memory overlap", "in-place ops do not check their operand for a partial overlap "
+           "with the written-to tensor (they compute from a snapshot)",
+           lambda p, d: "refer to a single memory location" in d.split("\n")[0]),
+]
+
+
+def listed(program: Program, diff: str) -> Listed | None:
+    """The README entry a divergence is an instance of, or None (an open divergence)."""
+    for entry in LISTED:
+        if entry.matches(program, diff):
+            return entry
+    return None
 
 
 def check(program: Program) -> Result:

@@ -13,7 +13,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype, _errors
+from .. import _checks, _dtype, _errors
 from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
@@ -60,6 +60,10 @@ mul = Op("mul", "MulBackward0", lambda self, other: self * other, **_binary, **_
 mul_scalar = Op("_mul_scalar", "MulBackward1", lambda self, other: self * other,
                 inputs=("self",), static=("other",), dtype_rule="keep",
                 derivatives={"self": lambda grad, other: mul_scalar(grad, other)})
+# sub.Scalar: a formula's `tensor - 1` in ATen (SubBackward1).
+sub_scalar = Op("_sub_scalar", "SubBackward1", lambda self, other: self - other,
+                inputs=("self",), static=("other",), dtype_rule="keep",
+                derivatives={"self": lambda grad: grad})
 div_op = Op("div", "DivBackward0", lambda self, other: self / other, **_binary,
             dtype_rule="float",
             derivatives={"self": lambda grad, other: grad / other,
@@ -85,7 +89,8 @@ def _pow_backward(grad, self, exponent):
 
 def _pow_backward_self(grad, self, exponent):
     zero = H.zeros((), grad)
-    return where(exponent == 0.0, zero, grad * (exponent * self.pow(exponent - 1)))
+    # `exponent - 1` is sub.Scalar in ATen (SubBackward1).
+    return where(exponent == 0.0, zero, grad * (exponent * self.pow(sub_scalar(exponent, 1))))
 
 
 def _pow_backward_exponent(grad, self, exponent, result):
@@ -124,12 +129,17 @@ remainder_tensor = Op("remainder", "RemainderBackward1", lambda self, other: jnp
     self, other), **_binary, derivatives={"self": lambda grad: grad,
                                           "other": lambda grad, self, other:
                                           -grad * div_mode(self, other, "floor")})
+def _atan2_recip(self, other):
+    """torch's atan2_backward: 1 / (self² + other²), 0 where that is inf (0 at the origin)."""
+    recip = (self * self + other * other).reciprocal()
+    return recip.masked_fill(recip.isinf(), 0)
+
+
 atan2 = Op("atan2", "Atan2Backward0", jnp.arctan2, **_binary, **_unary_float, **_api,
            aliases=("arctan2",),
-           derivatives={"self": lambda grad, self, other:
-                        grad * other / (self * self + other * other),
+           derivatives={"self": lambda grad, self, other: grad * other * _atan2_recip(self, other),
                         "other": lambda grad, self, other:
-                        grad * -self / (self * self + other * other)})
+                        grad * -self * _atan2_recip(self, other)})
 maximum = Op("maximum", "MaximumBackward0", jnp.maximum, grad_version=1, inputs=("self", "other"),
              public=True,
              derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
@@ -268,10 +278,10 @@ atanh = Op("atanh", "AtanhBackward0", jnp.arctanh, **_unary_float, aliases=("arc
            derivatives={"self": lambda grad, self: grad * (1 / (1 - self.pow(2)))})
 erf = Op("erf", "ErfBackward0", jax.scipy.special.erf, **_u,
          derivatives={"self": lambda grad, self:
-                      (2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
+                      mul_scalar((-self.pow(2)).exp(), 2.0 / math.sqrt(math.pi)) * grad})
 erfc = Op("erfc", "ErfcBackward0", jax.scipy.special.erfc, **_u,
           derivatives={"self": lambda grad, self:
-                       (-2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
+                       mul_scalar((-self.pow(2)).exp(), -2.0 / math.sqrt(math.pi)) * grad})
 sigmoid = Op("sigmoid", "SigmoidBackward0", jax.nn.sigmoid, **_u, functional=True,
              derivatives={"self": lambda grad, result: sigmoid_backward(grad, result)})
 logsigmoid = Op("log_sigmoid", "LogSigmoidBackward0", jax.nn.log_sigmoid, **_unary_float,
@@ -701,6 +711,12 @@ def copy_(self, src, non_blocking: bool = False):
     """In-place copy with broadcasting and dtype cast. Matches `torch.Tensor.copy_`."""
     if not isinstance(src, Tensor):
         src = Tensor._make(jnp.asarray(src, self._storage.array.dtype))
+    if src.shape != self.shape:
+        check_inplace(self)  # torch's autograd checks come before the shape check
+        shape = _checks.broadcast_shapes(self.shape, src.shape)
+        if shape != tuple(self.shape):
+            raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),
+                                                                broadcast=list(shape)))
     return _copy_inplace(self, src)
 
 

@@ -4,6 +4,7 @@ are declared, so they are wrapped and range-checked before the body runs)."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -50,13 +51,14 @@ mean_dim = Op("mean", "MeanBackward1",
               derivatives={"self": lambda grad, self_sym_sizes, dim, keepdim:
                            H.mean_backward(grad, self_sym_sizes, dim, keepdim)})
 prod_all = Op("prod", "ProdBackward0", lambda self: jnp.prod(self), dtype_rule=_sum_dtype,
-              derivatives={"self": lambda grad, self: _prod_vjp(self, grad, dim=None,
-                                                                keepdim=False)})
+              derivatives={"self": lambda grad, self: grad if self.ndim == 0 else _prod_vjp(
+                  self, grad, dim=None, keepdim=False)})
 prod_dim = Op("prod", "ProdBackward1",
               lambda self, dim, keepdim: jnp.prod(self, axis=dim, keepdims=keepdim),
               static=("dim", "keepdim"), dtype_rule=_sum_dtype,
-              derivatives={"self": lambda grad, self, dim, keepdim:
-                           _prod_vjp(self, grad, dim=dim, keepdim=keepdim)})
+              # torch's prod_backward passes a 0-d input's gradient through as is.
+              derivatives={"self": lambda grad, self, dim, keepdim: grad if self.ndim == 0
+                           else _prod_vjp(self, grad, dim=dim, keepdim=keepdim)})
 
 
 def _evenly(grad, self, result):
@@ -363,7 +365,9 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _float_only(input, _errors.STD_VAR_DTYPE)
-    return var_op(input, _as_dims(dim, input), _correction(unbiased, correction), keepdim)
+    dims, c = _as_dims(dim, input), _correction(unbiased, correction)
+    _warn_dof("var", input, dims, c)
+    return var_op(input, dims, c, keepdim)
 
 
 @public(dims="dim")
@@ -372,7 +376,16 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _float_only(input, _errors.STD_VAR_DTYPE)
-    return std_op(input, _as_dims(dim, input), _correction(unbiased, correction), keepdim)
+    dims, c = _as_dims(dim, input), _correction(unbiased, correction)
+    _warn_dof("std", input, dims, c)
+    return std_op(input, dims, c, keepdim)
+
+
+def _warn_dof(name: str, input, dims: tuple, correction) -> None:
+    """torch warns (every call) when the reduced count minus the correction is <= 0."""
+    n = math.prod(input.shape[d] for d in dims)
+    if n - correction <= 0:
+        warnings.warn(_errors.STD_VAR_DOF.format(name=name), UserWarning, stacklevel=3)
 
 
 def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002

@@ -784,8 +784,9 @@ def trace(input):
 # --------------------------------------------------------------------- matmul's helpers
 # torch's matmul unfolds with _unsafe_view (UnsafeViewBackward0) and squeezes in place
 # (SqueezeBackward4); same math as view/squeeze, torch's node names.
+# Not a view op: torch's _unsafe_view result has no ._base (in-place on it is plain in-place).
 unsafe_view_op = Op("_unsafe_view", "UnsafeViewBackward0", lambda self, size: jnp.reshape(
-    self, size), static=("size",), dtype_rule="keep", view=_contiguous,
+    self, size), static=("size",), dtype_rule="keep",
                     derivatives={"self": lambda grad, self_sym_sizes:
                                  grad.reshape(self_sym_sizes)})
 squeeze4_op = Op("squeeze_", "SqueezeBackward4",

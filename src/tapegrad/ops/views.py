@@ -85,7 +85,10 @@ def check_inplace(t: Tensor) -> None:
             if storage.no_grad_view:
                 raise RuntimeError(_errors.INPLACE_NO_GRAD_VIEW)
             root = t._base
-            if root is not None and root._grad_fn is None and root._requires_grad:
+            # torch: `self.requires_grad() && self._base().is_leaf()` (the base may have been
+            # detached in place since the view was made).
+            if root is not None and root._grad_fn is None and (root._requires_grad
+                                                                or t._requires_grad):
                 raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
     elif t._requires_grad and grad_mode.is_grad_enabled():
         if CUSTOM_FUNCTION_VIEWS and t._base is not None:
@@ -146,7 +149,13 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
             if not _dtype.can_cast(out.dtype, self.dtype):
                 raise RuntimeError(_errors.RESULT_TYPE_CAST.format(
                     src=out.dtype.scalar_name, dst=self.dtype.scalar_name))
-            out = out.to(self.dtype)
+            # torch's in-place kernel casts as it writes: the node stays the op's own
+            # (AddBackward0, not ToCopyBackward0), so the cast records nothing.
+            with grad_mode.no_grad():
+                cast = out.to(self.dtype)
+            cast._grad_fn, cast._output_nr = out._grad_fn, out._output_nr
+            cast._requires_grad = out._requires_grad
+            out = cast
         finish_inplace(self, out)
         _retarget_saved_result(out._grad_fn, self)
         return self
@@ -194,6 +203,12 @@ def _grad_fn(self: Tensor) -> Node | None:
         err = custom_function_view_error(self, indirect=True)
         if err is not None:
             raise err
+    multi_output = getattr(self._storage, "multi_output", None)
+    if multi_output is not None:
+        # torch's handle_view_on_rebase(indirect=True) for a multi-output view.
+        raise RuntimeError(_errors.MULTI_OUTPUT_VIEW_INPLACE.format(
+            index=multi_output[0], name=multi_output[1]).replace(
+                _errors.CUSTOM_VIEW_DIRECT, _errors.CUSTOM_VIEW_INDIRECT, 1))
     if isinstance(self._storage, ViewStorage):
         _replay_view(self)
     else:

@@ -1,0 +1,244 @@
+"""The random-program fuzzer (`tapegrad.fuzz`, issue 12 item 8): a fixed, derandomized slice of
+programs must agree with torch except for differences README lists, the listed differences
+must still reproduce (so the list cannot go stale), and the fuzzer's findings that were fixed
+stay fixed (each program runs under live torch)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from hypothesis import HealthCheck, given, settings
+
+from tapegrad.fuzz import LISTED, Program, Step, check, listed, programs
+from tapegrad.testing import assert_parity
+
+# ---------------------------------------------------------------- the fixed slice
+SLICE = 200
+
+
+@settings(max_examples=SLICE, derandomize=True, database=None, deadline=None,
+          suppress_health_check=list(HealthCheck))
+@given(programs(max_steps=6))
+def test_fixed_slice_of_random_programs_matches_torch(program: Program) -> None:
+    r = check(program)
+    if r.diff is not None:
+        assert listed(program, r.diff) is not None, \
+            f"divergence: {r.diff}\n--- reproducer ---\n{program.reproducer()}"
+
+
+def _leaf(name: str, data: str) -> Step:
+    return Step((f"{name} = T.tensor({data}, dtype=T.float64, requires_grad=True)",))
+
+
+LISTED_REPRODUCERS = {
+    "no_grad view": Program("float64", [
+        _leaf("v0", "[1.0, 2.0]"),
+        Step(("v1 = v0.unsqueeze(0)",), no_grad=True, tags=("nograd_view",))], ["v0", "v1"]),
+    "gradient layout": Program("float64", [
+        _leaf("v0", "[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]"), Step(("v1 = v0.t()",)),
+        Step(("v1.backward(T.full_like(v1, 0.5))",), guard=True)], ["v0", "v1"]),
+    "memory overlap": Program("float64", [
+        _leaf("v0", "[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]"), Step(("v1 = v0.mT",)),
+        Step(("v2 = v1.narrow(1, 0, 1)",)), Step(("v1.add_(v2)",), guard=True, no_grad=True)],
+        ["v0", "v1", "v2"]),
+}
+
+
+def test_listed_differences_still_reproduce_and_are_classified() -> None:
+    assert set(LISTED_REPRODUCERS) == {e.name for e in LISTED}
+    for name, program in LISTED_REPRODUCERS.items():
+        r = check(program)
+        assert r.diff is not None, f"{name} no longer differs: drop it from LISTED and README"
+        entry = listed(program, r.diff)
+        assert entry is not None and entry.name == name, (name, r.diff)
+
+
+def test_reproducer_is_a_standalone_script() -> None:
+    program = LISTED_REPRODUCERS["no_grad view"]
+    text = program.reproducer()
+    assert text.startswith("def program(T):") and "compare(program" in text
+    scope: dict = {}
+    exec(compile(text, "<reproducer>", "exec"), scope)  # noqa: S102 - our own text
+    assert callable(scope["program"])
+    shorter = program.without(1)
+    assert shorter is not None and "v1" not in shorter.source()
+    assert program.without(0) is None  # v1 needs v0
+
+
+def test_import_tapegrad_imports_neither_torch_nor_the_fuzzer() -> None:
+    code = ("import sys, tapegrad; print('torch' in sys.modules, "
+            "'tapegrad.fuzz' in sys.modules, 'hypothesis' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["False", "False", "False"]
+
+
+# ---------------------------------------------------------------- fixed findings
+class _Dirty:
+    """A custom Function that doubles its input in place and marks it dirty."""
+
+    @staticmethod
+    def make(T):
+        class DirtyDouble(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.mul_(2)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+        return DirtyDouble
+
+
+def test_mark_dirty_bumps_versions_before_its_leaf_and_view_checks() -> None:
+    def program(T):
+        fn = _Dirty.make(T)
+        out = []
+        a = T.ones(2, requires_grad=True)
+        b = T.ones(2, requires_grad=True)
+        c = T.ones(2, 3, requires_grad=True) * 1
+        d = T.ones(2, requires_grad=True) * 1
+        for x, y in ((a, a), (b, b[:1]), (c, c.unbind(0)[0]), (d, d[:1])):
+            try:
+                fn.apply(y)
+            except RuntimeError as e:
+                print(e)
+            print(x._version, y._version)
+            out.append(x)
+        return out
+    assert_parity(program)
+
+
+def test_repr_wraps_where_torch_wraps() -> None:
+    def program(T):
+        x = T.tensor([[0.0, 0.0, 0.0], [0.0, 0.0, -0.25]], dtype=T.float64, requires_grad=True)
+        print(x)
+        print(x * 2)
+        print(x.sum(0))
+        print(T.tensor([[1.0, 2.0], [3.0, 4.0]], dtype=T.float16))
+    assert_parity(program)
+
+
+def test_var_std_warn_when_degrees_of_freedom_are_not_positive() -> None:
+    def program(T):
+        T.tensor(1.0).std()
+        T.ones(2, 1).var(1)
+        T.ones(2, 1).std(1, correction=0)
+        T.ones(2, 3).std((0, 1), correction=6)
+        return T.ones(1, 2, requires_grad=True).var(0)
+    assert_parity(program)
+
+
+def test_atan2_gradient_is_zero_where_the_radius_underflows() -> None:
+    def program(T):
+        out = []
+        for a, b in ((0.0, 0.0), (1e-200, 0.0), (1e-170, 1e-170), (1.0, 2.0)):
+            x = T.tensor(a, dtype=T.float64, requires_grad=True)
+            y = T.tensor(b, dtype=T.float64, requires_grad=True)
+            out.append(T.autograd.grad(T.atan2(x, y), [x, y]))
+        x = T.tensor([0.0, 1.0], requires_grad=True)
+        y = T.tensor([0.0, 2.0], requires_grad=True)
+        out.append(T.autograd.grad(T.atan2(x, y).sum(), [x, y], create_graph=True))
+        return out
+    assert_parity(program)
+
+
+def test_matmul_of_a_batch_and_a_vector_is_not_a_view() -> None:
+    def program(T):
+        x = T.ones(2, 1, 3, dtype=T.float64, requires_grad=True)
+        v = T.ones(3, dtype=T.float64, requires_grad=True)
+        y = T.matmul(x, v)
+        print(y._base is None)
+        y.exp_()
+        y.sum().backward()
+        return x, v, y
+    assert_parity(program)
+
+
+def test_views_of_multi_output_views_refuse_in_place_and_stale_grad_fn() -> None:
+    def program(T):
+        v0 = T.tensor([[1.0, 2.0]], dtype=T.float64, requires_grad=True)
+        v1, = v0.unbind(0)
+        v4 = v1.unsqueeze(1)
+        for f in (lambda: v4.__setitem__(0, T.tensor([0.0], dtype=T.float64)),
+                  lambda: v4.add_(1), lambda: v4[0].t().mul_(2)):
+            try:
+                f()
+            except RuntimeError as e:
+                print(e)
+        a = T.ones(2, 3, requires_grad=True) * 1
+        u = a.unbind(0)
+        a.mul_(2)
+        try:
+            u[0].grad_fn
+        except RuntimeError as e:
+            print(e)
+        return v0, v4, a
+    assert_parity(program)
+
+
+def test_prod_of_a_0d_tensor_passes_its_gradient_through() -> None:
+    def program(T):
+        out = []
+        for f in (lambda x: x.prod(), lambda x: x.prod(0), lambda x: x.prod(0, keepdim=True)):
+            x = T.tensor(2.0, requires_grad=True)
+            y = f(x)
+            g, = T.autograd.grad(y, [x], create_graph=True)
+            out += [y, g]
+        return out
+    assert_parity(program)
+
+
+def test_copy_from_a_source_that_does_not_broadcast_raises_torchs_error() -> None:
+    def program(T):
+        for a, b in (((2, 3), (2,)), ((3,), (2, 3)), ((2, 1), (2, 3)), ((2, 3), (3,))):
+            x = T.zeros(a)
+            try:
+                x.copy_(T.ones(b))
+            except RuntimeError as e:
+                print(e)
+            print(x._version)
+        y = T.zeros(2, 3, requires_grad=True)
+        try:
+            y.copy_(T.ones(2))
+        except RuntimeError as e:
+            print(e)
+        return x, y
+    assert_parity(program)
+
+
+def test_double_backward_graphs_of_erf_and_tensor_pow_use_the_scalar_overloads() -> None:
+    def program(T):
+        x = T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)
+        e = T.tensor(2.0, dtype=T.float64, requires_grad=True)
+        return [T.autograd.grad(f.sum(), [x], create_graph=True)
+                for f in (x ** e, T.erf(x), T.erfc(x))]
+    assert_parity(program)
+
+
+def test_in_place_on_a_view_of_a_leaf_detached_in_place_still_raises() -> None:
+    def program(T):
+        v0 = T.tensor(0.0, dtype=T.float64, requires_grad=True)
+        v2 = v0.unsqueeze(0)
+        v0.detach_()
+        try:
+            v2.exp_()
+        except RuntimeError as e:
+            print(e)
+        return v0, v2
+    assert_parity(program)
+
+
+def test_in_place_with_a_cast_keeps_the_ops_node_and_the_operands_edge() -> None:
+    def program(T):
+        x = T.tensor([1.0, 2.0, 3.0], dtype=T.float64, requires_grad=True)
+        a = T.zeros(3)
+        a.add_(x)
+        b = T.zeros(3)
+        b[:2].mul_(2).add_(x[:2])
+        (a.sum() + b.sum()).backward()
+        return a, b, x
+    assert_parity(program)

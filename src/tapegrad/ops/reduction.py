@@ -177,11 +177,14 @@ def _norm_backward(grad, self, ord, result, dim, keepdim):  # noqa: A002
         return H.zeros_like(self)
     if ord == 1:
         return self.sgn() * g
+    # torch's norm_backward masks where the norm is 0, then multiplies: its node order.
     if ord == 2:
-        return masked_fill(self * (g / r), r == 0, 0.0)
+        return g * masked_fill(self / r, r == 0, 0.0)
     if math.isinf(ord):
         mask = self.abs() == r
         return self.sgn() * ((g / mask.sum(dim, keepdim=True)) * mask)
+    if ord > 2:
+        return self * self.abs().pow(ord - 2) * masked_fill(g / r.pow(ord - 1), r == 0, 0.0)
     out = self * self.abs().pow(ord - 2) * g / r.pow(ord - 1)
     return masked_fill(out, r == 0, 0.0)
 

@@ -271,3 +271,29 @@ def test_norm_double_backward_graph_masks_the_scale_first() -> None:
                 out.append(T.autograd.grad(f(x), [x], create_graph=True))
         return out
     assert_parity(program)
+
+
+def test_relu_double_backward_is_threshold_backward() -> None:
+    def program(T):
+        out = []
+        for data in (0.0, [1.0, -2.0, 0.0]):
+            x = T.tensor(data, dtype=T.float64, requires_grad=True)
+            y = T.relu(x)
+            g, = T.autograd.grad(y.sum(), [x], create_graph=True)
+            g.sum().backward()
+            out += [y, g, x]
+        z = T.tensor([1.0, -2.0], requires_grad=True) * 1
+        z.relu_()
+        z.sum().backward()
+        return out, z
+    assert_parity(program)
+
+
+def test_softmax_of_a_0d_nan_or_inf_is_nan() -> None:
+    def program(T):
+        out = []
+        for v in (float("nan"), float("inf"), -1.5):
+            x = T.tensor(v, dtype=T.float64, requires_grad=True)
+            out += [x.softmax(0), x.log_softmax(-1)]
+        return out
+    assert_parity(program)

@@ -286,8 +286,18 @@ sigmoid = Op("sigmoid", "SigmoidBackward0", jax.nn.sigmoid, **_u, functional=Tru
              derivatives={"self": lambda grad, result: sigmoid_backward(grad, result)})
 logsigmoid = Op("log_sigmoid", "LogSigmoidBackward0", jax.nn.log_sigmoid, **_unary_float,
                 derivatives={"self": lambda grad, self: grad * (-self).sigmoid()})
+# torch's relu backward is threshold_backward(grad, result, 0): its own node under
+# create_graph, whose output requires grad through `result` (with a zero derivative).
+threshold_backward = Op(
+    "threshold_backward", "ThresholdBackwardBackward0",
+    lambda grad_output, self, threshold: jnp.where(self <= threshold, jnp.zeros_like(
+        grad_output), grad_output), inputs=("grad_output", "self"), static=("threshold",),
+    dtype_rule="keep",
+    derivatives={"grad_output": lambda grad, self, threshold:
+                 threshold_backward(grad, self, threshold),
+                 "self": lambda grad: H.zeros_like(grad)})
 relu = Op("relu", "ReluBackward0", lambda self: jnp.maximum(self, 0), **_api,
-          derivatives={"self": lambda grad, result: grad * (result > 0)})
+          derivatives={"self": lambda grad, result: threshold_backward(grad, result, 0)})
 gelu = Op("gelu", "GeluBackward0", lambda self, approximate: jax.nn.gelu(
     self, approximate=approximate == "tanh"), static=("approximate",),
           defaults={"approximate": "none"}, **_unary_float,

@@ -214,13 +214,14 @@ cumprod_op = Op("cumprod", "CumprodBackward0", _scan(jnp.cumprod), static=("dim"
                 dtype_rule=_sum_dtype,
                 derivatives={"self": lambda grad, self, dim: _cumprod_vjp(self, grad, dim=dim)
                              if self.ndim else grad})
+# (A 0-d input: exp(x - x), 1 or NaN for NaN/inf as torch gives; log_softmax: x - x.)
 softmax_op = Op("softmax", "SoftmaxBackward0", lambda self, dim: jax.nn.softmax(
-    self, axis=dim) if self.ndim else jnp.ones_like(self), static=("dim",), dtype_rule="float",
+    self, axis=dim) if self.ndim else jnp.exp(self - self), static=("dim",), dtype_rule="float",
                 derivatives={"self": lambda grad, result, dim:
                              result * (grad - (grad * result).sum(dim, keepdim=True))})
 log_softmax_op = Op("log_softmax", "LogSoftmaxBackward0",
                     lambda self, dim: jax.nn.log_softmax(self, axis=dim) if self.ndim
-                    else jnp.zeros_like(self), static=("dim",), dtype_rule="float",
+                    else self - self, static=("dim",), dtype_rule="float",
                     derivatives={"self": lambda grad, result, dim:
                                  grad - result.exp() * grad.sum(dim, keepdim=True)})
 all_op = Op("all", None, lambda self, dim, keepdim: jnp.all(self, axis=dim, keepdims=keepdim),

@@ -297,3 +297,24 @@ def test_softmax_of_a_0d_nan_or_inf_is_nan() -> None:
             out += [x.softmax(0), x.log_softmax(-1)]
         return out
     assert_parity(program)
+
+
+def test_reshape_of_a_non_contiguous_viewable_tensor_is_reshape_alias() -> None:
+    def program(T):
+        x = T.zeros(2, 3, requires_grad=True)
+        ys = [x.reshape(3, 2), x[0].expand(2, 3).reshape(2, 3), x[:, :1].reshape(2),
+              x.t().reshape(3, 2), x[1:].reshape(3), x.t().reshape(6), x[:, 1:].flatten()]
+        sum(y.sum() for y in ys).backward()
+        return ys, x
+    assert_parity(program)
+
+
+def test_in_place_on_an_expanded_view_of_a_leaf_reports_the_leaf_first() -> None:
+    def program(T):
+        v1 = T.zeros(2, 3, dtype=T.float64, requires_grad=True).expand(2, 2, 3)
+        for f in (lambda: v1.exp_(), lambda: v1.detach().exp_()):
+            try:
+                f()
+            except RuntimeError as e:
+                print(e)
+    assert_parity(program)

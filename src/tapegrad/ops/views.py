@@ -71,8 +71,6 @@ def check_inplace(t: Tensor) -> None:
     """torch's checks before any in-place write (leaf, view of leaf, no_grad view, overlap)."""
     storage = t._storage
     if isinstance(storage, ViewStorage):
-        if storage.overlapping:
-            raise RuntimeError(_errors.INPLACE_OVERLAP)
         if grad_mode.is_grad_enabled():
             if storage.multi_output is not None and t._requires_grad:
                 index, name = storage.multi_output
@@ -90,6 +88,9 @@ def check_inplace(t: Tensor) -> None:
             if root is not None and root._grad_fn is None and (root._requires_grad
                                                                 or t._requires_grad):
                 raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+        # (torch's kernel checks overlap after autograd's checks.)
+        if storage.overlapping:
+            raise RuntimeError(_errors.INPLACE_OVERLAP)
     elif t._requires_grad and grad_mode.is_grad_enabled():
         if CUSTOM_FUNCTION_VIEWS and t._base is not None:
             # An input returned as-is by a custom Function: an alias sharing a plain storage.

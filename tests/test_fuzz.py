@@ -318,3 +318,23 @@ def test_in_place_on_an_expanded_view_of_a_leaf_reports_the_leaf_first() -> None
             except RuntimeError as e:
                 print(e)
     assert_parity(program)
+
+
+def test_var_backward_with_no_degrees_of_freedom_is_nan_not_an_exception() -> None:
+    def program(T):
+        x = T.tensor(0.0, dtype=T.float64, requires_grad=True)
+        y = T.ones(1, 2, dtype=T.float64, requires_grad=True)
+        (x.var(0) + y.var(0).sum() + y.std(0).sum()).backward()
+        return x, y
+    assert_parity(program)
+
+
+def test_a_leaf_detached_in_place_after_recording_gets_no_grad() -> None:
+    def program(T):
+        v0 = T.tensor([0.5, 1.0], dtype=T.float64, requires_grad=True)
+        w = T.tensor([0.5, 1.0], dtype=T.float64, requires_grad=True)
+        v1 = (T.exp(v0) * w).sum()
+        v0.detach_()
+        v1.backward()
+        return v0, w, v1
+    assert_parity(program)

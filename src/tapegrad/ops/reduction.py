@@ -135,7 +135,8 @@ def _var_backward(grad, self, dim, correction, keepdim):
     for d in dim:
         n *= self.shape[d]
     g = _restore(grad, dim, keepdim, self.ndim)
-    return (2.0 / (n - correction)) * g * (self - self.mean(dim, keepdim=True))
+    dof = n - correction  # (0 degrees of freedom: torch's C++ 2.0 / 0 is inf, then NaN)
+    return (2.0 / dof if dof else math.inf) * g * (self - self.mean(dim, keepdim=True))
 
 
 def _std_backward(grad, self, result, dim, correction, keepdim):

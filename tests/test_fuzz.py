@@ -41,6 +41,11 @@ LISTED_REPRODUCERS = {
     "softmax double backward": Program("float64", [
         _leaf("v0", "[1.0, 2.0]"), Step(("v1 = v0.log_softmax(0)",)),
         Step(("g2, = T.autograd.grad(v1.sum(), [v0], create_graph=True)",))], ["v0", "v1", "g2"]),
+    "zero tensor": Program("float64", [
+        _leaf("v0", "0.0"), Step(("v1 = T.where(v0 > 0, v0, v0)",)), Step(("v2 = T.abs(v1)",)),
+        Step(("g3, = T.autograd.grad(v2, [v0], create_graph=True)",)),
+        Step(("g4, = T.autograd.grad(g3, [v1], allow_unused=True, materialize_grads=True)",))],
+        ["v0", "v1", "v2", "g3", "g4"]),
     "memory overlap": Program("float64", [
         _leaf("v0", "[[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]"), Step(("v1 = v0.mT",)),
         Step(("v2 = v1.narrow(1, 0, 1)",)), Step(("v1.add_(v2)",), guard=True, no_grad=True)],

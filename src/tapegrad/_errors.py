@@ -816,3 +816,7 @@ FFT_UNSUPPORTED_DTYPE = "Unsupported dtype {dtype}"
 FFT_COMPLEX_INPUT = "{name} expects a complex input tensor, but got {dtype}"
 FFT_ARG_TYPE = "fft_{name}(): argument '{arg}' must be int, not {type_name}"
 COMPLEX_TO_REAL = "Casting complex values to real discards the imaginary part"
+
+# ------------------------------------------------------------------ fuzzer findings (issue 12.8)
+STD_VAR_DOF = ("{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+               "the reduction factor (input numel divided by output numel).")

@@ -50,8 +50,8 @@ def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool,
     sums into the buffered gradient in place only when the engine holds it alone, never into
     the incoming one (torch's InputBuffer::accumulate).
     """
-    if grad is None:
-        return
+    if grad is None or not variable._requires_grad:
+        return  # torch: a leaf detached in place since the graph was recorded gets nothing
     with _ACCUMULATE_LOCK:
         if variable._grad is None:
             if create_graph:

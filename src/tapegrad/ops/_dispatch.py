@@ -326,10 +326,12 @@ def make_views(op, base: Tensor, static: dict, results: list) -> None:
     overlapping = overlapping or (op.overlapping is not None and op.overlapping(static, base))
     no_grad_view = no_grad_view or (not grad_mode.is_grad_enabled() and base._requires_grad)
     multi = len(results) > 1 or op.outputs == "*"
+    # torch's CreationMeta propagates: a view of a multi-output view is forbidden in-place too.
+    inherited = isinstance(storage, ViewStorage) and storage.multi_output is not None
     for i, r in enumerate(results):
         r._storage = ViewStorage(root, chain + ((op, static_items, i if multi else None),),
                                  r._storage.array, overlapping, no_grad_view)
-        if multi and r._grad_fn is not None:
+        if (multi or inherited) and r._grad_fn is not None:
             # torch forbids in-place on outputs of ops returning several views.
             r._storage.multi_output = (i, op.node_name.replace("Backward0", ""))
         r._vc = base._vc

@@ -14,7 +14,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
-from .. import _device, _dtype, _errors
+from .. import _checks, _device, _dtype, _errors
 from .. import _grad_mode as grad_mode
 from ..tensor import Tensor
 from . import _backward_helpers as H
@@ -71,6 +71,10 @@ mul = Op("mul", "MulBackward0", lambda self, other: self * other, **_binary, **_
 mul_scalar = Op("_mul_scalar", "MulBackward1", lambda self, other: self * other,
                 inputs=("self",), static=("other",), dtype_rule="keep",
                 derivatives={"self": lambda grad, other: mul_scalar(grad, _conj(other))})
+# sub.Scalar: a formula's `tensor - 1` in ATen (SubBackward1).
+sub_scalar = Op("_sub_scalar", "SubBackward1", lambda self, other: self - other,
+                inputs=("self",), static=("other",), dtype_rule="keep",
+                derivatives={"self": lambda grad: grad})
 div_op = Op("div", "DivBackward0", lambda self, other: self / other, **_binary,
             dtype_rule="float",
             derivatives={"self": lambda grad, other: grad / _conj(other),
@@ -97,7 +101,8 @@ def _pow_backward(grad, self, exponent):
 
 def _pow_backward_self(grad, self, exponent):
     zero = H.zeros((), grad)
-    return where(exponent == 0.0, zero, grad * _conj(exponent * self.pow(exponent - 1)))
+    # `exponent - 1` is sub.Scalar in ATen (SubBackward1).
+    return where(exponent == 0.0, zero, grad * _conj(exponent * self.pow(sub_scalar(exponent, 1))))
 
 
 def _pow_backward_exponent(grad, self, exponent, result):
@@ -136,12 +141,17 @@ remainder_tensor = Op("remainder", "RemainderBackward1", lambda self, other: jnp
     self, other), **_binary, derivatives={"self": lambda grad: grad,
                                           "other": lambda grad, self, other:
                                           -grad * div_mode(self, other, "floor")})
+def _atan2_recip(self, other):
+    """torch's atan2_backward: 1 / (self² + other²), 0 where that is inf (0 at the origin)."""
+    recip = (self * self + other * other).reciprocal()
+    return recip.masked_fill(recip.isinf(), 0)
+
+
 atan2 = Op("atan2", "Atan2Backward0", jnp.arctan2, **_binary, **_unary_float, **_api,
            aliases=("arctan2",),
-           derivatives={"self": lambda grad, self, other:
-                        grad * other / (self * self + other * other),
+           derivatives={"self": lambda grad, self, other: grad * other * _atan2_recip(self, other),
                         "other": lambda grad, self, other:
-                        grad * -self / (self * self + other * other)})
+                        grad * -self * _atan2_recip(self, other)})
 maximum = Op("maximum", "MaximumBackward0", jnp.maximum, grad_version=1, inputs=("self", "other"),
              public=True,
              derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
@@ -199,7 +209,7 @@ _u = dict(**_unary_float, **_api)
 exp = Op("exp", "ExpBackward0", jnp.exp, **_u,
          derivatives={"self": lambda grad, result: grad * _conj(result)})
 exp2 = Op("exp2", "Exp2Backward0", jnp.exp2, **_u,
-          derivatives={"self": lambda grad, result: grad * _conj(result * math.log(2.0))})
+          derivatives={"self": lambda grad, result: mul_scalar(grad * _conj(result), math.log(2.0))})
 expm1 = Op("expm1", "Expm1Backward0", jnp.expm1, **_u,
            derivatives={"self": lambda grad, result: grad * _conj(result + 1)})
 log = Op("log", "LogBackward0", jnp.log, **_u,
@@ -286,16 +296,26 @@ atanh = Op("atanh", "AtanhBackward0", jnp.arctanh, **_unary_float, aliases=("arc
            derivatives={"self": lambda grad, self: grad * _conj(1 / (1 - self.pow(2)))})
 erf = Op("erf", "ErfBackward0", jax.scipy.special.erf, **_u,
          derivatives={"self": lambda grad, self:
-                      (2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
+                      mul_scalar((-self.pow(2)).exp(), 2.0 / math.sqrt(math.pi)) * grad})
 erfc = Op("erfc", "ErfcBackward0", jax.scipy.special.erfc, **_u,
           derivatives={"self": lambda grad, self:
-                       (-2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
+                       mul_scalar((-self.pow(2)).exp(), -2.0 / math.sqrt(math.pi)) * grad})
 sigmoid = Op("sigmoid", "SigmoidBackward0", jax.nn.sigmoid, **_u, functional=True,
              derivatives={"self": lambda grad, result: sigmoid_backward(grad, result)})
 logsigmoid = Op("log_sigmoid", "LogSigmoidBackward0", jax.nn.log_sigmoid, **_unary_float,
                 derivatives={"self": lambda grad, self: grad * (-self).sigmoid()})
+# torch's relu backward is threshold_backward(grad, result, 0): its own node under
+# create_graph, whose output requires grad through `result` (with a zero derivative).
+threshold_backward = Op(
+    "threshold_backward", "ThresholdBackwardBackward0",
+    lambda grad_output, self, threshold: jnp.where(self <= threshold, jnp.zeros_like(
+        grad_output), grad_output), inputs=("grad_output", "self"), static=("threshold",),
+    dtype_rule="keep",
+    derivatives={"grad_output": lambda grad, self, threshold:
+                 threshold_backward(grad, self, threshold),
+                 "self": lambda grad: H.zeros_like(grad)})
 relu = Op("relu", "ReluBackward0", lambda self: jnp.maximum(self, 0), **_api,
-          derivatives={"self": lambda grad, result: grad * (result > 0)})
+          derivatives={"self": lambda grad, result: threshold_backward(grad, result, 0)})
 gelu = Op("gelu", "GeluBackward0", lambda self, approximate: jax.nn.gelu(
     self, approximate=approximate == "tanh"), static=("approximate",),
           defaults={"approximate": "none"}, **_unary_float,
@@ -741,6 +761,12 @@ def copy_(self, src, non_blocking: bool = False):
         src = Tensor._make(jnp.asarray(src, self._storage.array.dtype))
     elif _device.MULTI and src.device != self.device:
         src = to(src, self.device)  # torch copies across devices (ToCopyBackward0 here)
+    if src.shape != self.shape:
+        check_inplace(self)  # torch's autograd checks come before the shape check
+        shape = _checks.broadcast_shapes(self.shape, src.shape)
+        if shape != tuple(self.shape):
+            raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),
+                                                                broadcast=list(shape)))
     return _copy_inplace(self, src)
 
 

@@ -9,7 +9,6 @@ tensor([4., 6.])
 
 from __future__ import annotations
 
-import jax as _jax
 
 # NOTE [x64] (_x64.py): importing tapegrad changes no JAX configuration.
 
@@ -138,3 +137,11 @@ from .serialization import load as load  # noqa: E402
 from .serialization import save as save  # noqa: E402
 # Devices (issue 14): torch's device names over JAX's devices, and the tg.cuda queries.
 from . import cuda as cuda  # noqa: E402
+# Numerics (issue 14): float32 matmul/conv precision switches (tg.backends).
+from . import backends as backends  # noqa: E402
+# Mixed precision (issue 14): tg.autocast, tg.amp.GradScaler and torch's autocast state.
+from . import amp as amp  # noqa: E402
+from .amp import autocast_mode as _autocast_mode  # noqa: E402
+
+globals().update({_name: getattr(_autocast_mode, _name) for _name in _autocast_mode.__all__})
+from . import cpu as cpu  # noqa: E402

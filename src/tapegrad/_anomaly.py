@@ -13,6 +13,7 @@ import threading
 import traceback
 import warnings
 from typing import Any
+from ._checks import user_stacklevel
 
 __all__ = ["detect_anomaly", "set_detect_anomaly", "is_anomaly_enabled",
            "is_anomaly_check_nan_enabled", "set_anomaly_enabled"]
@@ -63,7 +64,7 @@ class detect_anomaly:
         self.prev = is_anomaly_enabled()
         self.check_nan = check_nan
         self.prev_check_nan = is_anomaly_check_nan_enabled()
-        warnings.warn(ENABLED_WARNING, UserWarning, stacklevel=2)
+        warnings.warn(ENABLED_WARNING, UserWarning, stacklevel=user_stacklevel())
 
     def __enter__(self) -> None:
         set_anomaly_enabled(True, self.check_nan)
@@ -125,16 +126,16 @@ def warn_stack(node: Any) -> None:
     """torch's `print_stack`: one warning naming the failing node, one per parent."""
     stack = node.__dict__.get("_anomaly_stack")
     if stack is None:
-        warnings.warn(NO_FORWARD_INFO.format(name=node.name()), UserWarning, stacklevel=2)
+        warnings.warn(NO_FORWARD_INFO.format(name=node.name()), UserWarning, stacklevel=user_stacklevel())
         return
     warnings.warn(ERROR_DETECTED.format(name=node.name()) + "".join(stack), UserWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())
     parent = node.__dict__.get("_anomaly_parent")
     while parent is not None:
         stack = parent.__dict__.get("_anomaly_stack")
         if stack is None:
-            warnings.warn(PREVIOUS_NO_INFO.format(name=parent.name()), UserWarning, stacklevel=2)
+            warnings.warn(PREVIOUS_NO_INFO.format(name=parent.name()), UserWarning, stacklevel=user_stacklevel())
             break
         warnings.warn(PREVIOUS.format(name=parent.name()) + "".join(stack), UserWarning,
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
         parent = parent.__dict__.get("_anomaly_parent")

@@ -9,6 +9,7 @@ arguments are dims (`ops/_registry.py`), and the generated wrappers call these.
 from __future__ import annotations
 
 import operator
+import sys
 from collections.abc import Sequence
 from typing import Any
 
@@ -123,3 +124,21 @@ def check_index(index: int, size: int, fmt: str, **fields: Any) -> int:
     if not -size <= index < size:
         raise IndexError(fmt.format(index=index, size=size, **fields))
     return index + size if index < 0 else index
+
+
+_PACKAGE_DIR = __file__.rsplit("/", 1)[0] + "/"
+
+
+def user_stacklevel() -> int:
+    """The `stacklevel` that makes a warning point at the first frame outside tapegrad.
+
+    torch's warnings come from C++ and show the Python line that called torch; tapegrad's
+    entry points add wrapper frames (argument checks, NOTE [x64]), so a fixed stacklevel would
+    point inside the package. Call it in the `warnings.warn(...)` call itself."""
+    frame = sys._getframe(1)  # the function calling warnings.warn: level 1
+    level = 1
+    while frame is not None and (frame.f_code.co_filename.startswith(_PACKAGE_DIR)
+                                 or frame.f_code.co_filename.startswith("<tapegrad")):
+        frame = frame.f_back
+        level += 1
+    return level

@@ -15,9 +15,10 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from . import _device, _dtype, _errors
+from . import _device, _dtype, _errors, _numerics
 from .tensor import (Size, Tensor, check_ndarray, device, from_jax, full, legacy_new, tensor,
                      zeros)
+from ._checks import user_stacklevel
 
 __all__ = [
     "set_default_dtype", "set_default_device", "get_default_device", "as_tensor", "asarray",
@@ -190,7 +191,7 @@ def range(start: float, end: float, step: float = 1, *,  # noqa: A001
     warnings.warn("torch.range is deprecated and will be removed in a future release because "
                   "its behavior is inconsistent with Python's range builtin. Instead, use "
                   "torch.arange, which produces values in [start, end).", UserWarning,
-                  stacklevel=2)
+                  stacklevel=user_stacklevel())
     n = int(math.floor((end - start) / step)) + 1
     dt = dtype or _dtype.get_default_dtype()
     values = np.arange(n, dtype=np.float64) * step + start
@@ -278,12 +279,11 @@ def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0,
 
 
 # ------------------------------------------------------------------ settings
-# torch's process-wide switches. JAX on the CPU is deterministic and computes float32
-# matmuls in full precision, so these record the setting and report it back; they change
-# nothing tapegrad computes on the CPU.
+# torch's process-wide switches. JAX on the CPU is deterministic, so most of these record the
+# setting and report it back; the float32 matmul precision reaches the kernels
+# (`_numerics.py`).
 _settings: dict[str, Any] = {"threads": 1, "interop_threads": 1, "deterministic": False,
-                             "warn_only": False, "matmul_precision": "highest",
-                             "warn_always": False}
+                             "warn_only": False, "warn_always": False}
 
 
 def get_num_threads() -> int:
@@ -337,16 +337,21 @@ def get_deterministic_debug_mode() -> int:
 
 
 def set_float32_matmul_precision(precision: str) -> None:
-    """Matches `torch.set_float32_matmul_precision` (recorded: on the CPU every float32
-    matmul is computed in full precision, torch's 'highest')."""
+    """Matches `torch.set_float32_matmul_precision`: matmul-family kernels run at this
+    precision on a GPU (NOTE [Kernel precision]); an unknown name warns and changes nothing."""
+    if not isinstance(precision, str):
+        raise RuntimeError("set_float32_matmul_precision expects a str, but got "
+                           f"{builtins.type(precision).__name__}")
     if precision not in ("highest", "high", "medium"):
-        raise RuntimeError(f"Invalid precision: {precision}")
-    _settings["matmul_precision"] = precision
+        warnings.warn(_errors.MATMUL_PRECISION_UNKNOWN.format(precision=precision),
+                      UserWarning, stacklevel=user_stacklevel())
+        return
+    _numerics.set_matmul(precision)
 
 
 def get_float32_matmul_precision() -> str:
     """Matches `torch.get_float32_matmul_precision`."""
-    return _settings["matmul_precision"]
+    return _numerics.get_matmul()
 
 
 def is_storage(obj: Any) -> bool:

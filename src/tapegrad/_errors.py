@@ -792,3 +792,31 @@ TO_BAD_ARGS = (
     " * (Tensor tensor, bool non_blocking = False, bool copy = False, *, "
     "torch.memory_format memory_format = None)\n")
 CUDA_DEVICE_TYPE = "cuda(): argument 'device' (position 1) must be torch.device, not {got}"
+# ------------------------------------------------------------------ precision and autocast (amp)
+MATMUL_PRECISION_UNKNOWN = ("{precision} is not one of 'highest', 'high', or 'medium'; the "
+                            "currentsetFloat32MatmulPrecision call has no effect.")
+# ---------------------------------------------------------------------- fft and complex autograd
+# (issue 11: ops/fft.py, ops/complex_ops.py)
+VIEW_AS_REAL_NOT_COMPLEX = "view_as_real is only supported for complex tensors"
+VIEW_AS_COMPLEX_DTYPE = ("view_as_complex is only supported for half, float and double tensors, "
+                         "but got a tensor of scalar type: {dtype}")
+VIEW_AS_COMPLEX_0D = "Input tensor must have one or more dimensions"
+VIEW_AS_COMPLEX_LAST = "Tensor must have a last dimension of size 2"
+IMAG_NOT_COMPLEX = "imag is not implemented for tensors with non-complex dtypes."
+FFT_INVALID_NORM = 'Invalid normalization mode: "{norm}"'
+FFT_INVALID_POINTS = "Invalid number of data points ({n}) specified"
+FFT_DIMS_UNIQUE = "FFT dims must be unique"
+FFT_DIM_SHAPE_LEN = "When given, dim and shape arguments must have the same length"
+FFT_SHAPE_TOO_LONG = "Got shape with {n} values but input tensor only has {ndim} dimensions."
+FFT_NO_AXIS = "{name} must transform at least one axis"
+FFT_REAL_INPUT = "{name} expects a real input tensor, but got {dtype}"
+FFT_REAL_VALUED_INPUT = "{name} expects a real-valued input tensor, but got {dtype}"
+FFT_FLOATING_ONLY = "Only supports floating-point dtypes, but found: {dtype}"
+FFT_UNSUPPORTED_DTYPE = "Unsupported dtype {dtype}"
+FFT_COMPLEX_INPUT = "{name} expects a complex input tensor, but got {dtype}"
+FFT_ARG_TYPE = "fft_{name}(): argument '{arg}' must be int, not {type_name}"
+COMPLEX_TO_REAL = "Casting complex values to real discards the imaginary part"
+
+# ------------------------------------------------------------------ fuzzer findings (issue 12.8)
+STD_VAR_DOF = ("{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
+               "the reduction factor (input numel divided by output numel).")

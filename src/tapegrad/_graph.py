@@ -131,7 +131,8 @@ class SavedTensor:
                 saved=self.saved_version)
         # torch 2.13 names the op, not the node, here: "output 0 of Sigmoid".
         owner = node.name() if self.is_output else t._grad_fn.name()
-        owner = re.sub(r"Backward\d*$", "", owner)
+        # ("SigmoidBackward0" -> "Sigmoid", "PowBackward1" -> "Pow1", as torch prints them.)
+        owner = re.sub(r"Backward0?(\d*)$", r"\1", owner)
         output_nr = self.output_nr if self.is_output else t._output_nr
         return _errors.VERSION_MISMATCH.format(
             type_desc=type_desc, shape=shape, output_desc="", output_nr=output_nr,

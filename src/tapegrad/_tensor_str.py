@@ -126,12 +126,15 @@ def _add_suffixes(tensor_str: str, suffixes: list[str], indent: int) -> str:
     parts = [tensor_str]
     last_line_len = len(tensor_str) - tensor_str.rfind("\n") + 1
     for suffix in suffixes:
-        if last_line_len + len(suffix) + 2 > LINEWIDTH:
+        # Wrap where torch wraps: measured as torch prints it (`torch.float64`, 3 chars
+        # shorter than `tapegrad.float64`), so the lines match up to the module name.
+        width = len(suffix.replace("tapegrad.", "torch."))
+        if last_line_len + width + 2 > LINEWIDTH:
             parts.append(",\n" + " " * indent + suffix)
-            last_line_len = indent + len(suffix)
+            last_line_len = indent + width
         else:
             parts.append(", " + suffix)
-            last_line_len += len(suffix) + 2
+            last_line_len += width + 2
     parts.append(")")
     return "".join(parts)
 

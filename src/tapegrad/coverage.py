@@ -41,15 +41,15 @@ EXCLUDE: list[tuple[str, str]] = [
     (r"^(pin_memory|is_pinned|share_memory_|is_shared|storage|untyped_storage|"
      r"storage_type|data_ptr|record_stream|_typed_storage|dim_order|is_set_to|set_)$",
      "storage and memory internals"),
-    (r"^(autocast|lobpcg|pca_lowrank|svd_lowrank|lu_unpack_out)$|^batch_norm_|"
+    (r"^(lobpcg|pca_lowrank|svd_lowrank|lu_unpack_out)$|^batch_norm_|"
      r"^native_|^fused_|^quantile_out$|^rrelu_with_noise|^segment_reduce$|"
      r"^choose_qparams|^affine_grid_generator$|^constant_pad_nd$|^conv_tbc$|"
      r"^convolution$|^cumulative_trapezoid$|^embedding_renorm_$|^feature_|^fbgemm",
      "ATen entry points that are not the user API"),
-    (r"autocast|^(import_ir_module.*|parse_ir|parse_schema|parse_type_comment|"
+    (r"^(import_ir_module.*|parse_ir|parse_schema|parse_type_comment|"
      r"merge_type_from_type_comment|unify_type_list|fork|wait|from_file|"
      r"thread_safe_generator|init_num_threads|sym_.*|get_device_module)$",
-     "autocast and TorchScript/IR plumbing"),
+     "TorchScript/IR plumbing"),
     (r"^(H|T|mT|mH)$", "(kept: counted as properties)"),
 ]
 _KEEP = {"H", "T", "mT", "mH"}

@@ -49,11 +49,12 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from . import _dtype, _errors
+from . import _dtype, _errors, _x64
 from . import _grad_mode as grad_mode
 from ._storage import VersionCounter, ViewStorage, contiguous_strides, strides_of, view_function
 from .nn.parameter import Parameter
 from .tensor import Size, Tensor, device
+from ._checks import user_stacklevel
 
 __all__ = ["save", "load", "add_safe_globals", "get_safe_globals", "clear_safe_globals",
            "safe_globals"]
@@ -178,7 +179,7 @@ class _Pickler(pickle._Pickler):  # the Python pickler: its dispatch table can b
             for hooks in (obj._backward_hooks, obj._post_acc_hooks):
                 for hook in (hooks or {}).values():
                     warnings.warn(_errors.HOOK_NOT_SERIALIZED.format(hook=hook), UserWarning,
-                                  stacklevel=4)
+                                  stacklevel=user_stacklevel())
             return (_g("torch._utils", "_rebuild_tensor_v2"),
                     (*self._tensor_args(obj), obj.requires_grad, collections.OrderedDict()))
         if type(obj) is Size:
@@ -209,6 +210,7 @@ def _write_zip(out: io.BytesIO, prefix: str, records: list[tuple[str, bytes]]) -
             z.writestr(info, data)
 
 
+@_x64.scoped
 def save(obj: object, f: Any, pickle_module: Any = None, pickle_protocol: int = 2,
          _use_new_zipfile_serialization: bool = True,
          _disable_byteorder_record: bool = False) -> None:
@@ -644,6 +646,7 @@ def _wo_message(message: str, blocked: bool) -> str:
     return text + _errors.LOAD_WO_DOCS
 
 
+@_x64.scoped
 def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
          weights_only: bool | None = None, mmap: bool | None = None,
          **pickle_load_args: Any) -> Any:
@@ -664,7 +667,7 @@ def load(f: Any, map_location: Any = None, pickle_module: Any = None, *,
     if weights_only and pickle_module is not None:
         raise RuntimeError(_errors.LOAD_WO_PICKLE_MODULE)
     if pickle_load_args and weights_only:
-        warnings.warn(_errors.LOAD_WO_ARGS, stacklevel=2)
+        warnings.warn(_errors.LOAD_WO_ARGS, stacklevel=user_stacklevel())
         pickle_load_args = {}
     pickle_load_args.setdefault("encoding", "utf-8")
     restore = _restore_location(map_location)

@@ -39,6 +39,7 @@ from ._dtype import dtype as DType
 from ._storage import InferenceVersionCounter, StopGradientStorage, Storage, VersionCounter
 from ._tensor_str import tensor_repr
 from .utils.hooks import HookDict, RemovableHandle, add_hook
+from ._checks import user_stacklevel
 
 __all__ = ["Tensor", "tensor", "from_jax", "zeros", "ones", "full", "arange", "eye",
            "zeros_like", "ones_like", "full_like", "empty", "device", "Size"]
@@ -234,7 +235,7 @@ class Tensor:
         global _warned_float
         if self._requires_grad and not _warned_float:
             _warned_float = True  # torch warns once per process (TORCH_WARN_ONCE)
-            warnings.warn(_errors.SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=2)
+            warnings.warn(_errors.SCALAR_REQUIRES_GRAD, UserWarning, stacklevel=user_stacklevel())
         return float(self.item())
 
     def __int__(self) -> int:
@@ -262,7 +263,7 @@ class Tensor:
         for hooks in (self._backward_hooks, self._post_acc_hooks):
             for hook in (hooks or {}).values():
                 warnings.warn(_errors.HOOK_NOT_SERIALIZED.format(hook=hook), UserWarning,
-                              stacklevel=2)
+                              stacklevel=user_stacklevel())
         return (_rebuild_tensor, (np.asarray(self._storage.array), self._requires_grad))
 
     def __deepcopy__(self, memo: dict) -> Tensor:
@@ -329,7 +330,7 @@ class Tensor:
     def grad(self) -> Tensor | None:
         if self._grad_fn is not None and not self._retains_grad:
             # torch warns (and returns None) when .grad of a non-leaf is read.
-            warnings.warn(_errors.NON_LEAF_GRAD_ACCESS, UserWarning, stacklevel=2)
+            warnings.warn(_errors.NON_LEAF_GRAD_ACCESS, UserWarning, stacklevel=user_stacklevel())
         return self._grad
 
     @grad.setter
@@ -626,7 +627,7 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
         raise TypeError(_errors.TENSOR_TOO_MANY_ARGS.format(n=len(args)))
     data = args[0]
     if isinstance(data, Tensor):
-        warnings.warn(_errors.TENSOR_OF_TENSOR, UserWarning, stacklevel=2)
+        warnings.warn(_errors.TENSOR_OF_TENSOR, UserWarning, stacklevel=user_stacklevel())
     elif isinstance(data, np.ndarray):
         check_ndarray(data)
     elif _is_torch_tensor(data):  # a foreign tensor is data, as a NumPy array (no warning)

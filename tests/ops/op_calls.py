@@ -81,6 +81,12 @@ def seed_of(info: OpInfo, index: int, what: str = "") -> int:
     return zlib.crc32(f"{info.name}:{index}{what}".encode())
 
 
+def _seed(rng, shape: tuple, complex_: bool):
+    """A backward seed: uniform in [-1, 1), in both parts for a complex output."""
+    seed = rng.uniform(-1, 1, size=shape)
+    return seed + 1j * rng.uniform(-1, 1, size=shape) if complex_ else seed
+
+
 def program(info: OpInfo, index: int, dtype_name: str, form: str, errors: bool = False):
     """`program(T)` for the harness: build the sample, call, backward with a random seed
     gradient; returns the outputs and inputs (observed: values, graphs, grads, versions)."""
@@ -94,7 +100,7 @@ def program(info: OpInfo, index: int, dtype_name: str, form: str, errors: bool =
         diff = [o for o in outs if o.requires_grad]
         if diff:
             rng = np.random.default_rng(seed + 1)
-            grads = [T.tensor(rng.uniform(-1, 1, size=tuple(o.shape)), dtype=o.dtype)
+            grads = [T.tensor(_seed(rng, tuple(o.shape), o.dtype.is_complex), dtype=o.dtype)
                      for o in diff]
             T.autograd.backward(diff, grads)
         return outs, tensors_in(args, kwargs)

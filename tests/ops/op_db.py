@@ -30,10 +30,18 @@ class F:
     # For square matrices: `eye` added on the diagonal (well conditioned); `spd`: a @ a.T + I.
     eye: float = 0.0
     spd: bool = False
+    # A complex tensor (complex64 where the table runs float32, complex128 for float64):
+    # real and imaginary parts each drawn in [low, high).
+    complex: bool = False
 
 
 def C(shape, low=-2.0, high=2.0):  # noqa: N802
     return F(shape, low, high, requires_grad=False)
+
+
+def Fc(shape, low=-2.0, high=2.0, requires_grad=True):  # noqa: N802
+    """A complex tensor spec (see `F.complex`)."""
+    return F(shape, low, high, requires_grad=requires_grad, complex=True)
 
 
 @dataclass(frozen=True)
@@ -469,8 +477,9 @@ from op_db_scatter import OPS as _SCATTER  # noqa: E402
 from op_db_linalg import OPS as _LINALG  # noqa: E402
 from op_db_nn import OPS as _NN  # noqa: E402
 from op_db_tensor_api import OPS as _TENSOR_API  # noqa: E402
+from op_db_fft import OPS as _FFT  # noqa: E402
 
-OPS += _SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API
+OPS += _SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT
 BY_NAME = {op.name: op for op in OPS}
 assert len(BY_NAME) == len(OPS), "duplicate names in op_db"
 
@@ -486,6 +495,10 @@ def make_inputs(T, sample: S, dtype, seed: int) -> tuple[list, dict]:
                 data = data @ np.swapaxes(data, -1, -2) + np.eye(spec.shape[-1])
             elif spec.eye:
                 data = data + spec.eye * np.eye(spec.shape[-1])
+            if spec.complex:
+                data = data + 1j * rng.uniform(spec.low, spec.high, size=spec.shape)
+                cdtype = T.complex64 if dtype == T.float32 else T.complex128
+                return T.tensor(data, dtype=cdtype, requires_grad=spec.requires_grad)
             return T.tensor(data, dtype=dtype, requires_grad=spec.requires_grad)
         if isinstance(spec, I):
             return T.tensor(spec.values, dtype=T.int64)

@@ -32,7 +32,8 @@ def _check(op, index, checker):
         outs = call(op, tg, [sub(a) for a in args], {k: sub(v) for k, v in kwargs.items()},
                     default_form(op))
         return tuple(o for o in flat_outputs(outs)
-                     if isinstance(o, tg.Tensor) and o.dtype.is_floating_point)
+                     if isinstance(o, tg.Tensor)
+                     and (o.dtype.is_floating_point or o.dtype.is_complex))
 
     assert checker(f, tuple(diff))
 

@@ -101,6 +101,7 @@ from ._errors import CONCRETE_ERRORS, ConcreteValueError, NeedsEager, Retrace, \
 from ._guard import _Guard
 from ._program import CompiledFunctionBackward, _Program
 from ._walk import OPAQUE, _Walk
+from .._checks import user_stacklevel
 
 __all__ = ["compile", "CompiledFunction", "ConcreteValueError", "CompiledFunctionBackward"]
 
@@ -185,7 +186,7 @@ class CompiledFunction:
                     f"tg.compile: {self.__name__} hit the recompile limit ({self._limit} "
                     f"programs); it now runs eagerly. Last reason: {reason}. Keep that value "
                     "fixed between calls (or pass cache_size_limit= to tg.compile).",
-                    UserWarning, stacklevel=3)
+                    UserWarning, stacklevel=user_stacklevel())
                 return self._run_eagerly(walk)
             logger.info("tg.compile: compiling %s (%s)", self.__name__, reason)
             program = self._cache[key] = _Program(self._fn, self.__name__)
@@ -208,7 +209,7 @@ class CompiledFunction:
                     f"tg.compile: {self.__name__} changed Python-level state (last: {e}) on "
                     f"{_MAX_FALLBACKS} consecutive compilations; it now runs eagerly. Keep "
                     "mutable counters in tensors (as torch's Adam keeps state['step']).",
-                    UserWarning, stacklevel=3)
+                    UserWarning, stacklevel=user_stacklevel())
             return self._run_eagerly(walk)
         except CONCRETE_ERRORS as e:
             del self._cache[key]

@@ -8,6 +8,7 @@ from typing import Any
 
 import jax
 
+from .. import _numerics
 from .._grad_mode import is_grad_enabled
 from ..tensor import Tensor, is_pytree_leaf
 from ._walk import _PLAIN_STORAGE, _SCALARS, _Walk, _chain, _is, _is_array
@@ -41,6 +42,7 @@ class _Guard:
         self.program = program
         self.ok = False
         self.grad_mode = is_grad_enabled()
+        self.numerics = _numerics.KEY  # precision and autocast dtype: they trace in
         self.treedef = walk.treedef
         self.n_leaves = len(walk.leaves)
         self.template = walk
@@ -163,7 +165,7 @@ class _Guard:
 
     def prepare(self, args: tuple, kwargs: dict) -> _Walk | None:
         """This call's arguments and fresh tensors in the template's positions, or None."""
-        if is_grad_enabled() is not self.grad_mode:
+        if is_grad_enabled() is not self.grad_mode or _numerics.KEY != self.numerics:
             return None
         leaves, treedef = jax.tree_util.tree_flatten((args, kwargs), is_leaf=is_pytree_leaf)
         if treedef != self.treedef or len(leaves) != self.n_leaves:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import random as _random_module
 from .._graph import Node, SavedTensor
+from .. import _numerics
 from .._grad_mode import is_grad_enabled
 from ..nn.modules.module import Module
 from ..tensor import Tensor, is_pytree_leaf
@@ -317,7 +318,7 @@ class _Walk:
         else:
             w.value(fn, None, None)
         w.value(_random_module.default_generator, None, None)
-        w.key.append(("mode", is_grad_enabled()))
+        w.key.append(("mode", is_grad_enabled(), _numerics.KEY))
         return w
 
     def arrays(self) -> list:

@@ -16,6 +16,7 @@ from .._graph import AccumulateGrad, grad_accumulator
 from ..tensor import Tensor, zeros_like
 from ._buffers import validate_grad
 from .engine import gradient_edge_or_raise, run_backward
+from .._checks import user_stacklevel
 
 __all__ = ["backward", "grad"]
 
@@ -141,7 +142,7 @@ def backward(tensors: _TensorOrTensors, grad_tensors: _TensorOrTensors | None = 
     if create_graph and not _warned_create_graph:
         # torch warns once per process (TORCH_WARN_ONCE in its engine).
         _warned_create_graph = True
-        warnings.warn(_errors.CREATE_GRAPH_BACKWARD, UserWarning, stacklevel=3)
+        warnings.warn(_errors.CREATE_GRAPH_BACKWARD, UserWarning, stacklevel=user_stacklevel())
     run_backward(edges, root_grads, keep_graph=retain_graph, create_graph=create_graph,
                  inputs=input_edges, accumulate_grad=True)
 

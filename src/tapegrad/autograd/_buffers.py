@@ -30,6 +30,8 @@ def validate_grad(grad: Tensor, metadata: tuple, node_name: str, index: int) -> 
                 node=node_name, index=index, got=list(grad.shape), expected=list(shape)))
         grad = sum_to(grad, tuple(shape))
     if grad.dtype is not dt:
+        if grad.dtype.is_complex and not dt.is_complex:
+            grad = grad.real  # torch's formulas take the real part (handle_r_to_c)
         grad = to(grad, dt)
     return grad
 
@@ -48,8 +50,8 @@ def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool,
     sums into the buffered gradient in place only when the engine holds it alone, never into
     the incoming one (torch's InputBuffer::accumulate).
     """
-    if grad is None:
-        return
+    if grad is None or not variable._requires_grad:
+        return  # torch: a leaf detached in place since the graph was recorded gets nothing
     with _ACCUMULATE_LOCK:
         if variable._grad is None:
             if create_graph:

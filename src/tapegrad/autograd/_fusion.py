@@ -34,6 +34,7 @@ import jax
 
 from .. import _device
 from .. import _grad_mode as grad_mode
+from .. import _numerics
 from .._graph import AccumulateGrad, SavedTensor
 from .._lru import LRU
 from ..ops import OpNode
@@ -101,7 +102,7 @@ def _node_plan(node: OpNode, mask: tuple, needs: tuple) -> tuple:
 def _run_node(op, key: tuple, grads: list, arrays: list) -> list:
     """Call the node's fused function (compiling it on a miss) and rebuild the gradients'
     identities (see NOTE [Fused node backward])."""
-    cache_key = (op, key)
+    cache_key = (op, key, _numerics.KEY)  # the precision and autocast dtype trace into it
     entry = _NODE_CACHE.get(cache_key)
     grad_arrays = [g._storage.array for g in grads if g is not None]
     if entry is None:
@@ -172,7 +173,7 @@ def _compile_node(op, key: tuple) -> tuple:
                          for i, (g, t) in enumerate(zip(outs, targets))]
             versions.clear()
             for i, (g, v) in enumerate(zip(outs, validated)):
-                n = op.grad_version_of(i, targets[i])
+                n = op.grad_version_of(i, targets[i], static_env)
                 if n and g is not None and v is g:  # not reshaped/cast by validation
                     versions.append((i, n))
             aliases.clear()
@@ -361,7 +362,8 @@ def _run_segment(order, key_parts, arrays, lo, hi, bufs, buffers, keep_graph) ->
                 local.append((-1 - len(out_edges), 0))
                 out_edges.append(e)
         parts.append((op, node_key, tuple(local)))
-    key = (tuple(parts), tuple(in_sig), tuple(_describe(t, bufs) for t in incoming))
+    key = (tuple(parts), tuple(in_sig), tuple(_describe(t, bufs) for t in incoming),
+           _numerics.KEY)
     entry = _GRAPH_CACHE.get(key)
     in_arrays = [t._storage.array for t in incoming]
     if entry is None:  # published once traced (see _run_node)

@@ -23,7 +23,7 @@ from .. import _errors
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import Storage
-from ..ops.views import finish_inplace
+from ..ops.views import check_inplace, finish_inplace
 from ..tensor import Tensor, mark_custom_function_view
 from ._backward import grad as _autograd_grad
 
@@ -373,10 +373,17 @@ def _wrap_outputs(ctx: BackwardCFunction, args: tuple, output: Any, executable: 
             modified.add(id(o))
         differentiable = (executable and id(o) not in non_differentiable
                           and (o.dtype.is_floating_point or o.dtype.is_complex))
-        if is_modified and differentiable:
-            rebased.add(id(o))
-        wrapped.append(_set_history(ctx, o, i, is_input, is_modified, differentiable,
-                                    n_tensors, n_diff))
+        try:
+            wrapped.append(_set_history(ctx, o, i, is_input, is_modified, differentiable,
+                                        n_tensors, n_diff))
+            if is_modified and differentiable:
+                rebased.add(id(o))
+        except RuntimeError:
+            # torch's _mark_dirty bumped every dirty tensor before these checks ran.
+            for t in dirty_tensors:
+                if id(t) not in rebased:
+                    t._vc.version += 1
+            raise
     # torch bumps the version of every dirty tensor; a rebased one got it from its write.
     for t in dirty_tensors:
         if id(t) not in rebased:
@@ -402,6 +409,7 @@ def _set_history(ctx: BackwardCFunction, var: Tensor, output_nr: int, is_input: 
     if is_modified:
         if var._grad_fn is None and var._requires_grad:
             raise RuntimeError(DIRTY_LEAF)
+        check_inplace(var)  # torch's view checks (multi-output, no_grad view, view of a leaf)
         if var._base is not None and n_tensors > 1:
             raise RuntimeError(DIRTY_VIEW_MULTI_OUTPUT)
         var._grad = None

@@ -26,8 +26,18 @@ def _outputs(fn, inputs) -> tuple[Tensor, ...]:
                  and (o.dtype.is_floating_point or o.dtype.is_complex))
 
 
+# Complex tensors are checked in their real representation (NOTE [Complex gradcheck]).
+def _real_view(array) -> np.ndarray:
+    """A tensor's values as a real vector: the real parts, then (complex) the imaginary parts."""
+    flat = np.asarray(array).reshape(-1)
+    if np.iscomplexobj(flat):
+        return np.concatenate([flat.real, flat.imag]).astype(np.float64)
+    return flat.astype(np.float64)
+
+
 def _numerical(fn, inputs, eps) -> list[list[np.ndarray]]:
-    """jac[i][j]: d output j / d input i, shape (numel_in, numel_out), central differences."""
+    """jac[i][j]: d output j / d input i, shape (real size in, real size out), central
+    differences."""
     jac = []
     for t in inputs:
         if not (isinstance(t, Tensor) and t.requires_grad):
@@ -35,18 +45,19 @@ def _numerical(fn, inputs, eps) -> list[list[np.ndarray]]:
             continue
         base = np.asarray(t._storage.array).copy()
         flat = base.reshape(-1)
+        steps = [eps] + ([1j * eps] if np.iscomplexobj(flat) else [])
         cols = []
-        for k in range(flat.size):
-            outs = []
-            for sign in (1, -1):
-                pert = flat.copy()
-                pert[k] += sign * eps
-                t._storage.array = _like(t, pert.reshape(base.shape))
-                # Not under no_grad: gradgradcheck's function itself calls autograd.grad.
-                outs.append([np.asarray(o._storage.array, dtype=np.float64).reshape(-1)
-                             for o in _outputs(fn, inputs)])
-            t._storage.array = _like(t, base)
-            cols.append([(a - b) / (2 * eps) for a, b in zip(*outs)])
+        for step in steps:
+            for k in range(flat.size):
+                outs = []
+                for sign in (1, -1):
+                    pert = flat.copy()
+                    pert[k] += sign * step
+                    t._storage.array = _like(t, pert.reshape(base.shape))
+                    # Not under no_grad: gradgradcheck's function itself calls autograd.grad.
+                    outs.append([_real_view(o._storage.array) for o in _outputs(fn, inputs)])
+                t._storage.array = _like(t, base)
+                cols.append([(a - b) / (2 * eps) for a, b in zip(*outs)])
         jac.append([np.stack([c[j] for c in cols]) if cols else None
                     for j in range(len(cols[0]) if cols else 0)])
     return jac
@@ -59,24 +70,33 @@ def _like(t: Tensor, values: np.ndarray):
 
 
 def _analytical(fn, inputs) -> list[list[np.ndarray]]:
+    """NOTE [Complex gradcheck]
+    torch's gradient for a real loss L of z = x + iy is dL/dx + i dL/dy, and a backward
+    seeded with g computes it for L = sum(Re(g) Re(out) + Im(g) Im(out)). So seeding 1 and
+    then i at each output element gives the rows of the real Jacobian of (Re out, Im out)
+    with respect to (Re in, Im in): the real and imaginary parts of the gradient."""
     import jax.numpy as jnp
 
     diff_inputs = [t for t in inputs if isinstance(t, Tensor) and t.requires_grad]
     outs = _outputs(fn, inputs)
-    jac = {id(t): [np.zeros((t.numel(), o.numel())) for o in outs] for t in diff_inputs}
+    size = {id(t): t.numel() * (2 if t.dtype.is_complex else 1) for t in diff_inputs}
+    jac = {id(t): [np.zeros((size[id(t)], o.numel() * (2 if o.dtype.is_complex else 1)))
+                   for o in outs] for t in diff_inputs}
     for j, out in enumerate(outs):
         if not out.requires_grad:
             continue  # an output that does not depend on the inputs: a zero Jacobian
-        for k in range(out.numel()):
-            seed = np.zeros(out.numel())
-            seed[k] = 1.0
-            g = Tensor._make(jnp.asarray(seed.reshape(tuple(out.shape)),
-                                         dtype=out._storage.array.dtype))
-            grads = autograd_grad(out, diff_inputs, grad_outputs=g, retain_graph=True,
-                                  allow_unused=True)
-            for t, gi in zip(diff_inputs, grads):
-                if gi is not None:
-                    jac[id(t)][j][:, k] = np.asarray(gi._storage.array).reshape(-1)
+        units = (1.0, 1j) if out.dtype.is_complex else (1.0,)
+        for u, unit in enumerate(units):
+            for k in range(out.numel()):
+                seed = np.zeros(out.numel(), dtype=complex if u else float)
+                seed[k] = unit
+                g = Tensor._make(jnp.asarray(seed.reshape(tuple(out.shape)),
+                                             dtype=out._storage.array.dtype))
+                grads = autograd_grad(out, diff_inputs, grad_outputs=g, retain_graph=True,
+                                      allow_unused=True)
+                for t, gi in zip(diff_inputs, grads):
+                    if gi is not None:
+                        jac[id(t)][j][:, u * out.numel() + k] = _real_view(gi._storage.array)
     return [jac[id(t)] if isinstance(t, Tensor) and t.requires_grad else None for t in inputs]
 
 
@@ -119,8 +139,9 @@ def gradgradcheck(func: Callable[..., Tensor | Sequence[Tensor]], inputs, grad_o
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(
-            Tensor._make(jnp.asarray(rng.standard_normal(tuple(o.shape)),
-                                     dtype=o._storage.array.dtype)).requires_grad_()
+            Tensor._make(jnp.asarray(rng.standard_normal(tuple(o.shape)) + (
+                1j * rng.standard_normal(tuple(o.shape)) if o.dtype.is_complex else 0),
+                dtype=o._storage.array.dtype)).requires_grad_()
             for o in outs)
     grad_outputs = _as_tuple(grad_outputs)
     n_in = len(inputs)

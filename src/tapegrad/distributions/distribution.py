@@ -11,6 +11,7 @@ from .._grad_mode import no_grad
 from ..tensor import Size, Tensor
 from . import constraints
 from .utils import lazy_property
+from .._checks import user_stacklevel
 
 __all__ = ["Distribution"]
 
@@ -46,7 +47,7 @@ class Distribution:
                 warnings.warn(
                     f"{self.__class__} does not define `arg_constraints`. "
                     "Please set `arg_constraints = {}` or initialize the distribution "
-                    "with `validate_args=False` to turn off validation.", stacklevel=2)
+                    "with `validate_args=False` to turn off validation.", stacklevel=user_stacklevel())
             for param, constraint in arg_constraints.items():
                 if constraints.is_dependent(constraint):
                     continue
@@ -140,7 +141,7 @@ class Distribution:
         except NotImplementedError:
             warnings.warn(f"{self.__class__} does not define `support` to enable "
                           "sample validation. Please initialize the distribution with "
-                          "`validate_args=False` to turn off validation.", stacklevel=2)
+                          "`validate_args=False` to turn off validation.", stacklevel=user_stacklevel())
             return
         if not _all_true(support.check(value)):
             raise ValueError(

@@ -17,6 +17,7 @@ from .independent import Independent
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis, _bshape, _solve_lower
 from .transformed_distribution import TransformedDistribution
 from .utils import _sum_rightmost, digamma, lgamma
+from .._checks import user_stacklevel
 
 __all__ = ["kl_divergence", "register_kl"]
 
@@ -71,7 +72,7 @@ def _dispatch_kl(type_p: type, type_q: type):
     if left_fun is not right_fun:
         warnings.warn(f"Ambiguous kl_divergence({type_p.__name__}, {type_q.__name__}). "
                       f"Please register_kl({left_p.__name__}, {right_q.__name__})",
-                      RuntimeWarning, stacklevel=2)
+                      RuntimeWarning, stacklevel=user_stacklevel())
     return left_fun
 
 

@@ -10,7 +10,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
-from .. import _dtype, ops
+from .. import _dtype, _x64, ops
 from .. import random as _random
 from ..nn import functional as F
 from ..ops.from_jax import jax_function
@@ -122,6 +122,7 @@ _standard_gamma_jax = jax_function(_gamma_reparam, name="standard_gamma",
                                    node="StandardGammaBackward0")
 
 
+@_x64.scoped
 def standard_gamma(alpha: Tensor) -> Tensor:
     """Gamma(alpha, 1) draws from tapegrad's default generator; differentiable in alpha
     (implicit reparameterization, as torch's `_standard_gamma_grad`)."""
@@ -130,10 +131,12 @@ def standard_gamma(alpha: Tensor) -> Tensor:
     return _standard_gamma_jax(alpha, x)
 
 
+@_x64.scoped
 def standard_normal(shape, dtype) -> Tensor:
     return _random.randn(*shape, dtype=dtype) if shape else _random.randn((), dtype=dtype)
 
 
+@_x64.scoped
 def uniform(shape, dtype, low: float = 0.0, high: float = 1.0) -> Tensor:
     u = _random.rand(*shape, dtype=dtype) if shape else _random.rand((), dtype=dtype)
     return u * (high - low) + low if (low, high) != (0.0, 1.0) else u
@@ -149,16 +152,19 @@ def _poisson(key, rate, shape):
     return jax.random.poisson(key, rate, shape=shape).astype(rate.dtype)
 
 
+@_x64.scoped
 def categorical_sample(probs: Tensor, sample_shape: tuple) -> Tensor:
     key = _random.default_generator._next()
     shape = tuple(sample_shape) + tuple(probs.shape[:-1])
     return Tensor._make(_categorical(key, probs.detach().jax(), shape))
 
 
+@_x64.scoped
 def poisson_sample(rate: Tensor) -> Tensor:
     key = _random.default_generator._next()
     return Tensor._make(_poisson(key, rate.detach().jax(), tuple(rate.shape)))
 
 
+@_x64.scoped
 def bernoulli_sample(probs: Tensor) -> Tensor:
     return _random.bernoulli(probs.detach())

@@ -13,6 +13,7 @@ import numpy as np
 from ..ops import nn_ops as _nn
 from .. import _x64
 from ..tensor import Tensor, from_jax
+from .._checks import user_stacklevel
 
 Number = int | float
 
@@ -50,7 +51,7 @@ def _legacy_reduction(size_average: bool | None, reduce: bool | None, reduction:
     warnings.warn("size_average and reduce args will be deprecated, please use "
                   "reduction='{}' instead.".format(
                       "none" if reduce is False else "mean" if size_average in (None, True)
-                      else "sum"), stacklevel=3)
+                      else "sum"), stacklevel=user_stacklevel())
     size_average = True if size_average is None else size_average
     reduce = True if reduce is None else reduce
     if size_average and reduce:
@@ -63,7 +64,7 @@ def _warn_target_size(input: Tensor, target: Tensor) -> None:
         warnings.warn(
             f"Using a target size ({target.size()}) that is different to the input size "
             f"({input.size()}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.", stacklevel=3)
+            "broadcasting. Please ensure they have the same size.", stacklevel=user_stacklevel())
 
 
 def _broadcast_pair(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:

@@ -19,6 +19,7 @@ from ._functional_helpers import (
     _reduction_enum,
     _warn_target_size,
 )
+from .._checks import user_stacklevel
 
 __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
            "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"]
@@ -276,7 +277,7 @@ def kl_div(input: Tensor, target: Tensor, size_average: bool | None = None,
             "reduction: 'mean' divides the total loss by both the batch size and the support "
             "size.'batchmean' divides only by the batch size, and aligns with the KL div math "
             "definition.'mean' will be changed to behave the same as 'batchmean' in the next "
-            "major release.", stacklevel=2)
+            "major release.", stacklevel=user_stacklevel())
     red = "sum" if reduction == "batchmean" else reduction
     _reduction_enum(red)
     if log_target:

@@ -24,6 +24,7 @@ from .. import _errors, _x64
 from .. import random as _random
 from .._grad_mode import no_grad
 from ..ops import FUNCTIONAL as _FUNCTIONAL
+from ..ops._autocast import autocast_entry as _autocast_entry
 from ..ops import nn_ops as _nn
 from ..ops import pointwise as _pw
 from ..ops.pointwise import mul_scalar as _mul_scalar
@@ -43,6 +44,7 @@ from ._loss_functions import l1_loss as l1_loss
 from ._loss_functions import mse_loss as mse_loss
 from ._loss_functions import nll_loss as nll_loss
 from ._loss_functions import smooth_l1_loss as smooth_l1_loss
+from .._checks import user_stacklevel
 
 
 # ------------------------------------------------------------------ activations
@@ -202,7 +204,7 @@ def _warn_same_padding_once() -> None:
     if not _SAME_PADDING_WARNED:
         _SAME_PADDING_WARNED.append(True)
         warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
-                      "require a zero-padded copy of the input be created", stacklevel=4)
+                      "require a zero-padded copy of the input be created", stacklevel=user_stacklevel())
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,
@@ -590,3 +592,10 @@ def _in_projection_packed(q: Tensor, k: Tensor, v: Tensor, w: Tensor,
     w_q, w_k, w_v = w.chunk(3)
     b_q, b_k, b_v = (None, None, None) if b is None else b.chunk(3)
     return linear(q, w_q, b_q), linear(k, w_k, b_k), linear(v, w_v, b_v)
+
+
+# torch's autocast lists name these (NOTE [Autocast] in ops/_autocast.py): cast once at entry.
+for _name in ("linear", "conv1d", "conv2d", "bilinear", "scaled_dot_product_attention",
+              "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "nll_loss", "cross_entropy",
+              "binary_cross_entropy", "binary_cross_entropy_with_logits", "kl_div"):
+    globals()[_name] = _autocast_entry(_name)(globals()[_name])

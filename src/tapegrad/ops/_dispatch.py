@@ -15,7 +15,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
-from .. import _checks, _device, _dtype, _errors, _lru
+from .. import _checks, _device, _dtype, _errors, _lru, _numerics
 from .._x64 import enabled as _x64_enabled
 from .._x64 import restore as _x64_restore
 from .._x64 import swap_on as _x64_on
@@ -23,6 +23,7 @@ from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import ViewStorage, cut
 from ..tensor import Tensor
+from ._autocast import run_op as _autocast_run_op
 
 __all__ = ["call", "apply", "SavedScalar", "make_views"]
 
@@ -116,6 +117,8 @@ def apply(op, values: list, static: dict) -> Any:
 
 
 def _apply(op, values: list, static: dict) -> Any:
+    if _numerics.autocast is not None:  # an autocast region (NOTE [Autocast])
+        return _autocast_run_op(op, values, static, apply)
     if _lru.over_budget:  # see NOTE [Compiled-code budget]; never inside a trace
         if not any(isinstance(v, Tensor) and isinstance(v._storage.array, jax.core.Tracer)
                    for v in values):
@@ -335,10 +338,12 @@ def make_views(op, base: Tensor, static: dict, results: list) -> None:
     overlapping = overlapping or (op.overlapping is not None and op.overlapping(static, base))
     no_grad_view = no_grad_view or (not grad_mode.is_grad_enabled() and base._requires_grad)
     multi = len(results) > 1 or op.outputs == "*"
+    # torch's CreationMeta propagates: a view of a multi-output view is forbidden in-place too.
+    inherited = isinstance(storage, ViewStorage) and storage.multi_output is not None
     for i, r in enumerate(results):
         r._storage = ViewStorage(root, chain + ((op, static_items, i if multi else None),),
                                  r._storage.array, overlapping, no_grad_view)
-        if multi and r._grad_fn is not None:
+        if (multi or inherited) and r._grad_fn is not None:
             # torch forbids in-place on outputs of ops returning several views.
             r._storage.multi_output = (i, op.node_name.replace("Backward0", ""))
         r._vc = base._vc

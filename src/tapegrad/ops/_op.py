@@ -21,6 +21,7 @@ backward is wanted lives beside the engine (`autograd/_fusion.py`).
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -28,7 +29,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype
+from .. import _dtype, _numerics
 from .._dtype import dtype as DType
 from .._graph import Node, SavedTensor
 from . import _dispatch
@@ -108,6 +109,8 @@ class Op:
             `.grad._version`.
         check: a function of the op's arguments raising torch's error for bad ones (dtypes,
             shapes); the public functions call it before the kernel.
+        precision: "matmul" or "conv" for ops whose kernel multiplies matrices or convolves:
+            it then runs at the precision torch's settings choose (NOTE [Kernel precision]).
         public, function, method, inplace, aliases, dunders, inplace_dunders, functional,
         dims, doc: the public surface (NOTE [Public surface]); any of them makes the op
             public under `name`.
@@ -124,7 +127,8 @@ class Op:
                  overlapping: Callable[[dict, Any], bool] | None = None,
                  grad_version: int | dict[str, int] = 0, doc: str | None = None,
                  check: Callable[..., None] | None = None, traced: Sequence[str] = (),
-                 chunked: bool = False, public: bool = False, **surface: Any) -> None:
+                 chunked: bool = False, precision: str | None = None, public: bool = False,
+                 **surface: Any) -> None:
         self.name = name
         self.node_name = node
         self.forward = forward
@@ -169,7 +173,10 @@ class Op:
         self.saveable = frozenset(
             p for params in self.formula_params.values() for p in params
             if p not in SPECIAL_PARAMS)
-        self.jit = jax.jit(self._make_kernel(), static_argnames=("_cd",) + self._static_kernel)
+        self.precision = precision
+        self.jit = _jit_kernel(self._make_kernel(), ("_cd",) + self._static_kernel, precision)
+        if precision is not None:
+            _PRECISION_OPS.append(self)
         self.cd_cache: dict = {}
         self.save_plans: dict = {}
         self.node_cls = None
@@ -220,6 +227,12 @@ class Op:
         n_traced = len(self.traced)
 
         def kernel(*arrays, _cd, **static):
+            if op.precision is not None:
+                with jax.default_matmul_precision(static.pop("_prec")):
+                    return body(arrays, _cd, static)
+            return body(arrays, _cd, static)
+
+        def body(arrays, _cd, static):
             if n_traced:
                 static.update(zip(op.traced, arrays[-n_traced:]))
                 arrays = arrays[:-n_traced]
@@ -289,15 +302,44 @@ class Op:
             result[k] = self.derivatives[name](**{p: env[p] for p in self.formula_params[name]})
         return result
 
-    def grad_version_of(self, edge: int, target: tuple) -> int:
+    def grad_version_of(self, edge: int, target: tuple, static: dict | None = None) -> int:
         """`grad_version` for the gradient of edge `edge`, whose input has metadata `target`
-        ((shape, dtype)); an entry may be a function of the shape."""
+        ((shape, dtype)); an entry may be a function of the shape, and of the input's `dtype`
+        and the op's static arguments when it names them after the shape."""
         if isinstance(self.grad_version, int):
             return self.grad_version
         if self.variadic:
             return 0
         version = self.grad_version.get(self.input_names[self.diff_idx[edge]], 0)
-        return version(target[0]) if callable(version) else version
+        if not callable(version):
+            return version
+        names = tuple(inspect.signature(version).parameters)[1:]
+        env = dict(static or {}, dtype=target[1])
+        return version(target[0], **{n: env[n] for n in names})
+
+
+_ATTR = {"matmul": "matmul_precision", "conv": "conv_precision"}
+# Ops whose kernel takes the precision (rebound by `_rebind_precision`).
+_PRECISION_OPS: list[Op] = []
+
+
+def _jit_kernel(kernel: Callable, statics: tuple, precision: str | None) -> Callable:
+    """`jax.jit(kernel)`; for a matmul or conv op, bound to the precision in force as one more
+    static argument (NOTE [Kernel precision]): a `functools.partial`, rebound when a setting
+    changes, so a call costs no Python frame of its own."""
+    if precision is None:
+        return jax.jit(kernel, static_argnames=statics)
+    inner = jax.jit(kernel, static_argnames=statics + ("_prec",))
+    return functools.partial(inner, _prec=getattr(_numerics, _ATTR[precision]))
+
+
+def _rebind_precision() -> None:
+    # Called by _numerics after a precision setting changed.
+    for op in _PRECISION_OPS:
+        op.jit = functools.partial(op.jit.func, _prec=getattr(_numerics, _ATTR[op.precision]))
+
+
+_numerics.LISTENERS.append(_rebind_precision)
 
 
 def _caller_module() -> str:

@@ -15,6 +15,8 @@ from typing import Any
 from .. import _bind
 from .._checks import wrap_any
 from ..tensor import Tensor
+from ._autocast import LISTS as _AUTOCAST_LISTS
+from ._autocast import autocast_entry
 from ._op import Op
 from ._registry import REGISTRY, Public
 from .views import inplace
@@ -74,6 +76,11 @@ def _forms(entry: Public) -> tuple[Callable, Callable]:
     """(function form, method form) of a declaration."""
     if isinstance(entry.impl, Op):
         return op_function(entry.impl, entry, "input"), op_function(entry.impl, entry, "self")
+    if any(entry.key in table for table in _AUTOCAST_LISTS.values()):
+        # A composite on torch's autocast lists: cast once at entry (NOTE [Autocast]); an
+        # Op-backed entry is cast in Op.apply.
+        entry_cast = autocast_entry(entry.key)
+        return entry_cast(entry.function_impl), entry_cast(entry.impl)
     return entry.function_impl, entry.impl
 
 

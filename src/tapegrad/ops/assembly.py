@@ -21,6 +21,7 @@ from .indexing import (masked_select, nonzero)
 from .pointwise import contiguous
 from .shape import (_always, _split_backward, _split_fwd, _split_sizes_fwd, cat,
                     diag_embed_op, expand, flip_op, select_op, slice_op, stack, unbind, unsafe_view, view_op)
+from .._checks import user_stacklevel
 
 
 def _tensors(args) -> list:
@@ -284,14 +285,14 @@ def unsafe_split_with_sizes(input, split_sizes, dim=0):
 
 # --------------------------------------------------------------------- products
 vdot_op = Op("vdot", "VdotBackward0", lambda self, other: jnp.vdot(self, other),
-             inputs=("self", "other"),
-             derivatives={"self": lambda grad, other: grad * other,
+             inputs=("self", "other"), precision="matmul",
+             derivatives={"self": lambda grad, other: grad.conj() * other,
                           "other": lambda grad, self: grad * self})
 
 
 @public
 def vdot(input, other):
-    """Matches `torch.vdot` (real tensors: dot)."""
+    """Matches `torch.vdot` (the first argument conjugated)."""
     if input.ndim != 1 or other.ndim != 1:
         raise RuntimeError(_errors.DOT_DIMS.format(a=input.ndim, b=other.ndim))
     if input.shape[0] != other.shape[0]:
@@ -333,7 +334,7 @@ def meshgrid(*tensors, indexing=None):
     if indexing is None:
         if not _meshgrid_warned[0]:
             _meshgrid_warned[0] = True
-            warnings.warn(_errors.MESHGRID_INDEXING_WARNING, UserWarning, stacklevel=2)
+            warnings.warn(_errors.MESHGRID_INDEXING_WARNING, UserWarning, stacklevel=user_stacklevel())
         indexing = "ij"
     if not tensors:
         raise RuntimeError(_errors.TENSORLIST_EMPTY.format(name="meshgrid"))

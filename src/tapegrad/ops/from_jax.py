@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import _grad_mode as grad_mode
-from .. import _x64
+from .. import _numerics, _x64
 from .._dtype import from_numpy_dtype
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import cut
@@ -65,20 +65,29 @@ class JaxFunction:
     """A JAX function lifted to tapegrad Tensors (see module docstring)."""
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None,
-                 node: str | None = None, grad_version: int | tuple = 0) -> None:
+                 node: str | None = None, grad_version: int | tuple = 0,
+                 precision: str | None = None) -> None:
         self.fn = fn
+        # "matmul"/"conv": the kernel runs at the precision torch's settings choose (NOTE
+        # [Kernel precision]); its backward (the vjp) too.
+        self.precision = precision
+        self._prec_attr = {None: None, "matmul": "matmul_precision",
+                           "conv": "conv_precision"}[precision]
         self.grad_version = grad_version  # see Op's grad_version
         self.name = name or getattr(fn, "__name__", "JaxFunction").strip("_<>") or "Jax"
         node_name = node or (self.name[:1].upper() + self.name[1:] + "Backward")
         self.node_cls = type(node_name, (JaxFunctionNode,), {"__slots__": ()})
-        self._jit = jax.jit(self._call_static, static_argnames=("_static",))
+        self._jit = jax.jit(self._call_static, static_argnames=("_static", "_prec"))
         self._vjp: JaxFunction | None = None
         self.depth = 0
         self.split_key = ""
         functools.update_wrapper(self, fn)
 
-    def _call_static(self, *arrays, _static):
-        return self.fn(*arrays, **dict(_static))
+    def _call_static(self, *arrays, _static, _prec):
+        if _prec is None:
+            return self.fn(*arrays, **dict(_static))
+        with jax.default_matmul_precision(_prec):
+            return self.fn(*arrays, **dict(_static))
 
     def vjp_function(self) -> JaxFunction:
         """The backward as a JaxFunction of (*primals, *cotangents) -> grads of float inputs."""
@@ -99,10 +108,13 @@ class JaxFunction:
                     return fn(*full, **static)
 
                 out, pullback = jax.vjp(partial, *[primals[i] for i in diff])
+                # torch's complex gradients are the conjugate of JAX's cotangent convention:
+                # conj(vjp(conj(grad))) (identity for real arrays).
+                cts = [jnp.conj(c) if jnp.iscomplexobj(c) else c for c in cts]
                 ct = tuple(cts) if isinstance(out, (tuple, list)) else cts[0]
-                return tuple(pullback(ct))
+                return tuple(jnp.conj(g) if jnp.iscomplexobj(g) else g for g in pullback(ct))
 
-            self._vjp = _VjpFunction(vjp, self.name + "Backward")
+            self._vjp = _VjpFunction(vjp, self.name + "Backward", precision=self.precision)
             self._vjp.depth = self.depth + 1
             self._vjp.split_key = split_key
         return self._vjp
@@ -110,7 +122,9 @@ class JaxFunction:
     @_x64.scoped
     def __call__(self, *args: Any, **static: Any) -> Any:
         arrays = [a._storage.array if isinstance(a, Tensor) else a for a in args]
-        out = self._jit(*arrays, _static=tuple(sorted(static.items())))
+        attr = self._prec_attr
+        out = self._jit(*arrays, _static=tuple(sorted(static.items())),
+                        _prec=None if attr is None else getattr(_numerics, attr))
         multi = isinstance(out, (tuple, list))
         outs = list(out) if multi else [out]
         enabled = grad_mode.is_grad_enabled()
@@ -137,7 +151,7 @@ class _VjpFunction(JaxFunction):
 
 
 def jax_function(fn: Callable[..., Any] | None = None, *, name: str | None = None,
-                 node: str | None = None):
+                 node: str | None = None, precision: str | None = None):
     """Turn a JAX function of arrays into a differentiable tapegrad op (backward: jax.vjp).
 
     Non-tensor keyword arguments are static (hashable). Usable as a decorator.
@@ -150,5 +164,5 @@ def jax_function(fn: Callable[..., Any] | None = None, *, name: str | None = Non
     tensor([0.0000, 0.8944])
     """
     if fn is None:
-        return functools.partial(jax_function, name=name, node=node)
-    return JaxFunction(fn, name, node)
+        return functools.partial(jax_function, name=name, node=node, precision=precision)
+    return JaxFunction(fn, name, node, precision=precision)

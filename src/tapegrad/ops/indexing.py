@@ -428,6 +428,8 @@ def setitem(self, index, value) -> None:
             and grad_mode.is_grad_enabled()):
         # torch writes basic-indexed values through a view, hence the view's message.
         raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+    if not arrays and getattr(self._storage, "multi_output", None) is not None:
+        check_inplace(self[index])  # torch writes through the view self[index]: its error
     check_inplace(self)
     if not isinstance(value, Tensor):
         value = Tensor._make(jnp.asarray(value, self._storage.array.dtype))

@@ -17,20 +17,21 @@ from .reduction import vector_norm as _vector_norm
 from .shape import squeeze_inplace_dim, unsafe_view
 
 mm_op = Op("mm", "MmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
-           inputs=("self", "mat2"),
-           derivatives={"self": lambda grad, mat2: grad.mm(mat2.t()),
-                        "mat2": lambda grad, self: self.t().mm(grad)})
+           inputs=("self", "mat2"), precision="matmul",
+           derivatives={"self": lambda grad, mat2: grad.mm(mat2.t().conj()),
+                        "mat2": lambda grad, self: self.t().conj().mm(grad)})
 bmm_op = Op("bmm", "BmmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
-            inputs=("self", "mat2"),
-            derivatives={"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2)),
-                         "mat2": lambda grad, self: self.transpose(1, 2).bmm(grad)})
+            inputs=("self", "mat2"), precision="matmul",
+            derivatives={"self": lambda grad, mat2: grad.bmm(mat2.transpose(1, 2).conj()),
+                         "mat2": lambda grad, self: self.transpose(1, 2).conj().bmm(grad)})
 mv_op = Op("mv", "MvBackward0", lambda self, vec: jnp.matmul(self, vec), inputs=("self", "vec"),
-           derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0)),
-                        "vec": lambda grad, self: self.t().mv(grad)})
+           precision="matmul",
+           derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0).conj()),
+                        "vec": lambda grad, self: self.t().conj().mv(grad)})
 dot_op = Op("dot", "DotBackward0", lambda self, tensor: jnp.dot(self, tensor),
-            inputs=("self", "tensor"),
-            derivatives={"self": lambda grad, tensor: grad * tensor,
-                         "tensor": lambda grad, self: grad * self})
+            inputs=("self", "tensor"), precision="matmul",
+            derivatives={"self": lambda grad, tensor: grad * tensor.conj(),
+                         "tensor": lambda grad, self: grad * self.conj()})
 
 
 @public
@@ -151,14 +152,14 @@ def outer(input, vec2):
 # the generic path, keeping torch's node names; their double-backward graphs show generic nodes.
 inv_op = Op("linalg_inv", "LinalgInvExBackward0", lambda A: jnp.linalg.inv(A), inputs=("A",),
             outputs=("inverse",), dtype_rule="keep",
-            derivatives={"A": lambda grad, inverse: -(inverse.mT @ grad @ inverse.mT)})
+            derivatives={"A": lambda grad, inverse: -(inverse.mH @ grad @ inverse.mH)})
 det_fn = JaxFunction(jnp.linalg.det, name="linalg_det", node="LinalgDetBackward0",
                      grad_version=1)
 def _solve_backward_A(grad, A, result):
-    g = solve_op(A.mT, grad)
+    g = solve_op(A.mH, grad)
     if result.ndim == 1:  # a vector right-hand side: the outer product
-        return -(g.unsqueeze(-1) * result.unsqueeze(-2))
-    return -(g @ result.mT)
+        return -(g.unsqueeze(-1) * result.unsqueeze(-2).conj())
+    return -(g @ result.mH)
 
 
 solve_op = Op("linalg_solve", "LinalgSolveExBackward0", lambda A, B: jnp.linalg.solve(
@@ -167,7 +168,7 @@ solve_op = Op("linalg_solve", "LinalgSolveExBackward0", lambda A, B: jnp.linalg.
               grad_version={"B": lambda shape: 1 if len(shape) > 1 else 0},
               inputs=("A", "B"), dtype_rule="promote",
               derivatives={"A": lambda grad, A, result: _solve_backward_A(grad, A, result),
-                           "B": lambda grad, A: solve_op(A.mT, grad)})
+                           "B": lambda grad, A: solve_op(A.mH, grad)})
 cholesky_fn = JaxFunction(lambda A, upper: jnp.linalg.cholesky(A).mT if upper
                           else jnp.linalg.cholesky(A), name="linalg_cholesky",
                           node="LinalgCholeskyExBackward0", grad_version=1)
@@ -222,7 +223,8 @@ def einsum(equation, *operands):
     _check_einsum(equation, operands)
     fn = _einsum_fns.get(equation)
     if fn is None:
-        fn = JaxFunction(lambda *ops: jnp.einsum(equation, *ops), name="einsum")
+        fn = JaxFunction(lambda *ops: jnp.einsum(equation, *ops), name="einsum",
+                         precision="matmul")
         _einsum_fns[equation] = fn
     return fn(*operands)
 

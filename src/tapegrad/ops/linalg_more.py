@@ -41,6 +41,7 @@ from .pointwise import where as _where
 from .reduction import vector_norm as _vector_norm
 from .shape import cat as _cat
 from .shape import diagonal as _diagonal
+from .._checks import user_stacklevel
 
 # --------------------------------------------------------------------- linalg family (issue 11)
 # Decompositions whose torch formulas branch on data run on the generic path under torch's
@@ -399,7 +400,7 @@ def cross(input, other, dim=None):
     global _warned_cross
     if dim is None:
         if not _warned_cross:
-            warnings.warn(_errors.CROSS_NO_DIM, UserWarning, stacklevel=2)
+            warnings.warn(_errors.CROSS_NO_DIM, UserWarning, stacklevel=user_stacklevel())
             _warned_cross = True
         shape = broadcast_shapes(tuple(input.shape), tuple(other.shape))
         dim = next((i for i, s in enumerate(shape) if s == 3), -1)
@@ -485,7 +486,7 @@ def chain_matmul(*matrices):
     """Matches `torch.chain_matmul` (multi_dot, with torch's deprecation warning)."""
     global _warned_chain
     if not _warned_chain:
-        warnings.warn(_errors.CHAIN_MATMUL_DEPRECATED, UserWarning, stacklevel=2)
+        warnings.warn(_errors.CHAIN_MATMUL_DEPRECATED, UserWarning, stacklevel=user_stacklevel())
         _warned_chain = True
     if len(matrices) == 1 and isinstance(matrices[0], (list, tuple)):
         matrices = tuple(matrices[0])
@@ -564,14 +565,14 @@ def _beta_self(self, beta):
 
 addmv_op = Op("addmv", "AddmvBackward0",
               lambda self, mat, vec, beta, alpha: _beta_self(self, beta) + alpha * (mat @ vec),
-              inputs=("self", "mat", "vec"), static=("beta", "alpha"),
+              inputs=("self", "mat", "vec"), static=("beta", "alpha"), precision="matmul",
               derivatives={"self": lambda grad, beta: _maybe_mul(grad, beta),
                            "mat": lambda grad, vec, alpha: outer(grad, vec) * alpha,
                            "vec": lambda grad, mat, alpha: mat.t().mv(grad) * alpha})
 addr_op = Op("addr", "AddrBackward0",
              lambda self, vec1, vec2, beta, alpha: _beta_self(self, beta)
              + alpha * jnp.outer(vec1, vec2),
-             inputs=("self", "vec1", "vec2"), static=("beta", "alpha"),
+             inputs=("self", "vec1", "vec2"), static=("beta", "alpha"), precision="matmul",
              derivatives={"self": lambda grad, beta: _maybe_mul(grad, beta),
                           "vec1": lambda grad, vec2, alpha: _maybe_mul(grad.mv(vec2), alpha),
                           "vec2": lambda grad, vec1, alpha: _maybe_mul(grad.t().mv(vec1), alpha)})
@@ -583,6 +584,7 @@ addbmm_op = Op("addbmm", "AddbmmBackward0",
                lambda self, batch1, batch2, beta, alpha: _beta_self(self, beta)
                + alpha * (batch1 @ batch2).sum(0),
                inputs=("self", "batch1", "batch2"), static=("beta", "alpha"),
+               precision="matmul",
                derivatives={"self": lambda grad, beta: _maybe_mul(grad, beta),
                             "batch1": lambda grad, batch1_sym_sizes, batch2, alpha: _maybe_mul(
                                 _addbmm_expand(grad, batch1_sym_sizes, tuple(batch2.shape)).bmm(

@@ -55,7 +55,7 @@ def _double_backward_node(node: str) -> str:
 
 def _vjp_formulas(forward: Callable, inputs: Sequence[str], diff: Sequence[str],
                   static: Sequence[str], name: str, first_output: bool = False,
-                  node: str | None = None) -> dict:
+                  node: str | None = None, precision: str | None = None) -> dict:
     """Formulas for the inputs `diff` of an entry: the vjp of its `forward`, one JaxFunction.
 
     Each formula takes (grad, *inputs, *static) by name, which is what the node then saves.
@@ -73,7 +73,7 @@ def _vjp_formulas(forward: Callable, inputs: Sequence[str], diff: Sequence[str],
         out, pullback = jax.vjp(partial, *[arrays[i] for i in diff_idx])
         return tuple(pullback(grad.astype(out.dtype)))
 
-    backward_fn = JaxFunction(backward, name=name, node=node)
+    backward_fn = JaxFunction(backward, name=name, node=node, precision=precision)
     formulas = {}
     params = [inspect.Parameter("grad", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + [
         inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY) for n in (*inputs, *static)]
@@ -89,12 +89,13 @@ def _vjp_formulas(forward: Callable, inputs: Sequence[str], diff: Sequence[str],
 
 
 def _op(name: str, node: str, forward: Callable, inputs: Sequence[str], diff: Sequence[str],
-        static: Sequence[str] = (), *, first_output: bool = False, **kw) -> Op:
+        static: Sequence[str] = (), *, first_output: bool = False,
+        precision: str | None = None, **kw) -> Op:
     """An entry whose formulas are the vjp of its forward (see module docstring)."""
-    return Op(name, node, forward, inputs=inputs, static=static,
+    return Op(name, node, forward, inputs=inputs, static=static, precision=precision,
               derivatives=_vjp_formulas(forward, list(inputs), list(diff), list(static),
                                         name + "_backward", first_output,
-                                        _double_backward_node(node)), **kw)
+                                        _double_backward_node(node), precision), **kw)
 
 
 def _maybe_multiply(t, s):
@@ -105,8 +106,8 @@ def _maybe_multiply(t, s):
 # torch's F.linear on 2-D input with bias is addmm(bias, input, weight.t()).
 addmm = Op("addmm", "AddmmBackward0",
            lambda self, mat1, mat2, beta, alpha: _maybe_multiply(self, beta)
-           + _maybe_multiply(jnp.matmul(mat1, mat2, precision=lax.Precision.HIGHEST), alpha),
-           inputs=("self", "mat1", "mat2"), static=("beta", "alpha"),
+           + _maybe_multiply(jnp.matmul(mat1, mat2), alpha),
+           inputs=("self", "mat1", "mat2"), static=("beta", "alpha"), precision="matmul",
            defaults={"beta": 1, "alpha": 1},
            derivatives={
                "self": lambda grad, beta: _maybe_multiply(grad, beta),
@@ -116,8 +117,8 @@ addmm = Op("addmm", "AddmmBackward0",
 # MultiheadAttention with a mask: baddbmm(attn_mask, q_scaled, k^T).
 baddbmm = Op("baddbmm", "BaddbmmBackward0",
              lambda self, batch1, batch2, beta, alpha: _maybe_multiply(self, beta)
-             + _maybe_multiply(jnp.matmul(batch1, batch2, precision=lax.Precision.HIGHEST), alpha),
-             inputs=("self", "batch1", "batch2"), static=("beta", "alpha"),
+             + _maybe_multiply(jnp.matmul(batch1, batch2), alpha),
+             inputs=("self", "batch1", "batch2"), static=("beta", "alpha"), precision="matmul",
              defaults={"beta": 1, "alpha": 1},
              derivatives={
                  "self": lambda grad, beta: _maybe_multiply(grad, beta),
@@ -129,25 +130,25 @@ baddbmm = Op("baddbmm", "BaddbmmBackward0",
 
 def _sdpa_flash_cpu(query, key, value, attn_mask, is_causal, scale):
     # The math of torch's CPU flash-attention kernel (its backward here is the vjp).
-    attn = jnp.einsum("...ld,...sd->...ls", query * scale, key, precision=lax.Precision.HIGHEST)
+    attn = jnp.einsum("...ld,...sd->...ls", query * scale, key)
     if is_causal:
         L, S = attn.shape[-2:]
         attn = jnp.where(jnp.tril(jnp.ones((L, S), bool)), attn, -jnp.inf)
     attn = jax.nn.softmax(attn + attn_mask, axis=-1)
-    return jnp.einsum("...ls,...sd->...ld", attn, value, precision=lax.Precision.HIGHEST)
+    return jnp.einsum("...ls,...sd->...ld", attn, value)
 
 
 # torch's CPU scaled_dot_product_attention for 4-D inputs without dropout.
 sdpa_flash_cpu = _op("_scaled_dot_product_flash_attention_for_cpu",
                      "ScaledDotProductFlashAttentionForCpuBackward0", _sdpa_flash_cpu,
                      ("query", "key", "value", "attn_mask"), ("query", "key", "value"),
-                     ("is_causal", "scale"), promote=("query", "key", "value"))
+                     ("is_causal", "scale"), promote=("query", "key", "value"),
+                     precision="matmul")
 
 # torch's bilinear: _trilinear(x1.view(-1, in1), weight, x2.view(-1, in2)), then a view.
 trilinear = _op("_trilinear", "TrilinearBackward0",
-                lambda i1, i2, i3: jnp.einsum("bi,oij,bj->bo", i1, i2, i3,
-                                              precision=lax.Precision.HIGHEST),
-                ("i1", "i2", "i3"), ("i1", "i2", "i3"))
+                lambda i1, i2, i3: jnp.einsum("bi,oij,bj->bo", i1, i2, i3),
+                ("i1", "i2", "i3"), ("i1", "i2", "i3"), precision="matmul")
 
 # `tensor / number` inside an ATen composite is div.Scalar: DivBackward1 (Python's is DivBackward0).
 div_scalar = Op("_div_scalar", "DivBackward1", lambda self, other: self / other,
@@ -165,14 +166,13 @@ def _convolution(input, weight, bias, stride, padding, dilation, groups):
     nd = input.ndim - 2
     out = lax.conv_general_dilated(
         input, weight, window_strides=stride, padding=padding, rhs_dilation=dilation,
-        dimension_numbers=_DIMENSION_NUMBERS[nd], feature_group_count=groups,
-        precision=lax.Precision.HIGHEST)
+        dimension_numbers=_DIMENSION_NUMBERS[nd], feature_group_count=groups)
     return out + bias.reshape((1, -1) + (1,) * nd)
 
 
 convolution = _op("convolution", "ConvolutionBackward0", _convolution,
                   ("input", "weight", "bias"), ("input", "weight", "bias"),
-                  ("stride", "padding", "dilation", "groups"))
+                  ("stride", "padding", "dilation", "groups"), precision="conv")
 
 
 # ------------------------------------------------------------------ pooling

@@ -9,11 +9,12 @@ Broadcast reduction and dtype casts of gradients happen once, in the engine's
 from __future__ import annotations
 
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
 
-from .. import _device, _dtype, _errors
+from .. import _checks, _device, _dtype, _errors
 from .. import _grad_mode as grad_mode
 from ..tensor import Tensor
 from . import _backward_helpers as H
@@ -22,6 +23,7 @@ from ._registry import public
 from ._to import move, parse_to
 from .._storage import ViewStorage, is_contiguous_strides, strides_of
 from .views import check_inplace, inplace
+from .._checks import user_stacklevel
 
 _binary = dict(inputs=("self", "other"), scalars=("other",))
 _unary_float = dict(dtype_rule="float")
@@ -31,6 +33,14 @@ _api = dict(inplace=True)
 
 def _bool(dt):
     return _dtype.bool
+
+
+def _conj(t):
+    # torch's formulas conjugate f'(z) for complex inputs (NOTE in ops/complex_ops.py); for
+    # real tensors and numbers this is the value itself (no node).
+    if isinstance(t, Tensor):
+        return t.conj() if t.dtype.is_complex else t
+    return t.conjugate() if isinstance(t, complex) else t
 
 
 def _maybe_multiply(t, alpha):
@@ -56,16 +66,21 @@ rsub_scalar = Op("rsub", "RsubBackward1", lambda self, other, alpha: other - sel
                  derivatives={"self": lambda grad, alpha: _maybe_multiply(-grad, alpha)})
 mul = Op("mul", "MulBackward0", lambda self, other: self * other, **_binary, **_api,
          aliases=("multiply",), dunders=("__mul__", "__rmul__"), inplace_dunders=("__imul__",),
-         derivatives={"self": lambda grad, other: grad * other,
-                      "other": lambda grad, self: grad * self})
+         derivatives={"self": lambda grad, other: grad * _conj(other),
+                      "other": lambda grad, self: grad * _conj(self)})
 # mul.Scalar: what a formula's `exponent * tensor` is in ATen (MulBackward1, not 0).
 mul_scalar = Op("_mul_scalar", "MulBackward1", lambda self, other: self * other,
                 inputs=("self",), static=("other",), dtype_rule="keep",
-                derivatives={"self": lambda grad, other: mul_scalar(grad, other)})
+                derivatives={"self": lambda grad, other: mul_scalar(grad, _conj(other))})
+# sub.Scalar: a formula's `tensor - 1` in ATen (SubBackward1).
+sub_scalar = Op("_sub_scalar", "SubBackward1", lambda self, other: self - other,
+                inputs=("self",), static=("other",), dtype_rule="keep",
+                derivatives={"self": lambda grad: grad})
 div_op = Op("div", "DivBackward0", lambda self, other: self / other, **_binary,
             dtype_rule="float",
-            derivatives={"self": lambda grad, other: grad / other,
-                         "other": lambda grad, self, other: -grad * ((self / other) / other)})
+            derivatives={"self": lambda grad, other: grad / _conj(other),
+                         "other": lambda grad, self, other:
+                         -grad * _conj((self / other) / other)})
 div_mode = Op("div", "DivBackward2",
               lambda self, other, rounding_mode: H.div_rounding(self, other, rounding_mode),
               **_binary, static=("rounding_mode",),
@@ -74,7 +89,7 @@ div_mode = Op("div", "DivBackward2",
 neg = Op("neg", "NegBackward0", lambda self: -self, **_api, aliases=("negative",),
          dunders=("__neg__",), derivatives={"self": lambda grad: grad.neg()})
 reciprocal = Op("reciprocal", "ReciprocalBackward0", lambda self: 1 / self, **_unary_float,
-                **_api, derivatives={"self": lambda grad, result: -grad * (result * result)})
+                **_api, derivatives={"self": lambda grad, result: -grad * _conj(result * result)})
 
 
 def _pow_backward(grad, self, exponent):
@@ -82,19 +97,20 @@ def _pow_backward(grad, self, exponent):
     # `exponent * tensor` is mul.Scalar (MulBackward1).
     if exponent == 0:
         return H.zeros_like(self)
-    return grad * mul_scalar(self.pow(exponent - 1), exponent)
+    return grad * _conj(mul_scalar(self.pow(exponent - 1), exponent))
 
 
 def _pow_backward_self(grad, self, exponent):
     zero = H.zeros((), grad)
-    return where(exponent == 0.0, zero, grad * (exponent * self.pow(exponent - 1)))
+    # `exponent - 1` is sub.Scalar in ATen (SubBackward1).
+    return where(exponent == 0.0, zero, grad * _conj(exponent * self.pow(sub_scalar(exponent, 1))))
 
 
 def _pow_backward_exponent(grad, self, exponent, result):
     # torch: d/dexp of 0**exp is 0 where exp >= 0 (not nan from log(0)).
     cond = logical_and(self == 0, exponent >= 0)
     zero = H.zeros((), grad)
-    return grad * where(cond, zero, result * self.log())
+    return grad * _conj(where(cond, zero, result * self.log()))
 
 
 pow_scalar = Op("pow", "PowBackward0", lambda self, exponent: H.pow_forward(self, exponent),
@@ -111,7 +127,7 @@ pow_tensor = Op("pow", "PowBackward1", lambda self, exponent: jnp.power(self, ex
 rpow_scalar = Op("pow", "PowBackward2", lambda exponent, self: jnp.power(self, exponent),
                  inputs=("exponent",), static=("self",), dtype_rule="float",
                  derivatives={"exponent": lambda grad, self, result:
-                              grad * (result * math.log(self)) if self != 0
+                              grad * _conj(result * math.log(self)) if self != 0
                               else H.zeros_like(grad)})
 fmod_scalar = Op("fmod", "FmodBackward0", lambda self, other: jnp.fmod(self, other),
                  static=("other",), dtype_rule="keep", derivatives={"self": lambda grad: grad})
@@ -126,12 +142,17 @@ remainder_tensor = Op("remainder", "RemainderBackward1", lambda self, other: jnp
     self, other), **_binary, derivatives={"self": lambda grad: grad,
                                           "other": lambda grad, self, other:
                                           -grad * div_mode(self, other, "floor")})
+def _atan2_recip(self, other):
+    """torch's atan2_backward: 1 / (self² + other²), 0 where that is inf (0 at the origin)."""
+    recip = (self * self + other * other).reciprocal()
+    return recip.masked_fill(recip.isinf(), 0)
+
+
 atan2 = Op("atan2", "Atan2Backward0", jnp.arctan2, **_binary, **_unary_float, **_api,
            aliases=("arctan2",),
-           derivatives={"self": lambda grad, self, other:
-                        grad * other / (self * self + other * other),
+           derivatives={"self": lambda grad, self, other: grad * other * _atan2_recip(self, other),
                         "other": lambda grad, self, other:
-                        grad * -self / (self * self + other * other)})
+                        grad * -self * _atan2_recip(self, other)})
 maximum = Op("maximum", "MaximumBackward0", jnp.maximum, grad_version=1, inputs=("self", "other"),
              public=True,
              derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
@@ -169,68 +190,74 @@ addcmul = Op("addcmul", "AddcmulBackward0",
              inputs=("self", "tensor1", "tensor2"), static=("value",), defaults={"value": 1},
              **_api,
              derivatives={"self": lambda grad: grad,
-                          "tensor1": lambda grad, tensor2, value: grad * tensor2 * value,
-                          "tensor2": lambda grad, tensor1, value: grad * tensor1 * value})
+                          "tensor1": lambda grad, tensor2, value:
+                          grad * _conj(tensor2) * _conj(value),
+                          "tensor2": lambda grad, tensor1, value:
+                          grad * _conj(tensor1) * _conj(value)})
 addcdiv = Op("addcdiv", "AddcdivBackward0",
              lambda self, tensor1, tensor2, value: self + value * tensor1 / tensor2,
              inputs=("self", "tensor1", "tensor2"), static=("value",), defaults={"value": 1},
              **_api,
              derivatives={"self": lambda grad: grad,
-                          "tensor1": lambda grad, tensor2, value: grad * value / tensor2,
+                          "tensor1": lambda grad, tensor2, value:
+                          grad * _conj(value) / _conj(tensor2),
                           "tensor2": lambda grad, tensor1, tensor2, value:
-                          -grad * value * tensor1 / (tensor2 * tensor2)})
+                          -grad * _conj(value) * _conj(tensor1)
+                          / (_conj(tensor2) * _conj(tensor2))})
 
 # ------------------------------------------------------------------ unary math
 _u = dict(**_unary_float, **_api)
 exp = Op("exp", "ExpBackward0", jnp.exp, **_u,
-         derivatives={"self": lambda grad, result: grad * result})
+         derivatives={"self": lambda grad, result: grad * _conj(result)})
 exp2 = Op("exp2", "Exp2Backward0", jnp.exp2, **_u,
-          derivatives={"self": lambda grad, result: grad * result * math.log(2.0)})
+          derivatives={"self": lambda grad, result: mul_scalar(grad * _conj(result), math.log(2.0))})
 expm1 = Op("expm1", "Expm1Backward0", jnp.expm1, **_u,
-           derivatives={"self": lambda grad, result: grad * (result + 1)})
+           derivatives={"self": lambda grad, result: grad * _conj(result + 1)})
 log = Op("log", "LogBackward0", jnp.log, **_u,
-         derivatives={"self": lambda grad, self: grad.div(self)})
+         derivatives={"self": lambda grad, self: grad.div(_conj(self))})
 log2 = Op("log2", "Log2Backward0", jnp.log2, **_u,
-          derivatives={"self": lambda grad, self: grad / (self * math.log(2.0))})
+          derivatives={"self": lambda grad, self: grad / _conj(self * math.log(2.0))})
 log10 = Op("log10", "Log10Backward0", jnp.log10, **_u,
-           derivatives={"self": lambda grad, self: grad / (self * math.log(10.0))})
+           derivatives={"self": lambda grad, self: grad / _conj(self * math.log(10.0))})
 log1p = Op("log1p", "Log1PBackward0", jnp.log1p, **_u,
-           derivatives={"self": lambda grad, self: grad / (self + 1)})
+           derivatives={"self": lambda grad, self: grad / _conj(self + 1)})
 sqrt = Op("sqrt", "SqrtBackward0", jnp.sqrt, **_u,
-          derivatives={"self": lambda grad, result: grad / mul_scalar(result, 2)})
+          derivatives={"self": lambda grad, result: grad / _conj(mul_scalar(result, 2))})
 rsqrt = Op("rsqrt", "RsqrtBackward0", jax.lax.rsqrt, **_u,
-           derivatives={"self": lambda grad, result: -0.5 * grad * result.pow(3)})
+           derivatives={"self": lambda grad, result: -0.5 * grad * _conj(result.pow(3))})
 sin = Op("sin", "SinBackward0", jnp.sin, **_u,
-         derivatives={"self": lambda grad, self: grad * self.cos()})
+         derivatives={"self": lambda grad, self: grad * _conj(self.cos())})
 cos = Op("cos", "CosBackward0", jnp.cos, **_u,
-         derivatives={"self": lambda grad, self: grad * -self.sin()})
+         derivatives={"self": lambda grad, self: grad * _conj(-self.sin())})
 tan = Op("tan", "TanBackward0", jnp.tan, **_u,
-         derivatives={"self": lambda grad, result: grad * (1 + result.pow(2))})
+         derivatives={"self": lambda grad, result: grad * _conj(1 + result.pow(2))})
 asin = Op("asin", "AsinBackward0", jnp.arcsin, **_u, aliases=("arcsin",),
-          derivatives={"self": lambda grad, self: grad * (-self * self + 1).rsqrt()})
+          derivatives={"self": lambda grad, self: grad * _conj((-self * self + 1).rsqrt())})
 acos = Op("acos", "AcosBackward0", jnp.arccos, **_u, aliases=("arccos",),
-          derivatives={"self": lambda grad, self: grad * -((-self * self + 1).rsqrt())})
+          derivatives={"self": lambda grad, self: grad * _conj(-((-self * self + 1).rsqrt()))})
 atan = Op("atan", "AtanBackward0", jnp.arctan, **_u, aliases=("arctan",),
-          derivatives={"self": lambda grad, self: grad / (self * self + 1)})
+          derivatives={"self": lambda grad, self: grad / _conj(self * self + 1)})
 sinh = Op("sinh", "SinhBackward0", jnp.sinh, **_u,
-          derivatives={"self": lambda grad, self: grad * self.cosh()})
+          derivatives={"self": lambda grad, self: grad * _conj(self.cosh())})
 cosh = Op("cosh", "CoshBackward0", jnp.cosh, **_u,
-          derivatives={"self": lambda grad, self: grad * self.sinh()})
+          derivatives={"self": lambda grad, self: grad * _conj(self.sinh())})
 # The backward kernels are ops of their own in torch (tanh_backward, sigmoid_backward,
 # softplus_backward): a create_graph backward records TanhBackwardBackward0 & co.
 tanh_backward = Op("tanh_backward", "TanhBackwardBackward0",
-                   lambda grad_output, output: grad_output * (1 - output * output),
+                   lambda grad_output, output: grad_output * (1 - output * output).conj(),
                    inputs=("grad_output", "output"),
-                   derivatives={"grad_output": lambda grad, output: tanh_backward(grad, output),
+                   derivatives={"grad_output": lambda grad, output:
+                                tanh_backward(grad, _conj(output)),
                                 "output": lambda grad, output, grad_output:
-                                grad * (mul_scalar(output, -2) * grad_output)})
+                                _conj(grad) * (mul_scalar(_conj(output), -2) * grad_output)})
 sigmoid_backward = Op("sigmoid_backward", "SigmoidBackwardBackward0",
-                      lambda grad_output, output: grad_output * (1 - output) * output,
+                      lambda grad_output, output: grad_output * ((1 - output) * output).conj(),
                       inputs=("grad_output", "output"),
                       derivatives={"grad_output": lambda grad, output:
-                                   sigmoid_backward(grad, output),
+                                   sigmoid_backward(grad, _conj(output)),
                                    "output": lambda grad, output, grad_output:
-                                   grad * grad_output * (mul_scalar(output, -2) + 1)})
+                                   _conj(grad) * grad_output
+                                   * (mul_scalar(_conj(output), -2) + 1)})
 
 
 def _softplus_double_backward(grad, self, beta, threshold):
@@ -261,25 +288,35 @@ def _inplace_not_differentiable(name: str, node: str, forward):
 
 asinh = Op("asinh", "AsinhBackward0", jnp.arcsinh, **_unary_float, aliases=("arcsinh",),
            inplace=_inplace_not_differentiable("asinh", "AsinhBackward1", jnp.arcsinh),
-           derivatives={"self": lambda grad, self: grad * (self.pow(2) + 1).rsqrt()})
+           derivatives={"self": lambda grad, self: grad * _conj((self.pow(2) + 1).rsqrt())})
 acosh = Op("acosh", "AcoshBackward0", jnp.arccosh, **_unary_float, aliases=("arccosh",),
            inplace=_inplace_not_differentiable("acosh", "AcoshBackward1", jnp.arccosh),
-           derivatives={"self": lambda grad, self: grad * (self.pow(2) - 1).rsqrt()})
+           derivatives={"self": lambda grad, self: grad * _conj((self.pow(2) - 1).rsqrt())})
 atanh = Op("atanh", "AtanhBackward0", jnp.arctanh, **_unary_float, aliases=("arctanh",),
            inplace=_inplace_not_differentiable("atanh", "AtanhBackward1", jnp.arctanh),
-           derivatives={"self": lambda grad, self: grad * (1 / (1 - self.pow(2)))})
+           derivatives={"self": lambda grad, self: grad * _conj(1 / (1 - self.pow(2)))})
 erf = Op("erf", "ErfBackward0", jax.scipy.special.erf, **_u,
          derivatives={"self": lambda grad, self:
-                      (2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
+                      mul_scalar((-self.pow(2)).exp(), 2.0 / math.sqrt(math.pi)) * grad})
 erfc = Op("erfc", "ErfcBackward0", jax.scipy.special.erfc, **_u,
           derivatives={"self": lambda grad, self:
-                       (-2.0 / math.sqrt(math.pi)) * (-self.pow(2)).exp() * grad})
+                       mul_scalar((-self.pow(2)).exp(), -2.0 / math.sqrt(math.pi)) * grad})
 sigmoid = Op("sigmoid", "SigmoidBackward0", jax.nn.sigmoid, **_u, functional=True,
              derivatives={"self": lambda grad, result: sigmoid_backward(grad, result)})
 logsigmoid = Op("log_sigmoid", "LogSigmoidBackward0", jax.nn.log_sigmoid, **_unary_float,
                 derivatives={"self": lambda grad, self: grad * (-self).sigmoid()})
+# torch's relu backward is threshold_backward(grad, result, 0): its own node under
+# create_graph, whose output requires grad through `result` (with a zero derivative).
+threshold_backward = Op(
+    "threshold_backward", "ThresholdBackwardBackward0",
+    lambda grad_output, self, threshold: jnp.where(self <= threshold, jnp.zeros_like(
+        grad_output), grad_output), inputs=("grad_output", "self"), static=("threshold",),
+    dtype_rule="keep",
+    derivatives={"grad_output": lambda grad, self, threshold:
+                 threshold_backward(grad, self, threshold),
+                 "self": lambda grad: H.zeros_like(grad)})
 relu = Op("relu", "ReluBackward0", lambda self: jnp.maximum(self, 0), **_api,
-          derivatives={"self": lambda grad, result: grad * (result > 0)})
+          derivatives={"self": lambda grad, result: threshold_backward(grad, result, 0)})
 gelu = Op("gelu", "GeluBackward0", lambda self, approximate: jax.nn.gelu(
     self, approximate=approximate == "tanh"), static=("approximate",),
           defaults={"approximate": "none"}, **_unary_float,
@@ -325,8 +362,19 @@ abs = Op("abs", "AbsBackward0", jnp.abs, **_api, aliases=("absolute",),  # noqa:
          dunders=("__abs__",), derivatives={"self": lambda grad, self: grad * self.sgn()})
 sign = Op("sign", "SignBackward0", jnp.sign, **_api,
           derivatives={"self": lambda grad: H.zeros_like(grad)})
-sgn = Op("sgn", "SgnBackward0", jnp.sign, **_api,
-         derivatives={"self": lambda grad: H.zeros_like(grad)})
+def _sgn_backward(grad, self, result):
+    # torch's sgn_backward: zero for real inputs; for complex ones the part of grad tangent
+    # to the unit circle, over |z| (zero at 0).
+    if not self.dtype.is_complex:
+        return H.zeros_like(grad)
+    magnitude = self.abs()
+    tangent = (grad - result * (result.conj() * grad).real) / magnitude
+    return where(magnitude == 0.0, H.zeros((), tangent), tangent)
+
+
+sgn = Op("sgn", "SgnBackward0", jnp.sign, **_api,  # (complex: masked_fill_ in torch)
+         grad_version={"self": lambda shape, dtype: 1 if dtype.is_complex else 0},
+         derivatives={"self": _sgn_backward})
 floor = Op("floor", "FloorBackward0", jnp.floor, **_api,
            derivatives={"self": lambda grad: H.zeros_like(grad)})
 ceil = Op("ceil", "CeilBackward0", jnp.ceil, **_api,
@@ -658,12 +706,21 @@ def _convert(self, dtype):
             dtype.is_floating_point or dtype.is_complex or dtype is _dtype.bool
             or dtype is _dtype.int64):
         return self.astype(jnp.int64).astype(dtype.np)
+    if jnp.iscomplexobj(self) and not dtype.is_complex:
+        self = jnp.real(self)  # torch drops the imaginary part (warning once, in `to`)
     return self.astype(dtype.np)
+
+
+def _to_copy_backward(grad, self_dtype):
+    # torch's _to_copy_backward: a real input's gradient is the real part, without a warning.
+    if grad.dtype.is_complex and not self_dtype.is_complex:
+        grad = grad.real
+    return to(grad, self_dtype)
 
 
 _to_copy = Op("_to_copy", "ToCopyBackward0", _convert,
               static=("dtype",), dtype_rule="keep",
-              derivatives={"self": lambda grad, self_dtype: to(grad, self_dtype)})
+              derivatives={"self": _to_copy_backward})
 clone_op = Op("clone", "CloneBackward0", lambda self: self + 0 if self.dtype != bool
               else self, dtype_rule="keep", derivatives={"self": lambda grad: grad})
 copy_op = Op("copy", "CopyBackwards", lambda self, src: jnp.broadcast_to(
@@ -705,6 +762,12 @@ def copy_(self, src, non_blocking: bool = False):
         src = Tensor._make(jnp.asarray(src, self._storage.array.dtype))
     elif _device.MULTI and src.device != self.device:
         src = to(src, self.device)  # torch copies across devices (ToCopyBackward0 here)
+    if src.shape != self.shape:
+        check_inplace(self)  # torch's autograd checks come before the shape check
+        shape = _checks.broadcast_shapes(self.shape, src.shape)
+        if shape != tuple(self.shape):
+            raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),
+                                                                broadcast=list(shape)))
     return _copy_inplace(self, src)
 
 
@@ -736,7 +799,14 @@ def to(self, *args, **kwargs):
         copy = copy or (dev.type == "cpu" and dev.index is not None)
     if dtype is self.dtype and not copy:
         return self
+    if self.dtype.is_complex and not dtype.is_complex and not _complex_cast_warned:
+        # torch's TORCH_WARN_ONCE in copy_: once per process.
+        globals()["_complex_cast_warned"] = True
+        warnings.warn(_errors.COMPLEX_TO_REAL, UserWarning, stacklevel=user_stacklevel())
     return _to_copy(self, dtype)
+
+
+_complex_cast_warned = False
 
 
 @public

@@ -4,6 +4,7 @@ are declared, so they are wrapped and range-checked before the body runs)."""
 from __future__ import annotations
 
 import math
+import warnings
 
 import jax
 import jax.numpy as jnp
@@ -16,6 +17,7 @@ from ._registry import public
 from .from_jax import jax_function
 from .indexing import scatter_op
 from .pointwise import masked_fill, maximum, minimum, to
+from .._checks import user_stacklevel
 
 
 def _sum_dtype(dt):
@@ -29,10 +31,15 @@ _restore = H.restore_reduced_dims
 
 # JAX computes zero-safe products' gradients (exclusive products); torch's formula branches
 # on the data, which a traced backward cannot. Generic vjp ops, differentiable to any order.
-_prod_vjp = jax_function(lambda self, grad, dim, keepdim: jax.vjp(
-    lambda x: jnp.prod(x, axis=dim, keepdims=keepdim), self)[1](grad)[0], name="prod_backward")
-_cumprod_vjp = jax_function(lambda self, grad, dim: jax.vjp(
-    lambda x: jnp.cumprod(x, axis=dim), self)[1](grad)[0], name="cumprod_backward")
+def _torch_vjp(f, x, grad):
+    # torch's gradient convention for complex values is conj(JAX's vjp of conj(grad)).
+    return jnp.conj(jax.vjp(f, x)[1](jnp.conj(grad))[0])
+
+
+_prod_vjp = jax_function(lambda self, grad, dim, keepdim: _torch_vjp(
+    lambda x: jnp.prod(x, axis=dim, keepdims=keepdim), self, grad), name="prod_backward")
+_cumprod_vjp = jax_function(lambda self, grad, dim: _torch_vjp(
+    lambda x: jnp.cumprod(x, axis=dim), self, grad), name="cumprod_backward")
 
 sum_all = Op("sum", "SumBackward0", lambda self: jnp.sum(self), dtype_rule=_sum_dtype,
              derivatives={"self": lambda grad, self_sym_sizes: grad.expand(self_sym_sizes)})
@@ -50,13 +57,14 @@ mean_dim = Op("mean", "MeanBackward1",
               derivatives={"self": lambda grad, self_sym_sizes, dim, keepdim:
                            H.mean_backward(grad, self_sym_sizes, dim, keepdim)})
 prod_all = Op("prod", "ProdBackward0", lambda self: jnp.prod(self), dtype_rule=_sum_dtype,
-              derivatives={"self": lambda grad, self: _prod_vjp(self, grad, dim=None,
-                                                                keepdim=False)})
+              derivatives={"self": lambda grad, self: grad if self.ndim == 0 else _prod_vjp(
+                  self, grad, dim=None, keepdim=False)})
 prod_dim = Op("prod", "ProdBackward1",
               lambda self, dim, keepdim: jnp.prod(self, axis=dim, keepdims=keepdim),
               static=("dim", "keepdim"), dtype_rule=_sum_dtype,
-              derivatives={"self": lambda grad, self, dim, keepdim:
-                           _prod_vjp(self, grad, dim=dim, keepdim=keepdim)})
+              # torch's prod_backward passes a 0-d input's gradient through as is.
+              derivatives={"self": lambda grad, self, dim, keepdim: grad if self.ndim == 0
+                           else _prod_vjp(self, grad, dim=dim, keepdim=keepdim)})
 
 
 def _evenly(grad, self, result):
@@ -133,7 +141,8 @@ def _var_backward(grad, self, dim, correction, keepdim):
     for d in dim:
         n *= self.shape[d]
     g = _restore(grad, dim, keepdim, self.ndim)
-    return (2.0 / (n - correction)) * g * (self - self.mean(dim, keepdim=True))
+    dof = n - correction  # (0 degrees of freedom: torch's C++ 2.0 / 0 is inf, then NaN)
+    return (2.0 / dof if dof else math.inf) * g * (self - self.mean(dim, keepdim=True))
 
 
 def _std_backward(grad, self, result, dim, correction, keepdim):
@@ -175,11 +184,14 @@ def _norm_backward(grad, self, ord, result, dim, keepdim):  # noqa: A002
         return H.zeros_like(self)
     if ord == 1:
         return self.sgn() * g
+    # torch's norm_backward masks where the norm is 0, then multiplies: its node order.
     if ord == 2:
-        return masked_fill(self * (g / r), r == 0, 0.0)
+        return g * masked_fill(self / r, r == 0, 0.0)
     if math.isinf(ord):
         mask = self.abs() == r
         return self.sgn() * ((g / mask.sum(dim, keepdim=True)) * mask)
+    if ord > 2:
+        return self * self.abs().pow(ord - 2) * masked_fill(g / r.pow(ord - 1), r == 0, 0.0)
     out = self * self.abs().pow(ord - 2) * g / r.pow(ord - 1)
     return masked_fill(out, r == 0, 0.0)
 
@@ -194,7 +206,7 @@ logsumexp_op = Op("logsumexp", "LogsumexpBackward0",
                   dtype_rule="float",
                   derivatives={"self": lambda grad, self, result, dim, keepdim:
                                _restore(grad, dim, keepdim, self.ndim)
-                               * (self - _restore(result, dim, keepdim, self.ndim)).exp()})
+                               * (self - _restore(result, dim, keepdim, self.ndim)).exp().conj()})
 # A 0-d input has no dim to scan or normalize: `dim` is () there and the kernels reduce to
 # the identity (softmax to 1), as torch's do.
 def _scan(fn):
@@ -209,13 +221,14 @@ cumprod_op = Op("cumprod", "CumprodBackward0", _scan(jnp.cumprod), static=("dim"
                 dtype_rule=_sum_dtype,
                 derivatives={"self": lambda grad, self, dim: _cumprod_vjp(self, grad, dim=dim)
                              if self.ndim else grad})
+# (A 0-d input: exp(x - x), 1 or NaN for NaN/inf as torch gives; log_softmax: x - x.)
 softmax_op = Op("softmax", "SoftmaxBackward0", lambda self, dim: jax.nn.softmax(
-    self, axis=dim) if self.ndim else jnp.ones_like(self), static=("dim",), dtype_rule="float",
+    self, axis=dim) if self.ndim else jnp.exp(self - self), static=("dim",), dtype_rule="float",
                 derivatives={"self": lambda grad, result, dim:
                              result * (grad - (grad * result).sum(dim, keepdim=True))})
 log_softmax_op = Op("log_softmax", "LogSoftmaxBackward0",
                     lambda self, dim: jax.nn.log_softmax(self, axis=dim) if self.ndim
-                    else jnp.zeros_like(self), static=("dim",), dtype_rule="float",
+                    else self - self, static=("dim",), dtype_rule="float",
                     derivatives={"self": lambda grad, result, dim:
                                  grad - result.exp() * grad.sum(dim, keepdim=True)})
 all_op = Op("all", None, lambda self, dim, keepdim: jnp.all(self, axis=dim, keepdims=keepdim),
@@ -363,7 +376,9 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _float_only(input, _errors.STD_VAR_DTYPE)
-    return var_op(input, _as_dims(dim, input), _correction(unbiased, correction), keepdim)
+    dims, c = _as_dims(dim, input), _correction(unbiased, correction)
+    _warn_dof("var", input, dims, c)
+    return var_op(input, dims, c, keepdim)
 
 
 @public(dims="dim")
@@ -372,7 +387,16 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):
         dim, unbiased = None, dim
     _float_only(input, _errors.STD_VAR_DTYPE)
-    return std_op(input, _as_dims(dim, input), _correction(unbiased, correction), keepdim)
+    dims, c = _as_dims(dim, input), _correction(unbiased, correction)
+    _warn_dof("std", input, dims, c)
+    return std_op(input, dims, c, keepdim)
+
+
+def _warn_dof(name: str, input, dims: tuple, correction) -> None:
+    """torch warns (every call) when the reduced count minus the correction is <= 0."""
+    n = math.prod(input.shape[d] for d in dims)
+    if n - correction <= 0:
+        warnings.warn(_errors.STD_VAR_DOF.format(name=name), UserWarning, stacklevel=user_stacklevel())
 
 
 def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002

@@ -28,6 +28,7 @@ from .from_jax import JaxFunction
 from .indexing import (_check_gather_like, _concrete, _decode_key, _encode_key, _first_outside,
                        _grid, index_select_op)
 from .shape import (expand, view_op)
+from .._checks import user_stacklevel
 
 
 def _tensors(args) -> list:
@@ -457,7 +458,7 @@ def index_reduce(input, dim, index, source, reduce, *, include_self=True):
         raise RuntimeError(_errors.INDEX_REDUCE_COUNT.format(n=n, got=got, dim=dim))
     if not _index_reduce_warned[0]:  # torch's TORCH_WARN_ONCE (before its index check)
         _index_reduce_warned[0] = True
-        warnings.warn(_errors.INDEX_REDUCE_BETA, UserWarning, stacklevel=2)
+        warnings.warn(_errors.INDEX_REDUCE_BETA, UserWarning, stacklevel=user_stacklevel())
     size = input.shape[dim] if input.ndim else 1
     if _first_outside(index, 0, size) is not None:
         raise IndexError(_errors.INDEX_OUT_OF_RANGE_SELF)

@@ -17,6 +17,7 @@ from ._registry import public
 from .from_jax import JaxFunction
 from .pointwise import clone
 from .sum_to import sum_to
+from .._checks import user_stacklevel
 
 
 # Whether torch's view would be non-contiguous (only dims of size > 1 matter to that).
@@ -73,6 +74,12 @@ def _contiguous(s, b) -> bool:
 view_op = Op("view", "ViewBackward0", lambda self, size: jnp.reshape(self, size),
              static=("size",), dtype_rule="keep", view=_contiguous,
              derivatives={"self": lambda grad, self_sym_sizes: grad.reshape(self_sym_sizes)})
+# reshape of a non-contiguous tensor that a view can express is torch's _reshape_alias.
+reshape_alias_op = Op("_reshape_alias", "ReshapeAliasBackward0",
+                      lambda self, size: jnp.reshape(self, size), static=("size",),
+                      dtype_rule="keep", view=_contiguous,
+                      derivatives={"self": lambda grad, self_sym_sizes:
+                                   grad.reshape(self_sym_sizes)})
 expand_op = Op("expand", "ExpandBackward0", lambda self, size: jnp.broadcast_to(self, size),
                static=("size",), dtype_rule="keep",
                view=lambda s, b: _expanded(b.shape, s["size"]),
@@ -194,7 +201,7 @@ def reshape(input, *shape):
     size = _checks.infer_size(_checks.parse_size(shape), input.numel())
     if not _viewable(input, size):
         return unsafe_view_op(clone(input), size)
-    return view_op(input, size)
+    return view_op(input, size) if input.is_contiguous() else reshape_alias_op(input, size)
 
 
 @public(function=False)
@@ -324,7 +331,7 @@ def T(self):  # noqa: N802
     global _warned_t
     if self.ndim > 2 and not _warned_t:
         _warned_t = True  # torch warns once per process (TORCH_WARN_ONCE)
-        warnings.warn(_errors.T_DEPRECATED, UserWarning, stacklevel=2)
+        warnings.warn(_errors.T_DEPRECATED, UserWarning, stacklevel=user_stacklevel())
     return permute(self, tuple(reversed(range(self.ndim))))
 
 
@@ -784,8 +791,9 @@ def trace(input):
 # --------------------------------------------------------------------- matmul's helpers
 # torch's matmul unfolds with _unsafe_view (UnsafeViewBackward0) and squeezes in place
 # (SqueezeBackward4); same math as view/squeeze, torch's node names.
+# Not a view op: torch's _unsafe_view result has no ._base (in-place on it is plain in-place).
 unsafe_view_op = Op("_unsafe_view", "UnsafeViewBackward0", lambda self, size: jnp.reshape(
-    self, size), static=("size",), dtype_rule="keep", view=_contiguous,
+    self, size), static=("size",), dtype_rule="keep",
                     derivatives={"self": lambda grad, self_sym_sizes:
                                  grad.reshape(self_sym_sizes)})
 squeeze4_op = Op("squeeze_", "SqueezeBackward4",

@@ -174,7 +174,7 @@ _special_op("spherical_bessel_j0", Op(
 def _sinc_backward(grad, self):
     self_pi = self * math.pi
     self_squared_pi = self * self * math.pi
-    out = grad * ((self_pi * self_pi.cos()) - self_pi.sin()) / self_squared_pi
+    out = grad * P._conj((self_pi * self_pi.cos()) - self_pi.sin()) / P._conj(self_squared_pi)
     return P.where(self_squared_pi == 0.0, 0.0, out)
 
 
@@ -203,12 +203,6 @@ deg2rad = Op("deg2rad", "Deg2RadBackward0", lambda self: self * (math.pi / 180),
              derivatives={"self": lambda grad: P.mul_scalar(grad, math.pi / 180)})
 rad2deg = Op("rad2deg", "Rad2DegBackward0", lambda self: self * (180 / math.pi), **_deg,
              derivatives={"self": lambda grad: P.mul_scalar(grad, 180 / math.pi)})
-angle = Op("angle", "AngleBackward0",
-           lambda self: jnp.where(jnp.isnan(self), self,
-                                  jnp.where(self < 0, jnp.asarray(math.pi, self.dtype),
-                                            jnp.zeros_like(self))),
-           dtype_rule="float", public=True,
-           derivatives={"self": lambda grad, self_sym_sizes: H.zeros(self_sym_sizes, grad)})
 
 
 @public
@@ -223,7 +217,8 @@ _pred = dict(out_dtype=lambda dt: _dtype.bool, dtype_rule="keep")
 signbit = Op("signbit", None, jnp.signbit, **_pred, public=True)
 isneginf = Op("isneginf", None, jnp.isneginf, **_pred, public=True)
 isposinf = Op("isposinf", None, jnp.isposinf, **_pred, public=True)
-isreal = Op("isreal", None, lambda self: jnp.ones(self.shape, bool), **_pred, public=True)
+isreal = Op("isreal", None, lambda self: jnp.imag(self) == 0 if jnp.iscomplexobj(self) else
+            jnp.ones(self.shape, bool), **_pred, public=True)
 
 # ------------------------------------------------------------------ binary functions
 _bin = dict(inputs=("self", "other"))

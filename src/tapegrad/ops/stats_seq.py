@@ -23,6 +23,7 @@ from .reduction import (
 )
 from .shape import cat, squeeze4_op
 from .stats import _raise_not_implemented
+from .._checks import user_stacklevel
 
 
 
@@ -197,7 +198,7 @@ def _check_not_negative(w, name):
 
 def _warn_dof():
     import warnings
-    warnings.warn(_errors.COV_DOF, UserWarning, stacklevel=3)
+    warnings.warn(_errors.COV_DOF, UserWarning, stacklevel=user_stacklevel())
 
 
 @public

@@ -19,6 +19,7 @@ from .._checks import wrap_dim
 from .._storage import InferenceVersionCounter, is_contiguous_strides, strides_of
 from ..tensor import Tensor, like_device, zeros
 from ._registry import public
+from .._checks import user_stacklevel
 
 # ------------------------------------------------------------------ queries
 
@@ -101,7 +102,7 @@ def H(input: Tensor) -> Tensor:  # noqa: N802
         # torch's TORCH_WARN_ONCE: once per process (tests/test_warn_once.py).
         globals()["_H_warned"] = True
         warnings.warn("Tensor.H is deprecated on 0-D tensors. Consider using x.conj().",
-                      UserWarning, stacklevel=3)
+                      UserWarning, stacklevel=user_stacklevel())
     out = input.transpose(0, 1) if input.ndim == 2 else input
     return out.conj() if input.dtype.is_complex else out
 

@@ -20,7 +20,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from .. import _bind, _dtype, _errors
+from .. import _bind, _dtype, _errors, _numerics
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
 from .._storage import ViewStorage, scatter_function, untracked_write, view_function
@@ -71,8 +71,6 @@ def check_inplace(t: Tensor) -> None:
     """torch's checks before any in-place write (leaf, view of leaf, no_grad view, overlap)."""
     storage = t._storage
     if isinstance(storage, ViewStorage):
-        if storage.overlapping:
-            raise RuntimeError(_errors.INPLACE_OVERLAP)
         if grad_mode.is_grad_enabled():
             if storage.multi_output is not None and t._requires_grad:
                 index, name = storage.multi_output
@@ -85,10 +83,16 @@ def check_inplace(t: Tensor) -> None:
             if storage.no_grad_view:
                 raise RuntimeError(_errors.INPLACE_NO_GRAD_VIEW)
             root = t._base
-            if root is not None and root._grad_fn is None and root._requires_grad:
+            # torch: `self.requires_grad() && self._base().is_leaf()` (the base may have been
+            # detached in place since the view was made).
+            if root is not None and root._grad_fn is None and (root._requires_grad
+                                                                or t._requires_grad):
                 raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
             if root is None and t._requires_grad and t._grad_fn is None:
                 raise RuntimeError(_errors.LEAF_INPLACE)  # a leaf over a view's storage
+        # (torch's kernel checks overlap after autograd's checks.)
+        if storage.overlapping:
+            raise RuntimeError(_errors.INPLACE_OVERLAP)
     elif t._requires_grad and grad_mode.is_grad_enabled():
         if CUSTOM_FUNCTION_VIEWS and t._base is not None:
             # An input returned as-is by a custom Function: an alias sharing a plain storage.
@@ -142,7 +146,15 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
     result cast back to the target's dtype (torch's error if it cannot be) and written in."""
     def method(self, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self)
-        out = fn(snapshot(self), *args, **kwargs)
+        if _numerics.autocast is not None:
+            # torch never autocasts an in-place op (NOTE [Autocast]).
+            state = _numerics.suspend()
+            try:
+                out = fn(snapshot(self), *args, **kwargs)
+            finally:
+                _numerics.resume(state)
+        else:
+            out = fn(snapshot(self), *args, **kwargs)
         if out._storage.array.shape != self._storage.array.shape:
             # torch's TensorIterator: an in-place result must keep the target's shape.
             raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),
@@ -151,7 +163,13 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
             if not _dtype.can_cast(out.dtype, self.dtype):
                 raise RuntimeError(_errors.RESULT_TYPE_CAST.format(
                     src=out.dtype.scalar_name, dst=self.dtype.scalar_name))
-            out = out.to(self.dtype)
+            # torch's in-place kernel casts as it writes: the node stays the op's own
+            # (AddBackward0, not ToCopyBackward0), so the cast records nothing.
+            with grad_mode.no_grad():
+                cast = out.to(self.dtype)
+            cast._grad_fn, cast._output_nr = out._grad_fn, out._output_nr
+            cast._requires_grad = out._requires_grad
+            out = cast
         finish_inplace(self, out)
         _retarget_saved_result(out._grad_fn, self)
         return self
@@ -199,6 +217,12 @@ def _grad_fn(self: Tensor) -> Node | None:
         err = custom_function_view_error(self, indirect=True)
         if err is not None:
             raise err
+    multi_output = getattr(self._storage, "multi_output", None)
+    if multi_output is not None:
+        # torch's handle_view_on_rebase(indirect=True) for a multi-output view.
+        raise RuntimeError(_errors.MULTI_OUTPUT_VIEW_INPLACE.format(
+            index=multi_output[0], name=multi_output[1]).replace(
+                _errors.CUSTOM_VIEW_DIRECT, _errors.CUSTOM_VIEW_INDIRECT, 1))
     if isinstance(self._storage, ViewStorage):
         _replay_view(self)
     else:

@@ -20,6 +20,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from .. import _x64
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, from_jax
 from .optimizer import Optimizer, run_closure, step_with_hooks
@@ -48,6 +49,7 @@ class Optax(Optimizer):
         return self._optax_states[index]
 
     @step_with_hooks
+    @_x64.scoped
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter group by the transformation."""
         loss = run_closure(closure)

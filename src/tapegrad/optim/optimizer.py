@@ -21,6 +21,7 @@ from .._grad_mode import enable_grad, set_grad_enabled
 from ..nn.modules.module import to_tapegrad_tensor
 from ..tensor import Tensor, tensor
 from ..utils.hooks import RemovableHandle
+from .._checks import user_stacklevel
 
 __all__ = ["Optimizer", "required"]
 
@@ -253,7 +254,7 @@ class Optimizer:
             warnings.warn("optimizer contains a parameter group with duplicate parameters; in "
                           "future, this will cause an error; see "
                           "github.com/pytorch/pytorch/issues/40967 for more information",
-                          stacklevel=3)
+                          stacklevel=user_stacklevel())
         param_set: set[int] = set()
         for group in self.param_groups:
             param_set.update(id(p) for p in group["params"])

@@ -21,6 +21,7 @@ from ..nn.modules.module import Module
 from ..tensor import Tensor, tensor
 from .lr_scheduler import LRScheduler, _format_param
 from .optimizer import Optimizer
+from .._checks import user_stacklevel
 
 __all__ = [
     "SWALR",
@@ -229,7 +230,7 @@ class SWALR(LRScheduler):
     def get_lr(self) -> list[float]:
         if not self._get_lr_called_within_step:
             warnings.warn("To get the last learning rate computed by the scheduler, please use "
-                          "`get_last_lr()`.", UserWarning, stacklevel=2)
+                          "`get_last_lr()`.", UserWarning, stacklevel=user_stacklevel())
         step = self._step_count - 1
         if self.anneal_epochs == 0:
             step = max(1, step)

@@ -76,8 +76,9 @@ def observe(value: Any, depth: int = 6) -> Any:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             grad = value.grad
-        array = np.asarray(value.detach().cpu().numpy() if hasattr(value, "cpu")
-                           else value.detach().numpy())
+        # (torch's lazily conjugated results refuse .numpy() until resolved.)
+        array = np.asarray(value.detach().resolve_conj().cpu().numpy()
+                           if hasattr(value, "cpu") else value.detach().numpy())
         return {
             "tensor": array,
             "dtype": str(value.dtype).split(".")[-1],

@@ -22,6 +22,7 @@ from ..autograd import backward as _backward
 from ..autograd.function import Function
 from ..autograd.graph import saved_tensors_hooks
 from ..tensor import Tensor
+from .._checks import user_stacklevel
 
 __all__ = ["checkpoint", "checkpoint_sequential", "CheckpointError", "CheckpointFunction",
            "detach_variable", "check_backward_validity"]
@@ -50,7 +51,7 @@ def detach_variable(inputs: tuple) -> tuple:
 def check_backward_validity(inputs) -> None:
     if not any(inp.requires_grad for inp in inputs if isinstance(inp, Tensor)):
         warnings.warn("None of the inputs have requires_grad=True. Gradients will be None",
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
 
 
 @contextlib.contextmanager
@@ -154,7 +155,7 @@ def checkpoint(function: Callable, *args: Any, use_reentrant: bool | None = None
             "without use_reentrant will raise an exception. use_reentrant=False is "
             "recommended, but if you need to preserve the current default "
             "behavior, you can pass use_reentrant=True. Refer to docs for more "
-            "details on the differences between the two variants.", stacklevel=2)
+            "details on the differences between the two variants.", stacklevel=user_stacklevel())
         use_reentrant = True
     preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs and use_reentrant:
@@ -181,7 +182,7 @@ def checkpoint_sequential(functions, segments: int, input: Tensor,
             "is not passed. use_reentrant=False is "
             "recommended, but if you need to preserve the current default "
             "behavior, you can pass use_reentrant=True. Refer to docs for more "
-            "details on the differences between the two variants.", stacklevel=2)
+            "details on the differences between the two variants.", stacklevel=user_stacklevel())
         use_reentrant = True
     preserve = kwargs.pop("preserve_rng_state", True)
     if kwargs:

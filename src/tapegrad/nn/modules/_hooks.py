@@ -21,6 +21,7 @@ from ..._grad_mode import is_grad_enabled
 from ...autograd.function import Function
 from ...tensor import Tensor
 from ...utils.hooks import RemovableHandle
+from ..._checks import user_stacklevel
 
 __all__ = ["BackwardHookFunction", "BackwardHook", "register_module_forward_pre_hook",
            "register_module_forward_hook", "register_module_full_backward_pre_hook",
@@ -196,7 +197,7 @@ class BackwardHook:
                         self.grad_outputs = hook_grad_outputs
                 local_grad_outputs = self.grad_outputs
                 if self.input_tensors_index is None:
-                    warnings.warn(_errors.BACKWARD_HOOK_NO_INPUT_GRAD_WARNING, stacklevel=5)
+                    warnings.warn(_errors.BACKWARD_HOOK_NO_INPUT_GRAD_WARNING, stacklevel=user_stacklevel())
                     grad_inputs = self._pack_with_none([], [], self.n_inputs)
                     for user_hook in self.user_hooks:
                         res = user_hook(self.module, grad_inputs, self.grad_outputs)

@@ -11,6 +11,7 @@ from .. import init
 from ..parameter import Parameter
 from .linear import Linear
 from .module import Module
+from ..._checks import user_stacklevel
 
 __all__ = ["ReLU", "LeakyReLU", "ELU", "GELU", "SiLU", "Tanh", "Sigmoid", "Softplus",
            "Softmax", "LogSoftmax", "MultiheadAttention"]
@@ -125,7 +126,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.softmax(input, self.dim, _stacklevel=5)
+        return F.softmax(input, self.dim, _stacklevel=user_stacklevel())
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -139,7 +140,7 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.log_softmax(input, self.dim, _stacklevel=5)
+        return F.log_softmax(input, self.dim, _stacklevel=user_stacklevel())
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"

@@ -33,6 +33,7 @@ from ._hooks import register_module_full_backward_hook as register_module_full_b
 from ._hooks import (
     register_module_full_backward_pre_hook as register_module_full_backward_pre_hook,
 )
+from ..._checks import user_stacklevel
 
 __all__ = ["Module", "RemovableHandle", "copy_into", "to_tapegrad_tensor",
            "register_module_forward_pre_hook", "register_module_forward_hook",
@@ -397,7 +398,7 @@ class Module:
                 if not isinstance(result, (Tensor, tuple)):
                     warnings.warn("For backward hooks to be called, module output should be a "
                                   f"Tensor or a tuple of Tensors but received {type(result)}",
-                                  stacklevel=3)
+                                  stacklevel=user_stacklevel())
                 result = bw_hook.setup_output_hook(result)
             return result
 
@@ -414,7 +415,7 @@ class Module:
                     except Exception as e:  # noqa: BLE001 - torch silences it with a warning
                         warnings.warn("global module forward hook with ``always_call=True`` "
                                       "raised an exception that was silenced as another error "
-                                      f"was raised in forward: {e!s}", stacklevel=2)
+                                      f"was raised in forward: {e!s}", stacklevel=user_stacklevel())
             for hook_id, hook in self._forward_hooks.items():
                 if (hook_id in self._forward_hooks_always_called
                         and hook_id not in called_always_called_hooks):
@@ -428,7 +429,7 @@ class Module:
                     except Exception as e:  # noqa: BLE001 - torch silences it with a warning
                         warnings.warn("module forward hook with ``always_call=True`` raised an "
                                       "exception that was silenced as another error was raised "
-                                      f"in forward: {e!s}", stacklevel=2)
+                                      f"in forward: {e!s}", stacklevel=user_stacklevel())
             raise
 
     def _get_backward_hooks(self) -> list[Callable]:

@@ -14,6 +14,7 @@ from ..parameter import Parameter
 from .batchnorm import _BatchNorm
 from .loss import _Loss, _WeightedLoss
 from .module import Module
+from ..._checks import user_stacklevel
 
 __all__ = [
     "BatchNorm3d",
@@ -70,7 +71,7 @@ class _InstanceNorm(_BatchNorm):
                                  f"{input.size(feature_dim)}.")
             warnings.warn(f"input's size at dim={feature_dim} does not match num_features. "
                           "You can silence this warning by not passing in num_features, which "
-                          "is not used because affine=False", stacklevel=2)
+                          "is not used because affine=False", stacklevel=user_stacklevel())
         unbatched = input.ndim == self._nd + 1
         x = input.unsqueeze(0) if unbatched else input
         out = F.instance_norm(x, self.running_mean, self.running_var, self.weight, self.bias,

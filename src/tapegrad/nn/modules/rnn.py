@@ -23,6 +23,7 @@ from .. import init
 from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .module import Module
+from ..._checks import user_stacklevel
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -116,7 +117,7 @@ class RNNBase(Module):
         if dropout > 0 and num_layers == 1:
             warnings.warn(_errors.RNN_DROPOUT_ONE_LAYER.format(dropout=dropout,
                                                                num_layers=num_layers),
-                          stacklevel=2)
+                          stacklevel=user_stacklevel())
         if not isinstance(bias, bool):
             raise TypeError(_errors.RNN_ARG_TYPE.format(name="bias", kind="bool",
                                                         got=type(bias).__name__))

@@ -24,6 +24,7 @@ from .dropout import Dropout
 from .linear import Linear
 from .module import Module
 from .normalization import LayerNorm
+from ..._checks import user_stacklevel
 
 __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder", "TransformerEncoderLayer",
            "TransformerDecoderLayer"]
@@ -57,7 +58,7 @@ def _canonical_mask(mask: Tensor | None, mask_name: str, other_type: Any, other_
         raise AssertionError(_errors.MASK_DTYPE.format(name=mask_name))
     if check_other and other_type is not None and mask.dtype != other_type:
         warnings.warn(_errors.MASK_MISMATCH.format(name=mask_name, other=other_name),
-                      stacklevel=3)
+                      stacklevel=user_stacklevel())
     if is_bool:
         return _tg.zeros_like(mask, dtype=target_type).masked_fill_(mask, float("-inf"))
     return mask
@@ -189,7 +190,7 @@ class TransformerEncoder(Module):
         elif encoder_layer.self_attn.num_heads % 2 == 1:
             why = f"{layer}.self_attn.num_heads is odd"
         if enable_nested_tensor and why:
-            warnings.warn(_errors.TRANSFORMER_NESTED.format(why=why), stacklevel=2)
+            warnings.warn(_errors.TRANSFORMER_NESTED.format(why=why), stacklevel=user_stacklevel())
             self.use_nested_tensor = False
 
     def forward(self, src: Tensor, mask: Tensor | None = None,

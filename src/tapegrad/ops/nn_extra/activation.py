@@ -18,6 +18,7 @@ from ..reduction import softmax as _softmax
 from ..shape import cat as _cat
 from ..views import inplace as _inplace
 from ._common import _F, _const, _float_only, _tuple  # noqa: F401
+from ..._checks import user_stacklevel
 
 
 # ================================================================== activations
@@ -273,12 +274,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
 
 def _softmax_dim(name: str, ndim: int) -> int:
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
-                  "include dim=X as an argument.", stacklevel=4)
+                  "include dim=X as an argument.", stacklevel=user_stacklevel())
     return 0 if ndim in (0, 1, 3) else 1
 
 
 @public(**_F)
-def softmin(input, dim=None, _stacklevel=3, dtype=None):
+def softmin(input, dim=None, _stacklevel=user_stacklevel(), dtype=None):
     """Matches `torch.nn.functional.softmin` (softmax of -input)."""
     if dim is None:
         dim = _softmax_dim("softmin", input.ndim)

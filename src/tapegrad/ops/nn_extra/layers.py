@@ -16,6 +16,7 @@ from .._registry import public
 from ..from_jax import JaxFunction
 from ..reduction import softmax as _softmax
 from ._common import _F, _const, _float_only, _tuple  # noqa: F401
+from ..._checks import user_stacklevel
 
 
 # ================================================================== shuffles, fold/unfold
@@ -298,7 +299,7 @@ def affine_grid(theta, size, align_corners=None):
         warnings.warn("Default grid_sample and affine_grid behavior has changed to "
                       "align_corners=False since 1.3.0. Please specify align_corners=True if "
                       "the old behavior is desired. See the documentation of grid_sample for "
-                      "details.", stacklevel=2)
+                      "details.", stacklevel=user_stacklevel())
         align_corners = False
     if not theta.dtype.is_floating_point:
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
@@ -320,7 +321,7 @@ def affine_grid(theta, size, align_corners=None):
         warnings.warn("Since version 1.3.0, affine_grid behavior has changed for unit-size "
                       "grids when align_corners=True. This is not an intended use case of "
                       "affine_grid. See the documentation of affine_grid for details.",
-                      stacklevel=2)
+                      stacklevel=user_stacklevel())
     elif min(size) <= 0:
         raise ValueError(f"Expected non-zero, positive output size. Got {given}")
     return _affine_grid(theta, size=tuple(size), align_corners=bool(align_corners))
@@ -367,7 +368,7 @@ def _feature_dropout(input, p, training, inplace, lo, hi, name, warn_only):
                                "dimension, and an optional batch dimension (i.e. 2D or 3D "
                                "inputs).")
         warnings.warn(_errors.NNF_DROPOUT_DIM.format(name=name, nd=nd, k=lo - 1, lo=lo, hi=hi),
-                      stacklevel=3)
+                      stacklevel=user_stacklevel())
     batched = nd == hi or name == "dropout2d"
     x = input if batched else (input.unsqueeze_(0) if inplace else input.unsqueeze(0))
     out = _dropout_impl(x, p, training, inplace, True, False)
@@ -387,7 +388,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     """Matches `torch.nn.functional.dropout2d` (channel masks from tapegrad's generator)."""
     if input.ndim == 3:
         _check_p(p)
-        warnings.warn(_errors.NNF_DROPOUT2D_3D, stacklevel=2)
+        warnings.warn(_errors.NNF_DROPOUT2D_3D, stacklevel=user_stacklevel())
     return _feature_dropout(input, p, training, inplace, 3, 4, "dropout2d", True)
 
 
@@ -416,7 +417,7 @@ def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
 def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
     """Matches `torch.nn.functional.gumbel_softmax` (noise from tapegrad's generator)."""
     if eps != 1e-10:
-        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=user_stacklevel())
     with no_grad():
         u = _random.rand(*logits.shape, dtype=logits.dtype)
         gumbels = -(-(1 - u).log()).log()

@@ -20,6 +20,7 @@ from ._common import _F, _const, _float_only, _tuple  # noqa: F401
 from .spatial import avg_pool3d
 
 from ..special import _add_scalar as _special_add_scalar  # noqa: E402
+from ..._checks import user_stacklevel
 
 # ================================================================== losses, distances, norms
 # ATen's Scalar overloads inside composites: `t + 0.5` is add.Scalar (AddBackward1) there.
@@ -68,7 +69,7 @@ def _legacy(size_average, reduce, reduction):
     reduce = True if reduce is None else reduce
     ret = "mean" if size_average and reduce else "sum" if reduce else "none"
     warnings.warn(f"size_average and reduce args will be deprecated, please use "
-                  f"reduction='{ret}' instead.", stacklevel=3)
+                  f"reduction='{ret}' instead.", stacklevel=user_stacklevel())
     return ret
 
 

@@ -15,6 +15,7 @@ from .. import pointwise as _pw
 from .._registry import public
 from ..from_jax import JaxFunction
 from ._common import _F, _const, _float_only, _tuple  # noqa: F401
+from ..._checks import user_stacklevel
 
 # ================================================================== convolution
 _DIMS = {1: ("NCH", "OIH", "NCH"), 2: ("NCHW", "OIHW", "NCHW"), 3: ("NCDHW", "OIDHW", "NCDHW")}
@@ -34,14 +35,13 @@ def _conv_transpose_fwd(input, weight, bias, stride, padding, output_padding, gr
             for k, p, op, d in zip(kernel, padding, output_padding, dilation, strict=True)]
     out = lax.conv_general_dilated(input, w, window_strides=(1,) * nd, padding=pads,
                                    lhs_dilation=stride, rhs_dilation=dilation,
-                                   dimension_numbers=_DIMS[nd], feature_group_count=groups,
-                                   precision=lax.Precision.HIGHEST)
+                                   dimension_numbers=_DIMS[nd], feature_group_count=groups)
     return out + bias.reshape((1, -1) + (1,) * nd)
 
 
 # torch's convolution(transposed=True): the one ConvolutionBackward0 node of every conv.
 _conv_transpose = JaxFunction(_conv_transpose_fwd, name="convolution_transposed",
-                              node="ConvolutionBackward0")
+                              node="ConvolutionBackward0", precision="conv")
 
 
 def _conv_check(input, weight, nd, name, groups, transposed):
@@ -296,7 +296,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
 def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=None):
     """Matches `torch.nn.functional.upsample` (deprecated: interpolate, with its warning)."""
     warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
-                  "instead.", stacklevel=2)
+                  "instead.", stacklevel=user_stacklevel())
     return interpolate(input, size, scale_factor, mode, align_corners)
 
 
@@ -304,7 +304,7 @@ def upsample(input, size=None, scale_factor=None, mode="nearest", align_corners=
 def upsample_nearest(input, size=None, scale_factor=None):
     """Matches `torch.nn.functional.upsample_nearest` (deprecated)."""
     warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
-                  "`nn.functional.interpolate` instead.", stacklevel=2)
+                  "`nn.functional.interpolate` instead.", stacklevel=user_stacklevel())
     return interpolate(input, size, scale_factor, mode="nearest")
 
 
@@ -312,7 +312,7 @@ def upsample_nearest(input, size=None, scale_factor=None):
 def upsample_bilinear(input, size=None, scale_factor=None):
     """Matches `torch.nn.functional.upsample_bilinear` (deprecated)."""
     warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
-                  "`nn.functional.interpolate` instead.", stacklevel=2)
+                  "`nn.functional.interpolate` instead.", stacklevel=user_stacklevel())
     return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 

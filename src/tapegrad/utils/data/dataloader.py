@@ -15,6 +15,7 @@ from ... import random as _random
 from ._collate import default_collate, default_convert
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
+from ..._checks import user_stacklevel
 
 __all__ = ["DataLoader", "get_worker_info", "WorkerInfo"]
 
@@ -185,7 +186,7 @@ class DataLoader:
             if length is not None and yielded > length:
                 warnings.warn(f"Length of IterableDataset {self.dataset} was reported to be "
                               f"{length}(when accessing len(dataloader)), but {yielded} samples "
-                              "have been fetched. ", stacklevel=2)
+                              "have been fetched. ", stacklevel=user_stacklevel())
             yield out
 
     def __len__(self) -> int:

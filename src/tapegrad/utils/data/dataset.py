@@ -13,6 +13,7 @@ from typing import Any
 
 from ... import random as _random
 from ...tensor import Tensor
+from ..._checks import user_stacklevel
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "ConcatDataset",
            "ChainDataset", "Subset", "random_split"]
@@ -178,7 +179,7 @@ def random_split(dataset: Dataset, lengths: Sequence[int | float],
         for i, length in enumerate(lengths):
             if length == 0:
                 warnings.warn(f"Length of split at index {i} is 0. "
-                              f"This might result in an empty dataset.", stacklevel=2)
+                              f"This might result in an empty dataset.", stacklevel=user_stacklevel())
     if sum(lengths) != len(dataset):
         raise ValueError("Sum of input lengths does not equal the length of the input dataset!")
     indices = _random.randperm(sum(lengths), generator=generator).tolist()

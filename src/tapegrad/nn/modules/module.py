@@ -18,7 +18,7 @@ from typing import Any
 import jax
 import numpy as np
 
-from ... import _dtype, _errors
+from ... import _dtype, _errors, _x64
 from ...autograd.grad_mode import no_grad
 from ...ops._to import parse_to
 from ...tensor import Tensor, from_jax
@@ -76,6 +76,7 @@ def _typename(obj: Any) -> str:
 
 
 
+@_x64.scoped
 def to_tapegrad_tensor(value: Any) -> Tensor | None:
     """A tapegrad Tensor for a tapegrad/torch tensor, numpy or JAX array; None otherwise.
 

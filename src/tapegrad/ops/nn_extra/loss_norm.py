@@ -25,8 +25,7 @@ from ..._checks import user_stacklevel
 # ================================================================== losses, distances, norms
 # ATen's Scalar overloads inside composites: `t + 0.5` is add.Scalar (AddBackward1) there.
 add_scalar = _special_add_scalar  # one add.Scalar declaration (ops/special.py)
-sub_scalar = Op("_sub_scalar", "SubBackward1", lambda self, other: self - other,
-                static=("other",), dtype_rule="keep", derivatives={"self": lambda grad: grad})
+sub_scalar = _pw.sub_scalar  # one sub.Scalar declaration (ops/pointwise.py)
 
 
 def _norm_fwd(self, p, dim, keepdim):

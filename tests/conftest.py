@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 
 import hypothesis  # noqa: E402
+import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import tapegrad  # noqa: E402,F401  (changes no JAX setting: NOTE [x64]; tests run with x64 off)
@@ -41,3 +42,23 @@ def _spend_warn_once() -> None:
 
 
 _spend_warn_once()
+
+
+# Interop tests that run the user's own JAX transforms (jax.jit / jax.grad / equinox / optax)
+# over float64 tapegrad code do so as a JAX user must: with x64 turned on by the user (NOTE
+# [x64]: tapegrad scopes x64 to its own work; a trace the user's JAX owns runs under the user's
+# setting). tests/interop/test_x64.py checks the default (x64 off) separately. (Kept here, not
+# in tests/interop/conftest.py: a second conftest module would shadow `from conftest import`.)
+_USER_X64_MODULES = {"test_jax_jit", "test_jax_ad", "test_pytrees", "test_equinox"}
+
+
+@pytest.fixture(autouse=True)
+def _user_x64(request):
+    path = request.node.path
+    if path.parent.name == "interop" and path.stem in _USER_X64_MODULES:
+        import jax
+
+        with jax.enable_x64(True):
+            yield
+    else:
+        yield

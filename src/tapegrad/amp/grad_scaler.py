@@ -12,7 +12,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from .. import _dtype, _numerics
+from .. import _dtype, _numerics, _x64
 from .._grad_mode import no_grad
 from ..tensor import Tensor, full
 from .._checks import user_stacklevel
@@ -32,6 +32,7 @@ def _fresh_state() -> dict[str, Any]:
     return {"stage": OptState.READY, "found_inf_per_device": {}}
 
 
+@_x64.scoped  # NOTE [x64]: the kernel computes in float64/float32 as torch's does
 @jax.jit
 def _unscale(grad: jax.Array, found: jax.Array, inv_scale: jax.Array) -> tuple:
     # torch's _amp_foreach_non_finite_check_and_unscale_ on one gradient: found_inf becomes
@@ -43,6 +44,7 @@ def _unscale(grad: jax.Array, found: jax.Array, inv_scale: jax.Array) -> tuple:
     return unscaled, jnp.where(bad, jnp.float32(1.0), found)
 
 
+@_x64.scoped
 @jax.jit
 def _update_scale(scale: jax.Array, tracker: jax.Array, found: jax.Array, growth: float,
                   backoff: float, interval: int) -> tuple[jax.Array, jax.Array]:

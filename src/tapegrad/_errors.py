@@ -820,3 +820,9 @@ COMPLEX_TO_REAL = "Casting complex values to real discards the imaginary part"
 # ------------------------------------------------------------------ fuzzer findings (issue 12.8)
 STD_VAR_DOF = ("{name}(): degrees of freedom is <= 0. Correction should be strictly less than "
                "the reduction factor (input numel divided by output numel).")
+
+# ---------------------------------------------------------------- vmap randomness (issue 14 item 4)
+VMAP_RANDOM_ERROR = (
+    "vmap: called random operation while in randomness error mode. Please either use the "
+    "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
+    "of vmap")

@@ -25,6 +25,7 @@ from typing import Any
 import jax
 
 from . import _x64
+from . import random as _random
 from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 from .ops import stack
@@ -92,7 +93,6 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
     `torch.func.grad_and_value`."""
 
     @_x64.scoped
-
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _as_tuple(argnums)
@@ -136,7 +136,6 @@ def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = Fal
     gv = grad_and_value(func, argnums, has_aux)
 
     @_x64.scoped
-
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         g, value = gv(*args, **kwargs)
@@ -339,7 +338,6 @@ def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple 
         raise ValueError(f"vmap: chunk_size should be None or greater than 0. (got {chunk_size})")
 
     @_x64.scoped
-
     @functools.wraps(func)
     def wrapper(*args: Any) -> Any:
         # Pytrees in and out, as torch.func: tensors are the leaves; `in_dims` is a prefix of
@@ -367,27 +365,45 @@ def vmap(func: Callable, in_dims: int | None | tuple = 0, out_dims: int | tuple 
 
         def pure(*arrays):
             full = list(leaves)
+            key = None
+            if randomness == "different":
+                *arrays, key = arrays
             for i, a in zip(tensor_pos, arrays):
                 full[i] = from_jax(a)
             # The grad mode of the call, also when the engine runs this again for jax.vjp (in
             # no_grad): ops under no_grad are cut for JAX's AD (NOTE [Untracked writes under
             # JAX transforms] in _storage.py).
-            with set_grad_enabled(mode):
-                out = func(*jax.tree_util.tree_unflatten(treedef, full))
+            _random.VMAP_RANDOMNESS.append([randomness, key])  # NOTE [Randomness under vmap]
+            try:
+                with set_grad_enabled(mode):
+                    out = func(*jax.tree_util.tree_unflatten(treedef, full))
+            finally:
+                _random.VMAP_RANDOMNESS.pop()
             out_leaves, out_tree = jax.tree_util.tree_flatten(out, is_leaf=is_pytree_leaf)
             out_info["tree"] = out_tree
             return tuple(o.jax() for o in out_leaves)
 
         axes = tuple(leaf_dims[i] for i in tensor_pos)
+        extra: tuple = ()
+        if randomness == "different":
+            # One key per example (NOTE [Randomness under vmap]), a constant of the mapped
+            # function, so the engine's re-run for jax.vjp draws the same values.
+            first = leaves[tensor_pos[0]]
+            size = first.shape[axes[0] % first.ndim]
+            extra = (_per_example_keys(_random.default_generator._next(), size),)
+            axes = (*axes, 0)
         if isinstance(out_dims, int):
             out_axes: Any = out_dims
         else:
             # Per-leaf output dims need the output's structure: trace once abstractly.
-            jax.eval_shape(pure, *(leaves[i].jax() for i in tensor_pos))
+            jax.eval_shape(pure, *(leaves[i].jax() for i in tensor_pos), *extra)
             sample = jax.tree_util.tree_unflatten(out_info["tree"],
                                                   [0] * out_info["tree"].num_leaves)
             out_axes = tuple(_broadcast_dims(out_dims, sample, leaf=lambda x: x == 0))
-        mapped = jax.vmap(pure, in_axes=axes, out_axes=out_axes)
+        vmapped = jax.vmap(pure, in_axes=axes, out_axes=out_axes)
+
+        def mapped(*arrays):
+            return vmapped(*arrays, *extra)
         tensors = [leaves[i] for i in tensor_pos]
         if is_grad_enabled() and any(t.requires_grad for t in tensors):
             # Differentiable: the mapped function as one op whose backward is its jax.vjp.
@@ -550,3 +566,13 @@ def stack_module_state(models: Any) -> tuple[dict[str, Tensor], dict[str, Tensor
     all_buffers = [dict(m.named_buffers()) for m in models]
     buffers = {k: _stacked_leaf(tuple(b[k] for b in all_buffers), k) for k in all_buffers[0]}
     return params, buffers
+
+
+@jax.jit
+def _per_example_keys_of(key, dummy):
+    return jax.random.key_data(jax.random.split(key, dummy.shape[0]))
+
+
+def _per_example_keys(key: jax.Array, size: int) -> jax.Array:
+    """`size` independent raw threefry keys split from the typed `key` (along axis 0)."""
+    return _per_example_keys_of(key, jax.numpy.zeros((size,), jax.numpy.uint8))

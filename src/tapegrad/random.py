@@ -18,7 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from . import _bind, _device, _dtype, _x64
+from . import _bind, _device, _dtype, _errors, _x64
 from ._dtype import dtype as DType
 from .tensor import Tensor, _sizes, device, from_jax, like_device
 
@@ -93,8 +93,23 @@ class Generator:
 
     def _next(self) -> jax.Array:
         """The key for one draw; advances the stream. Traceable (no host round trip)."""
+        if VMAP_RANDOMNESS:
+            frame = VMAP_RANDOMNESS[-1]
+            if frame[0] == "error":
+                raise RuntimeError(_errors.VMAP_RANDOM_ERROR)
+            if frame[0] == "different":
+                frame[1], sub = _split(frame[1])  # the per-example key (batched by jax.vmap)
+                return sub
         self._key, sub = _split(self._key)
         return sub
+
+
+# NOTE [Randomness under vmap]: torch.func.vmap's `randomness`. While `tg.func.vmap` traces
+# its function, the innermost call's [mode, key] is on this stack: "error" makes every draw
+# raise torch's error; "different" draws from a key that vmap passes in batched (one key per
+# example, split from the default generator once per call), so rows differ; "same" draws
+# from the stream as outside vmap (one unbatched draw, so rows agree).
+VMAP_RANDOMNESS: list[list] = []
 
 
 @jax.jit

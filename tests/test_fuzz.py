@@ -269,11 +269,17 @@ def test_modified_saved_output_names_the_overload_as_torch_does() -> None:
 def test_norm_double_backward_graph_masks_the_scale_first() -> None:
     def program(T):
         out = []
-        for data in (0.0, [1.0, 2.0], [0.0, 0.0]):
+        for data in (0.0, [1.0, 2.0], [0.0, 0.0], [[1.0, float("nan")], [0.0, -4.0]]):
             x = T.tensor(data, dtype=T.float64, requires_grad=True)
-            # (A full reduction of a 1-d tensor is still open: tapegrad unsqueezes the norm.)
-            for f in (lambda x: x.norm(dim=0), lambda x: T.linalg.vector_norm(x, 3, dim=0)):
-                out.append(T.autograd.grad(f(x), [x], create_graph=True))
+            # dim None or () unsqueezes nothing in torch's norm_backward (no UnsqueezeBackward0);
+            # each ord takes its own branch (p < 1, p < 2, inf with its NaN-aware mask).
+            for f in (lambda x: x.norm(dim=0), lambda x: T.linalg.vector_norm(x, 3, dim=0),
+                      lambda x: x.norm(), lambda x: T.linalg.vector_norm(x, dim=()),
+                      lambda x: T.linalg.vector_norm(x, 0.5), lambda x: x.norm(p=1.5),
+                      lambda x: T.linalg.vector_norm(x, float("inf")),
+                      lambda x: T.linalg.vector_norm(x, 1, dim=-1)):
+                out.append(T.autograd.grad(f(x).sum(), [x], create_graph=True))
+        out.append(T.sign(T.tensor([float("nan"), -2.0, 0.0])))  # torch's sign(NaN) is 0
         return out
     assert_parity(program)
 

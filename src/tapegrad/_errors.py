@@ -109,13 +109,20 @@ INPLACE_OVERLAP = (
     "unsupported operation: more than one element of the written-to tensor refers to a single "
     "memory location. Please clone() the tensor before performing the operation."
 )
-INPLACE_NO_GRAD_VIEW = (
-    "A view was created in no_grad mode and is being modified inplace with grad mode enabled. "
-    "Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
+NO_GRAD_FN_VIEW_INPLACE = (
+    "A view was created in no_grad mode and is being modified inplace with grad mode enabled.")
+NO_GRAD_VIEW_SUFFIX = (
+    " Given that this use case is ambiguous and error-prone, it is forbidden. You can clarify "
     "your code by moving both the view and the inplace either both inside the no_grad block "
     "(if you don't want the inplace to be tracked) or both outside (if you want the inplace "
     "to be tracked)."
 )
+MULTI_OUTPUT_SUFFIX = (
+    " This view is the output of a function that returns multiple views. Such functions do "
+    "not allow the output views to be modified inplace. You should replace the inplace "
+    "operation by an out-of-place one."
+)
+INPLACE_NO_GRAD_VIEW = NO_GRAD_FN_VIEW_INPLACE + NO_GRAD_VIEW_SUFFIX
 # A view returned by a custom Function (torch's CreationMeta::IN_CUSTOM_FUNCTION); `how` is
 # "is being modified inplace." or, when its base was written (indirect), the other wording.
 CUSTOM_FUNCTION_VIEW_INPLACE = (
@@ -129,10 +136,7 @@ CUSTOM_VIEW_DIRECT = "is being modified inplace."
 CUSTOM_VIEW_INDIRECT = "its base or another view of its base has been modified inplace."
 
 MULTI_OUTPUT_VIEW_INPLACE = (
-    "Output {index} of {name} is a view and is being modified inplace. This view is the output "
-    "of a function that returns multiple views. Such functions do not allow the output views "
-    "to be modified inplace. You should replace the inplace operation by an out-of-place one."
-)
+    "Output {index} of {name} is a view and is being modified inplace." + MULTI_OUTPUT_SUFFIX)
 
 # ---------------------------------------------------------------------- argument checks
 DIM_NOT_INT = "dim must be an int, not {type_name}"

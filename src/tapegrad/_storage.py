@@ -51,7 +51,8 @@ class ViewStorage(Storage):
     through any view is seen through the base and every other view of it.
     """
 
-    __slots__ = ("root", "chain", "_cache_root", "overlapping", "no_grad_view", "multi_output")
+    __slots__ = ("root", "chain", "_cache_root", "overlapping", "no_grad_view", "multi_output",
+                 "creation")
 
     def __init__(self, root: Storage, chain: tuple, array, overlapping: bool = False,
                  no_grad_view: bool = False) -> None:
@@ -63,6 +64,10 @@ class ViewStorage(Storage):
         self.overlapping = overlapping  # written-to elements alias (an expand): torch refuses
         self.no_grad_view = no_grad_view  # made in no_grad from a tensor requiring grad
         self.multi_output = None  # (index, op name) for outputs of split/unbind with grad
+        # torch's CreationMeta whatever the base's requires_grad: "multi" (an output of an op
+        # returning several views, made in grad mode), "no_grad" (made in no_grad mode) or
+        # None (DEFAULT); a view of a view inherits it unless its own is not DEFAULT.
+        self.creation = None
 
     @property
     def array(self):  # type: ignore[override]

@@ -340,9 +340,14 @@ def make_views(op, base: Tensor, static: dict, results: list) -> None:
     multi = len(results) > 1 or op.outputs == "*"
     # torch's CreationMeta propagates: a view of a multi-output view is forbidden in-place too.
     inherited = isinstance(storage, ViewStorage) and storage.multi_output is not None
+    # torch's as_view: NO_GRAD_MODE under no_grad, MULTI_OUTPUT_NODE for several views,
+    # else the base view's CreationMeta (propagate_creation_meta).
+    creation = ("no_grad" if not grad_mode.is_grad_enabled() else "multi" if multi
+                else storage.creation if isinstance(storage, ViewStorage) else None)
     for i, r in enumerate(results):
         r._storage = ViewStorage(root, chain + ((op, static_items, i if multi else None),),
                                  r._storage.array, overlapping, no_grad_view)
+        r._storage.creation = creation
         if (multi or inherited) and r._grad_fn is not None:
             # torch forbids in-place on outputs of ops returning several views.
             r._storage.multi_output = (i, op.node_name.replace("Backward0", ""))

@@ -420,17 +420,33 @@ _copy_slices_fn = JaxFunction(_index_put, name="index_put", node="CopySlices")
 _index_put_fn = JaxFunction(_index_put, name="index_put", node="IndexPutBackward0")
 
 
+def _basic_index_shape(self: Tensor, index) -> tuple:
+    """The shape of `self[index]` for a basic (view) index, without recording anything."""
+    with grad_mode.no_grad():
+        return tuple(self[index].shape)
+
+
 @public(function=False, method=False, dunders=("__setitem__",))
 def setitem(self, index, value) -> None:
     """`tensor[index] = value`: an in-place write (version bump, history rebase)."""
     pattern, arrays = _encode_key(self, index)
+    if not arrays and isinstance(value, Tensor) and value.ndim:
+        # torch's copy_to: the value (leading 1s dropped) is expanded to the slice's shape
+        # before copy_ makes autograd's checks, so a shape error comes first.
+        target = _basic_index_shape(self, index)
+        if tuple(value.shape) != target:
+            shape = list(value.shape)
+            while shape and shape[0] == 1:
+                shape.pop(0)
+            with grad_mode.no_grad():
+                value.reshape(shape).expand(target)
     if (not arrays and self._grad_fn is None and self._requires_grad
             and grad_mode.is_grad_enabled()):
         # torch writes basic-indexed values through a view, hence the view's message.
         raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
     if not arrays and getattr(self._storage, "multi_output", None) is not None:
-        check_inplace(self[index])  # torch writes through the view self[index]: its error
-    check_inplace(self)
+        check_inplace(self[index], (value,))  # torch writes through the view self[index]
+    check_inplace(self, (value,))
     if not isinstance(value, Tensor):
         value = Tensor._make(jnp.asarray(value, self._storage.array.dtype))
     elif arrays and value.dtype is not self.dtype:

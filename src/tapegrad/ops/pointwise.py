@@ -360,7 +360,14 @@ leaky_relu_result = Op("leaky_relu_", "LeakyReluBackward1",
                                     grad.where(result > 0, grad * negative_slope)})
 abs = Op("abs", "AbsBackward0", jnp.abs, **_api, aliases=("absolute",),  # noqa: A001
          dunders=("__abs__",), derivatives={"self": lambda grad, self: grad * self.sgn()})
-sign = Op("sign", "SignBackward0", jnp.sign, **_api,
+def _sign_kernel(x):
+    # torch's sign of a real NaN is 0 ((0 < x) - (x < 0)); jnp.sign gives NaN.
+    if jnp.issubdtype(x.dtype, jnp.floating):
+        return jnp.where(jnp.isnan(x), jnp.zeros((), x.dtype), jnp.sign(x))
+    return jnp.sign(x)
+
+
+sign = Op("sign", "SignBackward0", _sign_kernel, **_api,
           derivatives={"self": lambda grad: H.zeros_like(grad)})
 def _sgn_backward(grad, self, result):
     # torch's sgn_backward: zero for real inputs; for complex ones the part of grad tangent
@@ -372,7 +379,7 @@ def _sgn_backward(grad, self, result):
     return where(magnitude == 0.0, H.zeros((), tangent), tangent)
 
 
-sgn = Op("sgn", "SgnBackward0", jnp.sign, **_api,  # (complex: masked_fill_ in torch)
+sgn = Op("sgn", "SgnBackward0", _sign_kernel, **_api,  # (complex: masked_fill_ in torch)
          grad_version={"self": lambda shape, dtype: 1 if dtype.is_complex else 0},
          derivatives={"self": _sgn_backward})
 floor = Op("floor", "FloorBackward0", jnp.floor, **_api,
@@ -747,7 +754,7 @@ _fill_tensor_ = inplace(fill_tensor_op, "fill_")
 def fill_(input, value):
     """Fill with `value` (a number or a 0-d tensor). Matches `torch.Tensor.fill_`."""
     if isinstance(value, Tensor):
-        check_inplace(input)  # torch checks the target first
+        check_inplace(input, (value,))  # torch checks the target first
         if value.ndim:
             raise RuntimeError(_errors.FILL_VALUE_DIM.format(ndim=value.ndim))
         return _fill_tensor_(input, value)
@@ -763,7 +770,7 @@ def copy_(self, src, non_blocking: bool = False):
     elif _device.MULTI and src.device != self.device:
         src = to(src, self.device)  # torch copies across devices (ToCopyBackward0 here)
     if src.shape != self.shape:
-        check_inplace(self)  # torch's autograd checks come before the shape check
+        check_inplace(self, (src,))  # torch's autograd checks come before the shape check
         shape = _checks.broadcast_shapes(self.shape, src.shape)
         if shape != tuple(self.shape):
             raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),

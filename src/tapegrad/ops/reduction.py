@@ -163,6 +163,7 @@ std_op = Op("std", "StdBackward0", lambda self, dim, correction, keepdim: jnp.sq
 
 def _norm_fwd(self, ord, dim, keepdim):  # noqa: A002
     a = jnp.abs(self)
+    dim = dim or None  # None or (): every dim (torch keeps which one the user gave)
     if ord == math.inf:
         return jnp.max(a, axis=dim, keepdims=keepdim)
     if ord == -math.inf:
@@ -178,8 +179,14 @@ def _norm_fwd(self, ord, dim, keepdim):  # noqa: A002
 
 def _norm_backward(grad, self, ord, result, dim, keepdim):  # noqa: A002
     ndim = self.ndim
-    g = _restore(grad, dim, keepdim, ndim)
-    r = _restore(result, dim, keepdim, ndim)
+    if dim:
+        g = _restore(grad, dim, keepdim, ndim)
+        r = _restore(result, dim, keepdim, ndim)
+    else:
+        # torch's norm_backward: dim None or [] unsqueezes nothing (the 0-d grad broadcasts),
+        # so its double-backward graph has no UnsqueezeBackward0.
+        g, r = grad, result
+        dim = tuple(range(ndim))
     if ord == 0:
         return H.zeros_like(self)
     if ord == 1:
@@ -188,12 +195,18 @@ def _norm_backward(grad, self, ord, result, dim, keepdim):  # noqa: A002
     if ord == 2:
         return g * masked_fill(self / r, r == 0, 0.0)
     if math.isinf(ord):
-        mask = self.abs() == r
+        # torch: the argmax mask, NaN included (the derivative of amax respecting NaNs).
+        a = self.abs()
+        mask = (a == r).logical_or(a.isnan())
         return self.sgn() * ((g / mask.sum(dim, keepdim=True)) * mask)
-    if ord > 2:
-        return self * self.abs().pow(ord - 2) * masked_fill(g / r.pow(ord - 1), r == 0, 0.0)
-    out = self * self.abs().pow(ord - 2) * g / r.pow(ord - 1)
-    return masked_fill(out, r == 0, 0.0)
+    # torch's norm_backward, branch by branch (the node order of its double backward).
+    if ord < 1:
+        scaled = self.sgn() * masked_fill(self.abs().pow(ord - 1), self == 0, 0.0)
+        return scaled * g * r.pow(1 - ord)
+    if ord < 2:
+        scaled = self.sgn() * self.abs().pow(ord - 1)
+        return scaled * masked_fill(g / r.pow(ord - 1), r == 0, 0.0)
+    return self * self.abs().pow(ord - 2) * masked_fill(g / r.pow(ord - 1), r == 0, 0.0)
 
 
 vector_norm_op = Op("linalg_vector_norm", "LinalgVectorNormBackward0", _norm_fwd,
@@ -402,7 +415,9 @@ def _warn_dof(name: str, input, dims: tuple, correction) -> None:
 def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """Matches `torch.linalg.vector_norm` (`dim` wrapped by the caller)."""
     _float_only(input, _errors.VECTOR_NORM_DTYPE.format(dtype=input.dtype.scalar_name))
-    return vector_norm_op(input, float(ord), _as_dims(dim, input), keepdim)
+    # dim None or () stays as given (torch's saved dim; its backward unsqueezes nothing).
+    dims = dim if dim is None or dim == () else _as_dims(dim, input)
+    return vector_norm_op(input, float(ord), dims, keepdim)
 
 
 @public(dims="dim")

@@ -15,7 +15,7 @@ base was written since its node was made gets a regenerated node.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import jax.numpy as jnp
@@ -67,11 +67,22 @@ class CopySlices(Node):
         self._fn.release_variables()
 
 
-def check_inplace(t: Tensor) -> None:
-    """torch's checks before any in-place write (leaf, view of leaf, no_grad view, overlap)."""
+def check_inplace(t: Tensor, operands: Iterable[Any] = ()) -> None:
+    """torch's checks before any in-place write (leaf, view of leaf, no_grad view, overlap).
+
+    `operands`: the op's other arguments; whether any requires grad decides, as torch's
+    `check_inplace(self, requires_grad)`, whether a view without history may be written."""
     storage = t._storage
     if isinstance(storage, ViewStorage):
         if grad_mode.is_grad_enabled():
+            if (storage.creation is not None and t._grad_fn is None and t._base is not None
+                    and any(isinstance(o, Tensor) and o._requires_grad for o in operands)):
+                # torch's handle_view_on_rebase for a view with no grad_fn (its base did not
+                # require grad, or it was made under no_grad): the in-place op would give it
+                # history, which its CreationMeta forbids.
+                raise RuntimeError(_errors.NO_GRAD_FN_VIEW_INPLACE + (
+                    _errors.MULTI_OUTPUT_SUFFIX if storage.creation == "multi"
+                    else _errors.NO_GRAD_VIEW_SUFFIX))
             if storage.multi_output is not None and t._requires_grad:
                 index, name = storage.multi_output
                 raise RuntimeError(_errors.MULTI_OUTPUT_VIEW_INPLACE.format(index=index,
@@ -145,7 +156,7 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
     """`Tensor.<name>_` from the out-of-place `fn`: torch's checks, `fn` on a snapshot, the
     result cast back to the target's dtype (torch's error if it cannot be) and written in."""
     def method(self, *args: Any, **kwargs: Any) -> Tensor:
-        check_inplace(self)
+        check_inplace(self, (*args, *kwargs.values()))
         if _numerics.autocast is not None:
             # torch never autocasts an in-place op (NOTE [Autocast]).
             state = _numerics.suspend()

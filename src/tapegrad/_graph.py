@@ -258,10 +258,12 @@ class AccumulateGrad(Node):
     # the engine (NOTE [Registration point]).
 
 
-def grad_accumulator(tensor: Tensor) -> AccumulateGrad:
+def grad_accumulator(tensor: Tensor) -> AccumulateGrad | None:
     """The leaf's AccumulateGrad: torch caches one per leaf, held weakly by the leaf."""
     acc = tensor._grad_acc() if tensor._grad_acc is not None else None
     if acc is None:
+        if getattr(tensor._storage, "drop_edge", False):
+            return None  # a no_grad view of a tensor requiring grad (ViewStorage.drop_edge)
         acc = AccumulateGrad(tensor)
         tensor._grad_acc = weakref.ref(acc)
     return acc

@@ -52,7 +52,7 @@ class ViewStorage(Storage):
     """
 
     __slots__ = ("root", "chain", "_cache_root", "overlapping", "no_grad_view", "multi_output",
-                 "creation")
+                 "creation", "drop_edge")
 
     def __init__(self, root: Storage, chain: tuple, array, overlapping: bool = False,
                  no_grad_view: bool = False) -> None:
@@ -68,6 +68,10 @@ class ViewStorage(Storage):
         # returning several views, made in grad mode), "no_grad" (made in no_grad mode) or
         # None (DEFAULT); a view of a view inherits it unless its own is not DEFAULT.
         self.creation = None
+        # A view made under no_grad of a tensor requiring grad: torch reports requires_grad
+        # (a view's requires_grad() includes its base's) but it has no AccumulateGrad (its own
+        # flag is off), so gradients reaching it are dropped. Cleared by requires_grad_().
+        self.drop_edge = False
 
     @property
     def array(self):  # type: ignore[override]

@@ -317,9 +317,13 @@ class Tensor:
         if requires_grad and not (self.dtype.is_floating_point or self.dtype.is_complex):
             raise RuntimeError(dtype_error)
         self._requires_grad = bool(requires_grad)
+        if requires_grad and getattr(self._storage, "drop_edge", False):
+            self._storage.drop_edge = False  # its own flag is set now: it accumulates
 
     @property
     def is_leaf(self) -> bool:
+        if self._base is not None:
+            return self.grad_fn is None  # torch reads grad_fn(): a stale view's checks run
         return self._grad_fn is None
 
     @property

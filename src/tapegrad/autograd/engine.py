@@ -187,6 +187,9 @@ def _run_backward(root_edges, root_grads, keep_graph, create_graph, inputs, accu
     if inputs is not None:
         targets = set()
         for i, (node, nr) in enumerate(inputs):
+            if node is None:  # an input with no edge (ViewStorage.drop_edge): never reached
+                captured.append(None)
+                continue
             if accumulate_grad:
                 targets.add(node)
             else:
@@ -315,6 +318,7 @@ def gradient_edge_or_raise(t: Tensor, index: int) -> tuple[Node, int]:
     """A root's edge for backward/grad (torch's error if it has none)."""
     if t._grad_fn is not None:
         return (t._grad_fn, t._output_nr)
-    if t._requires_grad:
-        return (grad_accumulator(t), 0)
+    acc = grad_accumulator(t) if t._requires_grad else None
+    if acc is not None:
+        return (acc, 0)
     raise RuntimeError(_errors.NO_GRAD_FN.format(index=index))

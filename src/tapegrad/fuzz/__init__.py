@@ -655,10 +655,6 @@ class Listed:
 
 
 LISTED = [
-    Listed("no_grad view", "a view made under no_grad of a tensor requiring grad does not "
-           "require grad (torch: it reports the base's requires_grad and drops its gradient)",
-           lambda p, d: "nograd_view" in p.tags and bool(re.search(
-               r"requires_grad|grad_fn|is_leaf|grad|does not require grad|retain", d))),
     Listed("gradient layout", "`.grad._version` where torch's kernels propagate a "
            "non-contiguous layout (a stolen vs a cloned gradient)",
            lambda p, d: d.split("\n")[0].split(":")[0].endswith("grad._version")),

@@ -348,6 +348,10 @@ def make_views(op, base: Tensor, static: dict, results: list) -> None:
         r._storage = ViewStorage(root, chain + ((op, static_items, i if multi else None),),
                                  r._storage.array, overlapping, no_grad_view)
         r._storage.creation = creation
+        if creation == "no_grad" and base._requires_grad:
+            # NOTE in ViewStorage.drop_edge: torch's view requires_grad is its base's.
+            r._requires_grad = True
+            r._storage.drop_edge = True
         if (multi or inherited) and r._grad_fn is not None:
             # torch forbids in-place on outputs of ops returning several views.
             r._storage.multi_output = (i, op.node_name.replace("Backward0", ""))

@@ -228,6 +228,11 @@ def _grad_fn(self: Tensor) -> Node | None:
         err = custom_function_view_error(self, indirect=True)
         if err is not None:
             raise err
+    if getattr(self._storage, "creation", None) == "no_grad":
+        # torch's handle_view_on_rebase(indirect=True) for a view made under no_grad.
+        raise RuntimeError(_errors.NO_GRAD_FN_VIEW_INPLACE.replace(
+            "is being", "its base or another view of its base has been", 1)
+            + _errors.NO_GRAD_VIEW_SUFFIX)
     multi_output = getattr(self._storage, "multi_output", None)
     if multi_output is not None:
         # torch's handle_view_on_rebase(indirect=True) for a multi-output view.

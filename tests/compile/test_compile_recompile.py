@@ -56,18 +56,61 @@ def test_recompiles_on_dtype_and_requires_grad_change():
 
 
 def test_python_hyperparameter_change_recompiles_with_the_new_value():
+    # momentum is a constant of the program (SGD branches on it in Python): a new value
+    # compiles a new program, which uses it.
     eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
     eager_o, comp_o = _sgd(eager_m), _sgd(comp_m)
     step = tg.compile(train_step)
     for i in range(6):
-        if i == 3:  # what an lr scheduler does between steps
+        if i == 3:
             for o in (eager_o, comp_o):
-                o.param_groups[0]["lr"] = 0.01
+                o.param_groups[0]["momentum"] = 0.5
         x, y = data(tg.float64, seed=i)
         assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-12)
         for a, b in zip(eager_m.parameters(), comp_m.parameters()):
             assert_same_tensor_state(b, a, 1e-12, f"step {i}")
     assert step.eager_calls == 1 and step.compiles == 2
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])
+def test_a_scheduled_learning_rate_is_a_program_input_not_a_recompile(optimizer):
+    # NOTE [Traced hyperparameters]: an LR scheduler changing `lr` every step reuses one
+    # program (which reads the current lr at each call) and matches eager step for step.
+    kwargs = {"SGD": dict(lr=0.1, momentum=0.9), "Adam": dict(lr=0.01),
+              "AdamW": dict(lr=0.01, weight_decay=0.1), "RMSprop": dict(lr=0.01),
+              "Adagrad": dict(lr=0.1)}[optimizer]
+    eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
+    make = getattr(tg.optim, optimizer)
+    eager_o, comp_o = make(eager_m.parameters(), **kwargs), make(comp_m.parameters(), **kwargs)
+    scheds = [tg.optim.lr_scheduler.ExponentialLR(o, 0.8) for o in (eager_o, comp_o)]
+    step = tg.compile(train_step)
+    for i in range(8):
+        x, y = data(tg.float64, seed=i)
+        assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-12)
+        for a, b in zip(eager_m.parameters(), comp_m.parameters()):
+            assert_same_tensor_state(b, a, 1e-12, f"step {i}")
+        for s in scheds:
+            s.step()
+    assert comp_o.param_groups[0]["lr"] == eager_o.param_groups[0]["lr"]
+    assert type(comp_o.param_groups[0]["lr"]) is float
+    assert step.eager_calls == 1 and step.compiles == 1
+
+
+def test_setting_the_learning_rate_inside_the_compiled_function_runs_eagerly():
+    model = mlp(tg.float64)
+    opt = _sgd(model)
+
+    def step_and_decay(x, y):
+        loss = train_step(model, opt, x, y)
+        opt.param_groups[0]["lr"] = opt.param_groups[0]["lr"] * 0.5
+        return loss
+
+    step = tg.compile(step_and_decay)
+    for i in range(3):
+        x, y = data(tg.float64, seed=i)
+        step(x, y)
+    assert opt.param_groups[0]["lr"] == 0.1 * 0.5 ** 3
+    assert type(opt.param_groups[0]["lr"]) is float
 
 
 def test_grad_mode_is_part_of_the_key():

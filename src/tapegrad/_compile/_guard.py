@@ -26,6 +26,7 @@ _FRESH_SLOTS = ("_grad", "_base", "_grad_fn", "_backward_hooks", "_post_acc_hook
                 "_retains_grad")
 _GET_FRESH = operator.attrgetter(*_FRESH_SLOTS)
 _FRESH_IDS = list(map(id, (None, None, None, None, None, False)))
+_HYPER = -1  # the expected id of a traced hyperparameter's slot: any float
 
 
 class _Guard:
@@ -130,14 +131,19 @@ class _Guard:
         self.cell_values = [id(c.cell_contents) for c in cells]
         self.global_values = [self._global_ids(g, get, n) for g, get, n, _ in self.globals]
         slot_keys = {}
-        for c, k in walk.slots:
+        hyper_keys = {}
+        for n, (c, k) in enumerate(walk.slots):
             slot_keys.setdefault(id(c), set()).add(k)
+            if n in walk.hyper_slots:
+                hyper_keys.setdefault(id(c), set()).add(k)
         self.slotted = []
         for c in slotted:
             ks = slot_keys[id(c)]
+            hs = hyper_keys.get(id(c), ())
             if isinstance(c, dict):
-                self.slotted.append((c, list(c.keys()), [None if k in ks else id(v)
-                                                         for k, v in c.items()]))
+                # (A traced hyperparameter must still be a float: NOTE [Traced hyperparameters].)
+                self.slotted.append((c, list(c.keys()), [
+                    _HYPER if k in hs else None if k in ks else id(v) for k, v in c.items()]))
             elif isinstance(c, list):
                 self.slotted.append((c, None, [None if k in ks else id(v)
                                                for k, v in enumerate(c)]))
@@ -229,6 +235,7 @@ class _Guard:
             walk.slots = slots
         else:
             walk.slots = template.slots
+        walk.hyper_slots = template.hyper_slots
         walk.containers = _LazyContainers(template, leaves)
         return walk
 
@@ -267,6 +274,9 @@ class _Guard:
             for v, expected in zip(c.values() if keys is not None else c, ids):
                 if expected is None:
                     if not _is_array(v):
+                        return False
+                elif expected is _HYPER:
+                    if type(v) is not float:
                         return False
                 elif id(v) != expected:
                     return False

@@ -191,6 +191,7 @@ class _Program:
         self._bwd = jax.jit(self._backward_pure)
         self.grad_meta: list = []
         self._proxies: list = []
+        self._hyper: dict[int, Tensor] = {}
         self._walk: _Walk | None = None
 
     # ---------------------------------------------------------------------- tracing
@@ -210,7 +211,10 @@ class _Program:
                 proxy = proxies.get(id(t._storage))
                 if proxy is not None:
                     t._storage = proxy
-        for (c, k), a in zip(walk.slots, arrays[ns:]):
+        self._hyper = {}
+        for i, ((c, k), a) in enumerate(zip(walk.slots, arrays[ns:])):
+            if i in walk.hyper_slots:  # NOTE [Traced hyperparameters]
+                a = self._hyper[i] = Tensor._make(a)
             _slot_set(c, k, a)
         for t in walk.tensors:
             if t._grad_fn is not None:  # an external non-leaf is a leaf inside the program
@@ -263,6 +267,11 @@ class _Program:
         ns = len(walk.storages)
         for i, (c, k) in enumerate(walk.slots):
             v = _slot_get(c, k)
+            if i in walk.hyper_slots:
+                if v is not self._hyper[i]:
+                    raise NeedsEager(f"the optimizer hyperparameter {k!r} was set inside the "
+                                     "compiled function")
+                continue
             if v is not arrays[ns + i]:
                 if not _is_array(v):
                     raise NeedsEager("an array in a container was replaced by a non-array")

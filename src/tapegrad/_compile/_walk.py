@@ -21,6 +21,17 @@ from ..nn.modules.module import Module
 from ..tensor import Tensor, is_pytree_leaf
 from ._library import is_library_module
 
+# NOTE [Traced hyperparameters]
+# An optimizer's learning rate is a Python float that an LR scheduler changes between steps.
+# Baked into the program as a constant, every new value would compile a new program (and
+# after `cache_size_limit` programs the step would run eagerly). So a param group's float
+# `lr` is a program input instead: the key records only that it is a float, each call reads
+# its current value, and during the trace the optimizer sees it as a float64 0-d tensor
+# (the optimizers use it only in arithmetic, which keeps the update's dtype: a 0-d operand
+# does not promote). Hyperparameters the optimizers branch on in Python (`momentum != 0`,
+# `weight_decay != 0`, amsgrad, ...) stay constants of the program.
+TRACED_HYPERPARAMETERS = frozenset({"lr"})
+
 _SCALARS = frozenset({int, float, bool, complex, str, bytes, type(None), np.float64,
                       np.float32, np.int64, np.int32, np.bool_})
 _ARRAY_TYPES: set[type] = set()
@@ -94,7 +105,8 @@ class _Walk:
 
     __slots__ = ("key", "tensors", "tix", "storages", "six", "vcs", "vix", "slots",
                  "containers", "seen", "leaves", "treedef", "keep", "origins", "resighted",
-                 "objects", "functions", "sets", "slot_containers", "code_names")
+                 "objects", "functions", "sets", "slot_containers", "code_names",
+                 "hyper_groups", "hyper_slots")
 
     def __init__(self) -> None:
         self.key: list = []
@@ -115,6 +127,8 @@ class _Walk:
         self.sets: list = []
         self.slot_containers: set[int] = set()
         self.code_names: dict[tuple, tuple] = {}
+        self.hyper_groups: set[int] = set()  # ids of optimizer param_group dicts
+        self.hyper_slots: set[int] = set()  # slot indices holding a traced hyperparameter
 
     # The walk emits a prefix code into `key`: each item starts with a tag.
     def tensor(self, t: Tensor, origin: tuple = ("in",)) -> None:
@@ -204,12 +218,20 @@ class _Walk:
         key = self.key
         key.append(("d", type(d), len(d)))
         value = self.value
+        hyper = id(d) in self.hyper_groups
         for k, v in d.items():
             if type(k) in _SCALARS:
                 key.append(k)
             else:
                 value(k, None, None)
-            value(v, d, k)
+            if hyper and k in TRACED_HYPERPARAMETERS and type(v) is float:
+                # NOTE [Traced hyperparameters]: an input of the program, not a constant.
+                key.append(("H", len(self.slots)))
+                self.hyper_slots.add(len(self.slots))
+                self.slots.append((d, k))
+                self.slot_containers.add(id(d))
+            else:
+                value(v, d, k)
 
     def sequence(self, seq: list) -> None:
         self.key.append(("l", len(seq)))
@@ -257,6 +279,9 @@ class _Walk:
             key.append(("o", t))
             d = obj.__dict__
             self.containers.append((d, None))
+            groups = d.get("param_groups")
+            if type(groups) is list and "state" in d:  # an optimizer's param groups
+                self.hyper_groups.update(id(g) for g in groups if type(g) is dict)
             if t is _random_module.Generator:
                 # Only the key array matters to a program; the seed it came from does not
                 # (re-seeding between calls must not recompile).
@@ -325,6 +350,9 @@ class _Walk:
         out = list(map(_GET_ARRAY, self.storages))
         for c, k in self.slots:
             out.append(_slot_get(c, k))
+        for i in self.hyper_slots:  # a Python float, read at every call
+            j = len(self.storages) + i
+            out[j] = np.float64(out[j])
         return out
 
 

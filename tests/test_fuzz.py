@@ -379,3 +379,19 @@ def test_a_no_grad_view_of_a_tensor_requiring_grad_reports_it_and_drops_its_grad
         out.append(v)
         return out
     assert_parity(program)
+
+
+def test_grad_with_an_input_upstream_of_another_reaches_both() -> None:
+    # autograd.grad(y, [x, h]) with h = f(x): h's node is captured and must still run so the
+    # gradient reaches x, whichever order the inputs come in.
+    def program(T):
+        out = []
+        for order in (0, 1):
+            x = T.tensor([0.5, -1.0], dtype=T.float64, requires_grad=True)
+            h = T.exp(x)
+            y = T.exp(h).sum()
+            ins = [x, h] if order == 0 else [h, x]
+            out.append(T.autograd.grad(y, ins, retain_graph=True))
+            out.append(T.autograd.grad(y, ins, allow_unused=True, materialize_grads=True))
+        return out
+    assert_parity(program)

@@ -197,10 +197,12 @@ def _run_backward(root_edges, root_grads, keep_graph, create_graph, inputs, accu
                 captured.append(None)
         needed = _compute_needed(roots, targets | set(captures))
         if not accumulate_grad:
+            # Capture-only nodes do not run, unless a capture lies further down (read from
+            # the values before any is changed: the order of `captures` must not matter).
+            reaches = dict(needed)
             for node in captures:
                 if node not in targets:
-                    # Capture-only nodes do not run, unless needed for another capture.
-                    needed[node] = any(fn is not None and needed.get(fn)
+                    needed[node] = any(fn is not None and reaches.get(fn)
                                        for fn, _ in node.next_functions)
 
     counter = itertools.count()

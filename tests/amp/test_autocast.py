@@ -247,3 +247,65 @@ def test_deprecated_cpu_spellings_match_torch():
         return out.dtype, out.float(), scaler.get_scale(), T.cpu.is_available()
 
     assert_parity(program, rtol=2e-2, atol=2e-2)
+
+
+@pytest.mark.parametrize("cast_inputs", [None, "float32"])
+def test_custom_fwd_and_custom_bwd_match_torch(cast_inputs):
+    # torch.amp.custom_fwd/custom_bwd on a custom Function, inside and outside a region: the
+    # dtypes the forward sees, whether autocast is on in forward and backward, the grads.
+    def program(T):
+        seen = []
+
+        class MatMul(T.autograd.Function):
+            @staticmethod
+            @T.amp.custom_fwd(device_type="cpu",
+                              cast_inputs=None if cast_inputs is None else T.float32)
+            def forward(ctx, a, b, scale):
+                seen.append(("fwd", a.dtype, b.dtype, T.is_autocast_enabled("cpu")))
+                ctx.save_for_backward(a, b)
+                return (a @ b) * scale
+
+            @staticmethod
+            @T.amp.custom_bwd(device_type="cpu")
+            def backward(ctx, g):
+                a, b = ctx.saved_tensors
+                seen.append(("bwd", g.dtype, T.is_autocast_enabled("cpu"),
+                             T.get_autocast_dtype("cpu")))
+                return g @ b.mT, a.mT @ g, None
+
+        out = []
+        for region in (True, False):
+            a, b = _a(T), _a(T) * 1
+            if region:
+                with T.autocast("cpu"):
+                    y = MatMul.apply(a, b, 2.0)
+            else:
+                y = MatMul.apply(a, b, 2.0)
+            y.float().sum().backward()
+            out += [y.dtype, y.float(), a.grad]
+        return out, seen
+
+    assert_parity(program, rtol=2e-2, atol=5e-2)
+
+
+def test_custom_fwd_checks_and_deprecated_cuda_spellings_match_torch():
+    def program(T):
+        out = []
+        for make in (lambda: T.amp.custom_fwd(device_type=1),
+                     lambda: T.amp.custom_bwd(lambda ctx, g: g, device_type=None)):
+            try:
+                make()
+            except ValueError as e:
+                out.append(str(e))
+        import warnings
+        with warnings.catch_warnings(record=True) as w:
+            warnings.simplefilter("always")
+            T.cuda.amp.custom_fwd(lambda ctx, x: x)
+            T.cuda.amp.custom_bwd(lambda ctx, g: g)
+            T.cuda.amp.autocast(enabled=False)
+            T.cuda.amp.GradScaler(enabled=False)
+        out += [(x.category.__name__, str(x.message)) for x in w
+                if "deprecated" in str(x.message)]
+        return out
+
+    assert_parity(program)

@@ -12,16 +12,18 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from .. import _dtype, _numerics
 from .._checks import user_stacklevel
+from ..tensor import Tensor
 
 __all__ = ["autocast", "is_autocast_available", "is_autocast_enabled", "set_autocast_enabled",
            "get_autocast_dtype", "set_autocast_dtype", "is_autocast_cache_enabled",
            "set_autocast_cache_enabled", "clear_autocast_cache",
-           "autocast_increment_nesting", "autocast_decrement_nesting"]
+           "autocast_increment_nesting", "autocast_decrement_nesting", "custom_fwd",
+           "custom_bwd"]
 
 _numerics.dtypes.update({"cpu": _dtype.bfloat16, "cuda": _dtype.float16})
 
@@ -208,3 +210,71 @@ def set_autocast_gpu_dtype(dtype: _dtype.dtype) -> None:
 
 __all__ += ["is_autocast_cpu_enabled", "set_autocast_cpu_enabled", "get_autocast_cpu_dtype",
             "set_autocast_cpu_dtype", "get_autocast_gpu_dtype", "set_autocast_gpu_dtype"]
+
+
+# ------------------------------------------------------------------ custom Functions under autocast
+def _cast(value: Any, device_type: str, dtype: _dtype.dtype) -> Any:
+    """torch.amp's `_cast`: floating tensors (not float64) of `device_type` to `dtype`, through
+    lists, tuples and mappings; anything else as it is."""
+    if isinstance(value, Tensor):
+        eligible = (value.is_floating_point() and value.device.type == device_type
+                    and value.dtype is not _dtype.float64)
+        return value.to(dtype) if eligible else value
+    if isinstance(value, (str, bytes)):
+        return value
+    if isinstance(value, Mapping):
+        return {_cast(k, device_type, dtype): _cast(v, device_type, dtype)
+                for k, v in value.items()}
+    if isinstance(value, Iterable) and not _is_array_like(value):
+        items = (_cast(v, device_type, dtype) for v in value)
+        return type(value)(items) if isinstance(value, (list, tuple)) else items
+    return value
+
+
+def _is_array_like(value: Any) -> bool:
+    # torch leaves numpy arrays alone (they are iterable).
+    return type(value).__module__ == "numpy"
+
+
+def custom_fwd(fwd: Callable | None = None, *, device_type: str,
+               cast_inputs: _dtype.dtype | None = None) -> Callable:
+    """Decorator for a custom Function's `forward`. Matches `torch.amp.custom_fwd`: records
+    the autocast state for `custom_bwd`; with `cast_inputs`, inside an autocast region the
+    forward runs with autocast off on its floating inputs cast to `cast_inputs`."""
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if fwd is None:
+        return functools.partial(custom_fwd, device_type=device_type, cast_inputs=cast_inputs)
+
+    @functools.wraps(fwd)
+    def decorate_fwd(*args: Any, **kwargs: Any) -> Any:
+        args[0]._dtype = get_autocast_dtype(device_type)
+        if cast_inputs is None:
+            args[0]._fwd_used_autocast = is_autocast_enabled(device_type)
+            return fwd(*args, **kwargs)
+        in_region = is_autocast_enabled(device_type)
+        args[0]._fwd_used_autocast = False
+        if in_region:
+            with autocast(device_type=device_type, enabled=False):
+                return fwd(*_cast(args, device_type, cast_inputs),
+                           **_cast(kwargs, device_type, cast_inputs))
+        return fwd(*args, **kwargs)
+
+    return decorate_fwd
+
+
+def custom_bwd(bwd: Callable | None = None, *, device_type: str) -> Callable:
+    """Decorator for a custom Function's `backward`. Matches `torch.amp.custom_bwd`: the
+    backward runs in the autocast state its forward ran in."""
+    if not isinstance(device_type, str):
+        raise ValueError(f"Expected `device_type` of type `str`, got: `{type(device_type)}`")
+    if bwd is None:
+        return functools.partial(custom_bwd, device_type=device_type)
+
+    @functools.wraps(bwd)
+    def decorate_bwd(*args: Any, **kwargs: Any) -> Any:
+        with autocast(device_type=device_type, enabled=args[0]._fwd_used_autocast,
+                      dtype=args[0]._dtype):
+            return bwd(*args, **kwargs)
+
+    return decorate_bwd

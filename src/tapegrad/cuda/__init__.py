@@ -12,8 +12,8 @@ from typing import Any
 
 import jax
 
-from . import _device, _errors
-from . import random as _random
+from .. import _device, _errors
+from .. import random as _random
 
 __all__ = ["is_available", "device_count", "current_device", "set_device", "synchronize",
            "manual_seed", "manual_seed_all", "get_device_name", "is_initialized",
@@ -122,3 +122,4 @@ def memory_allocated(device: Any = None) -> int:
 def max_memory_allocated(device: Any = None) -> int:
     """Matches `torch.cuda.max_memory_allocated`: JAX's peak bytes in use on the GPU."""
     return _bytes(device, "peak_bytes_in_use")
+from . import amp as amp  # noqa: E402  (torch's deprecated tg.cuda.amp spellings)

@@ -395,3 +395,44 @@ def test_grad_with_an_input_upstream_of_another_reaches_both() -> None:
             out.append(T.autograd.grad(y, ins, allow_unused=True, materialize_grads=True))
         return out
     assert_parity(program)
+
+
+def test_a_view_of_a_leaf_written_without_history_routes_its_gradient_to_the_leaf() -> None:
+    # The leaf is written inside a custom Function's forward (grad off) before mark_dirty
+    # refuses it; the older view's regenerated grad_fn (AsStridedBackward0) must reach the
+    # leaf's own AccumulateGrad, with torch's grad version (as_strided_backward writes once).
+    def program(T):
+        class DirtyDouble(T.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                x.mul_(2)
+                ctx.mark_dirty(x)
+                return x
+
+            @staticmethod
+            def backward(ctx, g):
+                return g * 2
+
+        v0 = T.tensor([0.0, 1.0, 2.0], requires_grad=True)
+        v1 = v0.unsqueeze(0)
+        try:
+            DirtyDouble.apply(v0)
+        except RuntimeError as e:
+            print(e)
+        print(v1.grad_fn)
+        v1.sum().backward()
+        return v0, v1
+    assert_parity(program)
+
+
+def test_a_view_whose_base_was_detached_in_place_and_written_regenerates_without_an_edge() -> None:
+    def program(T):
+        v0 = T.tensor([0.5, 2.0], dtype=T.float64, requires_grad=True)
+        v1 = v0.reshape(2)
+        v0.detach_()
+        with T.no_grad():
+            v0.mul_(2)
+        print(v1.grad_fn, v1.grad_fn.next_functions, v1.requires_grad, v1.is_leaf)
+        v1.sum().backward()
+        return v0, v1
+    assert_parity(program)

@@ -15,6 +15,7 @@ base was written since its node was made gets a regenerated node.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -22,7 +23,7 @@ import jax.numpy as jnp
 
 from .. import _bind, _dtype, _errors, _numerics
 from .. import _grad_mode as grad_mode
-from .._graph import Node, SavedTensor, gradient_edge
+from .._graph import Node, SavedTensor, grad_accumulator, gradient_edge
 from .._storage import ViewStorage, scatter_function, untracked_write, view_function
 from ..tensor import CUSTOM_FUNCTION_VIEWS, Tensor, custom_function_view_error
 from ._op import Op
@@ -33,6 +34,7 @@ __all__ = ["inplace", "check_inplace", "finish_inplace", "CopySlices", "as_strid
 as_strided_view = Op(
     "_view_replay", "AsStridedBackward0", lambda self, chain: view_function(chain)(self),
     static=("chain",), dtype_rule="keep",
+    grad_version=1,  # torch's as_strided_backward copies into fresh zeros
     derivatives={"self": lambda grad, self_sym_sizes, chain: view_scatter(
         Tensor._make(jnp.zeros(self_sym_sizes, grad._storage.array.dtype)), grad, chain)})
 view_scatter = Op(
@@ -207,7 +209,16 @@ def _replay_view(t: Tensor) -> None:
     with grad_mode.enable_grad():
         source = Tensor._make(None, root._grad_fn, root._output_nr, root._vc, root._storage)
         source._requires_grad = True
+        if root._grad_fn is None and root._requires_grad:
+            # A leaf base (written in place without history: under no_grad, or by a custom
+            # Function's forward): the replayed view's edge is the leaf's own AccumulateGrad.
+            acc = grad_accumulator(root)
+            if acc is not None:
+                source._grad_acc = weakref.ref(acc)
         replay = as_strided_view(source, t._storage.chain)
+    if root._grad_fn is None and not root._requires_grad:
+        # The base stopped requiring grad (detach_): torch's regenerated node has no edge.
+        replay._grad_fn.next_functions = ((None, 0),)
     t._grad_fn = replay._grad_fn
     t._output_nr = 0
     t._requires_grad = True
@@ -221,8 +232,11 @@ def _grad_fn(self: Tensor) -> Node | None:
     grad_fn replaying the view on the base's current history (AsStridedBackward0), so
     gradients flow through the in-place write."""
     base = self._base
-    if (base is None or self._vc.version == self._view_version or not self._requires_grad
-            or (base._grad_fn is None and not base._requires_grad)):
+    # torch's VariableHooks::grad_fn: a view without a grad_fn whose base does not require
+    # grad keeps none; any other view whose version moved is regenerated.
+    if (base is None or self._vc.version == self._view_version
+            or (self._grad_fn is None and base._grad_fn is None
+                and not base._requires_grad)):
         return self._grad_fn
     if CUSTOM_FUNCTION_VIEWS:
         err = custom_function_view_error(self, indirect=True)

@@ -436,3 +436,28 @@ def test_a_view_whose_base_was_detached_in_place_and_written_regenerates_without
         v1.sum().backward()
         return v0, v1
     assert_parity(program)
+
+
+def test_matmul_folds_exactly_where_torch_folds() -> None:
+    # torch's should_fold: mm/mv over the folded batch when the smaller operand requires grad
+    # or the larger one's batch dims are contiguous (also 2-D @ N-D, through a transpose);
+    # otherwise expand + bmm (+ squeeze for a vector). mv's gradient is torch's ger (a mul).
+    def program(T):
+        out = []
+        base = T.tensor([[[0.5, -1.0, 2.0]], [[1.5, 0.25, -0.5]]], dtype=T.float64)
+        vec = T.tensor([1.0, -2.0, 0.5], dtype=T.float64)
+        mat = T.tensor([[1.0, 0.5], [-1.0, 2.0], [0.25, 1.0]], dtype=T.float64)
+        for rg_big, rg_small in ((True, False), (False, True), (True, True)):
+            a = base.clone().requires_grad_(rg_big)
+            v, m = vec.clone().requires_grad_(rg_small), mat.clone().requires_grad_(rg_small)
+            for big in (a, a.expand(2, 4, 3), a.mT.mT):
+                for small in (v, m):
+                    y = T.matmul(big, small)
+                    g = T.autograd.grad(y.sum(), [t for t in (a, v, m) if t.requires_grad],
+                                        create_graph=True, allow_unused=True)
+                    out.append((y, g))
+            w = T.tensor([[1.0, 2.0, 3.0], [0.5, -1.0, 0.0]], dtype=T.float64,
+                         requires_grad=rg_small)
+            out.append(T.matmul(w, a.expand(2, 3, 3)))  # 2-D @ 3-D
+        return out
+    assert_parity(program)

@@ -3,6 +3,8 @@ does; the public functions check shapes and dtypes with torch's errors first."""
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -26,8 +28,10 @@ bmm_op = Op("bmm", "BmmBackward0", lambda self, mat2: jnp.matmul(self, mat2),
                          "mat2": lambda grad, self: self.transpose(1, 2).conj().bmm(grad)})
 mv_op = Op("mv", "MvBackward0", lambda self, vec: jnp.matmul(self, vec), inputs=("self", "vec"),
            precision="matmul",
-           derivatives={"self": lambda grad, vec: grad.unsqueeze(1).mm(vec.unsqueeze(0).conj()),
-                        "vec": lambda grad, self: self.t().conj().mv(grad)})
+           # torch: self: grad.ger(vec.conj()) (outer: a reshape and a mul), vec:
+           # self.conj().t().mv(grad).
+           derivatives={"self": lambda grad, vec: grad.reshape(-1, 1) * vec.conj(),
+                        "vec": lambda grad, self: self.conj().t().mv(grad)})
 dot_op = Op("dot", "DotBackward0", lambda self, tensor: jnp.dot(self, tensor),
             inputs=("self", "tensor"), precision="matmul",
             derivatives={"self": lambda grad, tensor: grad * tensor.conj(),
@@ -111,11 +115,18 @@ def matmul(input, other):
         return squeeze_inplace_dim(mm(input.unsqueeze(0), other), 0)
     if a == 2 and b == 2:
         return mm(input, other)
-    if a >= 3 and b <= 2:
-        rows = input.reshape(-1, input.shape[-1])
-        out = mv(rows, other) if b == 1 else mm(rows, other)
-        shape = tuple(input.shape[:-1]) + (() if b == 1 else (other.shape[-1],))
-        return unsafe_view(out, shape)
+    if _should_fold(input, other):
+        # torch folds the larger operand's batch into its rows and runs mm/mv (transposing
+        # first when the larger one is `other`).
+        transpose = b > a
+        t1 = other.mT if transpose else input
+        t2 = (input.t() if a == 2 else input) if transpose else other
+        shape = tuple(t1.shape[:-1])
+        rows = t1.reshape(math.prod(shape), t1.shape[-1])
+        if t2.ndim == 2:
+            out = unsafe_view(mm(rows, t2), shape + (t2.shape[1],))
+            return out.mT.contiguous() if transpose else out
+        return unsafe_view(mv(rows, t2), shape)
     self2 = input.unsqueeze(0) if a == 1 else input
     other2 = other.unsqueeze(-1) if b == 1 else other
     batch = broadcast_shapes(tuple(self2.shape[:-2]), tuple(other2.shape[:-2]))
@@ -129,7 +140,29 @@ def matmul(input, other):
         out_shape = batch + (other2.shape[-1],)
     if b == 1:
         out_shape = out_shape[:-1]
-    return unsafe_view(bmm(x, y), out_shape)
+    out = bmm(x, y)
+    if b == 1:
+        out = out.squeeze(-1)  # torch drops the vector's column before the unsafe view
+    return unsafe_view(out, out_shape)
+
+
+def _should_fold(tensor1, tensor2) -> bool:
+    """torch's should_fold: mm/mv over the folded batch rather than bmm, when it costs no
+    copy (the batch dims of the larger operand are contiguous) or the smaller operand
+    requires grad (a smaller gradient)."""
+    larger = tensor1.ndim >= tensor2.ndim
+    t1 = tensor1 if larger else tensor2.mT
+    dim_t2 = tensor2.ndim if larger else tensor1.ndim
+    if not (t1.ndim >= 3 and dim_t2 <= 2):
+        return False
+    if (tensor2 if larger else tensor1).requires_grad:
+        return True
+    if tensor1.ndim == 2:
+        return False
+    if t1.numel() == 0:
+        return True
+    shape, strides = t1.shape, t1.stride()
+    return all(strides[i] == strides[i + 1] * shape[i + 1] for i in range(t1.ndim - 2))
 
 
 @public(function=False, name="__rmatmul__")

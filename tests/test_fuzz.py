@@ -461,3 +461,20 @@ def test_matmul_folds_exactly_where_torch_folds() -> None:
             out.append(T.matmul(w, a.expand(2, 3, 3)))  # 2-D @ 3-D
         return out
     assert_parity(program)
+
+
+def test_var_and_std_backward_take_torchs_branches() -> None:
+    # torch's var_backward/std_backward: dim None or a 0-d input use the whole mean (no
+    # unsqueeze), 2/dof is mul.Scalar, no degrees of freedom give NaN/inf; std masks the
+    # grad / (2 std) where std is 0 before var's formula; forward divides by max(0, n - c).
+    def program(T):
+        out = []
+        for data in (0.0, [0.0, 1.0, 3.0], [[1.0, 2.0, 4.0], [0.0, 0.0, 0.0]]):
+            x = T.tensor(data, dtype=T.float64, requires_grad=True)
+            for name in ("var", "std"):
+                for kw in ({}, {"dim": 0}, {"dim": -1, "keepdim": True}, {"correction": 0},
+                           {"dim": 0, "correction": 5}):
+                    y = getattr(x, name)(**kw)
+                    out.append((y, T.autograd.grad(y.sum(), [x], create_graph=True)))
+        return out
+    assert_parity(program)

@@ -16,7 +16,7 @@ from ._op import Op
 from ._registry import public
 from .from_jax import jax_function
 from .indexing import scatter_op
-from .pointwise import masked_fill, maximum, minimum, to
+from .pointwise import masked_fill, maximum, minimum, mul_scalar, to, where
 from .._checks import user_stacklevel
 
 
@@ -133,21 +133,38 @@ argmin_op = Op("argmin", None, lambda self, dim, keepdim: (
 
 
 def _var_fwd(self, dim, correction, keepdim):
+    n = self.size if dim is None else math.prod(self.shape[d] for d in dim)
+    if n - correction <= 0:
+        # torch divides by max(0, n - correction): the sum of squares over 0 (inf, or NaN
+        # for 0 / 0), where jnp.var goes negative or NaN.
+        return jnp.var(self, axis=dim, keepdims=keepdim) * n / 0.0
     return jnp.var(self, axis=dim, ddof=correction, keepdims=keepdim)
 
 
 def _var_backward(grad, self, dim, correction, keepdim):
+    # torch's var_backward, branch by branch (its double-backward graph): `dim` None (the user
+    # gave none) or a 0-d input use the whole-tensor mean; `2 / dof * grad` is mul.Scalar
+    # (MulBackward1); no degrees of freedom give grad * (NaN where self == mean, else inf).
+    if self.ndim == 0 or dim is None:
+        dof = self.numel() - correction
+        if dof <= 0:
+            nan_or_inf = where(self == self.mean(), math.nan, math.inf)
+            return grad * nan_or_inf
+        return mul_scalar(grad, 2.0 / dof) * (self - self.mean())
+    if not keepdim and self.ndim > 1:
+        grad = _restore(grad, dim, False, self.ndim)
     n = 1
     for d in dim:
         n *= self.shape[d]
-    g = _restore(grad, dim, keepdim, self.ndim)
-    dof = n - correction  # (0 degrees of freedom: torch's C++ 2.0 / 0 is inf, then NaN)
-    return (2.0 / dof if dof else math.inf) * g * (self - self.mean(dim, keepdim=True))
+    dof = n - correction
+    return mul_scalar(grad, 2.0 / dof if dof else math.inf) * (self - self.mean(dim,
+                                                                              keepdim=True))
 
 
 def _std_backward(grad, self, result, dim, correction, keepdim):
-    g = _var_backward(grad / (result * 2), self, dim, correction, keepdim)
-    return masked_fill(g, _restore(result, dim, keepdim, self.ndim) == 0, 0.0)
+    # torch's std_backward: the var gradient of grad / (2 std), masked where std is 0 first.
+    grad_var = masked_fill(grad / mul_scalar(result, 2), result == 0, 0.0)
+    return _var_backward(grad_var, self, dim, correction, keepdim)
 
 
 var_op = Op("var", "VarBackward0", _var_fwd, static=("dim", "correction", "keepdim"),
@@ -391,7 +408,8 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _float_only(input, _errors.STD_VAR_DTYPE)
     dims, c = _as_dims(dim, input), _correction(unbiased, correction)
     _warn_dof("var", input, dims, c)
-    return var_op(input, dims, c, keepdim)
+    # dim None stays None: torch's saved dim, and its backward's whole-tensor branch.
+    return var_op(input, None if dim is None else dims, c, keepdim)
 
 
 @public(dims="dim")
@@ -402,11 +420,13 @@ def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     _float_only(input, _errors.STD_VAR_DTYPE)
     dims, c = _as_dims(dim, input), _correction(unbiased, correction)
     _warn_dof("std", input, dims, c)
-    return std_op(input, dims, c, keepdim)
+    return std_op(input, None if dim is None else dims, c, keepdim)
 
 
 def _warn_dof(name: str, input, dims: tuple, correction) -> None:
     """torch warns (every call) when the reduced count minus the correction is <= 0."""
+    if input._base is not None:
+        input.grad_fn  # torch reads the input's edge (a stale view's checks) before its kernel
     n = math.prod(input.shape[d] for d in dims)
     if n - correction <= 0:
         warnings.warn(_errors.STD_VAR_DOF.format(name=name), UserWarning, stacklevel=user_stacklevel())

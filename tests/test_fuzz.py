@@ -478,3 +478,19 @@ def test_var_and_std_backward_take_torchs_branches() -> None:
                     out.append((y, T.autograd.grad(y.sum(), [x], create_graph=True)))
         return out
     assert_parity(program)
+
+
+def test_double_backward_graphs_use_atens_scalar_overloads() -> None:
+    # A formula's `t + 1`, `t * log(2)`, `t - 1` are ATen's .Scalar overloads (AddBackward1,
+    # MulBackward1, SubBackward1) and `1 - t` a filled tensor minus t (SubBackward0).
+    def program(T):
+        out = []
+        for name in ("expm1", "log1p", "tan", "asin", "acos", "atan", "asinh", "atanh",
+                     "log2", "log10", "erfinv", "logit"):
+            x = T.tensor([0.3, 0.6], dtype=T.float64, requires_grad=True)
+            out.append(T.autograd.grad(getattr(T, name)(x).sum(), [x], create_graph=True))
+        x = T.tensor([1.3, 1.6], dtype=T.float64, requires_grad=True)
+        out.append(T.autograd.grad(T.acosh(x).sum(), [x], create_graph=True))
+        out.append(T.autograd.grad(T.nn.functional.silu(x).sum(), [x], create_graph=True))
+        return out
+    assert_parity(program)

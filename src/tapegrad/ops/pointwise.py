@@ -72,6 +72,16 @@ mul = Op("mul", "MulBackward0", lambda self, other: self * other, **_binary, **_
 mul_scalar = Op("_mul_scalar", "MulBackward1", lambda self, other: self * other,
                 inputs=("self",), static=("other",), dtype_rule="keep",
                 derivatives={"self": lambda grad, other: mul_scalar(grad, _conj(other))})
+# add.Scalar: a formula's `tensor + 1` (or `1 + tensor`) in ATen (AddBackward1).
+add_scalar = Op("_add_scalar", "AddBackward1", lambda self, other: self + other,
+                inputs=("self",), static=("other",), dtype_rule="keep",
+                derivatives={"self": lambda grad: grad})
+def one_minus(t):
+    """A formula's `1 - tensor` in ATen: a filled tensor minus `t` (SubBackward0, whose first
+    edge is None), not rsub (RsubBackward1)."""
+    return sub(Tensor._make(jnp.ones((), t._storage.array.dtype)), t)
+
+
 # sub.Scalar: a formula's `tensor - 1` in ATen (SubBackward1).
 sub_scalar = Op("_sub_scalar", "SubBackward1", lambda self, other: self - other,
                 inputs=("self",), static=("other",), dtype_rule="keep",
@@ -212,15 +222,15 @@ exp = Op("exp", "ExpBackward0", jnp.exp, **_u,
 exp2 = Op("exp2", "Exp2Backward0", jnp.exp2, **_u,
           derivatives={"self": lambda grad, result: mul_scalar(grad * _conj(result), math.log(2.0))})
 expm1 = Op("expm1", "Expm1Backward0", jnp.expm1, **_u,
-           derivatives={"self": lambda grad, result: grad * _conj(result + 1)})
+           derivatives={"self": lambda grad, result: grad * _conj(add_scalar(result, 1))})
 log = Op("log", "LogBackward0", jnp.log, **_u,
          derivatives={"self": lambda grad, self: grad.div(_conj(self))})
 log2 = Op("log2", "Log2Backward0", jnp.log2, **_u,
-          derivatives={"self": lambda grad, self: grad / _conj(self * math.log(2.0))})
+          derivatives={"self": lambda grad, self: grad / _conj(mul_scalar(self, math.log(2.0)))})
 log10 = Op("log10", "Log10Backward0", jnp.log10, **_u,
-           derivatives={"self": lambda grad, self: grad / _conj(self * math.log(10.0))})
+           derivatives={"self": lambda grad, self: grad / _conj(mul_scalar(self, math.log(10.0)))})
 log1p = Op("log1p", "Log1PBackward0", jnp.log1p, **_u,
-           derivatives={"self": lambda grad, self: grad / _conj(self + 1)})
+           derivatives={"self": lambda grad, self: grad / _conj(add_scalar(self, 1))})
 sqrt = Op("sqrt", "SqrtBackward0", jnp.sqrt, **_u,
           derivatives={"self": lambda grad, result: grad / _conj(mul_scalar(result, 2))})
 rsqrt = Op("rsqrt", "RsqrtBackward0", jax.lax.rsqrt, **_u,
@@ -230,13 +240,13 @@ sin = Op("sin", "SinBackward0", jnp.sin, **_u,
 cos = Op("cos", "CosBackward0", jnp.cos, **_u,
          derivatives={"self": lambda grad, self: grad * _conj(-self.sin())})
 tan = Op("tan", "TanBackward0", jnp.tan, **_u,
-         derivatives={"self": lambda grad, result: grad * _conj(1 + result.pow(2))})
+         derivatives={"self": lambda grad, result: grad * _conj(add_scalar(result.pow(2), 1))})
 asin = Op("asin", "AsinBackward0", jnp.arcsin, **_u, aliases=("arcsin",),
-          derivatives={"self": lambda grad, self: grad * _conj((-self * self + 1).rsqrt())})
+          derivatives={"self": lambda grad, self: grad * _conj(add_scalar(-self * self, 1).rsqrt())})
 acos = Op("acos", "AcosBackward0", jnp.arccos, **_u, aliases=("arccos",),
-          derivatives={"self": lambda grad, self: grad * _conj(-((-self * self + 1).rsqrt()))})
+          derivatives={"self": lambda grad, self: grad * _conj(-(add_scalar(-self * self, 1).rsqrt()))})
 atan = Op("atan", "AtanBackward0", jnp.arctan, **_u, aliases=("arctan",),
-          derivatives={"self": lambda grad, self: grad / _conj(self * self + 1)})
+          derivatives={"self": lambda grad, self: grad / _conj(add_scalar(self * self, 1))})
 sinh = Op("sinh", "SinhBackward0", jnp.sinh, **_u,
           derivatives={"self": lambda grad, self: grad * _conj(self.cosh())})
 cosh = Op("cosh", "CoshBackward0", jnp.cosh, **_u,
@@ -288,13 +298,13 @@ def _inplace_not_differentiable(name: str, node: str, forward):
 
 asinh = Op("asinh", "AsinhBackward0", jnp.arcsinh, **_unary_float, aliases=("arcsinh",),
            inplace=_inplace_not_differentiable("asinh", "AsinhBackward1", jnp.arcsinh),
-           derivatives={"self": lambda grad, self: grad * _conj((self.pow(2) + 1).rsqrt())})
+           derivatives={"self": lambda grad, self: grad * _conj(add_scalar(self.pow(2), 1).rsqrt())})
 acosh = Op("acosh", "AcoshBackward0", jnp.arccosh, **_unary_float, aliases=("arccosh",),
            inplace=_inplace_not_differentiable("acosh", "AcoshBackward1", jnp.arccosh),
-           derivatives={"self": lambda grad, self: grad * _conj((self.pow(2) - 1).rsqrt())})
+           derivatives={"self": lambda grad, self: grad * _conj(sub_scalar(self * self, 1).rsqrt())})
 atanh = Op("atanh", "AtanhBackward0", jnp.arctanh, **_unary_float, aliases=("arctanh",),
            inplace=_inplace_not_differentiable("atanh", "AtanhBackward1", jnp.arctanh),
-           derivatives={"self": lambda grad, self: grad * _conj(1 / (1 - self.pow(2)))})
+           derivatives={"self": lambda grad, self: grad / _conj(one_minus(self.pow(2)))})
 erf = Op("erf", "ErfBackward0", jax.scipy.special.erf, **_u,
          derivatives={"self": lambda grad, self:
                       mul_scalar((-self.pow(2)).exp(), 2.0 / math.sqrt(math.pi)) * grad})
@@ -322,8 +332,14 @@ gelu = Op("gelu", "GeluBackward0", lambda self, approximate: jax.nn.gelu(
           defaults={"approximate": "none"}, **_unary_float,
           derivatives={"self": lambda grad, self, approximate:
                        H.gelu_backward(grad, self, approximate)})
+def _silu_backward(grad, self):
+    # torch's silu_backward: grad * sigmoid * (1 + self * (1 - sigmoid)), in ATen's overloads.
+    s = self.sigmoid()
+    return grad * s * add_scalar(self * one_minus(s), 1)
+
+
 silu = Op("silu", "SiluBackward0", jax.nn.silu, **_unary_float,
-          derivatives={"self": lambda grad, self: H.silu_backward(grad, self)})
+          derivatives={"self": lambda grad, self: _silu_backward(grad, self)})
 softplus = Op("softplus", "SoftplusBackward0",
               lambda self, beta, threshold: jnp.where(self * beta > threshold, self,
                                                       jnp.log1p(jnp.exp(self * beta)) / beta),

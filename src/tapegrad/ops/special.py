@@ -141,7 +141,8 @@ mvlgamma = Op("mvlgamma", "MvlgammaBackward0", _mvlgamma_fwd, static=("p",), **_
               derivatives={"self": lambda grad, self, p: _mvlgamma_backward(grad, self, p)})
 erfinv = Op("erfinv", "ErfinvBackward0", jsp.erfinv, **_u,
             derivatives={"self": lambda grad, self:
-                         0.5 * math.sqrt(math.pi) * erfinv(self).pow(2).exp() * grad})
+                         P.mul_scalar(erfinv(self).pow(2).exp(), 0.5 * math.sqrt(math.pi))
+                         * grad})
 
 # ------------------------------------------------------------------ Bessel functions
 special_i1 = _special_op("i1", Op(
@@ -191,9 +192,9 @@ def _logit_fwd(self, eps):
 def _logit_backward(grad, self, eps):
     if eps is None:
         inside = P.logical_and(self >= 0, self <= 1)
-        return P.where(inside, grad / (self * (1 - self)), math.nan)
+        return P.where(inside, grad / (self * P.one_minus(self)), math.nan)
     inside = P.logical_and(self >= eps, self <= 1 - eps)
-    return P.where(inside, grad / (self * (1 - self)), 0.0)
+    return P.where(inside, grad / (self * P.one_minus(self)), 0.0)
 
 
 logit = Op("logit", "LogitBackward0", _logit_fwd, static=("eps",), defaults={"eps": None},

@@ -494,3 +494,20 @@ def test_double_backward_graphs_use_atens_scalar_overloads() -> None:
         out.append(T.autograd.grad(T.nn.functional.silu(x).sum(), [x], create_graph=True))
         return out
     assert_parity(program)
+
+
+def test_a_view_requires_grad_once_its_base_gains_history() -> None:
+    # torch: a view's requires_grad includes its base's; an op on it after the base was
+    # written by an op requiring grad records through the regenerated AsStridedBackward0.
+    def program(T):
+        a = T.tensor([1.0, 2.0, 3.0], dtype=T.float64, requires_grad=True)
+        with T.no_grad():
+            b = a * 1
+        v = b.unsqueeze(0)
+        print(v.requires_grad, v.is_leaf)
+        b.copy_(a * 2)
+        print(v.requires_grad)
+        y = (v * 3).sum()
+        y.backward()
+        return a, b, v, y
+    assert_parity(program)

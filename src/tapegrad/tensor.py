@@ -295,7 +295,12 @@ class Tensor:
     # ----------------------------------------------------------------- autograd attributes
     @property
     def requires_grad(self) -> bool:
-        return self._requires_grad
+        if self._requires_grad:
+            return True
+        # torch: a view requires grad if its base does (its base may have gained history by
+        # an in-place op since the view was made).
+        base = self._base
+        return isinstance(base, Tensor) and base.requires_grad and self._grad_fn is None
 
     @requires_grad.setter
     def requires_grad(self, value: bool) -> None:

@@ -135,6 +135,12 @@ def _apply(op, values: list, static: dict) -> Any:
             sig.append((a.dtype, a.ndim == 0))
             if v._requires_grad:
                 any_rg = True
+            elif (v._base is not None and v._vc.version != v._view_version
+                  and type(v._storage) is ViewStorage):
+                # A view whose base gained history since (torch: a view requires grad if
+                # its base does): its grad_fn is regenerated, as torch's edge lookup does.
+                v.grad_fn
+                any_rg = v._requires_grad
         else:
             name = op.input_names[0] if op.variadic else op.input_names[i]
             if not (_is_number(v) and (name in op.scalars)):

@@ -28,8 +28,12 @@ class Divergence(Exception):
         self.sig, self.program, self.diff = sig, program, diff
 
 
-def campaign(examples: int, seed: int, max_steps: int = 10, out: TextIO = sys.stdout) -> dict:
-    """Run about `examples` programs; print each divergence; return the counts."""
+def campaign(examples: int, seed: int, max_steps: int = 10, out: TextIO = sys.stdout,
+             last_program: str | None = None) -> dict:
+    """Run about `examples` programs; print each divergence; return the counts.
+
+    `last_program`: a file rewritten with each program's reproducer before it runs, so a
+    program that crashes the interpreter (torch runs in this process) can be found."""
     known: dict[str, Divergence] = {}
     hits: Counter = Counter()
     listed_hits: Counter = Counter()
@@ -64,6 +68,9 @@ def campaign(examples: int, seed: int, max_steps: int = 10, out: TextIO = sys.st
                     say(f"# {counts['programs']} programs, {len(known)} open kinds "
                         f"({sum(hits.values())} programs), listed {dict(listed_hits)}, "
                         f"{time.time() - start:.0f} s")
+            if last_program is not None:
+                with open(last_program, "w") as f:
+                    f.write(program.reproducer())
             r = check(program)
             if not r.diff:
                 return
@@ -123,8 +130,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--examples", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--max-steps", type=int, default=10)
+    parser.add_argument("--last-program", default=None,
+                        help="file rewritten with each program before it runs (crash triage)")
     args = parser.parse_args(argv)
-    result = campaign(args.examples, args.seed, args.max_steps)
+    result = campaign(args.examples, args.seed, args.max_steps,
+                      last_program=args.last_program)
     return 1 if result["open"] else 0
 
 

@@ -235,6 +235,7 @@ def _grad_fn(self: Tensor) -> Node | None:
     # torch's VariableHooks::grad_fn: a view without a grad_fn whose base does not require
     # grad keeps none; any other view whose version moved is regenerated.
     if (base is None or self._vc.version == self._view_version
+            or not isinstance(base, Tensor)  # a fused backward's opaque base: no history
             or (self._grad_fn is None and base._grad_fn is None
                 and not base._requires_grad)):
         return self._grad_fn

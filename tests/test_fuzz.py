@@ -516,3 +516,22 @@ def test_a_view_requires_grad_once_its_base_gains_history() -> None:
         y.backward()
         return a, b, v, y
     assert_parity(program)
+
+
+def test_prod_saves_its_result_as_torch_does() -> None:
+    # torch's prod backward saves `result`: writing it in place makes backward raise, even for
+    # a 0-d input whose gradient passes through.
+    def program(T):
+        out = []
+        for data, dim in ((0.5, 0), ([1.0, 2.0, 3.0], None), ([[1.0, 2.0], [3.0, 4.0]], 1)):
+            x = T.tensor(data, dtype=T.float64, requires_grad=True)
+            y = x.prod() if dim is None else x.prod(dim)
+            print(sorted(a for a in dir(y.grad_fn) if a.startswith("_saved_")))
+            y.exp_()
+            try:
+                y.sum().backward()
+            except RuntimeError as e:
+                print(e)
+            out.append(x)
+        return out
+    assert_parity(program)

@@ -57,13 +57,15 @@ mean_dim = Op("mean", "MeanBackward1",
               derivatives={"self": lambda grad, self_sym_sizes, dim, keepdim:
                            H.mean_backward(grad, self_sym_sizes, dim, keepdim)})
 prod_all = Op("prod", "ProdBackward0", lambda self: jnp.prod(self), dtype_rule=_sum_dtype,
-              derivatives={"self": lambda grad, self: grad if self.ndim == 0 else _prod_vjp(
-                  self, grad, dim=None, keepdim=False)})
+              # (torch's prod_backward saves `result` too: writing it in place is an error.)
+              derivatives={"self": lambda grad, self, result: grad if self.ndim == 0
+                           else _prod_vjp(self, grad, dim=None, keepdim=False)})
 prod_dim = Op("prod", "ProdBackward1",
               lambda self, dim, keepdim: jnp.prod(self, axis=dim, keepdims=keepdim),
               static=("dim", "keepdim"), dtype_rule=_sum_dtype,
               # torch's prod_backward passes a 0-d input's gradient through as is.
-              derivatives={"self": lambda grad, self, dim, keepdim: grad if self.ndim == 0
+              derivatives={"self": lambda grad, self, result, dim, keepdim: grad
+                           if self.ndim == 0
                            else _prod_vjp(self, grad, dim=dim, keepdim=keepdim)})
 
 

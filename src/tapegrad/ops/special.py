@@ -656,8 +656,7 @@ _round_decimals = Op("round", "RoundBackward1", lambda self, decimals: jnp.round
     self, decimals), static=("decimals",), dtype_rule="keep",
                      derivatives={"self": lambda grad: H.zeros_like(grad)})
 # torch's add.Scalar (a composite's `1 + t` in C++): AddBackward1.
-_add_scalar = Op("add", "AddBackward1", lambda self, other: self + other, static=("other",),
-                 dtype_rule="keep", derivatives={"self": lambda grad: grad})
+_add_scalar = P.add_scalar
 
 
 @public(**_special)

@@ -325,6 +325,8 @@ def scalar_state_tensor(value: float) -> Tensor:
     """A 0-d state tensor of torch's `_get_scalar_dtype()` holding `value` (ASGD's eta, mu,
     NAdam's mu_product)."""
     dt = _dtype.float64 if _dtype.get_default_dtype() is _dtype.float64 else _dtype.float32
+    if isinstance(value, Tensor):  # a traced lr under tg.compile (NOTE [Traced hyperparameters])
+        return value.detach().to(dt).clone()
     return tensor(value, dtype=dt)
 
 

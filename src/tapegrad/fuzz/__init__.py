@@ -535,6 +535,11 @@ class _Gen:
         elif kind == 1:
             self.steps.append(Step((f"{x.name}.retain_grad()",), guard=True))
         elif kind == 2:
+            if x.base is not None:
+                # torch 2.13 segfaults registering a hook on a view whose base was written
+                # in place under no_grad (`v = leaf[0:1]; with no_grad: v.fill_(0.5);
+                # v.register_hook(f)`): no hooks on views, so a campaign is not killed.
+                return
             hook = self.draw(st.sampled_from(["lambda g: log.append(g)", "lambda g: g * 2",
                                               "lambda g: print('hook', tuple(g.shape))"]))
             self.steps.append(Step((f"{x.name}.register_hook({hook})",), guard=True))

@@ -535,3 +535,16 @@ def test_prod_saves_its_result_as_torch_does() -> None:
             out.append(x)
         return out
     assert_parity(program)
+
+
+def test_a_no_grad_view_stops_requiring_grad_when_its_base_is_detached_in_place() -> None:
+    def program(T):
+        v0 = T.tensor([0.0, 1.0, 2.0], dtype=T.float64, requires_grad=True)
+        v1 = T.exp(v0)
+        with T.no_grad():
+            v2, v3, v4 = v1.unbind(0)
+        print(v2.requires_grad)
+        v1.detach_()
+        print(v2.requires_grad, v2.is_leaf)
+        return v0, v1, v2
+    assert_parity(program)

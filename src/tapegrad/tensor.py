@@ -296,6 +296,11 @@ class Tensor:
     @property
     def requires_grad(self) -> bool:
         if self._requires_grad:
+            if getattr(self._storage, "drop_edge", False):
+                # A no_grad view's flag is its base's (ViewStorage.drop_edge), even after
+                # the base is detached in place.
+                base = self._base
+                return isinstance(base, Tensor) and base.requires_grad
             return True
         # torch: a view requires grad if its base does (its base may have gained history by
         # an in-place op since the view was made).

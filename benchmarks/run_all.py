@@ -12,7 +12,7 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).parent
-SCRIPTS = ["op_overhead", "large_ops", "higher_order", "memory", "mlp_step"]
+SCRIPTS = ["op_overhead", "large_ops", "higher_order", "memory", "mlp_step", "cold_start"]
 
 
 def main() -> None:
@@ -40,6 +40,8 @@ def _ratios(text: str) -> list[tuple[str, dict[str, float]]]:
     for line in text.splitlines():
         if line.startswith("#"):
             title = line.lstrip("# ").split(":", 1)[-1].strip()
+            continue
+        if title.startswith("cold start"):  # ratios vs torch, no JAX baseline: table only
             continue
         cells = [c.strip() for c in line.strip("|").split("|")]
         if not line.startswith("|") or len(cells) < 3 or set(cells[1]) <= set("-:"):

@@ -13,7 +13,7 @@ SRC = pathlib.Path(tg.__file__).parent
 # Layers in dependency order: a module may import its own layer and the layers before it.
 LAYERS = {
     "state": ["_bind", "_checks", "_device", "_dtype", "_errors", "_grad_mode", "_anomaly",
-              "_storage", "_lru", "_numerics", "_x64", "utils", "utils.hooks"],
+              "_storage", "_lru", "_numerics", "_x64", "_compilation_cache", "utils", "utils.hooks"],
     "tensor": ["tensor", "_tensor_str", "random", "return_types"],
     "graph": ["_graph"],
     "ops": ["ops"],

@@ -9,7 +9,8 @@ updates, compiled steps) runs inside `enabled()`. The user's setting (global or 
 restored on exit, so JAX code outside tapegrad sees exactly what it saw before `import tapegrad`.
 
 The cost is one `swap_local`/`set_local` pair per entry (well under a microsecond); nested
-entries keep the scope on. Kernels are traced and cached under x64 (JAX keys its caches on the
+entries keep the scope on. The same scope sets the persistent compilation cache's write
+threshold for tapegrad's kernels (NOTE [Compilation cache]), one more pair. Kernels are traced and cached under x64 (JAX keys its caches on the
 setting), so they compile once as before.
 """
 
@@ -21,13 +22,31 @@ from typing import Any, TypeVar
 
 import jax
 
+from . import _compilation_cache
+
 __all__ = ["enabled", "scoped", "swap_on", "restore"]
 
 _STATE = jax.enable_x64
-swap_on = functools.partial(_STATE.swap_local, True)  # returns the previous local value
-restore = _STATE.set_local
-
 F = TypeVar("F", bound=Callable[..., Any])
+
+# NOTE [Compilation cache]: with tapegrad's persistent cache installed, the scope also sets
+# JAX's write threshold to 0 so that tapegrad's (fast-compiling) kernels are written too.
+_THRESHOLD = _compilation_cache.THRESHOLD_STATE if _compilation_cache.install() else None
+
+if _THRESHOLD is None:
+    swap_on = functools.partial(_STATE.swap_local, True)  # returns the previous local value
+    restore = _STATE.set_local
+else:
+    _x_swap, _x_set = _STATE.swap_local, _STATE.set_local
+    _t_swap, _t_set = _THRESHOLD.swap_local, _THRESHOLD.set_local
+
+    def swap_on() -> Any:
+        """Enter the scope; returns what `restore` needs (the previous local values)."""
+        return _x_swap(True), _t_swap(0.0)
+
+    def restore(prev: Any) -> None:
+        _x_set(prev[0])
+        _t_set(prev[1])
 
 
 class enabled:
@@ -36,10 +55,10 @@ class enabled:
     __slots__ = ("_prev",)
 
     def __enter__(self) -> None:
-        self._prev = _STATE.swap_local(True)
+        self._prev = swap_on()
 
     def __exit__(self, *exc: Any) -> None:
-        _STATE.set_local(self._prev)
+        restore(self._prev)
 
 
 def scoped(fn: F) -> F:
@@ -47,10 +66,10 @@ def scoped(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        prev = _STATE.swap_local(True)
+        prev = swap_on()
         try:
             return fn(*args, **kwargs)
         finally:
-            _STATE.set_local(prev)
+            restore(prev)
 
     return wrapper  # type: ignore[return-value]

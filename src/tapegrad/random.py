@@ -41,8 +41,9 @@ def _check_seed(seed: int) -> int:
 
 def _key_for(seed: int) -> jax.Array:
     # A threefry key from all 64 bits of the seed (jax.random.PRNGKey folds an int64).
+    # device_put, not jnp.asarray: no XLA program to compile (this runs at import).
     hi, lo = seed >> 32, seed & 0xFFFF_FFFF
-    return jnp.asarray(np.array([hi, lo], dtype=np.uint32))
+    return jax.device_put(np.array([hi, lo], dtype=np.uint32))
 
 
 class Generator:

@@ -22,6 +22,7 @@ inference tensor (torch: it is).
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 import weakref
@@ -654,8 +655,9 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
         _check_sequence_shape(data)
         # torch converts out-of-range Python floats to inf without a warning.
         with np.errstate(over="ignore"):
-            # Always a copy, as torch.tensor: jnp.asarray may alias a NumPy buffer on CPU.
-            array = jnp.array(np.array(_to_numpy(data), dtype=dt.np, copy=True), dtype=dt.np)
+            # Always a copy, as torch.tensor (device_put may alias a NumPy buffer on CPU; this
+            # one is private). device_put, not jnp.array: no XLA program per shape to compile.
+            array = jax.device_put(np.array(_to_numpy(data), dtype=dt.np, copy=True))
     return _leaf(_device.place(array, device, "tensor"), requires_grad)
 
 
@@ -687,6 +689,21 @@ def _rebuild_tensor(array: np.ndarray, requires_grad: bool) -> Tensor:
     return t
 
 
+# NOTE [Host-built factories]: a small zeros/ones/empty/arange is built by NumPy and put on the
+# device; through JAX (`jnp.zeros(shape)`) each new shape compiles an XLA program first, which
+# dominated a fresh process's first steps (a model's constructor makes parameters of a dozen
+# shapes). Values are exact either way (0 and 1 in every dtype; arange's values cast once,
+# except to bfloat16, where NumPy's cast could round twice). Large ones stay on the device
+# kernel: no host fill and transfer, and no large constant inside a compiled program.
+_HOST_FILL_MAX = 1 << 16
+
+
+def _filled(shape: tuple[int, ...], dt: Any, value: int) -> jax.Array:
+    if math.prod(shape) <= _HOST_FILL_MAX:
+        return jax.device_put((np.zeros if value == 0 else np.ones)(shape, dt))
+    return (jnp.zeros if value == 0 else jnp.ones)(shape, dt)
+
+
 def _sizes(size: tuple, name: str | None = None) -> tuple[int, ...]:
     """A factory's size, with torch's error for a negative dimension."""
     shape = _checks.parse_size(size)
@@ -704,7 +721,7 @@ def zeros(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.zeros`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(_device.place(jnp.zeros(_sizes(size, "zeros"), dt.np), device, "zeros"),
+    return _leaf(_device.place(_filled(_sizes(size, "zeros"), dt.np, 0), device, "zeros"),
                  requires_grad)
 
 
@@ -714,7 +731,7 @@ def ones(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.ones`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(_device.place(jnp.ones(_sizes(size), dt.np), device, "ones"), requires_grad)
+    return _leaf(_device.place(_filled(_sizes(size), dt.np, 1), device, "ones"), requires_grad)
 
 
 @_x64.scoped
@@ -723,7 +740,7 @@ def empty(*size, dtype: DType | None = None, device: Any = None,
     """Matches `torch.empty` (zero-filled: JAX has no uninitialized memory)."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
-    return _leaf(_device.place(jnp.zeros(_sizes(size), dt.np), device, "empty"), requires_grad)
+    return _leaf(_device.place(_filled(_sizes(size), dt.np, 0), device, "empty"), requires_grad)
 
 
 @_x64.scoped
@@ -746,8 +763,12 @@ def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any =
         raise RuntimeError(_errors.ARANGE_BOUNDS)
     dt = dtype or _infer_dtype([start, end, step])
     _check_requires_grad(dt, requires_grad)
-    return _leaf(_device.place(jnp.asarray(np.arange(start, end, step), dtype=dt.np), device,
-                               "arange"), requires_grad)
+    values = np.arange(start, end, step)
+    if values.size <= _HOST_FILL_MAX and dt.np != jnp.bfloat16:  # NOTE [Host-built factories]
+        array = jax.device_put(values.astype(dt.np))
+    else:
+        array = jnp.asarray(values, dtype=dt.np)
+    return _leaf(_device.place(array, device, "arange"), requires_grad)
 
 
 @_x64.scoped

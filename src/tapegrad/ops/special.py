@@ -17,6 +17,7 @@ import math
 import jax
 import jax.numpy as jnp
 import jax.scipy.special as jsp
+import numpy as np
 
 from .. import _device, _dtype, _errors, return_types
 from .._checks import broadcast_shapes
@@ -588,24 +589,28 @@ def _check_steps(steps):
 
 
 def _linspace_array(start, end, steps, dt):
-    # torch's kernel: the first half counted from start, the second from end, in the
-    # dtype's own precision (double steps for integer dtypes).
+    # torch's kernel: the first half counted from start, the second from end, in the dtype's
+    # precision (double for integer dtypes). By NumPy, one IEEE operation at a time, then put
+    # on the device: no programs to compile per `steps` (NOTE [Host-built factories]).
     if steps == 1:
         return jnp.full((1,), start, dt)
+    dt = np.dtype(dt)
     integral = not jnp.issubdtype(dt, jnp.floating)
-    st = jnp.float64 if integral else dt
+    st = np.dtype(np.float64) if integral else dt
     if integral:
         start, end = int(start), int(end)
-    lo, hi = jnp.asarray(start, dt).astype(st), jnp.asarray(end, dt).astype(st)
-    step = (hi - lo) / jnp.asarray(max(steps - 1, 1), st)
-    if not integral and jnp.dtype(dt).itemsize < 8:
+    lo, hi = np.asarray(start, dt).astype(st), np.asarray(end, dt).astype(st)
+    step = (hi - lo) / np.asarray(max(steps - 1, 1), st)
+    if not integral and dt.itemsize < 8:
         # torch's vectorized kernel uses fused multiply-adds: for types narrower than double,
         # the exact product and one rounding are the float64 product and sum, cast once.
-        lo, hi, step = (v.astype(jnp.float64) for v in (lo, hi, step))
-        st = jnp.float64
-    i = jnp.arange(steps, dtype=st)
-    out = jnp.where(i < steps // 2, lo + step * i, hi - step * (steps - 1 - i))
-    return out.astype(dt)
+        lo, hi, step = (v.astype(np.float64) for v in (lo, hi, step))
+        st = np.dtype(np.float64)
+    i = np.arange(steps, dtype=st)
+    with np.errstate(all="ignore"):  # inf/nan endpoints give inf/nan, as in torch
+        out = np.where(i < steps // 2, lo + step * i, hi - step * (steps - 1 - i))
+        # NumPy's cast to bfloat16 could round twice; XLA's rounds once.
+        return jnp.asarray(out).astype(dt) if dt == jnp.bfloat16 else jax.device_put(out.astype(dt))
 
 
 @public(method=False)

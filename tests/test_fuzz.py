@@ -548,3 +548,59 @@ def test_a_no_grad_view_stops_requiring_grad_when_its_base_is_detached_in_place(
         print(v2.requires_grad, v2.is_leaf)
         return v0, v1, v2
     assert_parity(program)
+
+
+def test_a_saved_input_detached_in_place_cannot_be_used() -> None:
+    # torch's SavedVariable::unpack: an input saved with history that lost it (detach_) raises;
+    # a saved output (exp saves its result) does not.
+    def program(T):
+        out = []
+        for make in (lambda a: a.sin(), lambda a: a * a, lambda a: a.exp()):
+            x = T.tensor([1.0, 2.0, 3.0], dtype=T.float64, requires_grad=True)
+            a = x * 2
+            b = make(a)
+            a.detach_()
+            try:
+                b.sum().backward()
+            except RuntimeError as e:
+                print(e)
+            out.append(x)
+        return out
+    assert_parity(program)
+
+
+def test_views_of_no_grad_views_name_their_node_in_the_in_place_error() -> None:
+    # torch's handle_view_on_rebase: "Output 0 of Slice is a view of a view which was created
+    # in no_grad mode ..." (the node's name without "Backward0"), direct and indirect.
+    def program(T):
+        for make, write in ((lambda v: v[:1], "view"), (lambda v: v.t(), "view"),
+                            (lambda v: v[0], "view"), (lambda v: v.view(4)[1:], "view"),
+                            (lambda v: v[:1], "base"), (lambda v: v[:1], "no_grad view")):
+            x = T.ones(3, 2, dtype=T.float64, requires_grad=True)
+            a = x * 2
+            with T.no_grad():
+                v = a[1:]
+            w = make(v)
+            try:
+                if write == "view":
+                    w.mul_(2)
+                else:
+                    (a if write == "base" else v).mul_(2)
+                    print(w.grad_fn)
+            except RuntimeError as e:
+                print(e)
+    assert_parity(program)
+
+
+def test_gradients_torch_writes_in_place_have_its_version_under_create_graph() -> None:
+    def program(T):
+        out = []
+        for f in (lambda x: x.max(), lambda x: x.max(0)[0], lambda x: x.median(),
+                  lambda x: x.amax()):
+            for cg in (False, True):
+                x = T.tensor([[1.0, 3.0], [2.0, 0.5]], dtype=T.float64, requires_grad=True)
+                g, = T.autograd.grad(f(x).sum(), x, create_graph=cg)
+                print(g._version, g.grad_fn is None)
+                out.append(g)
+        return out
+    assert_parity(program)

@@ -9,6 +9,10 @@ BACKWARD_TWICE = (
     "backward through the graph a second time or if you need to access saved tensors after "
     "calling backward."
 )
+# (torch's text has no space after the first sentence.)
+SAVED_DETACHED_INPLACE = (
+    "Trying to use a saved tensor that has been detached in-place, i.e. with .detach_()."
+    "This is not supported, please use out-of-place `.detach()` instead")
 NO_GRAD_FN = "element {index} of tensors does not require grad and does not have a grad_fn"
 IMPLICIT_NON_SCALAR = "grad can be implicitly created only for scalar outputs"
 IMPLICIT_NON_REAL = "grad can be implicitly created only for real scalar outputs but got {dtype}"

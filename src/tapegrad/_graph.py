@@ -42,7 +42,7 @@ class SavedTensor:
     """
 
     __slots__ = ("tensor", "storage", "vc", "saved_version", "is_output", "output_nr",
-                 "requires_grad", "freed", "_rebuilt", "hooks", "packed")
+                 "requires_grad", "freed", "_rebuilt", "hooks", "packed", "non_leaf")
 
     def __init__(self, tensor, is_output: bool) -> None:
         if type(tensor._vc) is InferenceVersionCounter:
@@ -53,6 +53,7 @@ class SavedTensor:
         self.freed = False
         self._rebuilt = None
         self.hooks = None
+        self.non_leaf = False
         stack = _saved_hooks_state.stack
         if stack:
             # NOTE [Saved tensor hooks]: as torch, the innermost pair packs the tensor now and
@@ -75,12 +76,17 @@ class SavedTensor:
             self.storage = None
             self.output_nr = 0
             self.requires_grad = False
+            # torch's SavedVariable keeps an input by reference and finds its grad_fn on
+            # unpack: one that had history and lost it (`detach_()`) cannot be used.
+            self.non_leaf = tensor._grad_fn is not None
 
     def unpack(self, node: Node):
         if self.freed:
             raise RuntimeError(_errors.BACKWARD_TWICE)
         if self.hooks is not None:
             return self._unpack_hooked(node)
+        if self.non_leaf and self.tensor._grad_fn is None:
+            raise RuntimeError(_errors.SAVED_DETACHED_INPLACE)
         if self.vc.version != self.saved_version:
             raise RuntimeError(self._version_message(node))
         if not self.is_output:
@@ -96,6 +102,8 @@ class SavedTensor:
             raise RuntimeError(_errors.BACKWARD_TWICE)
         if self.hooks is not None:
             return self._unpack_hooked(node)._storage.array
+        if self.non_leaf and self.tensor._grad_fn is None:
+            raise RuntimeError(_errors.SAVED_DETACHED_INPLACE)
         if self.vc.version != self.saved_version:
             raise RuntimeError(self._version_message(node))
         return self.storage.array if self.is_output else self.tensor._storage.array

@@ -72,7 +72,8 @@ def _node_plan(node: OpNode, mask: tuple, needs: tuple) -> tuple:
     for k, v in node._saved.items():
         tv = type(v)
         if tv is SavedTensor:
-            if v.freed or v.hooks is not None or v.vc.version != v.saved_version:
+            if (v.freed or v.hooks is not None or v.vc.version != v.saved_version
+                    or (v.non_leaf and v.tensor._grad_fn is None)):
                 a = v.raw_array(node)  # raises torch's error, or unpacks through saved hooks
             else:
                 a = v.storage.array if v.is_output else v.tensor._storage.array

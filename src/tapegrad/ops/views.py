@@ -69,6 +69,22 @@ class CopySlices(Node):
         self._fn.release_variables()
 
 
+def no_grad_view_message(t: Tensor, indirect: bool) -> str:
+    """torch's handle_view_on_rebase text for a view made under no_grad (or a view of one):
+    a view with a grad_fn is named by it, without "Backward0" ("Output 0 of Slice is a view
+    of a view which was created in no_grad mode ...")."""
+    fn = t._grad_fn
+    text = _errors.NO_GRAD_FN_VIEW_INPLACE
+    if fn is not None:
+        name = type(fn).__name__
+        name = name[:name.rindex("Backward")] if "Backward" in name else name
+        text = text.replace("A view was created", f"Output {t._output_nr} of {name} is a view "
+                            "of a view which was created", 1)
+    if indirect:
+        text = text.replace("is being", "its base or another view of its base has been", 1)
+    return text + _errors.NO_GRAD_VIEW_SUFFIX
+
+
 def check_inplace(t: Tensor, operands: Iterable[Any] = ()) -> None:
     """torch's checks before any in-place write (leaf, view of leaf, no_grad view, overlap).
 
@@ -94,7 +110,7 @@ def check_inplace(t: Tensor, operands: Iterable[Any] = ()) -> None:
                 if err is not None:
                     raise err
             if storage.no_grad_view:
-                raise RuntimeError(_errors.INPLACE_NO_GRAD_VIEW)
+                raise RuntimeError(no_grad_view_message(t, indirect=False))
             root = t._base
             # torch: `self.requires_grad() && self._base().is_leaf()` (the base may have been
             # detached in place since the view was made).
@@ -245,9 +261,7 @@ def _grad_fn(self: Tensor) -> Node | None:
             raise err
     if getattr(self._storage, "creation", None) == "no_grad":
         # torch's handle_view_on_rebase(indirect=True) for a view made under no_grad.
-        raise RuntimeError(_errors.NO_GRAD_FN_VIEW_INPLACE.replace(
-            "is being", "its base or another view of its base has been", 1)
-            + _errors.NO_GRAD_VIEW_SUFFIX)
+        raise RuntimeError(no_grad_view_message(self, indirect=True))
     multi_output = getattr(self._storage, "multi_output", None)
     if multi_output is not None:
         # torch's handle_view_on_rebase(indirect=True) for a multi-output view.

@@ -604,3 +604,19 @@ def test_gradients_torch_writes_in_place_have_its_version_under_create_graph() -
                 out.append(g)
         return out
     assert_parity(program)
+
+
+def test_double_backward_graphs_of_squeeze_and_maximum_are_torchs() -> None:
+    # torch's unsqueeze_to (UnsqueezeBackward0 per squeezed dim, nothing when none was) and
+    # maximum/minimum's `grad / 2` at ties (div.Scalar: DivBackward1).
+    def program(T):
+        out = []
+        for f in (lambda x: x.squeeze(), lambda x: x.squeeze(1), lambda x: x.squeeze(0),
+                  lambda x: x.squeeze((0, 1)), lambda x: x.reshape(2, 3).squeeze(),
+                  lambda x: T.atan2(x.squeeze(), x.reshape(2, 3)),
+                  lambda x: T.maximum(x, x).exp(), lambda x: T.minimum(x, x * 2)):
+            x = T.ones(2, 1, 3, dtype=T.float64, requires_grad=True)
+            g, = T.autograd.grad((f(x) ** 2).sum(), x, create_graph=True)
+            out.append(g)
+        return out
+    assert_parity(program)

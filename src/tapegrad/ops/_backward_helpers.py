@@ -66,11 +66,6 @@ def restore_reduced_dims(t: Tensor, dim: tuple, keepdim: bool, ndim: int) -> Ten
 
 
 # --------------------------------------------------------------------- pointwise
-def minmax_backward(grad, self, other, masked):
-    # torch: ties split the gradient evenly between both inputs.
-    return (grad / 2).where(self == other, grad).masked_fill(masked, 0.0)
-
-
 def clamp_backward(grad, self, min, max):  # noqa: A002
     if min is not None and max is not None:
         return grad.where((self >= min).logical_and(self <= max), 0.0)

@@ -28,6 +28,7 @@ from jax import lax
 
 from ._op import Op
 from .from_jax import JaxFunction
+from .pointwise import div_scalar  # declared beside mul.Scalar; composites here use it
 
 __all__ = ["addmm", "convolution", "max_pool2d_with_indices", "avg_pool2d",
            "adaptive_avg_pool2d", "native_batch_norm", "native_layer_norm", "native_group_norm",
@@ -150,10 +151,6 @@ trilinear = _op("_trilinear", "TrilinearBackward0",
                 lambda i1, i2, i3: jnp.einsum("bi,oij,bj->bo", i1, i2, i3),
                 ("i1", "i2", "i3"), ("i1", "i2", "i3"), precision="matmul")
 
-# `tensor / number` inside an ATen composite is div.Scalar: DivBackward1 (Python's is DivBackward0).
-div_scalar = Op("_div_scalar", "DivBackward1", lambda self, other: self / other,
-                static=("other",), dtype_rule="keep",
-                derivatives={"self": lambda grad, other: div_scalar(grad, other)})
 
 
 # ------------------------------------------------------------------ convolution

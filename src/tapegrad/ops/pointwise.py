@@ -72,6 +72,11 @@ mul = Op("mul", "MulBackward0", lambda self, other: self * other, **_binary, **_
 mul_scalar = Op("_mul_scalar", "MulBackward1", lambda self, other: self * other,
                 inputs=("self",), static=("other",), dtype_rule="keep",
                 derivatives={"self": lambda grad, other: mul_scalar(grad, _conj(other))})
+# `tensor / number` inside an ATen composite or formula is div.Scalar: DivBackward1 (Python's
+# is DivBackward0).
+div_scalar = Op("_div_scalar", "DivBackward1", lambda self, other: self / other,
+                static=("other",), dtype_rule="keep",
+                derivatives={"self": lambda grad, other: div_scalar(grad, other)})
 # add.Scalar: a formula's `tensor + 1` (or `1 + tensor`) in ATen (AddBackward1).
 add_scalar = Op("_add_scalar", "AddBackward1", lambda self, other: self + other,
                 inputs=("self",), static=("other",), dtype_rule="keep",
@@ -163,17 +168,22 @@ atan2 = Op("atan2", "Atan2Backward0", jnp.arctan2, **_binary, **_unary_float, **
            derivatives={"self": lambda grad, self, other: grad * other * _atan2_recip(self, other),
                         "other": lambda grad, self, other:
                         grad * -self * _atan2_recip(self, other)})
+def _minmax_backward(grad, self, other, masked):
+    # torch: ties split the gradient evenly between both inputs (`grad / 2`: div.Scalar).
+    return div_scalar(grad, 2).where(self == other, grad).masked_fill(masked, 0.0)
+
+
 maximum = Op("maximum", "MaximumBackward0", jnp.maximum, grad_version=1, inputs=("self", "other"),
              public=True,
-             derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
+             derivatives={"self": lambda grad, self, other: _minmax_backward(grad, self, other,
                                                                               self < other),
-                          "other": lambda grad, self, other: H.minmax_backward(grad, self, other,
+                          "other": lambda grad, self, other: _minmax_backward(grad, self, other,
                                                                                self > other)})
 minimum = Op("minimum", "MinimumBackward0", jnp.minimum, grad_version=1, inputs=("self", "other"),
              public=True,
-             derivatives={"self": lambda grad, self, other: H.minmax_backward(grad, self, other,
+             derivatives={"self": lambda grad, self, other: _minmax_backward(grad, self, other,
                                                                               self > other),
-                          "other": lambda grad, self, other: H.minmax_backward(grad, self, other,
+                          "other": lambda grad, self, other: _minmax_backward(grad, self, other,
                                                                                self < other)})
 lerp_scalar = Op("lerp", "LerpBackward0",
                  lambda self, end, weight: H.lerp_forward(self, end, weight),

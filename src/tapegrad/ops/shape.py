@@ -102,19 +102,35 @@ unsqueeze_op = Op("unsqueeze", "UnsqueezeBackward0",
                   lambda self, dim: jnp.expand_dims(self, dim),
                   static=("dim",), dtype_rule="keep", view=_contiguous,
                   derivatives={"self": lambda grad, dim: grad.squeeze(dim)})
+def unsqueeze_to(grad, sizes, dims=None):
+    """torch's unsqueeze_to: `grad.unsqueeze(d)` for each size-1 dim d of `sizes` (among
+    `dims`), so a create_graph backward records UnsqueezeBackward0 nodes, and nothing when
+    no dim was squeezed."""
+    n = len(sizes)
+    if dims is None:
+        wanted = set(range(n))
+    else:
+        wanted = {d % n for d in (dims if isinstance(dims, tuple) else (dims,))} if n else set()
+    for d in range(n):
+        if d in wanted and sizes[d] == 1:
+            grad = grad.unsqueeze(d)
+    return grad
+
+
 squeeze_all = Op("squeeze", "SqueezeBackward0", lambda self: jnp.squeeze(self),
                  dtype_rule="keep", view=_contiguous,
-                 derivatives={"self": lambda grad, self_sym_sizes: grad.reshape(self_sym_sizes)})
+                 derivatives={"self": lambda grad, self_sym_sizes:
+                              unsqueeze_to(grad, self_sym_sizes)})
 squeeze_dim = Op("squeeze", "SqueezeBackward1",
                  lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
                  static=("dim",), dtype_rule="keep", view=_contiguous,
                  derivatives={"self": lambda grad, self_sym_sizes, dim:
-                              grad.reshape(self_sym_sizes)})
+                              unsqueeze_to(grad, self_sym_sizes, dim)})
 squeeze_dims = Op("squeeze", "SqueezeBackward2",
                   lambda self, dim: jnp.squeeze(self, tuple(d for d in dim if self.shape[d] == 1)),
                   static=("dim",), dtype_rule="keep", view=_contiguous,
                   derivatives={"self": lambda grad, self_sym_sizes, dim:
-                               grad.reshape(self_sym_sizes)})
+                               unsqueeze_to(grad, self_sym_sizes, tuple(dim))})
 slice_op = Op("slice", "SliceBackward0",
               lambda self, dim, start, end, step: jnp.moveaxis(
                   jnp.moveaxis(self, dim, 0)[start:end:step], 0, dim),
@@ -800,7 +816,7 @@ squeeze4_op = Op("squeeze_", "SqueezeBackward4",
                  lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
                  static=("dim",), dtype_rule="keep",
                  derivatives={"self": lambda grad, self_sym_sizes, dim:
-                              grad.reshape(self_sym_sizes)})
+                              unsqueeze_to(grad, self_sym_sizes, dim)})
 
 
 def unsafe_view(self, shape):

@@ -620,3 +620,22 @@ def test_double_backward_graphs_of_squeeze_and_maximum_are_torchs() -> None:
             out.append(g)
         return out
     assert_parity(program)
+
+
+def test_a_detached_alias_of_a_no_grad_view_may_be_written() -> None:
+    # detach() is not a differentiable view: writing it passes torch's check_inplace; the view
+    # it aliases then fails when its stale grad_fn is read.
+    def program(T):
+        v0 = T.tensor([[0.0, 0.0], [0.0, 0.0], [0.0, 0.0]], dtype=T.float64, requires_grad=True)
+        with T.no_grad():
+            v1, v2, v3 = v0.unbind(0)
+        v5 = v3[0:1]
+        v6 = v5.detach()
+        v6.exp_()
+        print(v5._version, v6._version)
+        try:
+            T.exp(v5)
+        except RuntimeError as e:
+            print(e)
+        return v0, v5, v6
+    assert_parity(program)

@@ -109,7 +109,7 @@ def check_inplace(t: Tensor, operands: Iterable[Any] = ()) -> None:
                 err = custom_function_view_error(t, indirect=False)
                 if err is not None:
                     raise err
-            if storage.no_grad_view:
+            if storage.no_grad_view and t._base is not None:  # (not a detach()ed alias)
                 raise RuntimeError(no_grad_view_message(t, indirect=False))
             root = t._base
             # torch: `self.requires_grad() && self._base().is_leaf()` (the base may have been

@@ -4,6 +4,10 @@ moments, KL divergences (values and gradients as torch's). Samples come from tap
 default generator: reproducible per seed, not torch's values."""
 
 from . import constraints, transforms
+from .continuous_more import (Cauchy, Chi2, ContinuousBernoulli, ExponentialFamily,
+                              FisherSnedecor, GeneralizedPareto, Gumbel, HalfCauchy, HalfNormal,
+                              InverseGamma, Kumaraswamy, LogisticNormal, Pareto,
+                              RelaxedBernoulli, StudentT, Weibull)
 from .continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
@@ -12,6 +16,7 @@ from .kl import kl_divergence, register_kl
 from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .transformed_distribution import TransformedDistribution
+from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
 from .transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
                          TanhTransform, Transform)
 
@@ -21,3 +26,7 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exp
            "kl_divergence", "register_kl", "constraints", "transforms", "Transform",
            "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform",
            "TanhTransform"]
+__all__ += ["Cauchy", "Chi2", "ContinuousBernoulli", "ExponentialFamily", "FisherSnedecor",
+            "GeneralizedPareto", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma",
+            "Kumaraswamy", "LogisticNormal", "Pareto", "RelaxedBernoulli", "StudentT", "Weibull",
+            "AbsTransform", "PowerTransform", "StickBreakingTransform"]

@@ -418,3 +418,9 @@ class AffineTransform(Transform):
 
     def inverse_shape(self, shape):
         return self.forward_shape(shape)
+
+
+from .continuous_more_transforms import (AbsTransform, PowerTransform,  # noqa: E402
+                                         StickBreakingTransform)
+
+__all__ += ["AbsTransform", "PowerTransform", "StickBreakingTransform"]

@@ -4,11 +4,11 @@ moments, KL divergences (values and gradients as torch's). Samples come from tap
 default generator: reproducible per seed, not torch's values."""
 
 from . import constraints, transforms
+from .continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, Normal, Uniform
 from .continuous_more import (Cauchy, Chi2, ContinuousBernoulli, ExponentialFamily,
                               FisherSnedecor, GeneralizedPareto, Gumbel, HalfCauchy, HalfNormal,
                               InverseGamma, Kumaraswamy, LogisticNormal, Pareto,
-                              RelaxedBernoulli, StudentT, Weibull)
-from .continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, Normal, Uniform
+                              RelaxedBernoulli, StudentT, VonMises, Weibull)
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .independent import Independent
@@ -28,5 +28,5 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exp
            "TanhTransform"]
 __all__ += ["Cauchy", "Chi2", "ContinuousBernoulli", "ExponentialFamily", "FisherSnedecor",
             "GeneralizedPareto", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma",
-            "Kumaraswamy", "LogisticNormal", "Pareto", "RelaxedBernoulli", "StudentT", "Weibull",
-            "AbsTransform", "PowerTransform", "StickBreakingTransform"]
+            "Kumaraswamy", "LogisticNormal", "Pareto", "RelaxedBernoulli", "StudentT", "VonMises",
+            "Weibull", "AbsTransform", "PowerTransform", "StickBreakingTransform"]

@@ -27,7 +27,7 @@ from .utils import (_sum_rightmost, broadcast_all, clamp_probs, digamma, finfo, 
 __all__ = ["Cauchy", "HalfNormal", "HalfCauchy", "Gumbel", "Weibull", "Pareto", "Chi2",
            "StudentT", "Kumaraswamy", "InverseGamma", "FisherSnedecor", "GeneralizedPareto",
            "ExponentialFamily", "ContinuousBernoulli", "LogitRelaxedBernoulli",
-           "RelaxedBernoulli", "LogisticNormal"]
+           "RelaxedBernoulli", "LogisticNormal", "VonMises"]
 
 _NAN = float("nan")
 _INF = float("inf")
@@ -932,3 +932,116 @@ class LogisticNormal(_ExpandByRebuild, TransformedDistribution):
     @property
     def scale(self) -> Tensor:
         return self.base_dist.base_dist.scale
+
+
+def _eval_poly(y: Tensor, coef: list) -> Tensor:
+    coef = list(coef)
+    result = coef.pop()
+    while coef:
+        result = coef.pop() + y * result
+    return result
+
+
+# torch's polynomial approximations of I0 and I1 (Abramowitz and Stegun 9.8.1-9.8.4).
+_I0_COEF_SMALL = [1.0, 3.5156229, 3.0899424, 1.2067492, 0.2659732, 0.360768e-1, 0.45813e-2]
+_I0_COEF_LARGE = [0.39894228, 0.1328592e-1, 0.225319e-2, -0.157565e-2, 0.916281e-2,
+                  -0.2057706e-1, 0.2635537e-1, -0.1647633e-1, 0.392377e-2]
+_I1_COEF_SMALL = [0.5, 0.87890594, 0.51498869, 0.15084934, 0.2658733e-1, 0.301532e-2,
+                  0.32411e-3]
+_I1_COEF_LARGE = [0.39894228, -0.3988024e-1, -0.362018e-2, 0.163801e-2, -0.1031555e-1,
+                  0.2282967e-1, -0.2895312e-1, 0.1787654e-1, -0.420059e-2]
+_COEF_SMALL = [_I0_COEF_SMALL, _I1_COEF_SMALL]
+_COEF_LARGE = [_I0_COEF_LARGE, _I1_COEF_LARGE]
+
+
+def _log_modified_bessel_fn(x: Tensor, order: int = 0) -> Tensor:
+    """log(I_order(x)) for x > 0, order 0 or 1, as torch's approximation."""
+    if order != 0 and order != 1:
+        raise AssertionError(f"order must be 0 or 1, got {order}")
+    y = x / 3.75
+    y = y * y
+    small = _eval_poly(y, _COEF_SMALL[order])
+    if order == 1:
+        small = x.abs() * small
+    small = small.log()
+    y = 3.75 / x
+    large = x - 0.5 * x.log() + _eval_poly(y, _COEF_LARGE[order]).log()
+    return ops.where(x < 3.75, small, large)
+
+
+def _rejection_sample(loc, concentration, proposal_r, x):
+    # Best and Fisher (1979), as torch: redraw until every element has been accepted.
+    done = zeros_like(x).bool()
+    while not done.all().item():
+        u = uniform((3,) + tuple(x.shape), loc.dtype)
+        u1, u2, u3 = u.unbind()
+        z = (math.pi * u1).cos()
+        f = (1 + proposal_r * z) / (proposal_r + z)
+        c = concentration * (proposal_r - f)
+        accept = ((c * (2 - c) - u2) > 0) | ((c / u2).log() + 1 - c >= 0)
+        if accept.any().item():
+            x = ops.where(accept, (u3 - 0.5).sign() * f.acos(), x)
+            done = done | accept
+    return (x + math.pi + loc) % (2 * math.pi) - math.pi
+
+
+class VonMises(Distribution):
+    """VonMises(loc, concentration): a circular distribution of angles (radians)."""
+
+    arg_constraints = {"loc": constraints.real, "concentration": constraints.positive}
+    support = constraints.real
+    has_rsample = False
+
+    def __init__(self, loc, concentration, validate_args: bool | None = None) -> None:
+        self.loc, self.concentration = broadcast_all(loc, concentration)
+        super().__init__(self.loc.shape, Size(), validate_args)
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        log_prob = self.concentration * (value - self.loc).cos()
+        return (log_prob - math.log(2 * math.pi)
+                - _log_modified_bessel_fn(self.concentration, order=0))
+
+    @lazy_property
+    def _loc(self) -> Tensor:
+        return self.loc.double()
+
+    @lazy_property
+    def _concentration(self) -> Tensor:
+        return self.concentration.double()
+
+    @lazy_property
+    def _proposal_r(self) -> Tensor:
+        kappa = self._concentration
+        tau = 1 + (1 + 4 * kappa ** 2).sqrt()
+        rho = (tau - (2 * tau).sqrt()) / (2 * kappa)
+        proposal_r = (1 + rho ** 2) / (2 * rho)
+        proposal_r_taylor = 1 / kappa + kappa
+        return ops.where(kappa < 1e-5, proposal_r_taylor, proposal_r)
+
+    def sample(self, sample_shape=Size()) -> Tensor:
+        from .._grad_mode import no_grad
+        with no_grad():
+            shape = tuple(self._extended_shape(sample_shape))
+            x = zeros_like(self._loc.expand(shape)) if shape else zeros_like(self._loc)
+            return _rejection_sample(self._loc, self._concentration, self._proposal_r,
+                                     x).to(self.loc.dtype)
+
+    def expand(self, batch_shape, _instance=None):
+        validate_args = self.__dict__.get("_validate_args")
+        return type(self)(self.loc.expand(batch_shape), self.concentration.expand(batch_shape),
+                          validate_args=validate_args)
+
+    @property
+    def mean(self) -> Tensor:
+        return self.loc
+
+    @property
+    def mode(self) -> Tensor:
+        return self.loc
+
+    @lazy_property
+    def variance(self) -> Tensor:
+        return 1 - (_log_modified_bessel_fn(self.concentration, order=1)
+                    - _log_modified_bessel_fn(self.concentration, order=0)).exp()

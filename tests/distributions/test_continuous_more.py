@@ -394,7 +394,7 @@ def test_transforms_equal_torch(build):
         assert bool(lib.transforms.PowerTransform(M.tensor([-2.0, 2.0])).sign[0] == -1)
 
 
-def _SubCauchy(loc):  # noqa: N802 - a class per library
+def _SubCauchy(loc):  # a class per library
     lib = gd if isinstance(loc, tg.Tensor) else td
 
     class SubCauchy(lib.Cauchy):

@@ -9,6 +9,7 @@ from .continuous_more import (Cauchy, Chi2, ContinuousBernoulli, ExponentialFami
                               FisherSnedecor, GeneralizedPareto, Gumbel, HalfCauchy, HalfNormal,
                               InverseGamma, Kumaraswamy, LogisticNormal, Pareto,
                               RelaxedBernoulli, StudentT, VonMises, Weibull)
+from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .independent import Independent
@@ -16,7 +17,6 @@ from .kl import kl_divergence, register_kl
 from .log_normal import LogNormal
 from .multivariate_normal import MultivariateNormal
 from .transformed_distribution import TransformedDistribution
-from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
 from .transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
                          TanhTransform, Transform)
 

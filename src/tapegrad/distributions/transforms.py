@@ -420,7 +420,6 @@ class AffineTransform(Transform):
         return self.forward_shape(shape)
 
 
-from .continuous_more_transforms import (AbsTransform, PowerTransform,  # noqa: E402
-                                         StickBreakingTransform)
+from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
 
 __all__ += ["AbsTransform", "PowerTransform", "StickBreakingTransform"]

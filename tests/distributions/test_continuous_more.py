@@ -508,3 +508,23 @@ def test_kl_between_families_equal_torch():
             if g is not None:
                 # 1e-7: Beta's entropy gradient (trigamma) as in test_distributions.py.
                 np.testing.assert_allclose(g, tgr, rtol=1e-7, atol=1e-12, err_msg=msg)
+
+
+def test_logit_relaxed_bernoulli_equals_torch():
+    from tapegrad.distributions.continuous_more import LogitRelaxedBernoulli
+    from torch.distributions.relaxed_bernoulli import LogitRelaxedBernoulli as TLRB
+    res = []
+    for M, cls in ((tg, LogitRelaxedBernoulli), (torch, TLRB)):
+        temp = M.tensor(0.7, dtype=M.float64, requires_grad=True)
+        logits = M.tensor(REAL, dtype=M.float64, requires_grad=True)
+        d = cls(temp, logits=logits)
+        lp = d.log_prob(M.tensor(REAL[::-1].copy(), dtype=M.float64))
+        g = M.autograd.grad(lp.sum() + d.probs.sum(), [temp, logits])
+        r = d.rsample((5,))
+        e = d.expand((2, 3))
+        res.append((lp.detach().numpy(), [x.numpy() for x in g], tuple(r.shape),
+                    r.requires_grad, tuple(e.batch_shape), repr(d.support), d.has_rsample))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10)
+    for a, b in zip(res[0][1], res[1][1]):
+        np.testing.assert_allclose(a, b, rtol=1e-8)
+    assert res[0][2:] == res[1][2:]

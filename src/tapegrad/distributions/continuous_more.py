@@ -16,7 +16,6 @@ from ..tensor import Size, Tensor, full, full_like, ones_like, tensor, zeros_lik
 from . import constraints
 from .continuous import Beta, Exponential, Gamma, Laplace, Normal, Uniform
 from .distribution import Distribution
-from .independent import Independent
 from .kl import _kl_normal_normal, register_kl
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform, SigmoidTransform

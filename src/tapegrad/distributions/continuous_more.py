@@ -15,14 +15,13 @@ from ..nn import functional as F
 from ..tensor import Size, Tensor, full, full_like, ones_like, tensor, zeros_like
 from . import constraints
 from .continuous import Beta, Exponential, Gamma, Laplace, Normal, Uniform
+from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
 from .distribution import Distribution
 from .kl import _kl_normal_normal, register_kl
 from .transformed_distribution import TransformedDistribution
 from .transforms import AffineTransform, ExpTransform, SigmoidTransform
-from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
 from .utils import (_sum_rightmost, broadcast_all, clamp_probs, digamma, finfo, lazy_property,
-                    lgamma, logits_to_probs, probs_to_logits, standard_normal, uniform,
-                    xlogy)
+                    lgamma, logits_to_probs, probs_to_logits, standard_normal, uniform, xlogy)
 
 __all__ = ["Cauchy", "HalfNormal", "HalfCauchy", "Gumbel", "Weibull", "Pareto", "Chi2",
            "StudentT", "Kumaraswamy", "InverseGamma", "FisherSnedecor", "GeneralizedPareto",

@@ -1,9 +1,9 @@
 """More continuous distributions. Match torch's Cauchy, HalfNormal, HalfCauchy, Gumbel, Weibull,
 Pareto, Chi2, StudentT, Kumaraswamy, InverseGamma, FisherSnedecor, GeneralizedPareto,
-ContinuousBernoulli, LogitRelaxedBernoulli, RelaxedBernoulli, LogisticNormal and the
+ContinuousBernoulli, LogitRelaxedBernoulli, RelaxedBernoulli, LogisticNormal, VonMises and the
 ExponentialFamily base class: torch's formulas for log_prob, entropy, moments, cdf and icdf (so
-values and gradients equal torch's), torch's transforms for the transformed ones; samples come
-from tapegrad's default generator."""
+values and gradients equal torch's), torch's transforms for the transformed ones, `expand`, and
+the KL divergences torch registers for them; samples come from tapegrad's default generator."""
 
 from __future__ import annotations
 

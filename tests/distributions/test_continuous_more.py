@@ -513,7 +513,7 @@ def test_kl_between_families_equal_torch():
 def test_logit_relaxed_bernoulli_equals_torch():
     from torch.distributions.relaxed_bernoulli import LogitRelaxedBernoulli as TLRB
 
-    from tapegrad.distributions.continuous_more import LogitRelaxedBernoulli
+    from tapegrad.distributions.continuous_relaxed import LogitRelaxedBernoulli
     res = []
     for M, cls in ((tg, LogitRelaxedBernoulli), (torch, TLRB)):
         temp = M.tensor(0.7, dtype=M.float64, requires_grad=True)

@@ -5,6 +5,12 @@ default generator: reproducible per seed, not torch's values."""
 
 from . import constraints, transforms
 from .continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, Normal, Uniform
+from . import continuous_more_kl  # noqa: F401 (registers torch's KL pairs)
+from .continuous_more import (Cauchy, Chi2, ExponentialFamily, FisherSnedecor, GeneralizedPareto,
+                              Gumbel, HalfCauchy, HalfNormal, InverseGamma, Kumaraswamy, Pareto,
+                              StudentT, Weibull)
+from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
+from .continuous_relaxed import ContinuousBernoulli, LogisticNormal, RelaxedBernoulli, VonMises
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .independent import Independent
@@ -21,3 +27,7 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exp
            "kl_divergence", "register_kl", "constraints", "transforms", "Transform",
            "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform",
            "TanhTransform"]
+__all__ += ["Cauchy", "Chi2", "ContinuousBernoulli", "ExponentialFamily", "FisherSnedecor",
+            "GeneralizedPareto", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma",
+            "Kumaraswamy", "LogisticNormal", "Pareto", "RelaxedBernoulli", "StudentT", "VonMises",
+            "Weibull", "AbsTransform", "PowerTransform", "StickBreakingTransform"]

@@ -418,3 +418,8 @@ class AffineTransform(Transform):
 
     def inverse_shape(self, shape):
         return self.forward_shape(shape)
+
+
+from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
+
+__all__ += ["AbsTransform", "PowerTransform", "StickBreakingTransform"]

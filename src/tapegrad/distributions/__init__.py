@@ -6,6 +6,8 @@ default generator: reproducible per seed, not torch's values."""
 from . import constraints, transforms
 from .continuous import Beta, Dirichlet, Exponential, Gamma, Laplace, Normal, Uniform
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
+from .discrete_more import (Binomial, Geometric, Multinomial, NegativeBinomial,
+                            OneHotCategoricalStraightThrough, RelaxedOneHotCategorical)
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
@@ -21,3 +23,5 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exp
            "kl_divergence", "register_kl", "constraints", "transforms", "Transform",
            "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform",
            "TanhTransform"]
+__all__ += ["Binomial", "Geometric", "Multinomial", "NegativeBinomial",
+            "OneHotCategoricalStraightThrough", "RelaxedOneHotCategorical"]

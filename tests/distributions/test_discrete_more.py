@@ -240,3 +240,136 @@ def _err(fn_ours, fn_ref):
 ])
 def test_validation_errors_equal_torch(build):
     _err(lambda: build(tg, gd), lambda: build(torch, td))
+
+
+# ---------------------------------------------------------------- multivariate_more
+A32 = RNG.standard_normal((3, 2))
+LOC23 = RNG.standard_normal((2, 3))
+SCALE23 = RNG.uniform(0.5, 2.0, (2, 3))
+MIX_P = RNG.uniform(0.2, 1.0, (3,))
+
+
+def _lowrank(M, D, p):
+    return D.LowRankMultivariateNormal(p["loc"], p["cov_factor"], p["cov_diag"])
+
+
+def _mix_normal(M, D, p):
+    return D.MixtureSameFamily(D.Categorical(probs=p["mix"]), D.Normal(p["loc"], p["scale"]))
+
+
+def _mix_independent(M, D, p):
+    return D.MixtureSameFamily(D.Categorical(logits=p["mix"]),
+                               D.Independent(D.Normal(p["loc"].mT, p["scale"].mT), 1))
+
+
+def _mix_lowrank(M, D, p):
+    comp = D.LowRankMultivariateNormal(p["loc"], p["cov_factor"].expand(2, 3, 2),
+                                       p["cov_diag"])
+    return D.MixtureSameFamily(D.Categorical(probs=p["mix"][:2]), comp)
+
+
+# case -> (builder, parameters, value, outputs compared)
+MCASES = {
+    "LowRankMultivariateNormal": (_lowrank, dict(loc=REAL, cov_factor=A32, cov_diag=POS),
+                                  REAL + 0.3, ["entropy", "mean", "mode", "variance", "stddev",
+                                               "scale_tril", "covariance_matrix",
+                                               "precision_matrix"]),
+    "LowRankMultivariateNormalBatch": (_lowrank, dict(loc=LOC23, cov_factor=A32, cov_diag=POS),
+                                       LOC23[::-1] + 0.1, ["entropy", "variance", "scale_tril",
+                                                           "precision_matrix"]),
+    "MixtureSameFamilyNormal": (_mix_normal, dict(mix=SCALE23[::-1].copy(), loc=LOC23, scale=SCALE23),
+                                REAL[:2], ["mean", "variance", "cdf"]),
+    "MixtureSameFamilyIndependent": (_mix_independent, dict(mix=MIX_P, loc=LOC23,
+                                                            scale=SCALE23),
+                                     REAL[:2], ["mean", "variance"]),
+    "MixtureSameFamilyLowRank": (_mix_lowrank, dict(mix=MIX_P, loc=LOC23, cov_factor=A32,
+                                                    cov_diag=POS), REAL - 0.2,
+                                 ["mean", "variance"]),
+}
+
+
+def _mcollect(M, D, name):
+    build, spec, value, methods = MCASES[name]
+    params = _params(M, spec)
+    d = build(M, D, params)
+    v = M.tensor(value, dtype=M.float64)
+    outs = {"log_prob": d.log_prob(v)}
+    for m in methods:
+        outs[m] = d.entropy() if m == "entropy" else d.cdf(v) if m == "cdf" else getattr(d, m)
+    return d, params, outs, v
+
+
+@pytest.mark.parametrize("name", sorted(MCASES))
+def test_multivariate_values_grads_expand_equal_torch(name):
+    d, params, outs, v = _mcollect(tg, gd, name)
+    td_, tparams, touts, tv = _mcollect(torch, td, name)
+    assert (tuple(d.batch_shape), tuple(d.event_shape)) == (tuple(td_.batch_shape),
+                                                            tuple(td_.event_shape))
+    for k in outs:
+        np.testing.assert_allclose(outs[k].detach().numpy(), touts[k].detach().numpy(),
+                                   rtol=1e-10, atol=1e-12, err_msg=k)
+        assert tuple(outs[k].shape) == tuple(touts[k].shape), k
+        assert outs[k].dtype == tg.float64, k
+    keys = list(params)
+    grads = tg.autograd.grad(sum(o.sum() for o in outs.values()), [params[k] for k in keys])
+    tgrads = torch.autograd.grad(sum(o.sum() for o in touts.values()),
+                                 [tparams[k] for k in keys])
+    for k, g, tgr in zip(keys, grads, tgrads):
+        np.testing.assert_allclose(g.numpy(), tgr.numpy(), rtol=1e-7, atol=1e-12, err_msg=k)
+    assert repr(d.support) == repr(td_.support)
+    assert d.support.event_dim == td_.support.event_dim
+    assert sorted(d.arg_constraints) == sorted(td_.arg_constraints)
+    assert d.has_rsample == td_.has_rsample
+    assert repr(d).replace("tapegrad.", "torch.") == repr(td_)
+    shape = (4,) + tuple(d.batch_shape)
+    e, te = d.expand(shape), td_.expand(shape)
+    assert type(e) is type(d)
+    assert (tuple(e.batch_shape), tuple(e.event_shape)) == (tuple(te.batch_shape),
+                                                            tuple(te.event_shape))
+    np.testing.assert_allclose(e.log_prob(v).detach().numpy(),
+                               te.log_prob(tv).detach().numpy(), rtol=1e-10)
+    tg.manual_seed(0)
+    s, ts = d.sample((5,)), td_.sample((5,))
+    assert tuple(s.shape) == tuple(ts.shape) and s.dtype == tg.float64
+    assert not s.requires_grad
+    if d.has_rsample:
+        r = d.rsample((5,))
+        assert r.requires_grad and tuple(r.shape) == tuple(td_.rsample((5,)).shape)
+        g = tg.autograd.grad(r.sum(), [params[k] for k in keys])
+        assert all(np.isfinite(x.numpy()).all() for x in g)
+
+
+def test_multivariate_sample_statistics():
+    tg.manual_seed(0)
+    W, Dg = np.array([[1.0], [0.5]]), np.array([0.5, 1.0])
+    s = gd.LowRankMultivariateNormal(tg.tensor([1.0, -1.0], dtype=tg.float64),
+                                     tg.tensor(W), tg.tensor(Dg)).sample((4000,)).numpy()
+    np.testing.assert_allclose(s.mean(0), [1.0, -1.0], atol=0.1)
+    np.testing.assert_allclose(np.cov(s.T), W @ W.T + np.diag(Dg), atol=0.12)
+    m = gd.MixtureSameFamily(gd.Categorical(tg.tensor([0.3, 0.7], dtype=tg.float64)),
+                             gd.Normal(tg.tensor([-5.0, 5.0], dtype=tg.float64),
+                                       tg.tensor([1.0, 1.0], dtype=tg.float64)))
+    x = m.sample((4000,)).numpy()
+    assert abs((x > 0).mean() - 0.7) < 0.04
+    assert abs(x.mean() - float(m.mean)) < 0.3
+
+
+@pytest.mark.parametrize("build", [
+    lambda M, D: D.LowRankMultivariateNormal(M.tensor(0.0), M.ones(2, 1), M.ones(2)),
+    lambda M, D: D.LowRankMultivariateNormal(M.zeros(2), M.ones(2), M.ones(2)),
+    lambda M, D: D.LowRankMultivariateNormal(M.zeros(2), M.ones(3, 1), M.ones(2)),
+    lambda M, D: D.LowRankMultivariateNormal(M.zeros(2), M.ones(2, 1), M.ones(3)),
+    lambda M, D: D.LowRankMultivariateNormal(M.zeros(2, 2), M.ones(3, 2, 1), M.ones(2)),
+    lambda M, D: D.LowRankMultivariateNormal(M.zeros(2), M.ones(2, 1), M.tensor([1.0, -1.0])),
+    lambda M, D: D.LowRankMultivariateNormal(M.zeros(2), M.ones(2, 1), M.ones(2)).log_prob(
+        M.zeros(3)),
+    lambda M, D: D.MixtureSameFamily(D.Normal(0.0, 1.0), D.Normal(M.zeros(2), M.ones(2))),
+    lambda M, D: D.MixtureSameFamily(D.Categorical(M.ones(2)), "x"),
+    lambda M, D: D.MixtureSameFamily(D.Categorical(M.ones(3)), D.Normal(M.zeros(2), M.ones(2))),
+    lambda M, D: D.MixtureSameFamily(D.Categorical(M.ones(3, 2)),
+                                     D.Normal(M.zeros(4, 2), M.ones(4, 2))),
+    lambda M, D: D.MixtureSameFamily(D.Categorical(M.ones(2)),
+                                     D.Exponential(M.ones(2))).log_prob(M.tensor(-1.0)),
+])
+def test_multivariate_validation_errors_equal_torch(build):
+    _err(lambda: build(tg, gd), lambda: build(torch, td))

@@ -12,6 +12,7 @@ from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .log_normal import LogNormal
+from .multivariate_more import LowRankMultivariateNormal, MixtureSameFamily
 from .multivariate_normal import MultivariateNormal
 from .transformed_distribution import TransformedDistribution
 from .transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
@@ -24,4 +25,5 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exp
            "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform",
            "TanhTransform"]
 __all__ += ["Binomial", "Geometric", "Multinomial", "NegativeBinomial",
-            "OneHotCategoricalStraightThrough", "RelaxedOneHotCategorical"]
+            "OneHotCategoricalStraightThrough", "RelaxedOneHotCategorical",
+            "LowRankMultivariateNormal", "MixtureSameFamily"]

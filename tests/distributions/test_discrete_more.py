@@ -6,6 +6,8 @@ validation errors."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -268,8 +270,30 @@ def _mix_lowrank(M, D, p):
     return D.MixtureSameFamily(D.Categorical(probs=p["mix"][:2]), comp)
 
 
+A33 = RNG.standard_normal((3, 3))
+COV = A33 @ A33.T + 3 * np.eye(3)
+WVAL = COV[::-1, ::-1] / 2 + np.eye(3)
+CORR = np.array([[1.0, 0.3, 0.2], [0.3, 1.0, -0.4], [0.2, -0.4, 1.0]])
+
+
+def _wishart(M, D, p):
+    return D.Wishart(p["df"], **{k: v for k, v in p.items() if k != "df"})
+
+
+def _lkj(M, D, p):
+    return D.LKJCholesky(3, p["concentration"])
+
+
 # case -> (builder, parameters, value, outputs compared)
 MCASES = {
+    "Wishart": (_wishart, dict(df=np.array([4.5, 6.0]), covariance_matrix=COV), WVAL,
+                ["entropy", "mean", "mode", "variance", "scale_tril", "precision_matrix"]),
+    "WishartTril": (_wishart, dict(df=np.array(3.5), scale_tril=np.linalg.cholesky(COV)),
+                    WVAL, ["entropy", "mean", "variance", "covariance_matrix"]),
+    "WishartPrecision": (_wishart, dict(df=np.array(5.0), precision_matrix=COV), WVAL,
+                         ["entropy", "mode", "scale_tril", "covariance_matrix"]),
+    "LKJCholesky": (_lkj, dict(concentration=np.array([0.7, 1.5, 3.0])),
+                    np.linalg.cholesky(CORR), []),
     "LowRankMultivariateNormal": (_lowrank, dict(loc=REAL, cov_factor=A32, cov_diag=POS),
                                   REAL + 0.3, ["entropy", "mean", "mode", "variance", "stddev",
                                                "scale_tril", "covariance_matrix",
@@ -311,7 +335,9 @@ def test_multivariate_values_grads_expand_equal_torch(name):
         assert tuple(outs[k].shape) == tuple(touts[k].shape), k
         assert outs[k].dtype == tg.float64, k
     keys = list(params)
-    grads = tg.autograd.grad(sum(o.sum() for o in outs.values()), [params[k] for k in keys])
+    # The graph is kept: rsample below reuses what __init__ computed (a Cholesky factor).
+    grads = tg.autograd.grad(sum(o.sum() for o in outs.values()), [params[k] for k in keys],
+                             retain_graph=True)
     tgrads = torch.autograd.grad(sum(o.sum() for o in touts.values()),
                                  [tparams[k] for k in keys])
     for k, g, tgr in zip(keys, grads, tgrads):
@@ -329,14 +355,35 @@ def test_multivariate_values_grads_expand_equal_torch(name):
     np.testing.assert_allclose(e.log_prob(v).detach().numpy(),
                                te.log_prob(tv).detach().numpy(), rtol=1e-10)
     tg.manual_seed(0)
-    s, ts = d.sample((5,)), td_.sample((5,))
-    assert tuple(s.shape) == tuple(ts.shape) and s.dtype == tg.float64
-    assert not s.requires_grad
-    if d.has_rsample:
-        r = d.rsample((5,))
-        assert r.requires_grad and tuple(r.shape) == tuple(td_.rsample((5,)).shape)
-        g = tg.autograd.grad(r.sum(), [params[k] for k in keys])
-        assert all(np.isfinite(x.numpy()).all() for x in g)
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        s = d.sample((5,))
+        n_ours = len(w)
+        ts = td_.sample((5,))
+        # torch's Wishart warns "Singular sample detected." on every draw (its flag is
+        # inverted); so does this one.
+        assert [str(x.message) for x in w[:n_ours]] == [str(x.message) for x in w[n_ours:]]
+        assert tuple(s.shape) == tuple(ts.shape) and s.dtype == tg.float64
+        assert not s.requires_grad
+        assert bool(d.support.check(s).all())
+        if d.has_rsample:
+            r = d.rsample((5,))
+            assert r.requires_grad and tuple(r.shape) == tuple(td_.rsample((5,)).shape)
+            g = tg.autograd.grad(r.sum(), [params[k] for k in keys])
+            assert all(np.isfinite(x.numpy()).all() for x in g)
+
+
+def test_wishart_lkj_sample_statistics():
+    tg.manual_seed(0)
+    with pytest.warns(UserWarning, match="Singular sample detected."):
+        s = gd.Wishart(tg.tensor(5.0, dtype=tg.float64),
+                       covariance_matrix=tg.tensor(COV)).sample((2000,)).numpy()
+    np.testing.assert_allclose(s.mean(0), 5.0 * COV, rtol=0.1, atol=0.3)
+    L = gd.LKJCholesky(3, tg.tensor(2.0, dtype=tg.float64)).sample((2000,)).numpy()
+    C = L @ np.swapaxes(L, -1, -2)
+    np.testing.assert_allclose(np.diagonal(C, axis1=-2, axis2=-1), 1.0, rtol=1e-10)
+    # LKJ(eta) with D = 3: each off-diagonal correlation has variance 1 / (2 eta + D - 1).
+    assert abs(C[:, 0, 1].var() - 1 / 6) < 0.02 and abs(C[:, 0, 1].mean()) < 0.03
 
 
 def test_multivariate_sample_statistics():
@@ -373,3 +420,32 @@ def test_multivariate_sample_statistics():
 ])
 def test_multivariate_validation_errors_equal_torch(build):
     _err(lambda: build(tg, gd), lambda: build(torch, td))
+
+
+@pytest.mark.parametrize("build", [
+    lambda M, D: D.Wishart(2.0, covariance_matrix=M.eye(3)),
+    lambda M, D: D.Wishart(M.tensor([4.0, 1.5]), covariance_matrix=M.eye(3)),
+    lambda M, D: D.Wishart(4.0),
+    lambda M, D: D.Wishart(4.0, M.eye(2), scale_tril=M.eye(2)),
+    lambda M, D: D.Wishart(4.0, covariance_matrix=M.ones(3)),
+    lambda M, D: D.Wishart(4.0, covariance_matrix=-M.eye(3)),
+    lambda M, D: D.Wishart(4.0, scale_tril=M.ones(3, 3)),
+    lambda M, D: D.Wishart(4.0, covariance_matrix=M.eye(3)).log_prob(-M.eye(3)),
+    lambda M, D: D.Wishart(4.0, covariance_matrix=M.eye(3)).log_prob(M.eye(2)),
+    lambda M, D: D.LKJCholesky(1),
+    lambda M, D: D.LKJCholesky(3, -1.0),
+    lambda M, D: D.LKJCholesky(3, M.tensor([1.0, 0.0])),
+    lambda M, D: D.LKJCholesky(3, 1.0).log_prob(2 * M.eye(3)),
+    lambda M, D: D.LKJCholesky(3, 1.0).log_prob(M.ones(3, 3)),
+])
+def test_wishart_lkj_validation_errors_equal_torch(build):
+    _err(lambda: build(tg, gd), lambda: build(torch, td))
+
+
+def test_wishart_low_df_warning_equals_torch():
+    msgs = []
+    for M, D in ((tg, gd), (torch, td)):
+        with pytest.warns(UserWarning) as rec:
+            D.Wishart(2.5, covariance_matrix=M.eye(3))
+        msgs.append([str(r.message) for r in rec])
+    assert msgs[0] == msgs[1]

@@ -12,7 +12,8 @@ from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .log_normal import LogNormal
-from .multivariate_more import LowRankMultivariateNormal, MixtureSameFamily
+from .multivariate_more import (LKJCholesky, LowRankMultivariateNormal, MixtureSameFamily,
+                                 Wishart)
 from .multivariate_normal import MultivariateNormal
 from .transformed_distribution import TransformedDistribution
 from .transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
@@ -26,4 +27,4 @@ __all__ = ["Bernoulli", "Beta", "Categorical", "Dirichlet", "Distribution", "Exp
            "TanhTransform"]
 __all__ += ["Binomial", "Geometric", "Multinomial", "NegativeBinomial",
             "OneHotCategoricalStraightThrough", "RelaxedOneHotCategorical",
-            "LowRankMultivariateNormal", "MixtureSameFamily"]
+            "LowRankMultivariateNormal", "MixtureSameFamily", "Wishart", "LKJCholesky"]

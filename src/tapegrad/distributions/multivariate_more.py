@@ -1,25 +1,32 @@
-"""More multivariate distributions. Match torch's LowRankMultivariateNormal and
-MixtureSameFamily: torch's formulas (Woodbury identity, matrix determinant lemma; mixture
-log-sum-exp), so values and gradients equal torch's; torch's validation and `expand`. Samples
-come from tapegrad's default generator."""
+"""More multivariate distributions. Match torch's LowRankMultivariateNormal,
+MixtureSameFamily, Wishart and LKJCholesky: torch's formulas (Woodbury identity, matrix
+determinant lemma; mixture log-sum-exp; Bartlett decomposition; onion method), so values and
+gradients equal torch's; torch's validation and `expand`. Samples come from tapegrad's default
+generator."""
 
 from __future__ import annotations
 
 import math
+import warnings
+from numbers import Number
 
-from .. import linalg, ops
+import numpy as np
+
+from .. import _dtype, linalg, ops
+from .._checks import user_stacklevel
 from .._grad_mode import no_grad
-from ..tensor import Size, Tensor, eye
+from ..tensor import Size, Tensor, arange, eye, full_like, tensor, zeros
 from . import constraints
-from .continuous import Exponential, Gamma, Laplace, Normal
+from .continuous import Beta, Exponential, Gamma, Laplace, Normal
 from .discrete import Bernoulli, Categorical, Poisson
 from .discrete_more import _checked_instance, _expand_categorical, _finish_expand
 from .distribution import Distribution
 from .independent import Independent
 from .multivariate_normal import _batch_mahalanobis
-from .utils import lazy_property, standard_normal
+from .utils import (broadcast_all, digamma, finfo, lazy_property, lgamma, standard_normal,
+                    uniform)
 
-__all__ = ["LowRankMultivariateNormal", "MixtureSameFamily"]
+__all__ = ["LowRankMultivariateNormal", "MixtureSameFamily", "Wishart", "LKJCholesky"]
 
 
 def _batch_mv(bmat: Tensor, bvec: Tensor) -> Tensor:
@@ -355,3 +362,292 @@ class MixtureSameFamily(Distribution):
     def __repr__(self) -> str:
         args_string = f"\n  {self.mixture_distribution},\n  {self.component_distribution}"
         return "MixtureSameFamily" + "(" + args_string + ")"
+
+
+_LOG_2 = math.log(2)
+
+
+def _mvdigamma(x: Tensor, p: int) -> Tensor:
+    if not bool(x.gt((p - 1) / 2).all()):
+        raise AssertionError("Wrong domain for multivariate digamma function.")
+    return digamma(x.unsqueeze(-1) - arange(p, dtype=x.dtype).div(2).expand(
+        tuple(x.shape) + (-1,))).sum(-1)
+
+
+def _precision_to_scale_tril(P: Tensor) -> Tensor:
+    # torch's route: Cholesky of the flipped precision, inverted by a triangular solve.
+    Lf = linalg.cholesky(P.flip((-2, -1)))
+    L_inv = Lf.flip((-2, -1)).transpose(-2, -1)
+    Id = eye(P.shape[-1], dtype=P.dtype)
+    return linalg.solve_triangular(L_inv, Id, upper=False)
+
+
+def _chi2_rsample(df: Tensor, sample_shape) -> Tensor:
+    # torch's Chi2(df).rsample is Gamma(df / 2, 1 / 2).rsample.
+    conc = 0.5 * df
+    return Gamma(conc, full_like(conc, 0.5), validate_args=False).rsample(sample_shape)
+
+
+class Wishart(Distribution):
+    """Wishart(df, covariance_matrix=None, precision_matrix=None, scale_tril=None) over
+    positive definite matrices. (torch's is an ExponentialFamily; tapegrad's has the same
+    public methods on Distribution.)"""
+
+    support = constraints.positive_definite
+    has_rsample = True
+    _mean_carrier_measure = 0
+
+    @property
+    def arg_constraints(self):
+        return {"covariance_matrix": constraints.positive_definite,
+                "precision_matrix": constraints.positive_definite,
+                "scale_tril": constraints.lower_cholesky,
+                "df": constraints.greater_than(self.event_shape[-1] - 1)}
+
+    def __init__(self, df, covariance_matrix: Tensor | None = None,
+                 precision_matrix: Tensor | None = None, scale_tril: Tensor | None = None,
+                 validate_args: bool | None = None) -> None:
+        if (covariance_matrix is not None) + (scale_tril is not None) \
+                + (precision_matrix is not None) != 1:
+            raise AssertionError("Exactly one of covariance_matrix or precision_matrix or "
+                                 "scale_tril may be specified.")
+        param = next(p for p in (covariance_matrix, precision_matrix, scale_tril)
+                     if p is not None)
+        if param.dim() < 2:
+            raise ValueError("scale_tril must be at least two-dimensional, with optional "
+                             "leading batch dimensions")
+        if isinstance(df, Number):
+            batch_shape = tuple(param.shape[:-2])
+            self.df = tensor(df, dtype=param.dtype)
+        else:
+            batch_shape = tuple(np.broadcast_shapes(tuple(param.shape[:-2]), tuple(df.shape)))
+            self.df = df.expand(batch_shape)
+        event_shape = param.shape[-2:]
+        if bool(self.df.le(event_shape[-1] - 1).any()):
+            raise ValueError(f"Value of df={df} expected to be greater than ndim - 1 = "
+                             f"{event_shape[-1] - 1}.")
+        if scale_tril is not None:
+            self.scale_tril = param.expand(batch_shape + (-1, -1))
+        elif covariance_matrix is not None:
+            self.covariance_matrix = param.expand(batch_shape + (-1, -1))
+        else:
+            self.precision_matrix = param.expand(batch_shape + (-1, -1))
+        if bool(self.df.lt(event_shape[-1]).any()):
+            warnings.warn("Low df values detected. Singular samples are highly likely to occur "
+                          "for ndim - 1 < df < ndim.", stacklevel=user_stacklevel())
+        super().__init__(batch_shape, event_shape, validate_args=validate_args)
+        self._batch_dims = [-(x + 1) for x in range(len(self._batch_shape))]
+        if scale_tril is not None:
+            self._unbroadcasted_scale_tril = scale_tril
+        elif covariance_matrix is not None:
+            self._unbroadcasted_scale_tril = linalg.cholesky(covariance_matrix)
+        else:
+            self._unbroadcasted_scale_tril = _precision_to_scale_tril(precision_matrix)
+        self._chi2_df = self._make_chi2_df(self.df, batch_shape)
+
+    def _make_chi2_df(self, df: Tensor, batch_shape) -> Tensor:
+        return df.unsqueeze(-1) - arange(
+            self._event_shape[-1], dtype=self._unbroadcasted_scale_tril.dtype).expand(
+            tuple(batch_shape) + (-1,))
+
+    def expand(self, batch_shape, _instance=None):
+        new = _checked_instance(self, Wishart, _instance)
+        batch_shape = Size(batch_shape)
+        cov_shape = tuple(batch_shape) + tuple(self.event_shape)
+        new._unbroadcasted_scale_tril = self._unbroadcasted_scale_tril.expand(cov_shape)
+        new.df = self.df.expand(tuple(batch_shape))
+        new._batch_dims = [-(x + 1) for x in range(len(batch_shape))]
+        for name in ("covariance_matrix", "scale_tril", "precision_matrix"):
+            if name in self.__dict__:
+                setattr(new, name, self.__dict__[name].expand(cov_shape))
+        _finish_expand(new, batch_shape, self.event_shape, self._validate_args)
+        new._chi2_df = new._make_chi2_df(new.df, batch_shape)
+        return new
+
+    def _full(self) -> tuple:
+        return tuple(self._batch_shape) + tuple(self._event_shape)
+
+    @lazy_property
+    def scale_tril(self) -> Tensor:
+        return self._unbroadcasted_scale_tril.expand(self._full())
+
+    @lazy_property
+    def covariance_matrix(self) -> Tensor:
+        L = self._unbroadcasted_scale_tril
+        return (L @ L.transpose(-2, -1)).expand(self._full())
+
+    @lazy_property
+    def precision_matrix(self) -> Tensor:
+        identity = eye(self._event_shape[-1], dtype=self._unbroadcasted_scale_tril.dtype)
+        return ops.cholesky_solve(identity, self._unbroadcasted_scale_tril).expand(
+            self._full())
+
+    @property
+    def mean(self) -> Tensor:
+        return self.df.view(tuple(self._batch_shape) + (1, 1)) * self.covariance_matrix
+
+    @property
+    def mode(self) -> Tensor:
+        factor = self.df - self.covariance_matrix.shape[-1] - 1
+        # torch writes NaN in place where factor <= 0: those entries get no gradient.
+        factor = ops.where(factor <= 0, full_like(factor, float("nan")), factor)
+        return factor.view(tuple(self._batch_shape) + (1, 1)) * self.covariance_matrix
+
+    @property
+    def variance(self) -> Tensor:
+        V = self.covariance_matrix
+        diag_V = V.diagonal(dim1=-2, dim2=-1)
+        return self.df.view(tuple(self._batch_shape) + (1, 1)) * (
+            V.pow(2) + diag_V.unsqueeze(-1) * diag_V.unsqueeze(-2))
+
+    def _bartlett_sampling(self, sample_shape=Size()) -> Tensor:
+        p = self._event_shape[-1]
+        chi2 = _chi2_rsample(self._chi2_df, sample_shape)
+        diag = ops.diag_embed(chi2.sqrt().clamp(min=float(finfo(chi2.dtype).eps)))
+        # Standard normals below the diagonal (torch assigns them in place at tril_indices).
+        k = p * (p - 1) // 2
+        lead = tuple(sample_shape) + tuple(self._batch_shape)
+        below = standard_normal(lead + (k,), diag.dtype)
+        rows, cols = np.tril_indices(p, -1)
+        place = np.zeros((k, p * p))
+        place[np.arange(k), rows * p + cols] = 1.0
+        noise = diag + (below @ tensor(place, dtype=diag.dtype)).reshape(lead + (p, p))
+        chol = self._unbroadcasted_scale_tril @ noise
+        return chol @ chol.transpose(-2, -1)
+
+    def rsample(self, sample_shape=Size(), max_try_correction=None) -> Tensor:
+        if max_try_correction is None:
+            max_try_correction = 10
+        sample_shape = Size(sample_shape)
+        sample = self._bartlett_sampling(sample_shape)
+        # torch's check, as torch writes it (its flag is true for valid samples, so torch
+        # warns and redraws on every call; kept for the same warnings and shapes).
+        is_singular = self.support.check(sample)
+        if self._batch_shape:
+            is_singular = is_singular.amax(self._batch_dims)
+        if bool(is_singular.any()):
+            warnings.warn("Singular sample detected.", stacklevel=user_stacklevel())
+            for _ in range(max_try_correction):
+                sample_new = self._bartlett_sampling(is_singular[is_singular].shape)
+                sample = sample.clone()
+                sample[is_singular] = sample_new
+                is_singular_new = ~self.support.check(sample_new)
+                if self._batch_shape:
+                    is_singular_new = is_singular_new.amax(self._batch_dims)
+                is_singular = is_singular.clone()
+                is_singular[is_singular.clone()] = is_singular_new
+                if not bool(is_singular.any()):
+                    break
+        return sample
+
+    def log_prob(self, value):
+        if self._validate_args:
+            self._validate_sample(value)
+        nu = self.df
+        p = self._event_shape[-1]
+        L = self._unbroadcasted_scale_tril
+        return (-nu * (p * _LOG_2 / 2 + L.diagonal(dim1=-2, dim2=-1).log().sum(-1))
+                - ops.mvlgamma(nu / 2, p=p)
+                + (nu - p - 1) / 2 * linalg.slogdet(value).logabsdet
+                - ops.cholesky_solve(value, L).diagonal(dim1=-2, dim2=-1).sum(dim=-1) / 2)
+
+    def entropy(self):
+        nu = self.df
+        p = self._event_shape[-1]
+        L = self._unbroadcasted_scale_tril
+        return ((p + 1) * (p * _LOG_2 / 2 + L.diagonal(dim1=-2, dim2=-1).log().sum(-1))
+                + ops.mvlgamma(nu / 2, p=p)
+                - (nu - p - 1) / 2 * _mvdigamma(nu / 2, p=p)
+                + nu * p / 2)
+
+    @property
+    def _natural_params(self) -> tuple:
+        nu = self.df
+        p = self._event_shape[-1]
+        return -self.precision_matrix / 2, (nu - p - 1) / 2
+
+    def _log_normalizer(self, x, y):
+        p = self._event_shape[-1]
+        return (y + (p + 1) / 2) * (-linalg.slogdet(-2 * x).logabsdet + _LOG_2 * p) \
+            + ops.mvlgamma(y + (p + 1) / 2, p=p)
+
+
+class _CorrCholesky(constraints.Constraint):
+    """torch's constraints.corr_cholesky: lower Cholesky factors with unit-norm rows."""
+
+    event_dim = 2
+
+    def check(self, value):
+        tol = float(finfo(value.dtype).eps) * value.size(-1) * 10
+        row_norm = linalg.norm(value.detach(), dim=-1)
+        unit_row_norm = (row_norm - 1.0).abs().le(tol).all(dim=-1)
+        return constraints.lower_cholesky.check(value) & unit_row_norm
+
+
+corr_cholesky = _CorrCholesky()
+
+
+class LKJCholesky(Distribution):
+    """LKJCholesky(dim, concentration=1.0): Cholesky factors of LKJ-distributed correlation
+    matrices."""
+
+    arg_constraints = {"concentration": constraints.positive}
+    support = corr_cholesky
+
+    def __init__(self, dim: int, concentration=1.0, validate_args: bool | None = None) -> None:
+        if dim < 2:
+            raise ValueError("Expected dim to be an integer greater than or equal to 2. "
+                             f"Found dim={dim}.")
+        self.dim = dim
+        (self.concentration,) = broadcast_all(concentration)
+        batch_shape = self.concentration.size()
+        event_shape = Size((dim, dim))
+        # Concentrations of the Beta draws of the vectorised onion method.
+        marginal_conc = self.concentration + 0.5 * (self.dim - 2)
+        offset = arange(self.dim - 1, dtype=self.concentration.dtype)
+        offset = ops.cat([zeros((1,), dtype=offset.dtype), offset])
+        beta_conc1 = offset + 0.5
+        beta_conc0 = marginal_conc.unsqueeze(-1) - 0.5 * offset
+        self._beta = Beta(beta_conc1, beta_conc0)
+        super().__init__(batch_shape, event_shape, validate_args)
+
+    def expand(self, batch_shape, _instance=None):
+        new = _checked_instance(self, LKJCholesky, _instance)
+        batch_shape = Size(batch_shape)
+        new.dim = self.dim
+        new.concentration = self.concentration.expand(tuple(batch_shape))
+        shape = tuple(batch_shape) + (self.dim,)
+        new._beta = Beta(self._beta.concentration1.expand(shape),
+                         self._beta.concentration0.expand(shape), validate_args=False)
+        new._beta._validate_args = self._beta._validate_args
+        _finish_expand(new, batch_shape, self.event_shape, self._validate_args)
+        return new
+
+    def sample(self, sample_shape=Size()) -> Tensor:
+        # The onion method as torch vectorises it, on the Cholesky factor.
+        y = self._beta.sample(sample_shape).unsqueeze(-1)
+        u_normal = standard_normal(tuple(self._extended_shape(sample_shape)), y.dtype).tril(-1)
+        u_hypersphere = u_normal / u_normal.norm(dim=-1, keepdim=True)
+        # The first row is 0/0: torch fills it with zeros.
+        first_row = (arange(self.dim) == 0).unsqueeze(-1)
+        u_hypersphere = ops.where(first_row, zeros((), dtype=y.dtype), u_hypersphere)
+        w = y.sqrt() * u_hypersphere
+        eps = float(finfo(w.dtype).tiny)
+        diag_elems = (1 - (w ** 2).sum(dim=-1)).clamp(min=eps).sqrt()
+        return w + ops.diag_embed(diag_elems)
+
+    def log_prob(self, value):
+        # Density of the Cholesky factor: prod L_ii ^ (2 (concentration - 1) + D - i).
+        if self._validate_args:
+            self._validate_sample(value)
+        diag_elems = value.diagonal(dim1=-1, dim2=-2)[..., 1:]
+        order = arange(2, self.dim + 1)
+        order = 2 * (self.concentration - 1).unsqueeze(-1) + self.dim - order
+        unnormalized_log_pdf = (order * diag_elems.log()).sum(dim=-1)
+        dm1 = self.dim - 1
+        alpha = self.concentration + 0.5 * dm1
+        denominator = lgamma(alpha) * dm1
+        numerator = ops.mvlgamma(alpha - 0.5, dm1)
+        pi_constant = 0.5 * dm1 * math.log(math.pi)
+        normalize_term = pi_constant + numerator - denominator
+        return unnormalized_log_pdf - normalize_term

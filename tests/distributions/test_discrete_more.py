@@ -449,3 +449,44 @@ def test_wishart_low_df_warning_equals_torch():
             D.Wishart(2.5, covariance_matrix=M.eye(3))
         msgs.append([str(r.message) for r in rec])
     assert msgs[0] == msgs[1]
+
+
+A32B = RNG.standard_normal((3, 2))
+KL_PAIRS = [
+    ("Binomial", lambda M, D, a, b: (D.Binomial(5, a), D.Binomial(5, logits=b)),
+     (UNIT, REAL)),
+    ("BinomialInf", lambda M, D, a, b: (D.Binomial(M.tensor([5.0, 6.0, 5.0]), a),
+                                        D.Binomial(5, b)), (UNIT, UNIT[::-1].copy())),
+    ("Geometric", lambda M, D, a, b: (D.Geometric(a), D.Geometric(logits=b)), (UNIT, REAL)),
+    ("PoissonBinomial", lambda M, D, a, b: (D.Poisson(a), D.Binomial(5, b)), (POS, UNIT)),
+    ("OneHotCategoricalStraightThrough",
+     lambda M, D, a, b: (D.OneHotCategoricalStraightThrough(a),
+                         D.OneHotCategoricalStraightThrough(logits=b)), (SIMPLEX, SIMPLEX + 1)),
+    ("LowRankLowRank", lambda M, D, a, b: (D.LowRankMultivariateNormal(a, b, M.tensor(POS)),
+                                           D.LowRankMultivariateNormal(-a, b * 2, b[:, 0] ** 2
+                                                                       + 0.5)), (REAL, A32)),
+    ("MultivariateNormalLowRank",
+     lambda M, D, a, b: (D.MultivariateNormal(a, covariance_matrix=M.tensor(COV)),
+                         D.LowRankMultivariateNormal(-a, b, b[:, 1] ** 2 + 0.5)), (REAL, A32)),
+    ("LowRankMultivariateNormal",
+     lambda M, D, a, b: (D.LowRankMultivariateNormal(a, b, b[:, 1] ** 2 + 0.5),
+                         D.MultivariateNormal(-a, scale_tril=M.tensor(np.linalg.cholesky(COV)))),
+     (LOC23, A32)),
+]
+
+
+@pytest.mark.parametrize("name,build,args", KL_PAIRS, ids=[k[0] for k in KL_PAIRS])
+def test_kl_values_and_grads_equal_torch(name, build, args):
+    res = []
+    for M, D in ((tg, gd), (torch, td)):
+        leaves = [M.tensor(a, dtype=M.float64, requires_grad=True) for a in args]
+        kl = D.kl_divergence(*build(M, D, *leaves))
+        grads = [] if not kl.requires_grad else M.autograd.grad(
+            kl[kl.isfinite()].sum(), leaves, allow_unused=True, materialize_grads=True)
+        res.append((kl.detach().numpy(), [g.numpy() for g in grads]))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-10, atol=1e-12)
+    for g, tgr in zip(res[0][1], res[1][1]):
+        np.testing.assert_allclose(g, tgr, rtol=1e-7, atol=1e-12)
+    for M, D in ((tg, gd), (torch, td)):
+        with pytest.raises(NotImplementedError, match="q.total_count > p.total_count"):
+            D.kl_divergence(D.Binomial(3, M.tensor([0.5])), D.Binomial(4, M.tensor([0.5])))

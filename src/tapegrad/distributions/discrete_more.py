@@ -557,3 +557,33 @@ class RelaxedOneHotCategorical(TransformedDistribution):
     @property
     def probs(self) -> Tensor:
         return self.base_dist.probs
+
+
+# ----------------------------------------------------------------------- KL pairs (torch's)
+from .discrete import Poisson  # noqa: E402 - the KL section only
+from .kl import register_kl  # noqa: E402 - kl imports the base classes, not this module
+
+
+def _kl_inf(t: Tensor) -> Tensor:
+    return full_like(t, float("inf"))
+
+
+@register_kl(Binomial, Binomial)
+def _kl_binomial_binomial(p, q):
+    if bool((p.total_count < q.total_count).any()):
+        raise NotImplementedError("KL between Binomials where q.total_count > p.total_count "
+                                  "is not implemented")
+    kl = p.total_count * (p.probs * (p.logits - q.logits) + (-p.probs).log1p()
+                          - (-q.probs).log1p())
+    # torch writes inf in place where p.total_count > q.total_count: no gradient there.
+    return ops.where(p.total_count > q.total_count, _kl_inf(kl), kl)
+
+
+@register_kl(Geometric, Geometric)
+def _kl_geometric_geometric(p, q):
+    return -p.entropy() - (-q.probs).log1p() / p.probs - q.logits
+
+
+@register_kl(Poisson, Binomial)
+def _kl_poisson_binomial(p, q):
+    return _kl_inf(p.rate)

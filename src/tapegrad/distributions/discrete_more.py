@@ -19,12 +19,23 @@ from ..nn import functional as F
 from ..tensor import Size, Tensor, arange, full_like, tensor, zeros_like
 from . import constraints
 from .continuous import Gamma
-from .discrete import Categorical, OneHotCategorical
+from .discrete import Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
+from .kl import register_kl
 from .transformed_distribution import TransformedDistribution
 from .transforms import ExpTransform
-from .utils import (broadcast_all, categorical_sample, clamp_probs, finfo, lazy_property,
-                    lgamma, logits_to_probs, poisson_sample, probs_to_logits, uniform)
+from .utils import (
+    broadcast_all,
+    categorical_sample,
+    clamp_probs,
+    finfo,
+    lazy_property,
+    lgamma,
+    logits_to_probs,
+    poisson_sample,
+    probs_to_logits,
+    uniform,
+)
 
 __all__ = ["Geometric", "Binomial", "NegativeBinomial", "Multinomial",
            "OneHotCategoricalStraightThrough", "ExpRelaxedCategorical",
@@ -560,8 +571,6 @@ class RelaxedOneHotCategorical(TransformedDistribution):
 
 
 # ----------------------------------------------------------------------- KL pairs (torch's)
-from .discrete import Poisson  # noqa: E402 - the KL section only
-from .kl import register_kl  # noqa: E402 - kl imports the base classes, not this module
 
 
 def _kl_inf(t: Tensor) -> Tensor:

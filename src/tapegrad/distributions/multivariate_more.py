@@ -12,7 +12,7 @@ from numbers import Number
 
 import numpy as np
 
-from .. import _dtype, linalg, ops
+from .. import linalg, ops
 from .._checks import user_stacklevel
 from .._grad_mode import no_grad
 from ..tensor import Size, Tensor, arange, eye, full_like, tensor, zeros
@@ -22,9 +22,9 @@ from .discrete import Bernoulli, Categorical, Poisson
 from .discrete_more import _checked_instance, _expand_categorical, _finish_expand
 from .distribution import Distribution
 from .independent import Independent
-from .multivariate_normal import _batch_mahalanobis
-from .utils import (broadcast_all, digamma, finfo, lazy_property, lgamma, standard_normal,
-                    uniform)
+from .kl import register_kl
+from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
+from .utils import broadcast_all, digamma, finfo, lazy_property, lgamma, standard_normal
 
 __all__ = ["LowRankMultivariateNormal", "MixtureSameFamily", "Wishart", "LKJCholesky"]
 
@@ -654,8 +654,6 @@ class LKJCholesky(Distribution):
 
 
 # ----------------------------------------------------------------------- KL pairs (torch's)
-from .kl import register_kl  # noqa: E402 - kl imports the base classes, not this module
-from .multivariate_normal import MultivariateNormal  # noqa: E402
 
 
 def _batch_trace_XXT(bmat: Tensor) -> Tensor:

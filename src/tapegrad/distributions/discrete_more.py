@@ -16,7 +16,7 @@ from .. import _dtype, _x64, ops
 from .. import random as _random
 from .._grad_mode import no_grad
 from ..nn import functional as F
-from ..tensor import Size, Tensor, arange, full_like, tensor, zeros_like
+from ..tensor import Size, Tensor, arange, full_like, ones_like, tensor, zeros, zeros_like
 from . import constraints
 from .continuous import Gamma
 from .discrete import Categorical, OneHotCategorical, Poisson
@@ -427,7 +427,10 @@ class Multinomial(Distribution):
             draws = categorical_sample(self._categorical.probs.expand(
                 tuple(self._batch_shape) + tuple(self._event_shape)),
                 (self.total_count,) + sample_shape)
-            counts = F.one_hot(draws, self._event_shape[0]).sum(0)
+            # The draw axis last, then counted per category (torch's scatter_add_).
+            draws = draws.permute(*range(1, draws.dim()), 0)
+            counts = zeros(tuple(self._extended_shape(sample_shape)), dtype=draws.dtype)
+            counts.scatter_add_(-1, draws, ones_like(draws))
         return counts.type_as(self.probs)
 
     def entropy(self):

@@ -67,9 +67,9 @@ def _expand_dist(dist: Distribution, batch_shape) -> Distribution:
     """dist.expand(batch_shape), with torch's expand for the tapegrad classes that have none
     (Categorical, Independent and the univariate ones a mixture's components usually are)."""
     batch_shape = Size(batch_shape)
-    expand = getattr(dist, "expand", None)
-    if expand is not None:
-        return expand(batch_shape)
+    own = getattr(type(dist), "expand", None)
+    if own is not None and own is not getattr(Distribution, "expand", None):
+        return dist.expand(batch_shape)
     if type(dist) is Categorical:
         return _expand_categorical(dist, batch_shape)
     if type(dist) is Independent:

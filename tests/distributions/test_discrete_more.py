@@ -480,6 +480,9 @@ KL_PAIRS = [
      lambda M, D, a, b: (D.LowRankMultivariateNormal(a, b, b[:, 1] ** 2 + 0.5),
                          D.MultivariateNormal(-a, scale_tril=M.tensor(np.linalg.cholesky(COV)))),
      (LOC23, A32)),
+    ("Wishart", lambda M, D, a, b: (D.Wishart(a, covariance_matrix=b),
+                                    D.Wishart(a[1] - 0.5, precision_matrix=b / 2)),
+     (np.array([4.5, 6.0]), COV)),
 ]
 
 

@@ -12,7 +12,7 @@ from numbers import Number
 
 import numpy as np
 
-from .. import linalg, ops
+from .. import autograd, linalg, ops
 from .._checks import user_stacklevel
 from .._grad_mode import no_grad
 from ..tensor import Size, Tensor, arange, eye, full_like, tensor, zeros
@@ -24,7 +24,8 @@ from .distribution import Distribution
 from .independent import Independent
 from .kl import register_kl
 from .multivariate_normal import MultivariateNormal, _batch_mahalanobis
-from .utils import broadcast_all, digamma, finfo, lazy_property, lgamma, standard_normal
+from .utils import (_sum_rightmost, broadcast_all, digamma, finfo, lazy_property, lgamma,
+                    standard_normal)
 
 __all__ = ["LowRankMultivariateNormal", "MixtureSameFamily", "Wishart", "LKJCholesky"]
 
@@ -731,3 +732,22 @@ def _kl_lowrank_multivariatenormal(p, q):
     term22 = _batch_trace_XXT(linalg.solve_triangular(q_scale_tril, p_cov_diag, upper=False))
     term2 = term21 + term22
     return 0.5 * (term1 + term2 + term3 - p.event_shape[0])
+
+
+@register_kl(Wishart, Wishart)
+def _kl_wishart_wishart(p, q):
+    # torch reaches Wishart pairs through its ExponentialFamily pair: the Bregman divergence
+    # of the log-normalizer, its gradient taken at detached natural parameters of p.
+    if type(p) is not type(q):
+        raise NotImplementedError(
+            "The cross KL-divergence between different exponential families cannot \
+                            be computed using Bregman divergences")
+    p_nparams = [nparam.detach().requires_grad_() for nparam in p._natural_params]
+    q_nparams = q._natural_params
+    lg_normal = p._log_normalizer(*p_nparams)
+    gradients = autograd.grad(lg_normal.sum(), p_nparams, create_graph=True)
+    result = q._log_normalizer(*q_nparams) - lg_normal
+    for pnp, qnp, g in zip(p_nparams, q_nparams, gradients):
+        term = (qnp - pnp) * g
+        result = result - _sum_rightmost(term, len(q.event_shape))
+    return result

@@ -122,6 +122,12 @@ def test_support_constraints_and_expand(name):
     assert d.has_rsample == td_.has_rsample
     assert d.has_enumerate_support == td_.has_enumerate_support
     assert repr(d) == repr(td_)
+    for attr in ("param_shape", "total_count"):
+        if hasattr(td_, attr):
+            a, b = getattr(d, attr), getattr(td_, attr)
+            a, b = [x.detach() if hasattr(x, "detach") else x for x in (a, b)]
+            assert tuple(np.shape(a)) == tuple(np.shape(b)) and type(a) is not tuple, attr
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
     shape = (5,) + tuple(d.batch_shape)
     e, te = d.expand(shape), td_.expand(shape)
     assert type(e) is type(d)
@@ -293,15 +299,15 @@ MCASES = {
     "Wishart": (_wishart, dict(df=np.array([4.5, 6.0]), covariance_matrix=COV), WVAL,
                 ["entropy", "mean", "mode", "variance", "scale_tril", "precision_matrix"]),
     "WishartTril": (_wishart, dict(df=np.array(3.5), scale_tril=np.linalg.cholesky(COV)),
-                    WVAL, ["entropy", "mean", "variance", "covariance_matrix"]),
+                    WVAL, ["entropy", "mean", "variance", "covariance_matrix", "df"]),
     "WishartPrecision": (_wishart, dict(df=np.array(5.0), precision_matrix=COV), WVAL,
                          ["entropy", "mode", "scale_tril", "covariance_matrix"]),
     "LKJCholesky": (_lkj, dict(concentration=np.array([0.7, 1.5, 3.0])),
-                    np.linalg.cholesky(CORR), []),
+                    np.linalg.cholesky(CORR), ["concentration"]),
     "LowRankMultivariateNormal": (_lowrank, dict(loc=REAL, cov_factor=A32, cov_diag=POS),
                                   REAL + 0.3, ["entropy", "mean", "mode", "variance", "stddev",
                                                "scale_tril", "covariance_matrix",
-                                               "precision_matrix"]),
+                                               "precision_matrix", "cov_factor", "cov_diag"]),
     "MixtureSameFamilyNormal": (_mix_normal, dict(mix=SCALE23[::-1].copy(), loc=LOC23, scale=SCALE23),
                                 REAL[:2], ["mean", "variance", "cdf"]),
     "MixtureSameFamilyIndependent": (_mix_independent, dict(mix=MIX_P, loc=LOC23,

@@ -12,10 +12,14 @@ from .continuous_more import (Cauchy, Chi2, ExponentialFamily, FisherSnedecor, G
 from .continuous_more_transforms import AbsTransform, PowerTransform, StickBreakingTransform
 from .continuous_relaxed import ContinuousBernoulli, LogisticNormal, RelaxedBernoulli, VonMises
 from .discrete import Bernoulli, Categorical, OneHotCategorical, Poisson
+from .discrete_more import (Binomial, Geometric, Multinomial, NegativeBinomial,
+                            OneHotCategoricalStraightThrough, RelaxedOneHotCategorical)
 from .distribution import Distribution
 from .independent import Independent
 from .kl import kl_divergence, register_kl
 from .log_normal import LogNormal
+from .multivariate_more import (LKJCholesky, LowRankMultivariateNormal, MixtureSameFamily,
+                                 Wishart)
 from .multivariate_normal import MultivariateNormal
 from .transformed_distribution import TransformedDistribution
 from .transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
@@ -31,3 +35,6 @@ __all__ += ["Cauchy", "Chi2", "ContinuousBernoulli", "ExponentialFamily", "Fishe
             "GeneralizedPareto", "Gumbel", "HalfCauchy", "HalfNormal", "InverseGamma",
             "Kumaraswamy", "LogisticNormal", "Pareto", "RelaxedBernoulli", "StudentT", "VonMises",
             "Weibull", "AbsTransform", "PowerTransform", "StickBreakingTransform"]
+__all__ += ["Binomial", "Geometric", "Multinomial", "NegativeBinomial",
+            "OneHotCategoricalStraightThrough", "RelaxedOneHotCategorical",
+            "LowRankMultivariateNormal", "MixtureSameFamily", "Wishart", "LKJCholesky"]

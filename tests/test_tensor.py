@@ -385,3 +385,46 @@ def test_is_tensor_and_leaf_flags_of_new_tensor():
               else None)
 
     assert_parity(program)
+
+
+def test_setitem_with_an_ellipsis_before_index_tensors_checks_the_right_dims() -> None:
+    # The Ellipsis covers the leading dims: bounds are checked against the dims it leaves.
+    def program(T):
+        a = T.zeros(2, 3, 3, dtype=T.float64)
+        a[..., T.tensor([1, 2, 2]), T.tensor([0, 0, 1])] = T.ones(2, 3, dtype=T.float64)
+        a[..., T.tensor([1, 2])] += 5.0
+        a[0, ..., T.tensor([2])] = 7.0
+        b = T.zeros(2, 3, 3, dtype=T.float64, requires_grad=True).clone()
+        b[..., T.tensor([1]), 1:] = 2.0
+        try:
+            a[..., T.tensor([3])] = 1.0
+        except IndexError as e:
+            print(e)  # torch names the index tensor's position: "dimension 0"
+        return a, b
+    assert_parity(program)
+
+
+def test_advanced_setitem_writes_through_a_view_and_checks_the_value_shape() -> None:
+    # torch applies ints, None and partial slices first (a view: CopySlices), views the value
+    # without its leading 1s (ViewBackward0), then index_put_ checks the shapes.
+    def program(T):
+        i = T.tensor([1])
+        out = []
+        for key, size in (((i, slice(1, None)), (1, 2)), ((0, i), (1,)), ((Ellipsis, i), (3,)),
+                          ((slice(None), i), (1, 1, 3)), ((None, i), (3,))):
+            x = T.zeros(2, 3, 3, dtype=T.float64, requires_grad=True)
+            v = T.ones(*size, dtype=T.float64, requires_grad=True)
+            b = x.clone()
+            b[key] = v * 3
+            print(b.grad_fn.name(), [f.name() for f, _ in b.grad_fn.next_functions])
+            (b * T.arange(18, dtype=T.float64).reshape(2, 3, 3)).sum().backward()
+            out += [x.grad, v.grad]
+        for size in ((1, 2), (1, 1, 3), (3,)):
+            y = T.zeros(2, 3, 3, dtype=T.float64)
+            try:
+                y[:, i, 1:] = T.ones(*size, dtype=T.float64)
+            except RuntimeError as e:
+                print(e)
+            out.append(y)
+        return out
+    assert_parity(program)

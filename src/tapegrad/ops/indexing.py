@@ -352,13 +352,15 @@ def getitem(self, index) -> Tensor:
         return alias(self) if result is self else result
     pattern = [False] * result.ndim
     arrays = []
-    for d, src, obj in advanced:
+    for k, (d, src, obj) in enumerate(advanced):
         pattern[d] = True
         t = _to_index_tensor(obj)
         size = result.shape[d]
         bad = _first_outside(t, -size, size)
         if bad is not None:
-            raise IndexError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=src, size=size))
+            # torch's index kernel names the index tensor's position among the index
+            # tensors, not the dimension it indexes.
+            raise IndexError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=k, size=size))
         arrays.append(t)
     return _index_fn(result, *arrays, pattern=tuple(pattern))
 
@@ -369,14 +371,17 @@ def _encode_key(self: Tensor, index) -> tuple[tuple, list]:
     if not isinstance(index, tuple):
         index = (index,)
     index = _expand_masks(self, index)
+    n_specified = builtins.sum(1 for i in index if i is not None and i is not Ellipsis)
     pattern, arrays = [], []
-    dim = 0
+    dim = 0  # the dim of `self` the next index applies to (for the bounds checks)
     for obj in index:
         if isinstance(obj, slice):
             pattern.append(("slice", obj.start, obj.stop, obj.step))
             dim += 1
         elif obj is None or obj is Ellipsis:
             pattern.append(("const", obj))
+            if obj is Ellipsis:
+                dim += builtins.max(self.ndim - n_specified, 0)
         elif isinstance(obj, (int, np.integer)):
             size = self.shape[dim] if dim < self.ndim else 0
             _checks.check_index(int(obj), size, _errors.INDEX_OUT_OF_BOUNDS, dim=dim)
@@ -387,13 +392,35 @@ def _encode_key(self: Tensor, index) -> tuple[tuple, list]:
             if dim < self.ndim:
                 size = self.shape[dim]
                 bad = _first_outside(t, -size, size)
-                if bad is not None:
-                    raise IndexError(_errors.INDEX_OUT_OF_BOUNDS.format(index=bad, dim=dim,
-                                                                        size=size))
+                if bad is not None:  # (dim: the position among the index tensors, as torch)
+                    raise IndexError(_errors.INDEX_OUT_OF_BOUNDS.format(
+                        index=bad, dim=len(arrays), size=size))
             pattern.append(("array",))
             arrays.append(t)
             dim += 1
     return tuple(pattern), arrays
+
+
+def _slices_first(self: Tensor, pattern: tuple) -> bool:
+    """Whether torch's indexing makes a view before an advanced-index write: an int, a None
+    or a slice that is not the whole dim (then the write is through that view: CopySlices,
+    not IndexPutBackward0)."""
+    n_specified = builtins.sum(1 for p in pattern if p != ("const", None)
+                               and p != ("const", Ellipsis))
+    dim = 0
+    for p in pattern:
+        if p == ("const", Ellipsis):
+            dim += builtins.max(self.ndim - n_specified, 0)
+        elif p[0] == "const":
+            return True  # an int (select) or None (unsqueeze)
+        elif p[0] == "slice":
+            size = self.shape[dim]
+            if slice(*p[1:]).indices(size) != (0, size, 1):
+                return True
+            dim += 1
+        else:
+            dim += 1
+    return False
 
 
 def _decode_key(pattern, arrays):
@@ -409,8 +436,17 @@ def _decode_key(pattern, arrays):
     return tuple(key)
 
 
+def _strip_leading_ones(shape: tuple) -> tuple:
+    # torch's setitem views the value without its leading 1s (slicePrefix1sSize).
+    k = 0
+    while k < len(shape) and shape[k] == 1:
+        k += 1
+    return tuple(shape[k:])
+
+
 def _index_put(self, value, *arrays, pattern):
     key = _decode_key(pattern, arrays)
+    value = value.reshape(_strip_leading_ones(value.shape))
     return self.at[key].set(jnp.broadcast_to(value.astype(self.dtype), self[key].shape))
 
 
@@ -452,7 +488,20 @@ def setitem(self, index, value) -> None:
     elif arrays and value.dtype is not self.dtype:
         raise RuntimeError(_errors.INDEX_PUT_DTYPE.format(dst=self.dtype.scalar_name,
                                                           src=value.dtype.scalar_name))
-    fn = _index_put_fn if arrays else _copy_slices_fn
+    fn = _index_put_fn if arrays and not _slices_first(self, pattern) else _copy_slices_fn
+    if arrays:  # index_put_'s shape check (after autograd's, as in torch)
+        target = jax.eval_shape(lambda a, *xs: a[_decode_key(pattern, xs)],
+                                self._storage.array, *[a._storage.array for a in arrays]).shape
+        shape = _strip_leading_ones(tuple(value.shape))
+        try:
+            ok = np.broadcast_shapes(shape, tuple(target)) == tuple(target)
+        except ValueError:
+            ok = False
+        if not ok:
+            raise RuntimeError(_errors.INDEX_PUT_SHAPE.format(value=list(shape),
+                                                              target=list(target)))
+        if shape != tuple(value.shape):
+            value = value.view(shape)  # as torch: ViewBackward0 in the value's history
     out = fn(snapshot(self), value, *arrays, pattern=pattern)
     finish_inplace(self, out)
 

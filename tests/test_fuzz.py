@@ -639,3 +639,33 @@ def test_a_detached_alias_of_a_no_grad_view_may_be_written() -> None:
             print(e)
         return v0, v5, v6
     assert_parity(program)
+
+
+def test_fill_zero_and_copy_pass_back_zeros_without_history() -> None:
+    # torch's formula is zeros_like(grad): an inf/nan incoming gradient gives 0, and a
+    # create_graph backward records nothing behind it.
+    def program(T):
+        out = []
+        for write in (lambda y: y.fill_(0.5), lambda y: y.zero_(),
+                      lambda y: y.copy_(T.ones(3, dtype=T.float64))):
+            x = T.tensor([0.0, 1.0, 2.0], dtype=T.float64, requires_grad=True)
+            y = 2 / x
+            write(y)
+            g, = T.autograd.grad(y.var(0), [x], create_graph=True)
+            out.append(g)
+        return out
+    assert_parity(program)
+
+
+def test_version_error_names_torchs_hand_written_nodes_by_their_cpp_names() -> None:
+    def program(T):
+        for write in (lambda v: v.__setitem__(slice(0, 1), 2.0), lambda v: v.copy_(v.detach())):
+            x = T.tensor([0.0, 1.0], dtype=T.float64, requires_grad=True)
+            v1 = x.exp()
+            v4 = v1.sin()
+            write(v1)
+            try:
+                v4.sum().backward()
+            except RuntimeError as e:
+                print(e)
+    assert_parity(program)

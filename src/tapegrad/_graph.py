@@ -141,6 +141,8 @@ class SavedTensor:
         owner = node.name() if self.is_output else t._grad_fn.name()
         # ("SigmoidBackward0" -> "Sigmoid", "PowBackward1" -> "Pow1", as torch prints them.)
         owner = re.sub(r"Backward0?(\d*)$", r"\1", owner)
+        if owner in ("CopySlices", "CopyBackwards"):  # torch's hand-written nodes: C++ names
+            owner = "torch::autograd::" + owner
         output_nr = self.output_nr if self.is_output else t._output_nr
         return _errors.VERSION_MISMATCH.format(
             type_desc=type_desc, shape=shape, output_desc="", output_nr=output_nr,

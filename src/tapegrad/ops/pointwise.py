@@ -758,17 +758,19 @@ clone_op = Op("clone", "CloneBackward0", lambda self: self + 0 if self.dtype != 
               else self, dtype_rule="keep", derivatives={"self": lambda grad: grad})
 copy_op = Op("copy", "CopyBackwards", lambda self, src: jnp.broadcast_to(
     jnp.asarray(src, self.dtype), self.shape), inputs=("self", "src"), promote=(),
-             derivatives={"self": lambda grad: grad * 0,
+             derivatives={"self": lambda grad: H.zeros_like(grad),
                           "src": lambda grad, src_dtype: to(grad, src_dtype)})
+# (copy_, zero_, fill_: torch's formula is `zeros_like(grad)`, a tensor without history, so
+# a create_graph backward stops there and an inf/nan incoming gradient gives 0.)
 zero_op = Op("zero", "ZeroBackward0", lambda self: jnp.zeros_like(self), dtype_rule="keep",
-             derivatives={"self": lambda grad: grad * 0})
+             derivatives={"self": lambda grad: H.zeros_like(grad)})
 fill_op = Op("fill", "FillBackward2", lambda self, value: jnp.full_like(self, value),
              static=("value",), dtype_rule="keep",
-             derivatives={"self": lambda grad: grad * 0})
+             derivatives={"self": lambda grad: H.zeros_like(grad)})
 # fill_(Tensor value): a 0-d tensor, differentiable (its gradient is the sum).
 fill_tensor_op = Op("fill", "FillBackward3", lambda self, value: jnp.full_like(self, value),
                     inputs=("self", "value"), dtype_rule="keep",
-                    derivatives={"self": lambda grad: grad * 0,
+                    derivatives={"self": lambda grad: H.zeros_like(grad),
                                  "value": lambda grad: grad.sum()})
 
 zero_ = public(inplace(zero_op, "zero_"), name="zero_")

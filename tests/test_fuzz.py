@@ -669,3 +669,20 @@ def test_version_error_names_torchs_hand_written_nodes_by_their_cpp_names() -> N
             except RuntimeError as e:
                 print(e)
     assert_parity(program)
+
+
+def test_setitem_checks_the_view_it_writes_through() -> None:
+    # torch writes `t[i] = v` through the view t[i]: for a no_grad view t that view is a view
+    # of a view made in no_grad mode, whose message comes before "a view of a leaf".
+    def program(T):
+        v0 = T.tensor(0.0, dtype=T.float64, requires_grad=True)
+        with T.no_grad():
+            v1 = v0.unsqueeze(0)
+        for target in (v1, v0.unsqueeze(0).unsqueeze(0), T.zeros(2, dtype=T.float64,
+                                                                  requires_grad=True)):
+            try:
+                target[0] = T.tensor(1.0, dtype=T.float64, requires_grad=True)
+            except RuntimeError as e:
+                print(e)
+        return v0, v1
+    assert_parity(program)

@@ -25,6 +25,7 @@ import numpy as np
 from .. import _checks, _dtype, _errors, return_types
 from .. import _grad_mode as grad_mode
 from .._graph import gradient_edge
+from .._storage import ViewStorage
 from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
@@ -476,10 +477,11 @@ def setitem(self, index, value) -> None:
                 shape.pop(0)
             with grad_mode.no_grad():
                 value.reshape(shape).expand(target)
-    if (not arrays and self._grad_fn is None and self._requires_grad
-            and grad_mode.is_grad_enabled()):
-        # torch writes basic-indexed values through a view, hence the view's message.
-        raise RuntimeError(_errors.VIEW_OF_LEAF_INPLACE)
+    if (not arrays and self._requires_grad and grad_mode.is_grad_enabled()
+            and (self._grad_fn is None or isinstance(self._storage, ViewStorage))):
+        # torch writes basic-indexed values through the view self[index], and checks that
+        # view: "a view of a leaf Variable ...", or a view of a no_grad view's message first.
+        check_inplace(self[index], (value,))
     if not arrays and getattr(self._storage, "multi_output", None) is not None:
         check_inplace(self[index], (value,))  # torch writes through the view self[index]
     check_inplace(self, (value,))

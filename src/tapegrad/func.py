@@ -30,10 +30,12 @@ from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 from .ops import stack
 from .ops.from_jax import jax_function
+from .nn.modules.batchnorm import _BatchNorm
 from .tensor import Tensor, from_jax, is_pytree_leaf, zeros_like
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
-           "functional_call", "linearize", "stack_module_state"]
+           "functional_call", "linearize", "stack_module_state", "functionalize",
+           "replace_all_batch_norm_modules_", "debug_unwrap"]
 
 
 # ------------------------------------------------------------------------------- helpers
@@ -576,3 +578,44 @@ def _per_example_keys_of(key, dummy):
 def _per_example_keys(key: jax.Array, size: int) -> jax.Array:
     """`size` independent raw threefry keys split from the typed `key` (along axis 0)."""
     return _per_example_keys_of(key, jax.numpy.zeros((size,), jax.numpy.uint8))
+
+
+# ------------------------------------------------------------------- the remaining names
+_FUNCTIONALIZE_REMOVE = (
+    "functionalize(f, remove='mutations'): received invalid argument for remove={remove}. "
+    "Valid options are:\n     remove='mutations': all inplace and out= operators will be "
+    "removed from the program, and replaced with their out-of-place equivalents.\n     "
+    "remove='mutations_and_views': In addition to the above, all aliasing operators {{view}} "
+    "will be replaced with their non-aliasing counterparts, {{view}}_copy.\n")
+
+
+def functionalize(func: Callable, *, remove: str = "mutations") -> Callable:
+    """Matches `torch.func.functionalize`: the same results and input mutations. tapegrad's
+    arrays are immutable already (an in-place op swaps a new array in), so `func` itself is
+    its functional form; outputs written in place inside it keep their `_version`."""
+    if remove not in ("mutations", "mutations_and_views"):
+        raise RuntimeError(_FUNCTIONALIZE_REMOVE.format(remove=remove))
+
+    @functools.wraps(func)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapped
+
+
+def replace_all_batch_norm_modules_(root: Any) -> Any:
+    """Matches `torch.func.replace_all_batch_norm_modules_`: every batch norm in `root` stops
+    tracking running statistics (so it can run under vmap); returns `root`."""
+    for module in root.modules():
+        if isinstance(module, _BatchNorm) and module.track_running_stats:
+            module.running_mean = None
+            module.running_var = None
+            module.num_batches_tracked = None
+            module.track_running_stats = False
+    return root
+
+
+def debug_unwrap(tensor: Tensor, *, recurse: bool = True) -> Tensor:
+    """Matches `torch.func.debug_unwrap`: tapegrad's transforms do not wrap tensors, so the
+    tensor itself."""
+    return tensor

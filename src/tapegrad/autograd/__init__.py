@@ -16,8 +16,10 @@ from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inferen
                         no_grad, set_grad_enabled)
 from . import functional  # noqa: E402, I001 - after grad, which it uses
 from .gradcheck import gradcheck, gradgradcheck  # noqa: E402
+from .variable import Variable, set_multithreading_enabled, variable  # noqa: E402
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "is_inference_mode_enabled", "graph", "function", "functional",
            "anomaly_mode", "Function", "FunctionCtx", "once_differentiable", "detect_anomaly",
-           "set_detect_anomaly", "gradcheck", "gradgradcheck"]
+           "set_detect_anomaly", "gradcheck", "gradgradcheck", "Variable", "variable",
+           "set_multithreading_enabled"]

@@ -18,7 +18,8 @@ process-wide setting. tapegrad turns it on for its own work without touching JAX
 - Safe across processes (pytest-xdist workers, DataLoader workers): an entry is written to a
   temporary file and renamed into place, so a reader never sees half an entry (JAX's own file
   cache writes in place unless given a size limit, and then scans the directory on every write).
-  Bounded: at install, least recently used entries go until the directory is under
+  Bounded: at install (at most once a day: the scan costs ~0.1 s for a large directory),
+  least recently used entries go until the directory is under
   `TAPEGRAD_COMPILATION_CACHE_MAX_MB` (default 1024).
 
 JAX has no public API to supply a cache object, so `install()` sets the module attribute JAX's
@@ -31,6 +32,7 @@ from __future__ import annotations
 import os
 import pathlib
 import tempfile
+import time
 from typing import Any
 
 __all__ = ["install", "directory", "THRESHOLD_STATE"]
@@ -87,6 +89,23 @@ class _FileCache(_Base):  # type: ignore[misc, valid-type]
                 pass
 
 
+_PRUNE_EVERY_S = 24 * 3600  # a scan of a large directory costs ~0.1 s: at most once a day
+
+
+def _maybe_prune(path: pathlib.Path, max_bytes: int) -> None:
+    marker = path / ".pruned"
+    try:
+        if time.time() - marker.stat().st_mtime < _PRUNE_EVERY_S:
+            return
+    except OSError:
+        pass
+    _prune(path, max_bytes)
+    try:
+        marker.touch()
+    except OSError:
+        pass
+
+
 def _prune(path: pathlib.Path, max_bytes: int) -> None:
     # Least recently used first, until the directory is under 80% of the limit.
     entries = []
@@ -131,7 +150,7 @@ def install() -> str | None:
         path = pathlib.Path(setting or _default_directory()).expanduser()
         path.mkdir(parents=True, exist_ok=True)
         limit = float(os.environ.get("TAPEGRAD_COMPILATION_CACHE_MAX_MB", "1024")) * 2**20
-        _prune(path, int(limit))
+        _maybe_prune(path, int(limit))
         with _jcc._cache_initialized_mutex:
             if _jcc._cache_initialized or _jcc._cache is not None:
                 return None

@@ -107,3 +107,14 @@ def test_entries_are_pruned_least_recently_used_first(tmp_path):
     cc._prune(tmp_path, 5000)  # 10 000 bytes of entries -> under 4 000
     left = sorted(p.name for p in tmp_path.iterdir())
     assert left == ["k6-cache", "k7-cache", "k8-cache", "k9-cache", "other"]
+
+
+def test_pruning_runs_at_most_once_a_day(tmp_path):
+    from tapegrad import _compilation_cache as cc
+
+    (tmp_path / "old-cache").write_bytes(b"x" * 2000)
+    cc._maybe_prune(tmp_path, 1000)  # over the limit: pruned, and the time noted
+    assert not (tmp_path / "old-cache").exists() and (tmp_path / ".pruned").exists()
+    (tmp_path / "new-cache").write_bytes(b"x" * 2000)
+    cc._maybe_prune(tmp_path, 1000)  # within the day: no scan
+    assert (tmp_path / "new-cache").exists()

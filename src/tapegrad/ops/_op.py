@@ -32,7 +32,6 @@ import jax.numpy as jnp
 from .. import _dtype, _numerics
 from .._dtype import dtype as DType
 from .._graph import Node, SavedTensor
-from ..tensor import Tensor
 from . import _dispatch
 from ._dispatch import SavedScalar
 from ._registry import Public, register
@@ -85,19 +84,10 @@ class OpNode(Node):
             elif isinstance(v, list) and v and isinstance(v[0], SavedTensor):
                 v = [x.unpack(self) for x in v]
             env[k] = v
-        result = op.run_formulas(env, needs, len(self.next_functions))
-        if op.grad_version:
-            # As the fused kernel reports: torch's backward wrote the fresh gradient in place
-            # (zeros + masked_fill_/index_put_), under create_graph too. Only a gradient the
-            # formula made (not an incoming or saved tensor passed through) is marked.
-            known = {id(x) for x in (*grads, *env.values()) if isinstance(x, Tensor)}
-            for i, g in enumerate(result):
-                fn, nr = self.next_functions[i]
-                if g is not None and fn is not None and g._base is None and id(g) not in known:
-                    n = op.grad_version_of(i, fn._metadata[nr], env)
-                    if n:
-                        g._vc.version = n
-        return result
+        # (torch's backward writes some fresh gradients in place, so their `_version` is 1 or
+        # 2; the fused kernel reports that, see `grad_version`. Under create_graph the formula
+        # result may already be saved by the nodes it recorded, so it is left at 0.)
+        return op.run_formulas(env, needs, len(self.next_functions))
 
 
 class Op:

@@ -12,9 +12,12 @@ process-wide setting. tapegrad turns it on for its own work without touching JAX
   in the same process read it too, and one of theirs that takes over a second to compile (JAX's
   own threshold, untouched) is written there; a directory the user sets after tapegrad's import
   is not taken up (JAX reads the setting once). A user's own directory always wins when set first.
-- The threshold: tapegrad's work runs in the thread-local JAX scope of NOTE [x64], which also
-  sets `jax_persistent_cache_min_compile_time_secs` to 0, so tapegrad's kernels are written
-  whatever their compile time; the user's setting is restored on exit.
+- The threshold: tapegrad jits its kernels through `jit` below, whose function, when JAX
+  traces it (a compile follows), sets `jax_persistent_cache_min_compile_time_secs` to 0 for
+  this thread, so tapegrad's kernels are written whatever their compile time. The exit of
+  tapegrad's JAX scope (NOTE [x64]) outside any trace restores the user's value. So the hot
+  path pays one flag test per entry, not a setting swap (a swap per op cost ~10% of eager
+  op overhead).
 - Safe across processes (pytest-xdist workers, DataLoader workers): an entry is written to a
   temporary file and renamed into place, so a reader never sees half an entry (JAX's own file
   cache writes in place unless given a size limit, and then scans the directory on every write).
@@ -29,13 +32,18 @@ version), nothing is installed and tapegrad runs as before, compiling in every p
 
 from __future__ import annotations
 
+import functools
 import os
 import pathlib
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-__all__ = ["install", "directory", "THRESHOLD_STATE"]
+import jax
+
+__all__ = ["install", "directory", "jit", "disarm", "THRESHOLD_STATE"]
 
 _OFF = {"0", "off", "false", "no", ""}
 _SUFFIX = "-cache"
@@ -46,12 +54,51 @@ try:  # JAX internals this relies on; absent in another JAX version -> no persis
     from jax._src import compilation_cache as _jcc
     from jax._src import config as _jconfig
     from jax._src.compilation_cache_interface import CacheInterface as _Base
+    from jax._src.core import trace_state_clean as _trace_state_clean
 
     THRESHOLD_STATE: Any = _jconfig.persistent_cache_min_compile_time_secs
 except Exception:  # pragma: no cover - depends on the JAX version
-    _jcc = _jconfig = None
+    _jcc = _jconfig = _trace_state_clean = None
     _Base = object
     THRESHOLD_STATE = None
+
+armed = 0  # threads whose threshold is lowered (read on the hot path: a plain module global)
+_local = threading.local()
+_lock = threading.Lock()
+
+
+def _arm() -> None:
+    # Called while JAX traces a tapegrad kernel: a compile follows in this thread.
+    global armed
+    if _DIRECTORY is None or hasattr(_local, "prev"):
+        return
+    _local.prev = THRESHOLD_STATE.swap_local(0.0)
+    with _lock:
+        armed += 1
+
+
+def disarm() -> None:
+    """Restore this thread's threshold once no trace is running (the compile is done)."""
+    global armed
+    if not hasattr(_local, "prev") or not _trace_state_clean():
+        return
+    THRESHOLD_STATE.set_local(_local.prev)
+    del _local.prev
+    with _lock:
+        armed -= 1
+
+
+def jit(fun: Callable, **kwargs: Any) -> Any:
+    """`jax.jit(fun, **kwargs)` whose traces lower the write threshold (see the NOTE)."""
+    if _DIRECTORY is None:
+        return jax.jit(fun, **kwargs)
+
+    @functools.wraps(fun)
+    def traced(*args: Any, **kw: Any) -> Any:
+        _arm()
+        return fun(*args, **kw)
+
+    return jax.jit(traced, **kwargs)
 
 
 class _FileCache(_Base):  # type: ignore[misc, valid-type]

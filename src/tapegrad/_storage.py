@@ -13,6 +13,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from ._compilation_cache import jit as _cc_jit
 from . import _x64
 from ._lru import LRU
 
@@ -170,7 +171,7 @@ def view_function(chain: tuple):
     """root array -> view array, jitted once per chain."""
     fn = _VIEW_FNS.get(chain)
     if fn is None:
-        fn = jax.jit(lambda root: _apply_chain(chain, root))
+        fn = _cc_jit(lambda root: _apply_chain(chain, root))
         _VIEW_FNS[chain] = fn
     return fn
 
@@ -185,7 +186,7 @@ def scatter_function(chain: tuple):
             flat = root.reshape(-1).at[idx].set(jnp.asarray(new, root.dtype).reshape(-1))
             return flat.reshape(root.shape)
 
-        fn = jax.jit(scatter)
+        fn = _cc_jit(scatter)
         _SCATTER_FNS[chain] = fn
     return fn
 

@@ -9,8 +9,8 @@ updates, compiled steps) runs inside `enabled()`. The user's setting (global or 
 restored on exit, so JAX code outside tapegrad sees exactly what it saw before `import tapegrad`.
 
 The cost is one `swap_local`/`set_local` pair per entry (well under a microsecond); nested
-entries keep the scope on. The same scope sets the persistent compilation cache's write
-threshold for tapegrad's kernels (NOTE [Compilation cache]), one more pair. Kernels are traced and cached under x64 (JAX keys its caches on the
+entries keep the scope on. Leaving it also restores the persistent compilation cache's write
+threshold after a kernel compile (NOTE [Compilation cache]): one flag test. Kernels are traced and cached under x64 (JAX keys its caches on the
 setting), so they compile once as before.
 """
 
@@ -29,24 +29,20 @@ __all__ = ["enabled", "scoped", "swap_on", "restore"]
 _STATE = jax.enable_x64
 F = TypeVar("F", bound=Callable[..., Any])
 
-# NOTE [Compilation cache]: with tapegrad's persistent cache installed, the scope also sets
-# JAX's write threshold to 0 so that tapegrad's (fast-compiling) kernels are written too.
-_THRESHOLD = _compilation_cache.THRESHOLD_STATE if _compilation_cache.install() else None
-
-if _THRESHOLD is None:
-    swap_on = functools.partial(_STATE.swap_local, True)  # returns the previous local value
+# NOTE [Compilation cache]: leaving the scope restores the persistent cache's write threshold
+# once a tapegrad kernel was compiled in this thread (`_compilation_cache.disarm`).
+swap_on = functools.partial(_STATE.swap_local, True)  # returns the previous local value
+if _compilation_cache.install() is None:
     restore = _STATE.set_local
 else:
-    _x_swap, _x_set = _STATE.swap_local, _STATE.set_local
-    _t_swap, _t_set = _THRESHOLD.swap_local, _THRESHOLD.set_local
-
-    def swap_on() -> Any:
-        """Enter the scope; returns what `restore` needs (the previous local values)."""
-        return _x_swap(True), _t_swap(0.0)
+    _x_set = _STATE.set_local
+    _cc = _compilation_cache
 
     def restore(prev: Any) -> None:
-        _x_set(prev[0])
-        _t_set(prev[1])
+        """Leave the scope: the user's x64 (and write threshold, after a compile) back."""
+        _x_set(prev)
+        if _cc.armed:
+            _cc.disarm()
 
 
 class enabled:

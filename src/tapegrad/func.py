@@ -24,6 +24,7 @@ from typing import Any
 
 import jax
 
+from ._compilation_cache import jit as _cc_jit
 from . import _x64
 from . import random as _random
 from .autograd import grad as _autograd_grad
@@ -570,7 +571,7 @@ def stack_module_state(models: Any) -> tuple[dict[str, Tensor], dict[str, Tensor
     return params, buffers
 
 
-@jax.jit
+@_cc_jit
 def _per_example_keys_of(key, dummy):
     return jax.random.key_data(jax.random.split(key, dummy.shape[0]))
 

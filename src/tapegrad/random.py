@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ._compilation_cache import jit as _cc_jit
 from . import _bind, _device, _dtype, _errors, _x64
 from ._dtype import dtype as DType
 from .tensor import Tensor, _sizes, device, from_jax, like_device
@@ -113,7 +114,7 @@ class Generator:
 VMAP_RANDOMNESS: list[list] = []
 
 
-@jax.jit
+@_cc_jit
 def _split(key):
     keys = jax.random.split(jax.random.wrap_key_data(key, impl="threefry2x32"))
     return jax.random.key_data(keys[0]), keys[1]
@@ -161,28 +162,28 @@ def _sample_dtype(dt) -> Any:
     return jnp.float32 if dt in (jnp.float16, jnp.bfloat16) else dt
 
 
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+@functools.partial(_cc_jit, static_argnames=("shape", "dtype"))
 def _uniform(key, shape, dtype, low, high):
     u = jax.random.uniform(key, shape, _sample_dtype(dtype))
     return (low + (high - low) * u).astype(dtype)
 
 
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+@functools.partial(_cc_jit, static_argnames=("shape", "dtype"))
 def _normal(key, shape, dtype, mean, std):
     return (mean + std * jax.random.normal(key, shape, _sample_dtype(dtype))).astype(dtype)
 
 
-@functools.partial(jax.jit, static_argnames=("shape", "dtype"))
+@functools.partial(_cc_jit, static_argnames=("shape", "dtype"))
 def _randint(key, shape, dtype, low, high):
     return jax.random.randint(key, shape, low, high, jnp.int64).astype(dtype)
 
 
-@functools.partial(jax.jit, static_argnames=("n", "dtype"))
+@functools.partial(_cc_jit, static_argnames=("n", "dtype"))
 def _permutation(key, n, dtype):
     return jax.random.permutation(key, n).astype(dtype)
 
 
-@jax.jit
+@_cc_jit
 def _bernoulli(key, p):
     return jax.random.uniform(key, jnp.shape(p), jnp.float32 if p.dtype != jnp.float64
                               else jnp.float64) < p

@@ -11,6 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._compilation_cache import jit as _cc_jit
 from .._storage import Storage, StopGradientStorage
 from .. import _device
 from .._graph import Node, SavedTensor, gradient_edge
@@ -187,8 +188,8 @@ class _Program:
         self.name = name
         self.plan: _Plan | None = None
         self.eager = False
-        self.jitted = jax.jit(self._forward_pure)
-        self._bwd = jax.jit(self._backward_pure)
+        self.jitted = _cc_jit(self._forward_pure)
+        self._bwd = _cc_jit(self._backward_pure)
         self.grad_meta: list = []
         self._proxies: list = []
         self._hyper: dict[int, Tensor] = {}

@@ -12,6 +12,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _dtype, _numerics, _x64
 from .._grad_mode import no_grad
 from ..tensor import Tensor, full
@@ -33,7 +34,7 @@ def _fresh_state() -> dict[str, Any]:
 
 
 @_x64.scoped  # NOTE [x64]: the kernel computes in float64/float32 as torch's does
-@jax.jit
+@_cc_jit
 def _unscale(grad: jax.Array, found: jax.Array, inv_scale: jax.Array) -> tuple:
     # torch's _amp_foreach_non_finite_check_and_unscale_ on one gradient: found_inf becomes
     # 1.0 if any element is inf or NaN; the gradient is multiplied by inv_scale in (at least)
@@ -45,7 +46,7 @@ def _unscale(grad: jax.Array, found: jax.Array, inv_scale: jax.Array) -> tuple:
 
 
 @_x64.scoped
-@jax.jit
+@_cc_jit
 def _update_scale(scale: jax.Array, tracker: jax.Array, found: jax.Array, growth: float,
                   backoff: float, interval: int) -> tuple[jax.Array, jax.Array]:
     # torch's _amp_update_scale_: back off on inf, grow after `interval` clean steps (only

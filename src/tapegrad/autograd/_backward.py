@@ -8,7 +8,7 @@ import warnings
 from collections.abc import Sequence
 
 import jax
-import jax.numpy as jnp
+import numpy as np
 
 from .. import _bind, _errors, _x64
 from .._lru import LRU
@@ -40,8 +40,8 @@ def _implicit_ones(shape: tuple, dt) -> Tensor:
     shape and dtype, made outside any trace so it is never a tracer."""
     array = _ONES.get((shape, dt))
     if array is None:
-        with jax.ensure_compile_time_eval():
-            array = _ONES[(shape, dt)] = jnp.ones(shape, dt.np)
+        with jax.ensure_compile_time_eval():  # (host-built: no XLA program per shape)
+            array = _ONES[(shape, dt)] = jax.device_put(np.ones(shape, dt.np))
     return Tensor._make(array)
 
 

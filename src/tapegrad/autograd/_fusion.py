@@ -30,11 +30,10 @@ import heapq
 import itertools
 from typing import Any
 
-import jax
-
 from .. import _device
 from .. import _grad_mode as grad_mode
 from .. import _numerics
+from .._compilation_cache import jit as _cc_jit
 from .._graph import AccumulateGrad, SavedTensor
 from .._lru import LRU
 from ..ops import OpNode
@@ -195,7 +194,7 @@ def _compile_node(op, key: tuple) -> tuple:
                         aliases.append((i, view[1], view[0]))
             return tuple(None if g is None else g._storage.array for g in validated)
 
-    return jax.jit(fused), aliases, versions
+    return _cc_jit(fused), aliases, versions
 
 
 def node_backward(node: OpNode, grads: list) -> list:
@@ -475,4 +474,4 @@ def _compile_segment(parts: list, in_sig: tuple, in_meta: tuple) -> tuple:
                     new.append(grad._storage.array)
             return results + new
 
-    return jax.jit(replay), leaf_info, out_info
+    return _cc_jit(replay), leaf_info, out_info

@@ -12,6 +12,7 @@ from numbers import Number
 
 import jax
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _dtype, _x64, ops
 from .. import random as _random
 from .._grad_mode import no_grad
@@ -90,7 +91,7 @@ def _clamp_by_zero(x: Tensor) -> Tensor:
     return (x.clamp(min=0) + x - x.clamp(max=0)) / 2
 
 
-@functools.partial(jax.jit, static_argnames=("shape",))
+@functools.partial(_cc_jit, static_argnames=("shape",))
 def _binomial(key, count, probs, shape):
     return jax.random.binomial(key, count, probs, shape=shape).astype(probs.dtype)
 

@@ -10,6 +10,7 @@ import jax.numpy as jnp
 import jax.scipy.special as jsp
 import numpy as np
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _dtype, _x64, ops
 from .. import random as _random
 from ..nn import functional as F
@@ -99,7 +100,7 @@ def xlogy(x: Tensor, y: Tensor | float) -> Tensor:
     return ops.where(x == 0, zeros_like(x * y), x * y.log())
 
 
-@jax.jit
+@_cc_jit
 def _gamma_draw(key, alpha):
     key = jax.random.wrap_key_data(key, impl="threefry2x32")
     return jax.random.gamma(key, alpha).astype(alpha.dtype)
@@ -142,12 +143,12 @@ def uniform(shape, dtype, low: float = 0.0, high: float = 1.0) -> Tensor:
     return u * (high - low) + low if (low, high) != (0.0, 1.0) else u
 
 
-@functools.partial(jax.jit, static_argnames=("shape",))
+@functools.partial(_cc_jit, static_argnames=("shape",))
 def _categorical(key, probs, shape):
     return jax.random.categorical(key, jnp.log(probs), axis=-1, shape=shape).astype(jnp.int64)
 
 
-@functools.partial(jax.jit, static_argnames=("shape",))
+@functools.partial(_cc_jit, static_argnames=("shape",))
 def _poisson(key, rate, shape):
     return jax.random.poisson(key, rate, shape=shape).astype(rate.dtype)
 

@@ -15,6 +15,7 @@ import functools
 import jax
 import jax.numpy as jnp
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _checks, _device, _dtype, _errors, _lru, _numerics
 from .._x64 import enabled as _x64_enabled
 from .._x64 import restore as _x64_restore
@@ -200,7 +201,7 @@ def _apply(op, values: list, static: dict) -> Any:
 _CHUNK = 64
 
 
-@functools.partial(jax.jit, static_argnums=1)
+@functools.partial(_cc_jit, static_argnums=1)
 def _concatenate(arrays, dim):
     return jnp.concatenate(arrays, axis=dim)
 

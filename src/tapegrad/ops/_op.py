@@ -29,6 +29,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _dtype, _numerics
 from .._dtype import dtype as DType
 from .._graph import Node, SavedTensor
@@ -331,8 +332,8 @@ def _jit_kernel(kernel: Callable, statics: tuple, precision: str | None) -> Call
     static argument (NOTE [Kernel precision]): a `functools.partial`, rebound when a setting
     changes, so a call costs no Python frame of its own."""
     if precision is None:
-        return jax.jit(kernel, static_argnames=statics)
-    inner = jax.jit(kernel, static_argnames=statics + ("_prec",))
+        return _cc_jit(kernel, static_argnames=statics)
+    inner = _cc_jit(kernel, static_argnames=statics + ("_prec",))
     return functools.partial(inner, _prec=getattr(_numerics, _ATTR[precision]))
 
 

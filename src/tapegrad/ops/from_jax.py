@@ -16,6 +16,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _grad_mode as grad_mode
 from .. import _numerics, _x64
 from .._dtype import from_numpy_dtype
@@ -77,7 +78,7 @@ class JaxFunction:
         self.name = name or getattr(fn, "__name__", "JaxFunction").strip("_<>") or "Jax"
         node_name = node or (self.name[:1].upper() + self.name[1:] + "Backward")
         self.node_cls = type(node_name, (JaxFunctionNode,), {"__slots__": ()})
-        self._jit = jax.jit(self._call_static, static_argnames=("_static", "_prec"))
+        self._jit = _cc_jit(self._call_static, static_argnames=("_static", "_prec"))
         self._vjp: JaxFunction | None = None
         self.depth = 0
         self.split_key = ""

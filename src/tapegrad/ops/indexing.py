@@ -22,6 +22,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _checks, _dtype, _errors, return_types
 from .. import _grad_mode as grad_mode
 from .._graph import gradient_edge
@@ -36,7 +37,7 @@ from .views import check_inplace, finish_inplace, snapshot
 
 
 # --------------------------------------------------------------------- index checks
-@jax.jit
+@_cc_jit
 def _bounds(a):
     return jnp.min(a), jnp.max(a)
 

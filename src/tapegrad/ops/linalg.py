@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _errors, return_types
 from .._checks import broadcast_shapes
 from .._lru import LRU
@@ -283,7 +284,7 @@ def _matrices(name: str, A, square: bool = True) -> None:
                                                         n=A.shape[-1]))
 
 
-@jax.jit
+@_cc_jit
 def _first_zero_pivot(a):
     # 1-based index of the first zero on U's diagonal (torch's message), or 0.
     u = jax.scipy.linalg.lu_factor(a)[0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _errors, return_types
 from .. import tensor as _tensor
 from ._registry import public
@@ -250,7 +251,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
                                               "singular_values"))(X, res, rank, _detached(s))
 
 
-@jax.jit
+@_cc_jit
 def _svals(A):
     return jnp.linalg.svd(A, compute_uv=False)
 

@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _checks, _errors, return_types
 from .. import tensor as _tensor
 from .._checks import broadcast_shapes
@@ -63,7 +64,7 @@ def _detached(t: Tensor) -> Tensor:
     return Tensor._make(t._storage.array)
 
 
-@jax.jit
+@_cc_jit
 def _zero_pivot_info(a):
     # Per matrix: 1-based index of the first zero on U's diagonal (LAPACK's info), or 0.
     u = jax.scipy.linalg.lu_factor(a)[0] if a.ndim == 2 else jax.vmap(
@@ -72,7 +73,7 @@ def _zero_pivot_info(a):
     return jnp.where(zero.any(-1), jnp.argmax(zero, -1) + 1, 0).astype(jnp.int32)
 
 
-@jax.jit
+@_cc_jit
 def _not_pd_info(chol):
     bad = jnp.isnan(jnp.diagonal(chol, axis1=-2, axis2=-1))
     return jnp.where(bad.any(-1), jnp.argmax(bad, -1) + 1, 0).astype(jnp.int32)

@@ -14,6 +14,7 @@ import warnings
 import jax
 import jax.numpy as jnp
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _checks, _device, _dtype, _errors
 from .. import _grad_mode as grad_mode
 from ..tensor import Tensor
@@ -551,7 +552,7 @@ def _check_integer_division(input, other) -> None:
     raise RuntimeError(_errors.ZERO_DIVISION)
 
 
-@jax.jit
+@_cc_jit
 def _any_zero(a):
     return (a == 0).any()
 

@@ -20,6 +20,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from .._compilation_cache import jit as _cc_jit
 from .. import _x64
 from ..autograd.grad_mode import no_grad
 from ..tensor import Tensor, from_jax
@@ -37,7 +38,7 @@ class Optax(Optimizer):
                             f"and update), got {type(transformation).__name__}")
         super().__init__(params, {})
         self.transformation = transformation
-        self._update = jax.jit(transformation.update)
+        self._update = _cc_jit(transformation.update)
         self._optax_states: list[tuple[Any, list[Tensor]]] = []  # per group: (treedef, leaves)
 
     def _group_state(self, index: int) -> tuple[Any, list[Tensor]]:

@@ -16,6 +16,7 @@ from ..tensor import Size, Tensor, full, full_like, ones_like, tensor, zeros_lik
 from . import constraints
 from .continuous import Exponential, Gamma, Normal, Uniform
 from .continuous_more_transforms import AbsTransform, PowerTransform
+from .discrete import _BOTH  # noqa: F401 (continuous_relaxed imports it from here)
 from .distribution import Distribution
 from .kl import register_kl
 from .transformed_distribution import TransformedDistribution
@@ -29,7 +30,6 @@ __all__ = ["Cauchy", "HalfNormal", "HalfCauchy", "Gumbel", "Weibull", "Pareto", 
 _NAN = float("nan")
 _INF = float("inf")
 _EULER = 0.57721566490153286060  # torch.distributions.utils.euler_constant
-_BOTH = "Either `probs` or `logits` must be specified, but not both."
 
 
 def _batch_shape_of(tensor_param: Tensor, *raw) -> Size:

@@ -20,7 +20,7 @@ from ..nn import functional as F
 from ..tensor import Size, Tensor, arange, full_like, ones_like, tensor, zeros, zeros_like
 from . import constraints
 from .continuous import Gamma
-from .discrete import Categorical, OneHotCategorical, Poisson
+from .discrete import _BOTH, Categorical, OneHotCategorical, Poisson
 from .distribution import Distribution
 from .kl import register_kl
 from .transformed_distribution import TransformedDistribution
@@ -42,7 +42,6 @@ __all__ = ["Geometric", "Binomial", "NegativeBinomial", "Multinomial",
            "OneHotCategoricalStraightThrough", "ExpRelaxedCategorical",
            "RelaxedOneHotCategorical"]
 
-_BOTH = "Either `probs` or `logits` must be specified, but not both."
 _NEG_INF = float("-inf")
 
 
@@ -180,15 +179,11 @@ class Geometric(Distribution):
                                                   reduction="none") / self.probs
 
 
-class Binomial(Distribution):
-    """Binomial(total_count=1, probs=None, logits=None)."""
+class _CountAndProbs(Distribution):
+    """Binomial's and NegativeBinomial's parameters: a count and probs or logits, broadcast
+    together (the count cast to their dtype), and their `expand`, as torch's."""
 
-    arg_constraints = {"total_count": constraints.nonnegative_integer,
-                       "probs": constraints.unit_interval, "logits": constraints.real}
-    has_enumerate_support = True
-
-    def __init__(self, total_count=1, probs=None, logits=None,
-                 validate_args: bool | None = None) -> None:
+    def _init_count(self, total_count, probs, logits, validate_args) -> None:
         if (probs is None) == (logits is None):
             raise ValueError(_BOTH)
         if probs is not None:
@@ -201,7 +196,9 @@ class Binomial(Distribution):
         super().__init__(self._param.size(), validate_args=validate_args)
 
     def expand(self, batch_shape, _instance=None):
-        new = _checked_instance(self, Binomial, _instance)
+        # (torch's check names the public class: Binomial or NegativeBinomial.)
+        public = next(c for c in type(self).__mro__ if c.__bases__ == (_CountAndProbs,))
+        new = _checked_instance(self, public, _instance)
         batch_shape = Size(batch_shape)
         new.total_count = self.total_count.expand(tuple(batch_shape))
         if "probs" in self.__dict__:
@@ -212,6 +209,18 @@ class Binomial(Distribution):
             new._param = new.logits
         _finish_expand(new, batch_shape, Size(), self._validate_args)
         return new
+
+
+class Binomial(_CountAndProbs):
+    """Binomial(total_count=1, probs=None, logits=None)."""
+
+    arg_constraints = {"total_count": constraints.nonnegative_integer,
+                       "probs": constraints.unit_interval, "logits": constraints.real}
+    has_enumerate_support = True
+
+    def __init__(self, total_count=1, probs=None, logits=None,
+                 validate_args: bool | None = None) -> None:
+        self._init_count(total_count, probs, logits, validate_args)
 
     @constraints.dependent_property(is_discrete=True, event_dim=0)
     def support(self):
@@ -278,7 +287,7 @@ class Binomial(Distribution):
         return values
 
 
-class NegativeBinomial(Distribution):
+class NegativeBinomial(_CountAndProbs):
     """NegativeBinomial(total_count, probs=None, logits=None): successes before
     total_count failures."""
 
@@ -289,29 +298,7 @@ class NegativeBinomial(Distribution):
 
     def __init__(self, total_count, probs=None, logits=None,
                  validate_args: bool | None = None) -> None:
-        if (probs is None) == (logits is None):
-            raise ValueError(_BOTH)
-        if probs is not None:
-            self.total_count, self.probs = _broadcast_all(total_count, probs)
-            self.total_count = self.total_count.type_as(self.probs)
-        else:
-            self.total_count, self.logits = _broadcast_all(total_count, logits)
-            self.total_count = self.total_count.type_as(self.logits)
-        self._param = self.probs if probs is not None else self.logits
-        super().__init__(self._param.size(), validate_args=validate_args)
-
-    def expand(self, batch_shape, _instance=None):
-        new = _checked_instance(self, NegativeBinomial, _instance)
-        batch_shape = Size(batch_shape)
-        new.total_count = self.total_count.expand(tuple(batch_shape))
-        if "probs" in self.__dict__:
-            new.probs = self.probs.expand(tuple(batch_shape))
-            new._param = new.probs
-        if "logits" in self.__dict__:
-            new.logits = self.logits.expand(tuple(batch_shape))
-            new._param = new.logits
-        _finish_expand(new, batch_shape, Size(), self._validate_args)
-        return new
+        self._init_count(total_count, probs, logits, validate_args)
 
     @property
     def mean(self) -> Tensor:

@@ -122,12 +122,14 @@ squeeze_all = Op("squeeze", "SqueezeBackward0", lambda self: jnp.squeeze(self),
                  derivatives={"self": lambda grad, self_sym_sizes:
                               unsqueeze_to(grad, self_sym_sizes)})
 squeeze_dim = Op("squeeze", "SqueezeBackward1",
-                 lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
+                 lambda self, dim: jnp.squeeze(self, dim) if self.ndim and self.shape[dim] == 1
+                 else self,
                  static=("dim",), dtype_rule="keep", view=_contiguous,
                  derivatives={"self": lambda grad, self_sym_sizes, dim:
                               unsqueeze_to(grad, self_sym_sizes, dim)})
 squeeze_dims = Op("squeeze", "SqueezeBackward2",
-                  lambda self, dim: jnp.squeeze(self, tuple(d for d in dim if self.shape[d] == 1)),
+                  lambda self, dim: jnp.squeeze(self, tuple(d for d in dim if self.ndim
+                                                            and self.shape[d] == 1)),
                   static=("dim",), dtype_rule="keep", view=_contiguous,
                   derivatives={"self": lambda grad, self_sym_sizes, dim:
                                unsqueeze_to(grad, self_sym_sizes, tuple(dim))})
@@ -813,7 +815,8 @@ unsafe_view_op = Op("_unsafe_view", "UnsafeViewBackward0", lambda self, size: jn
                     derivatives={"self": lambda grad, self_sym_sizes:
                                  grad.reshape(self_sym_sizes)})
 squeeze4_op = Op("squeeze_", "SqueezeBackward4",
-                 lambda self, dim: jnp.squeeze(self, dim) if self.shape[dim] == 1 else self,
+                 lambda self, dim: jnp.squeeze(self, dim) if self.ndim and self.shape[dim] == 1
+                 else self,
                  static=("dim",), dtype_rule="keep",
                  derivatives={"self": lambda grad, self_sym_sizes, dim:
                               unsqueeze_to(grad, self_sym_sizes, dim)})

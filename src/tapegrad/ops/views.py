@@ -29,7 +29,30 @@ from ..tensor import CUSTOM_FUNCTION_VIEWS, Tensor, custom_function_view_error
 from ._op import Op
 
 __all__ = ["inplace", "check_inplace", "finish_inplace", "CopySlices", "as_strided_view",
-           "view_scatter"]
+           "view_scatter", "ReshapedStorage", "base_chain"]
+
+
+class ReshapedStorage(ViewStorage):
+    """The storage of a tensor that is not a view but whose geometry an in-place view op
+    (`t_`, `transpose_`, `squeeze_`, `unsqueeze_`) changed: it reads its root storage through
+    `chain`, as a view does, so every alias of the old storage still sees its writes.
+    `inverse` is the chain back from this tensor's array to the root's (those ops are
+    invertible), for the views whose `_base` this tensor is (`base_chain`)."""
+
+    __slots__ = ("inverse",)
+
+
+def base_chain(t: Tensor) -> tuple:
+    """The view chain of view `t` from its `_base`'s current array (its storage's chain starts
+    at the root storage; they differ when the base's own geometry was changed in place)."""
+    chain = t._storage.chain
+    own = t._base._storage
+    if type(own) is not ReshapedStorage:
+        return chain
+    n = len(own.chain)
+    if chain[:n] == own.chain:
+        return chain[n:]
+    return own.inverse + chain
 
 as_strided_view = Op(
     "_view_replay", "AsStridedBackward0", lambda self, chain: view_function(chain)(self),
@@ -151,7 +174,7 @@ def finish_inplace(t: Tensor, out: Tensor) -> Tensor:
     fn = out._grad_fn
     node = CopySlices((gradient_edge(root),) + tuple(fn.next_functions[1:]),
                       ((tuple(root.shape), root.dtype),))
-    node._chain = storage.chain
+    node._chain = base_chain(t)
     node._fn = fn
     root._grad_fn = node
     root._output_nr = 0
@@ -231,7 +254,7 @@ def _replay_view(t: Tensor) -> None:
             acc = grad_accumulator(root)
             if acc is not None:
                 source._grad_acc = weakref.ref(acc)
-        replay = as_strided_view(source, t._storage.chain)
+        replay = as_strided_view(source, base_chain(t))
     if root._grad_fn is None and not root._requires_grad:
         # The base stopped requiring grad (detach_): torch's regenerated node has no edge.
         replay._grad_fn.next_functions = ((None, 0),)

@@ -30,7 +30,7 @@ from .shape import (squeeze4_op, squeeze_all, squeeze_dim, squeeze_dims, t_op, t
                     unsqueeze_op, unsqueeze_to)
 from .views import ReshapedStorage, check_inplace, snapshot
 
-__all__ = ["t_", "transpose_", "swapaxes_", "swapdims_", "squeeze_", "unsqueeze_"]
+__all__ = ["squeeze_", "swapaxes_", "t_", "transpose_", "unsqueeze_"]
 
 
 def _squeeze_some(self, dim):
@@ -80,7 +80,7 @@ def _check(self: Tensor) -> None:
 
 def _apply(self: Tensor, node_op: Op, static: dict, link: tuple, inverse: tuple) -> Tensor:
     if self._base is not None:
-        self.grad_fn  # a view whose base was written: its node is regenerated first
+        _ = self.grad_fn  # a view whose base was written: its node is regenerated first
     out = node_op(snapshot(self), **static)
     array = out._storage.array
     storage = self._storage

@@ -202,3 +202,128 @@ def test_inplace_view_under_jax_jit():
     for e, j in zip(eager, jitted):
         assert (e == j).all()
     assert jitted[1].tolist() == [[0., 0.], [0., 2.], [0., 4.]]
+
+
+# ------------------------------------------------------------------ random samplers
+def test_random_samplers_errors_and_metadata_match_torch():
+    def program(T):
+        p = T.tensor([0.1, 0.2, 0.7])
+        calls = [
+            lambda: T.multinomial(p, 2), lambda: p.multinomial(5, True),
+            lambda: T.multinomial(p.repeat(4, 1), 2), lambda: T.multinomial(p, num_samples=2),
+            lambda: T.multinomial(T.tensor([0.5, 0.5, 0.]), 3), lambda: T.multinomial(p, -1),
+            lambda: T.multinomial(T.tensor(1.), 1), lambda: T.multinomial(T.tensor([True]), 1),
+            lambda: T.multinomial(T.tensor([1., float("inf"), 1.]), 1),
+            lambda: T.multinomial(T.tensor([1., float("nan"), 1.]), 1),
+            lambda: T.multinomial(T.tensor([[0., 0., 0.], [1., 1., 1.]]), 1),
+            lambda: T.multinomial(T.ones(0, 3), 1), lambda: T.multinomial(T.ones(2, 0), 1),
+            lambda: T.multinomial(p.double().requires_grad_(), 2),
+            lambda: T.multinomial(T.tensor([1., 2.]).half(), 1),
+            lambda: T.multinomial(T.tensor([0., 0.]), 2, True),
+            lambda: T.multinomial(T.tensor([1., float("nan")]), 2, True),
+            lambda: T.multinomial(T.tensor([1., float("inf")]), 2, True),
+            lambda: T.multinomial(T.tensor([[1., 1.], [-1., 0.]]), 2, True),
+            lambda: T.multinomial(T.tensor([[0., 0.], [-1., 0.]]), 2, True),
+            lambda: p.multinomial(2.0), lambda: T.multinomial(p, True),
+            lambda: T.multinomial(T.ones(3), T.tensor(2)),
+            lambda: T.poisson(T.tensor([float("nan"), 2.])), lambda: T.poisson(T.tensor(3.)),
+            lambda: T.poisson(T.ones(2, dtype=T.half)), lambda: T.poisson(T.tensor([0.])),
+            lambda: T.randint_like(T.ones(2, 3, dtype=T.int32), 5),
+            lambda: T.randint_like(T.ones(2, 3), 5, dtype=T.int64),
+            lambda: T.randint_like(T.ones(2, 3), -1),
+            lambda: T.randint_like(T.ones(2, 3, dtype=T.uint8), 300),
+            lambda: T.randint_like(T.ones(2, 3, dtype=T.bool), 2),
+            lambda: T.randint_like(T.ones(2, 3, dtype=T.bool), 3),
+            lambda: T.randint_like(T.ones(2, 3), high=5),
+            lambda: T.randint_like(T.ones(2, 3), low=1, high=5),
+            lambda: T.randint_like(T.ones(2, 3, dtype=T.int8), 200),
+            lambda: T.randint_like(T.ones(2, 3, dtype=T.int8), -200, 5),
+            lambda: T.randint_like(T.ones(2, 3), T.tensor(5)),
+            lambda: T.randint_like(T.ones(2, 3), T.tensor([5, 6])),
+            lambda: T.randint_like(T.ones(2, 3), 2 ** 25),
+            lambda: T.randint_like(T.ones(2), -2 ** 25, 3),
+            lambda: T.randint_like(T.ones(2, dtype=T.half), 2 ** 12),
+            lambda: T.randint_like(T.ones(2, dtype=T.int16), -2 ** 20, 0)]
+        out = []
+        for c in calls:
+            try:
+                r = c()
+            except Exception as e:  # noqa: BLE001 - the error is the observable
+                out.append((type(e).__name__, str(e)))
+            else:
+                out.append((tuple(r.shape), r.dtype, r.requires_grad))
+        return out
+    assert_parity(program)
+
+
+def test_multinomial_statistics_and_reproducibility():
+    import numpy as np
+
+    import tapegrad as tg
+
+    p = tg.tensor([0.1, 0.2, 0.0, 0.7], dtype=tg.float64)
+    tg.manual_seed(0)
+    a = tg.multinomial(p.repeat(2000, 1), 1).numpy().ravel()
+    assert np.allclose(np.bincount(a, minlength=4) / a.size, [0.1, 0.2, 0.0, 0.7], atol=0.03)
+    tg.manual_seed(0)
+    assert (tg.multinomial(p.repeat(2000, 1), 1).numpy().ravel() == a).all()
+    # With replacement: frequencies; weights need not sum to one.
+    b = tg.multinomial(p * 10, 4000, replacement=True).numpy()
+    assert np.allclose(np.bincount(b, minlength=4) / b.size, [0.1, 0.2, 0.0, 0.7], atol=0.03)
+    # Without replacement: distinct per row, zero weights drawn last, the second draw
+    # follows what the first left.
+    c = tg.multinomial(p.repeat(3000, 1), 4).numpy()
+    assert all(len(set(r)) == 4 for r in c) and (c[:, 3] == 2).all()
+    first1 = c[c[:, 0] == 1, 1]  # first drew 1 (0.2): second is 0 or 3 in ratio 0.1 : 0.7
+    assert abs((first1 == 3).mean() - 0.7 / 0.8) < 0.06
+    g = tg.Generator().manual_seed(5)
+    d1 = tg.multinomial(p, 2, generator=g)
+    g.manual_seed(5)
+    assert (tg.multinomial(p, 2, generator=g) == d1).all()
+
+
+def test_poisson_and_randint_like_statistics():
+    import numpy as np
+
+    import tapegrad as tg
+
+    tg.manual_seed(1)
+    rate = tg.tensor([0.5, 3.0, 40.0], dtype=tg.float64).repeat(4000, 1)
+    y = tg.poisson(rate).numpy()
+    assert np.allclose(y.mean(0), [0.5, 3.0, 40.0], rtol=0.05)
+    assert np.allclose(y.var(0), [0.5, 3.0, 40.0], rtol=0.1)
+    tg.manual_seed(1)
+    assert (tg.poisson(rate).numpy() == y).all()
+    r = tg.randint_like(tg.ones(20000, dtype=tg.int32), -3, 4).numpy()
+    assert r.min() == -3 and r.max() == 3
+    assert np.allclose(np.bincount(r + 3) / r.size, 1 / 7, atol=0.01)
+
+
+def test_random_samplers_under_jax_jit():
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    import tapegrad as tg
+
+    def f(probs, rate):
+        p, lam = tg.from_jax(probs), tg.from_jax(rate, requires_grad=True)
+        m = tg.multinomial(p, 2)
+        m2 = p.multinomial(3, True)
+        y = tg.poisson(lam)
+        y.sum().backward()
+        r = tg.randint_like(p, 0, 10)
+        return m.jax(), m2.jax(), y.jax(), lam.grad.jax(), r.jax()
+
+    state = tg.get_rng_state()
+    try:
+        with jax.enable_x64(True):  # int64 results in a trace the user's JAX owns (NOTE [x64])
+            out = jax.jit(f)(jnp.array([[0.2, 0.0, 0.8]] * 5), jnp.array([1.0, 2.0]))
+    finally:
+        tg.set_rng_state(state)  # (the traced draws left a tracer in the generator)
+    out = [np.asarray(o) for o in out]
+    assert out[0].shape == (5, 2) and out[0].dtype == np.int64
+    assert (out[0] != 1).all() and (out[0][:, 0] != out[0][:, 1]).all()
+    assert out[1].shape == (5, 3) and (out[1] != 1).all()
+    assert (out[3] == 0).all() and out[2].shape == (2,)
+    assert out[4].shape == (5, 3) and ((out[4] >= 0) & (out[4] < 10)).all()

@@ -834,3 +834,24 @@ VMAP_RANDOM_ERROR = (
     "vmap: called random operation while in randomness error mode. Please either use the "
     "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
     "of vmap")
+
+# ------------------------------------------------------------------ tensor misc (ops/sampling.py, ops/tensor_misc.py)
+MULTINOMIAL_DIM = "prob_dist must be 1 or 2 dim"
+MULTINOMIAL_DTYPE = "multinomial only supports floating-point dtypes for input, got: {dtype}"
+MULTINOMIAL_N = "cannot sample n_sample <= 0 samples"
+MULTINOMIAL_TOO_MANY = ("cannot sample n_sample > prob_dist.size(-1) samples without "
+                        "replacement")
+MULTINOMIAL_CATEGORIES = "number of categories cannot exceed 2^24"
+MULTINOMIAL_INVALID = "probability tensor contains either `inf`, `nan` or element < 0"
+MULTINOMIAL_SUM = "invalid multinomial distribution (sum of probabilities <= 0)"
+MULTINOMIAL_NEGATIVE = "invalid multinomial distribution (encountering probability entry < 0)"
+MULTINOMIAL_NONFINITE = ("invalid multinomial distribution (encountering probability entry = "
+                         "infinity or NaN)")
+ARGUMENT_TYPE = "{name}(): argument '{arg}' (position {position}) must be {expected}, not {type_name}"
+POISSON_RATE = "invalid Poisson rate, expected rate to be non-negative"
+RANDOM_TO_BOUNDS = "to - 1 is out of bounds for {name}"
+RANDOM_FROM_BOUNDS = "from is out of bounds for {name}"
+RANDOM_FLOAT_BOUNDS = ("{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due to precision "
+                       "limitations {name} can support discrete uniform distribution only within "
+                       "this range. This warning will become an error in version 1.7 release, "
+                       "please fix the code in advance")

@@ -4,7 +4,7 @@ are in tests/test_tensor_misc.py."""
 
 from __future__ import annotations
 
-from op_db import C, F, M, S, V, Z, OpInfo  # noqa: F401
+from op_db import C, F, I, M, S, V, Z, OpInfo
 
 
 def _inplace_view(name):
@@ -37,4 +37,46 @@ OPS: list[OpInfo] = [
            errors=[S(C(M), 2), S(C(M), (0, 2)), S(C(M), (0, 0))]),
     OpInfo("unsqueeze_", [S(F(M), 0), S(F(M), -1), S(F(Z), 0)],
            fn=_inplace_view("unsqueeze_"), errors=[S(C(M), 3), S(C(M), -4)]),
+]
+
+
+# ----------------------------------------------------------- random samplers
+# Values come from tapegrad's generator, not torch's: the programs compare what is defined
+# (shape, dtype, flags, support, the graph), not the values.
+def _multinomial_support(T, p, n, replacement=False):
+    out = T.multinomial(p, n, replacement)
+    rows = out.reshape(-1, n)
+    distinct = all(len(set(r.tolist())) == n for r in rows) if not replacement else True
+    positive = bool((p.reshape(-1, p.shape[-1]).gather(1, rows) > 0).all())
+    return tuple(out.shape), out.dtype, out.requires_grad, distinct, positive
+
+
+def _poisson(T, rate):
+    y = T.poisson(rate)
+    g, = T.autograd.grad(y.sum(), rate, retain_graph=True)
+    return (y * 0, tuple(y.shape), y.dtype, y.requires_grad, type(y.grad_fn).__name__,
+            bool((y >= 0).all()), bool((y == y.round()).all()), g, g.requires_grad)
+
+
+def _randint_like(T, x, *args, **kwargs):
+    out = T.randint_like(x, *args, **kwargs)
+    low, high = (0, args[0]) if len(args) == 1 else args
+    a = out.double()
+    return (tuple(out.shape), out.dtype, out.requires_grad, bool((a >= low).all()),
+            bool((a < high).all()), bool((a == a.round()).all()))
+
+
+_rand = dict(gradcheck=False, note="a random draw: no derivative to check")
+OPS += [
+    OpInfo("multinomial", [S(C(V, 0.0, 1.0), 3), S(C(M, 0.1, 1.0), 6, True),
+                           S(C(M, 0.1, 1.0), 4, replacement=False)],
+           fn=_multinomial_support,
+           errors=[S(C((2, 3, 4)), 1), S(C(V, 0.1, 1.0), 0), S(C(V, 0.1, 1.0), 5),
+                   S(C(V, -2.0, -1.0), 2), S(C(V, -2.0, -1.0), 2, True),
+                   S(C((2, 0)), 2, True), S(I([1, 2]), 1), S(C(V), 2.0), S([0.5], 1)], **_rand),
+    OpInfo("poisson", [S(F(M, 0.0, 5.0)), S(F(Z, 0.0, 5.0))], fn=_poisson,
+           errors=[S(C(V, -2.0, -1.0)), S(I([1, 2])), S([0.5])], **_rand),
+    OpInfo("randint_like", [S(C(M), 5), S(C(V), -3, 4), S(I([1, 2, 3]), 2, 9),
+                            S(C(M), 5, dtype=None), S(C(V), 10, requires_grad=True)],
+           fn=_randint_like, errors=[S(C(M), 5, 2), S(C(M), 0), S(C(M), 1.5)], **_rand),
 ]

@@ -19,6 +19,7 @@ from . import _device, _dtype, _errors, _numerics, _x64
 from .tensor import (Size, Tensor, check_ndarray, device, from_jax, full, legacy_new, tensor,
                      zeros)
 from ._checks import user_stacklevel
+from ._dtype import layout, strided  # (defined with the dtypes: `Tensor.layout` needs it)
 
 __all__ = [
     "set_default_dtype", "set_default_device", "get_default_device", "as_tensor", "asarray",
@@ -379,16 +380,6 @@ def is_warn_always_enabled() -> bool:
 # ------------------------------------------------------------------ layouts, formats
 
 
-class layout:  # noqa: N801
-    """Matches `torch.layout` (tapegrad has one: `strided`)."""
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"torch.{self.name}"
-
-
 class memory_format:  # noqa: N801
     """Matches `torch.memory_format` (accepted everywhere; JAX picks physical layouts)."""
 
@@ -399,7 +390,6 @@ class memory_format:  # noqa: N801
         return f"torch.{self.name}"
 
 
-strided = layout("strided")
 contiguous_format = memory_format("contiguous_format")
 preserve_format = memory_format("preserve_format")
 channels_last = memory_format("channels_last")

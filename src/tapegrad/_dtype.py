@@ -176,3 +176,16 @@ def result_type(*operands) -> dtype:
 def can_cast(from_: dtype, to: dtype) -> builtins.bool:
     """torch.can_cast: no casting down a category (float -> int, int -> bool)."""
     return _category(from_) <= _category(to)
+
+
+class layout:  # noqa: N801
+    """Matches `torch.layout` (tapegrad has one: `strided`)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"torch.{self.name}"
+
+
+strided = layout("strided")

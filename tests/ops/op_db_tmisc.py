@@ -80,3 +80,39 @@ OPS += [
                             S(C(M), 5, dtype=None), S(C(V), 10, requires_grad=True)],
            fn=_randint_like, errors=[S(C(M), 5, 2), S(C(M), 0), S(C(M), 1.5)], **_rand),
 ]
+
+
+# ----------------------------------------------------------- utilities
+_q = dict(gradcheck=False, note="a query: no gradient")
+
+
+def _conj_physical_(T, x):
+    y = x * 1
+    out = y.conj_physical_()
+    return out is y, y
+
+
+def _layout(T, x):
+    return str(x.layout), x.layout is T.strided
+
+
+def _volatile(T, x):
+    import warnings
+
+    # (The harness records the warnings; other table tests run with warnings as errors.)
+    with warnings.catch_warnings():
+        warnings.simplefilter("always")
+        before = x.volatile
+        x.volatile = True  # (torch warns; nothing changes)
+        return before, x.volatile, x.requires_grad
+
+
+OPS += [
+    OpInfo("fill", [S(F(M), 2.5), S(F(V), F(Z))],
+           errors=[S(F(M), F(V)), S(F(M), "a"), S([1.0], 1.0)]),
+    OpInfo("fill_casts", [S(I([1, 2]), 2.5), S(C(M), True)], op="fill", **_q),
+    OpInfo("is_distributed", [S(F(M))], errors=[S([1.0])], **_q),
+    OpInfo("conj_physical_", [S(F(M)), S(F(M, complex=True))], fn=_conj_physical_),
+    OpInfo("layout", [S(F(M))], fn=_layout, **_q),
+    OpInfo("volatile", [S(F(M))], fn=_volatile, **_q),
+]

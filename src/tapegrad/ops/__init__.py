@@ -12,7 +12,7 @@ from . import indexing, linalg, nn_ops, pointwise, reduction, shape, views  # no
 from . import complex_ops  # noqa: F401, I001
 from . import assembly, fft, linalg_factor, linalg_more, nn_extra, scatter, special, stats, stats_seq  # noqa: F401, E501, I001
 from . import tensor_api  # noqa: F401, E402, I001
-from . import inplace_views, sampling  # noqa: F401, E402, I001
+from . import inplace_views, sampling, tensor_misc  # noqa: F401, E402, I001
 from ._op import Op as Op
 from ._op import OpNode as OpNode
 from ._registry import REGISTRY as REGISTRY

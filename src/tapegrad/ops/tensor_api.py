@@ -65,9 +65,10 @@ def is_inference(input: Tensor) -> bool:
     return type(input._vc) is InferenceVersionCounter
 
 
-@public(function=False)
+@public
 def get_device(input: Tensor) -> int:
-    """Matches `torch.Tensor.get_device`: -1 on the CPU, else the device index."""
+    """Matches `torch.get_device`/`torch.Tensor.get_device`: -1 on the CPU, else the device
+    index."""
     dev = input.device
     return -1 if dev.type == "cpu" else (dev.index or 0)
 

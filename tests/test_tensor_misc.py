@@ -327,3 +327,77 @@ def test_random_samplers_under_jax_jit():
     assert out[1].shape == (5, 3) and (out[1] != 1).all()
     assert (out[3] == 0).all() and out[2].shape == (2,)
     assert out[4].shape == (5, 3) and ((out[4] >= 0) & (out[4] < 10)).all()
+
+
+# ------------------------------------------------------------------ printing and settings
+PRINT_OPTIONS = [{}, {"precision": 2}, {"precision": 8}, {"threshold": 5},
+                 {"edgeitems": 1, "threshold": 10}, {"linewidth": 30}, {"sci_mode": True},
+                 {"sci_mode": False}, {"profile": "short"}, {"profile": "full"},
+                 {"profile": "short", "precision": 6}, {"edgeitems": 0, "threshold": 3},
+                 {"linewidth": 200, "precision": 1, "sci_mode": True}]
+
+
+def test_set_printoptions_changes_repr_as_torch():
+    def program(T):
+        xs = [T.tensor([1.123456789, 2.5, -3.75]), T.tensor([1e-5, 1., 100.]),
+              T.tensor([1., 2., 3.]), T.tensor([1e9, 1.]),
+              T.tensor([[i / 7 for i in range(6 * r, 6 * r + 6)] for r in range(5)]),
+              T.arange(2000.), T.arange(2000).reshape(40, 50),
+              T.tensor([[1.5, float("nan")], [float("inf"), 0.]]), T.tensor([1, 200, 30000]),
+              T.tensor(3.14159), T.tensor([True, False]), T.arange(12.).reshape(2, 3, 2) * 1.1,
+              T.tensor([1.25, 2.5], requires_grad=True) * 2,
+              T.tensor([0.001, 123456.]).double(), T.arange(100.).reshape(10, 10)]
+        out = []
+        try:
+            for options in PRINT_OPTIONS:
+                T.set_printoptions(**options)
+                out.append([repr(x).replace("tapegrad", "torch") for x in xs])
+        finally:
+            T.set_printoptions(profile="default")  # (and sci_mode back to automatic)
+        out.append([repr(x).replace("tapegrad", "torch") for x in xs[:4]])
+        return out
+    assert_parity(program)
+
+
+def test_set_default_tensor_type_matches_torch():
+    def program(T):
+        try:
+            out = [_error(lambda: T.set_default_tensor_type(T.DoubleTensor)),
+                   T.get_default_dtype(), T.tensor([1.]).dtype,
+                   _error(lambda: T.set_default_tensor_type("torch.FloatTensor")),
+                   T.get_default_dtype(),
+                   _error(lambda: T.set_default_tensor_type(T.IntTensor)),
+                   _error(lambda: T.set_default_tensor_type("torch.Foo")),
+                   _error(lambda: T.set_default_tensor_type(T.float64)),
+                   _error(lambda: T.set_default_tensor_type(3)),
+                   _error(lambda: T.set_default_tensor_type("torch.cuda.DoubleTensor")),
+                   T.get_default_dtype()]
+        finally:
+            T.set_default_dtype(T.float32)
+        return out
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (once per process: checked below)
+        assert_parity(program)
+
+
+def test_set_default_tensor_type_warns_once_per_process_as_torch():
+    import subprocess
+    import sys
+
+    script = ("import warnings, torch, tapegrad\n"
+              "def run(T):\n"
+              "    with warnings.catch_warnings(record=True) as caught:\n"
+              "        warnings.simplefilter('always')\n"
+              "        for t in (T.IntTensor, T.FloatTensor, T.FloatTensor):\n"
+              "            try:\n"
+              "                T.set_default_tensor_type(t)\n"
+              "            except TypeError:\n"
+              "                pass\n"
+              "    return [str(w.message).split(' (Triggered')[0] for w in caught]\n"
+              "print(repr((run(torch), run(tapegrad))))\n")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=300, check=True).stdout
+    torch_warnings, tapegrad_warnings = eval(out.strip().splitlines()[-1])  # noqa: S307
+    assert len(torch_warnings) == 1 and tapegrad_warnings == torch_warnings

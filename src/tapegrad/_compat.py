@@ -20,6 +20,7 @@ from .tensor import (Size, Tensor, check_ndarray, device, from_jax, full, legacy
                      zeros)
 from ._checks import user_stacklevel
 from ._dtype import layout, strided  # (defined with the dtypes: `Tensor.layout` needs it)
+from ._tensor_str import set_printoptions
 
 __all__ = [
     "set_default_dtype", "set_default_device", "get_default_device", "as_tensor", "asarray",
@@ -33,6 +34,7 @@ __all__ = [
     "get_float32_matmul_precision", "is_storage", "set_warn_always", "is_warn_always_enabled",
     "layout", "strided", "memory_format", "contiguous_format", "preserve_format",
     "channels_last", "channels_last_3d", "LEGACY_TENSOR_TYPES",
+    "set_default_tensor_type", "set_printoptions",
 ]
 
 
@@ -424,3 +426,33 @@ LEGACY_TENSOR_TYPES = {name: _legacy(name, dt) for name, dt in [
     ("ShortTensor", "int16"), ("CharTensor", "int8"), ("ByteTensor", "uint8"),
     ("BoolTensor", "bool")]}
 
+
+
+# ------------------------------------------------------------------ tensor misc (deprecated)
+_warned_tensor_type = False
+
+
+def set_default_tensor_type(t: Any) -> None:
+    """Matches `torch.set_default_tensor_type` (deprecated, warns once per process): a
+    floating legacy type (`tg.DoubleTensor`, or its name `"torch.DoubleTensor"`) sets the
+    default dtype."""
+    global _warned_tensor_type
+    if isinstance(t, str):
+        name = t[len("torch."):] if t.startswith("torch.") else t
+        if name.startswith("cuda."):
+            raise TypeError(f"type {t} not available. Torch not compiled with CUDA enabled.")
+        if name not in LEGACY_TENSOR_TYPES:
+            raise AttributeError(f"module 'torch' has no attribute '{name}'")
+        t = LEGACY_TENSOR_TYPES[name]
+    if not _warned_tensor_type:
+        # torch's TORCH_WARN_ONCE (tests/test_tensor_misc.py).
+        _warned_tensor_type = True
+        warnings.warn("torch.set_default_tensor_type() is deprecated as of PyTorch 2.1, please "
+                      "use torch.set_default_dtype() and torch.set_default_device() as "
+                      "alternatives.", UserWarning, stacklevel=user_stacklevel())
+    if not isinstance(t, _LegacyTensorType):
+        raise TypeError("invalid type object: only floating-point types are supported as the "
+                        "default type")
+    if not t._dtype.is_floating_point:
+        raise TypeError("only floating-point types are supported as the default type")
+    _dtype.set_default_dtype(t._dtype)

@@ -11,9 +11,34 @@ import numpy as np
 from . import _device, _dtype
 
 PRECISION = 4
-THRESHOLD = 1000
+THRESHOLD: float = 1000
 EDGEITEMS = 3
 LINEWIDTH = 80
+SCI_MODE: bool | None = None  # None: chosen per tensor, as torch's _Formatter does
+
+
+def set_printoptions(precision: int | None = None, threshold: float | None = None,
+                     edgeitems: int | None = None, linewidth: int | None = None,
+                     profile: str | None = None, sci_mode: bool | None = None) -> None:
+    """Matches `torch.set_printoptions`: a `profile` ("default", "short", "full") first, then
+    each option given; `sci_mode` is always set (None: chosen per tensor)."""
+    global PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH, SCI_MODE
+    if profile is not None:
+        if profile == "default":
+            PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, 1000, 3, 80
+        elif profile == "short":
+            PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 2, 1000, 2, 80
+        elif profile == "full":
+            PRECISION, THRESHOLD, EDGEITEMS, LINEWIDTH = 4, math.inf, 3, 80
+    if precision is not None:
+        PRECISION = precision
+    if threshold is not None:
+        THRESHOLD = threshold
+    if edgeitems is not None:
+        EDGEITEMS = edgeitems
+    if linewidth is not None:
+        LINEWIDTH = linewidth
+    SCI_MODE = sci_mode
 
 
 class _Formatter:
@@ -37,16 +62,16 @@ class _Formatter:
             if v != math.ceil(v):
                 self.int_mode = False
                 break
+        self.sci_mode = ((hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4) if SCI_MODE is None
+                         else SCI_MODE)
         if self.int_mode:
-            if hi / lo > 1000.0 or hi > 1.0e8:
-                self.sci_mode = True
+            if self.sci_mode:
                 for v in vals:
                     self.max_width = max(self.max_width, len(f"{v:.{PRECISION}e}"))
             else:
                 for v in vals:
                     self.max_width = max(self.max_width, len(f"{v:.0f}") + 1)
-        elif hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4:
-            self.sci_mode = True
+        elif self.sci_mode:
             for v in vals:
                 self.max_width = max(self.max_width, len(f"{v:.{PRECISION}e}"))
         else:
@@ -78,6 +103,8 @@ def _summarized(a: np.ndarray) -> np.ndarray:
         if a.shape[0] > 2 * EDGEITEMS:
             return np.concatenate([a[:EDGEITEMS], a[-EDGEITEMS:]])
         return a
+    if not EDGEITEMS:
+        return a[(slice(0, 0),) * a.ndim]
     if a.shape[0] > 2 * EDGEITEMS:
         rows = list(range(EDGEITEMS)) + list(range(a.shape[0] - EDGEITEMS, a.shape[0]))
     else:
@@ -88,7 +115,9 @@ def _summarized(a: np.ndarray) -> np.ndarray:
 def _vector_str(a: np.ndarray, indent: int, summarize: bool, fmt: _Formatter) -> str:
     element_length = fmt.width() + 2
     per_line = max(1, int(math.floor((LINEWIDTH - indent) / element_length)))
-    if summarize and a.shape[0] > 2 * EDGEITEMS:
+    if summarize and not EDGEITEMS:
+        data = ["..."]
+    elif summarize and a.shape[0] > 2 * EDGEITEMS:
         data = ([fmt.format(v) for v in a[:EDGEITEMS].tolist()] + [" ..."]
                 + [fmt.format(v) for v in a[-EDGEITEMS:].tolist()])
     else:
@@ -159,6 +188,8 @@ def tensor_repr(t) -> str:
             suffixes.append(f"dtype={dt!r}")
         tensor_str = "[]"
     else:
+        if not EDGEITEMS:
+            suffixes.append("size=" + str(tuple(a.shape)))
         if dt not in (_dtype.get_default_dtype(), _dtype.complex64, _dtype.int64, _dtype.bool):
             suffixes.append(f"dtype={dt!r}")
         tensor_str = _tensor_str(a, dt.is_floating_point, indent)

@@ -29,7 +29,7 @@ OPS: list[OpInfo] = [
            fn=_inplace_view("transpose_"), errors=[S(C(M), 0, 2), S(C(M), -3, 0)], **_layout),
     OpInfo("swapaxes_", [S(F(M), 1, 0), S(F(M), axis0=0, axis1=1)],
            fn=_inplace_view("swapaxes_"), errors=[S(C(M), 2, 0)], **_layout),
-    OpInfo("swapdims_", [S(F(M), 0, -1)], fn=_inplace_view("swapdims_"),
+    OpInfo("swapdims_", [S(F(M), 0, -1)], op="transpose_", fn=_inplace_view("swapdims_"),
            errors=[S(C(M), 0, -3)], **_layout),
     OpInfo("squeeze_", [S(F((3, 1, 4, 1))), S(F((3, 1))), S(F((3, 1)), 1), S(F(M), 0),
                         S(F((1, 3, 1)), (0, 2)), S(F(Z), 0)],

@@ -28,6 +28,7 @@ from ._op import Op
 from ._registry import public
 from .shape import (squeeze4_op, squeeze_all, squeeze_dim, squeeze_dims, t_op, transpose_op,
                     unsqueeze_op, unsqueeze_to)
+from .stats_seq import transpose1_op, unsqueeze1_op
 from .views import ReshapedStorage, check_inplace, snapshot
 
 __all__ = ["squeeze_", "swapaxes_", "t_", "transpose_", "unsqueeze_"]
@@ -38,13 +39,10 @@ def _squeeze_some(self, dim):
 
 
 # torch's nodes of the in-place view ops (derivatives.yaml: t_, transpose_, squeeze_,
-# squeeze_.dim, squeeze_.dims, unsqueeze_); squeeze_.dim's SqueezeBackward4 is shape.py's.
+# squeeze_.dim, squeeze_.dims, unsqueeze_); squeeze_.dim's SqueezeBackward4 is shape.py's,
+# transpose_'s and unsqueeze_'s are stats_seq.py's (torch's quantile uses them).
 t1_op = Op("t_", "TBackward1", lambda self: jnp.transpose(self), dtype_rule="keep",
            derivatives={"self": lambda grad: grad.t()})
-transpose1_op = Op("transpose_", "TransposeBackward1",
-                   lambda self, dim0, dim1: jnp.swapaxes(self, dim0, dim1),
-                   static=("dim0", "dim1"), dtype_rule="keep",
-                   derivatives={"self": lambda grad, dim0, dim1: grad.transpose(dim0, dim1)})
 squeeze3_op = Op("squeeze_", "SqueezeBackward3", lambda self: jnp.squeeze(self),
                  dtype_rule="keep",
                  derivatives={"self": lambda grad, self_sym_sizes:
@@ -53,9 +51,6 @@ squeeze5_op = Op("squeeze_", "SqueezeBackward5", _squeeze_some, static=("dim",),
                  dtype_rule="keep",
                  derivatives={"self": lambda grad, self_sym_sizes, dim:
                               unsqueeze_to(grad, self_sym_sizes, tuple(dim))})
-unsqueeze1_op = Op("unsqueeze_", "UnsqueezeBackward1",
-                   lambda self, dim: jnp.expand_dims(self, dim), static=("dim",),
-                   dtype_rule="keep", derivatives={"self": lambda grad, dim: grad.squeeze(dim)})
 
 
 def _entry(op, **static) -> tuple:

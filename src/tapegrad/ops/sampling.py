@@ -134,7 +134,7 @@ def _zeros_like(t: Tensor) -> Tensor:
     return Tensor._make(jnp.zeros(t._storage.array.shape, t._storage.array.dtype))
 
 
-@public
+@public(method=False)
 def poisson(input, generator=None):
     """Matches `torch.poisson` (in distribution): a Poisson sample per rate in `input`; its
     gradient is zero (PoissonBackward0)."""

@@ -113,6 +113,9 @@ INPLACE_OVERLAP = (
     "unsupported operation: more than one element of the written-to tensor refers to a single "
     "memory location. Please clone() the tensor before performing the operation."
 )
+PARTIAL_OVERLAP = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer "
+    "to a single memory location. Please clone() the tensor before performing the operation.")
 NO_GRAD_FN_VIEW_INPLACE = (
     "A view was created in no_grad mode and is being modified inplace with grad mode enabled.")
 NO_GRAD_VIEW_SUFFIX = (

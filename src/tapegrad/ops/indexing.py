@@ -26,14 +26,14 @@ from .._compilation_cache import jit as _cc_jit
 from .. import _checks, _dtype, _errors, return_types
 from .. import _grad_mode as grad_mode
 from .._graph import gradient_edge
-from .._storage import ViewStorage
+from .._storage import ViewStorage, storage_root
 from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
 from .from_jax import JaxFunction
 from .shape import alias, select, slice_op
-from .views import check_inplace, finish_inplace, snapshot
+from .views import check_inplace, check_overlap, finish_inplace, snapshot
 
 
 # --------------------------------------------------------------------- index checks
@@ -486,6 +486,14 @@ def setitem(self, index, value) -> None:
     if not arrays and getattr(self._storage, "multi_output", None) is not None:
         check_inplace(self[index], (value,))  # torch writes through the view self[index]
     check_inplace(self, (value,))
+    if isinstance(value, Tensor) and (arrays or value.ndim):
+        # torch's copy_ into self[index], or index_put_ into self, check overlap (NOTE
+        # [Memory overlap]) before index_put_'s shape check; a 0-d value is fill_'s number.
+        if arrays:
+            check_overlap(self, (value,))
+        elif storage_root(value._storage) is storage_root(self._storage):
+            with grad_mode.no_grad():
+                check_overlap(self[index], (value,))
     if not isinstance(value, Tensor):
         value = Tensor._make(jnp.asarray(value, self._storage.array.dtype))
     elif arrays and value.dtype is not self.dtype:

@@ -289,6 +289,13 @@ ARG_EMPTY = "{name}(): Expected reduction dim to be specified for input.numel() 
 STD_VAR_DTYPE = "std and var only support floating point and complex dtypes"
 VECTOR_NORM_DTYPE = ("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                      "Got {dtype}")
+NORM_DTYPE_KIND = "{name}: dtype should be floating point or complex, but got {dtype}"
+NORM_DTYPE_NARROWING = ("{name}: the dtype of the input ({input}) should be convertible without "
+                        "narrowing to the specified dtype ({dtype})")
+LINALG_NORM_NO_DIM = ("linalg.norm: If dim is not specified but ord is, the input must be 1D or "
+                      "2D. Got {ndim}D.")
+MATRIX_NORM_DIM_TUPLE = "linalg.matrix_norm: dim must be a 2-tuple. Got {dims}"
+LINALG_NORM_DIM_LEN = "linalg.norm: If dim is specified, it must be of length 1 or 2. Got {dim}"
 
 # ---------------------------------------------------------------------- matrix products
 MM_DTYPE = "expected m1 and m2 to have the same dtype, but got: {a} != {b}"

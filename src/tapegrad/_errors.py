@@ -294,6 +294,8 @@ NORM_DTYPE_NARROWING = ("{name}: the dtype of the input ({input}) should be conv
                         "narrowing to the specified dtype ({dtype})")
 LINALG_NORM_NO_DIM = ("linalg.norm: If dim is not specified but ord is, the input must be 1D or "
                       "2D. Got {ndim}D.")
+SVD_DRIVER = ("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+              "cuSOLVER backend.")
 MATRIX_NORM_DIM_TUPLE = "linalg.matrix_norm: dim must be a 2-tuple. Got {dims}"
 LINALG_NORM_DIM_LEN = "linalg.norm: If dim is specified, it must be of length 1 or 2. Got {dim}"
 

@@ -334,6 +334,8 @@ OPS: list[OpInfo] = [
     OpInfo("squeeze", [S(F((1, 3, 1, 4))), S(F((1, 3, 1, 4)), 2), S(F((1, 3, 1, 4)), (0, 2))]),
     OpInfo("unsqueeze", [S(F(M), 0), S(F(M), -1), S(F(M), 2)]),
     OpInfo("transpose", [S(F(M), 0, 1), S(F((2, 3, 4)), -1, 0)]),
+    OpInfo("swapaxes", [S(F(M), axis0=0, axis1=1), S(F((2, 3, 4)), -1, 0)],
+           errors=[S(F(M), 0, 2)]),
     OpInfo("t", [S(F(M)), S(F(V))], errors=[S(F((2, 3, 4)))]),
     OpInfo("T", [S(F(M)), S(F((2, 3, 4)))], fn=lambda T, x: x.T),
     OpInfo("mT", [S(F(M)), S(F((2, 3, 4)))], fn=lambda T, x: x.mT, errors=[S(F(V))]),

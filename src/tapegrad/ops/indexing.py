@@ -237,10 +237,11 @@ def _apply_index(self, *index_arrays, pattern):
 
 
 # torch's backward kernels: zeros + index_put_ / masked_scatter_ (one in-place write).
-_index_fn = JaxFunction(_apply_index, name="index", node="IndexBackward0", grad_version=1)
+_index_fn = JaxFunction(_apply_index, name="index", node="IndexBackward0", grad_version=1,
+                        linear=True)
 _masked_select_fn = JaxFunction(lambda self, flat: self.reshape(-1)[flat],
                                 name="masked_select", node="MaskedSelectBackward0",
-                                grad_version=1)
+                                grad_version=1, linear=True)
 
 
 def _is_bool_index(obj) -> bool:
@@ -454,8 +455,9 @@ def _index_put(self, value, *arrays, pattern):
 
 # torch shows the base's new history after a basic-indexed write as CopySlices (a write
 # through a view), after an advanced-indexed one as IndexPutBackward0 (index_put_).
-_copy_slices_fn = JaxFunction(_index_put, name="index_put", node="CopySlices")
-_index_put_fn = JaxFunction(_index_put, name="index_put", node="IndexPutBackward0")
+_copy_slices_fn = JaxFunction(_index_put, name="index_put", node="CopySlices", linear=True)
+_index_put_fn = JaxFunction(_index_put, name="index_put", node="IndexPutBackward0",
+                            linear=True)
 
 
 def _basic_index_shape(self: Tensor, index) -> tuple:
@@ -582,11 +584,11 @@ def _unique_like(self, values):
 
 
 @public(function=False, method=False, functional=True)
-def one_hot(tensor, num_classes=-1):
+def one_hot(input, num_classes=-1):
     """Matches `torch.nn.functional.one_hot` (int64 result, no grad)."""
-    if tensor.dtype is not _dtype.int64:
+    if input.dtype is not _dtype.int64:
         raise RuntimeError(_errors.ONE_HOT_DTYPE)
-    a = tensor._storage.array
+    a = input._storage.array
     if _concrete(a) and a.size:
         lo, hi = (int(v) for v in _bounds(a))
         if lo < 0:

@@ -348,10 +348,12 @@ def qr(A, mode="reduced"):
 
 
 @public(**_linalg)
-def svd(input, full_matrices=True):
-    """Matches `torch.linalg.svd`."""
-    _matrices("svd", input, square=False)
-    U, S, Vh = svd_fn(input, full_matrices=full_matrices)
+def svd(A, full_matrices=True, *, driver=None):
+    """Matches `torch.linalg.svd` (`driver=` is for CUDA in torch: refused here as on CPU)."""
+    _matrices("svd", A, square=False)
+    if driver is not None:
+        raise RuntimeError(_errors.SVD_DRIVER)
+    U, S, Vh = svd_fn(A, full_matrices=full_matrices)
     return return_types.make("linalg_svd", ("U", "S", "Vh"))(U, S, Vh)
 
 

@@ -172,6 +172,8 @@ def solve_ex(A, B, *, left=True, check_errors=False):
 def svdvals(A, *, driver=None):
     """Matches `torch.linalg.svdvals` (output 1 of LinalgSvdBackward0, as torch)."""
     _matrices("svd", A, square=False)
+    if driver is not None:
+        raise RuntimeError(_errors.SVD_DRIVER)
     return svd_fn(A, full_matrices=False)[1]
 
 

@@ -13,6 +13,8 @@ from typing import Any
 
 from ... import random as _random
 from ._collate import default_collate, default_convert
+from . import datapipes as _dp
+from .datapipes import datapipe as _dpcore
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from ..._checks import user_stacklevel
@@ -38,6 +40,36 @@ class _InfiniteConstantSampler(Sampler):
     def __iter__(self):
         while True:
             yield None
+
+
+def _pipes_below(dp) -> list:
+    """The DataPipes reachable from `dp` through its attributes (itself included)."""
+    seen, order, todo = set(), [], [dp]
+    while todo:
+        p = todo.pop()
+        if id(p) in seen:
+            continue
+        seen.add(id(p))
+        order.append(p)
+        for v in vars(p).values():
+            for item in (v if isinstance(v, (list, tuple)) else (v,)):
+                if isinstance(item, (_dp.IterDataPipe, _dp.MapDataPipe)):
+                    todo.append(item)
+    return order
+
+
+def _apply_shuffle_settings(dp, shuffle: bool) -> None:
+    """torch's `graph_settings.apply_shuffle_settings` as the DataLoader uses it: pipes with
+    `set_shuffle`/`set_seed` get `set_shuffle(shuffle)`; with none, torch warns (and the
+    shuffler it appends is not the pipe it iterates, so nothing is shuffled)."""
+    shufflers = [p for p in _pipes_below(dp)
+                 if hasattr(p, "set_shuffle") and hasattr(p, "set_seed")]
+    if not shufflers and shuffle:
+        warnings.warn("`shuffle=True` was set, but the datapipe does not contain a `Shuffler`. "
+                      "Adding one at the end. Be aware that the default buffer size might not "
+                      "be sufficient for your task.", stacklevel=user_stacklevel())
+    for p in shufflers:
+        p.set_shuffle(shuffle)
 
 
 _FIXED = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
@@ -86,10 +118,18 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
         self.multiprocessing_context = multiprocessing_context
         self.in_order = in_order
+        # DataPipes are wrapped as torch wraps them (torch: for serialization to workers).
+        if isinstance(dataset, _dp.IterDataPipe):
+            self.dataset = _dpcore._IterDataPipeSerializationWrapper(dataset)
+        elif isinstance(dataset, _dp.MapDataPipe):
+            self.dataset = _dpcore._MapDataPipeSerializationWrapper(dataset)
 
         if isinstance(dataset, IterableDataset):
             self._iterable = True
-            if shuffle not in {False, None}:
+            if isinstance(dataset, _dp.IterDataPipe):
+                if shuffle is not None:
+                    _apply_shuffle_settings(dataset, shuffle)
+            elif shuffle not in {False, None}:
                 raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
                                  f"option, but got shuffle={shuffle}")
             if sampler is not None:
@@ -116,9 +156,9 @@ class DataLoader:
             if self._iterable:
                 sampler = _InfiniteConstantSampler()
             elif shuffle:
-                sampler = RandomSampler(dataset, generator=generator)
+                sampler = RandomSampler(self.dataset, generator=generator)
             else:
-                sampler = SequentialSampler(dataset)
+                sampler = SequentialSampler(self.dataset)
         if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size = batch_size

@@ -11,16 +11,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from .._compat import typename
 from ..tensor import Tensor
 from .function import Function
 
 __all__ = ["NestedIOFunction"]
 
 
+def _typename(obj) -> str:
+    """torch.typename of a non-tensor (the type's qualified name; builtins bare)."""
+    if hasattr(obj, "__qualname__"):
+        module, name = getattr(obj, "__module__", "") or "", obj.__qualname__
+    else:
+        module, name = type(obj).__module__, type(obj).__qualname__
+    return name if module in ("", "builtins") else f"{module}.{name}"
+
+
 def _not_nestable(obj, what: str) -> ValueError:
     return ValueError("Auto nesting doesn't know how to process an input object of type "
-                      f"{typename(obj)}. Accepted types: {what}, or lists/tuples of them")
+                      f"{_typename(obj)}. Accepted types: {what}, or lists/tuples of them")
 
 
 def _flat(obj, keep_none: bool = False):

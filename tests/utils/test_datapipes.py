@@ -327,3 +327,84 @@ def test_distributed_sampler_in_dataloader():
         tud.TensorDataset(torch.tensor(x)), batch_size=3,
         sampler=tud.DistributedSampler(range(20), num_replicas=3, rank=1, seed=4))]
     assert got == want
+
+
+# ------------------------------------------------------------------ shufflers
+
+SHUFFLES = {
+    "iter_seeded": lambda d, I, M: I.IterableWrapper(range(30)).shuffle(buffer_size=7)
+    .set_seed(11),
+    "iter_seeded_big_buffer": lambda d, I, M: I.IterableWrapper(range(30)).shuffle().set_seed(5),
+    "iter_unbatch_level": lambda d, I, M: I.IterableWrapper([[1, 2], [3, 4], [5]])
+    .shuffle(unbatch_level=1).set_seed(2),
+    "iter_disabled": lambda d, I, M: I.IterableWrapper(range(6)).shuffle().set_shuffle(False),
+    "iter_bad_buffer": lambda d, I, M: I.IterableWrapper(range(6)).shuffle(buffer_size=0),
+    "map_seeded": lambda d, I, M: M.SequenceWrapper(list(range(12))).shuffle().set_seed(9),
+    "map_indices": lambda d, I, M: M.SequenceWrapper(list("abcdef")).shuffle(indices=[5, 0, 3])
+    .set_seed(1),
+    "map_disabled": lambda d, I, M: M.SequenceWrapper(list("abc")).shuffle().set_shuffle(False),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SHUFFLES))
+def test_seeded_shuffle_equals_torch(name):
+    def run(d, I, M):
+        dp = SHUFFLES[name](d, I, M)
+        return repr(dp), len(dp), list(dp)
+    want, got = _both(lambda d, I, M: _outcome(lambda: run(d, I, M)))
+    assert got == want
+
+
+def test_unseeded_shuffle_is_a_permutation_each_epoch():
+    dp = giter.IterableWrapper(range(50)).shuffle(buffer_size=10)
+    first, second = list(dp), list(dp)
+    assert sorted(first) == sorted(second) == list(range(50)) and first != second
+
+
+class _SeededMixin:
+    def __init__(self, source):
+        self.source = source
+        self.calls = []
+
+    def set_shuffle(self, shuffle=True):
+        self.calls.append(("shuffle", shuffle))
+        return self
+
+    def set_seed(self, seed):
+        self.calls.append(("seed", isinstance(seed, int)))
+        return self
+
+    def __iter__(self):
+        yield from self.source
+
+
+class TorchSeeded(_SeededMixin, tud.IterDataPipe):
+    pass
+
+
+class TgSeeded(_SeededMixin, tgd.IterDataPipe):
+    pass
+
+
+def test_dataloader_sets_shuffle_and_seeds_of_random_pipes():
+    def scenario(d, I, M):
+        pipe = (TorchSeeded if d is tud else TgSeeded)(I.IterableWrapper(range(5)))
+        dl = d.DataLoader(pipe, batch_size=2, shuffle=False)
+        out = [_plain(b) for b in dl] + [_plain(b) for b in dl]
+        dl2 = d.DataLoader(I.IterableWrapper(range(40)).shuffle(), batch_size=None, shuffle=True)
+        got = [int(b) for b in dl2]
+        return out, pipe.calls, sorted(got) == list(range(40))
+    want, got = _both(scenario)
+    assert got == want
+
+
+def test_dataloader_over_a_local_pipe_class_fails_like_torch():
+    def scenario(d, I, M):
+        class Local(d.IterDataPipe):
+            def __iter__(self):
+                yield 1
+        made = _outcome(lambda: d.DataLoader(Local(), batch_size=None, shuffle=False))
+        later = _outcome(lambda: list(d.DataLoader(Local(), batch_size=None)))
+        return made[0][0], later
+    want, got = _both(scenario)
+    assert got == want

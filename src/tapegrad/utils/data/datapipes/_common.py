@@ -64,3 +64,11 @@ def _validate_input_col(fn: Callable, input_col) -> None:
 
 def _no_len(dp) -> TypeError:
     return TypeError(f"{type(dp).__name__} instance doesn't have valid length")
+
+
+def _fresh_seed(generator=None) -> int:
+    """A seed for a shuffler that was given none: torch draws one int64 from its default
+    generator (`torch.empty((), dtype=int64).random_()`); here from tapegrad's (a different
+    stream, as for the random samplers)."""
+    from .... import random as _random   # late: utils.data is imported by the package root
+    return int(_random.randint(0, 2 ** 62, (), generator=generator).item())

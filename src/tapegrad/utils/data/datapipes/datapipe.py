@@ -11,7 +11,9 @@ Name(args)" line appended. Functional forms (`dp.map(fn)`) are looked up in the 
 from __future__ import annotations
 
 import functools
+import importlib.util
 import inspect
+import pickle
 from abc import ABCMeta
 from collections.abc import Callable, Iterable, Iterator
 from typing import Generic, TypeVar
@@ -327,18 +329,42 @@ class MapDataPipe(_FunctionalForms, Dataset, Generic[_T_co], metaclass=_DataPipe
         cls.functions[function_name] = function
 
 
-class _IterDataPipeSerializationWrapper(IterDataPipe):
-    """What the DataLoader iterates for an IterDataPipe (torch wraps it the same way)."""
+class _DataPipeSerializationWrapper:
+    """Pickles the pipe it wraps with pickle (dill where pickle fails and dill is installed)."""
 
     def __init__(self, datapipe) -> None:
         self._datapipe = datapipe
-        self._datapipe_iter = None
+
+    def __getstate__(self):
+        try:
+            return pickle.dumps(self._datapipe), False
+        except Exception:
+            if importlib.util.find_spec("dill") is None:
+                raise
+            import dill
+            return dill.dumps(self._datapipe), True
+
+    def __setstate__(self, state):
+        value, use_dill = state
+        if use_dill:
+            import dill
+            self._datapipe = dill.loads(value)
+        else:
+            self._datapipe = pickle.loads(value)
 
     def __len__(self) -> int:
         try:
             return len(self._datapipe)
         except Exception as e:
             raise TypeError(f"{type(self).__name__} instance doesn't have valid length") from e
+
+
+class _IterDataPipeSerializationWrapper(_DataPipeSerializationWrapper, IterDataPipe):
+    """What the DataLoader iterates for an IterDataPipe (torch wraps it the same way)."""
+
+    def __init__(self, datapipe) -> None:
+        super().__init__(datapipe)
+        self._datapipe_iter = None
 
     def __iter__(self):
         self._datapipe_iter = iter(self._datapipe)
@@ -348,15 +374,6 @@ class _IterDataPipeSerializationWrapper(IterDataPipe):
         return next(self._datapipe_iter)
 
 
-class _MapDataPipeSerializationWrapper(MapDataPipe):
-    def __init__(self, datapipe) -> None:
-        self._datapipe = datapipe
-
-    def __len__(self) -> int:
-        try:
-            return len(self._datapipe)
-        except Exception as e:
-            raise TypeError(f"{type(self).__name__} instance doesn't have valid length") from e
-
+class _MapDataPipeSerializationWrapper(_DataPipeSerializationWrapper, MapDataPipe):
     def __getitem__(self, idx):
         return self._datapipe[idx]

@@ -1,20 +1,21 @@
 """Built-in iterable DataPipes with their functional forms. Match the like-named classes of
-`torch.utils.data.datapipes.iter` (the file, stream, shuffle, sharding, fork/demux/mux and
+`torch.utils.data.datapipes.iter` (the file, stream, sampler, sharding, fork/demux/mux and
 groupby pipes are not provided)."""
 
 from __future__ import annotations
 
 import copy
+import random
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sized
 
 from .._collate import default_collate
-from ._common import _check_unpickable_fn, _no_len, _validate_input_col
+from ._common import _check_unpickable_fn, _fresh_seed, _no_len, _validate_input_col
 from ._decorator import functional_datapipe
 from .datapipe import DataChunk, IterDataPipe
 
 __all__ = ["Batcher", "Collator", "Concater", "Filter", "IterableWrapper", "Mapper",
-           "UnBatcher", "Zipper"]
+           "Shuffler", "UnBatcher", "Zipper"]
 
 
 class IterableWrapperIterDataPipe(IterDataPipe):
@@ -256,11 +257,69 @@ class ZipperIterDataPipe(IterDataPipe):
         raise _no_len(self)
 
 
+@functional_datapipe("shuffle")
+class ShufflerIterDataPipe(IterDataPipe):
+    """Items shuffled through a buffer of `buffer_size` (functional name: ``shuffle``).
+
+    With `set_seed(s)` the order is torch's exactly (a `random.Random(s)` drives the same
+    buffer algorithm); unseeded, each iteration draws its seed from tapegrad's generator
+    where torch draws from its own, so the orders differ."""
+
+    def __init__(self, datapipe: IterDataPipe, *, buffer_size: int = 10000,
+                 unbatch_level: int = 0) -> None:
+        super().__init__()
+        self._buffer: list = []
+        if buffer_size <= 0:
+            raise AssertionError("buffer_size should be larger than 0")
+        self.datapipe = datapipe if unbatch_level == 0 else \
+            datapipe.unbatch(unbatch_level=unbatch_level)
+        self.buffer_size = buffer_size
+        self._enabled = True
+        self._seed: int | None = None
+        self._rng = random.Random()
+
+    def set_shuffle(self, shuffle=True):
+        self._enabled = shuffle
+        return self
+
+    def set_seed(self, seed: int):
+        self._seed = seed
+        return self
+
+    def __iter__(self) -> Iterator:
+        if not self._enabled:
+            yield from self.datapipe
+            return
+        for x in self.datapipe:
+            if len(self._buffer) == self.buffer_size:
+                idx = self._rng.randint(0, len(self._buffer) - 1)
+                val, self._buffer[idx] = self._buffer[idx], x
+                yield val
+            else:
+                self._buffer.append(x)
+        while self._buffer:
+            yield self._buffer.pop(self._rng.randint(0, len(self._buffer) - 1))
+
+    def __len__(self) -> int:
+        if isinstance(self.datapipe, Sized):
+            return len(self.datapipe)
+        raise _no_len(self)
+
+    def reset(self) -> None:
+        self._buffer = []
+        if self._enabled:
+            if self._seed is None:
+                self._seed = _fresh_seed()
+            self._rng.seed(self._seed)
+            self._seed = None
+
+
 Batcher = BatcherIterDataPipe
 Collator = CollatorIterDataPipe
 Concater = ConcaterIterDataPipe
 Filter = FilterIterDataPipe
 IterableWrapper = IterableWrapperIterDataPipe
 Mapper = MapperIterDataPipe
+Shuffler = ShufflerIterDataPipe
 UnBatcher = UnBatcherIterDataPipe
 Zipper = ZipperIterDataPipe

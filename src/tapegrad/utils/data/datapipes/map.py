@@ -1,17 +1,18 @@
 """Built-in map-style DataPipes with their functional forms. Match the like-named classes of
-`torch.utils.data.datapipes.map` (the shuffle pipe is not provided)."""
+`torch.utils.data.datapipes.map`."""
 
 from __future__ import annotations
 
 import copy
+import random
 import warnings
 from collections.abc import Callable, Sized
 
-from ._common import _check_unpickable_fn, _no_len
+from ._common import _check_unpickable_fn, _fresh_seed, _no_len
 from ._decorator import functional_datapipe
-from .datapipe import DataChunk, MapDataPipe
+from .datapipe import DataChunk, IterDataPipe, MapDataPipe
 
-__all__ = ["Batcher", "Concater", "Mapper", "SequenceWrapper", "Zipper"]
+__all__ = ["Batcher", "Concater", "Mapper", "SequenceWrapper", "Shuffler", "Zipper"]
 
 
 class SequenceWrapperMapDataPipe(MapDataPipe):
@@ -150,8 +151,53 @@ class ZipperMapDataPipe(MapDataPipe):
         return min(len(dp) for dp in self.datapipes)
 
 
+class ShufflerIterDataPipe(IterDataPipe):
+    """A map pipe's items (at `indices`) in a shuffled order, as an iterable pipe (functional
+    name of MapDataPipe: ``shuffle``). Seeded (`set_seed`), torch's order exactly (a
+    `random.Random` sample of the indices, popped from the end); unseeded, the seed comes from
+    tapegrad's generator."""
+
+    def __init__(self, datapipe: MapDataPipe, *, indices: list | None = None) -> None:
+        super().__init__()
+        self.datapipe = datapipe
+        self.indices = list(range(len(datapipe))) if indices is None else indices
+        self._enabled = True
+        self._seed: int | None = None
+        self._rng = random.Random()
+        self._shuffled_indices: list = self.indices
+
+    def set_shuffle(self, shuffle=True):
+        self._enabled = shuffle
+        return self
+
+    def set_seed(self, seed: int):
+        self._seed = seed
+        return self
+
+    def __iter__(self):
+        if not self._enabled:
+            for idx in self.indices:
+                yield self.datapipe[idx]
+        else:
+            while self._shuffled_indices:
+                yield self.datapipe[self._shuffled_indices.pop()]
+
+    def reset(self) -> None:
+        if self._enabled and self._seed is None:
+            self._seed = _fresh_seed()
+        self._rng.seed(self._seed)
+        self._seed = None
+        self._shuffled_indices = self._rng.sample(self.indices, len(self.indices))
+
+    def __len__(self) -> int:
+        return len(self.datapipe)
+
+
+MapDataPipe.register_datapipe_as_function("shuffle", ShufflerIterDataPipe)
+
 Batcher = BatcherMapDataPipe
 Concater = ConcaterMapDataPipe
 Mapper = MapperMapDataPipe
 SequenceWrapper = SequenceWrapperMapDataPipe
+Shuffler = ShufflerIterDataPipe
 Zipper = ZipperMapDataPipe

@@ -408,3 +408,24 @@ def test_dataloader_over_a_local_pipe_class_fails_like_torch():
         return made[0][0], later
     want, got = _both(scenario)
     assert got == want
+
+
+class TorchDF(tud.DFIterDataPipe):
+    def __iter__(self):
+        yield from range(3)
+
+
+class TgDF(tgd.DFIterDataPipe):
+    def __iter__(self):
+        yield from range(3)
+
+
+def test_df_pipe_untraced_forms_and_tracing_left_out():
+    for DF in (TorchDF, TgDF):
+        assert DF()._is_dfpipe() is True
+        assert list(DF().batch(2)) == [[0, 1], [2]]
+    try:
+        TgDF().map(dbl)
+        raise AssertionError("expected NotImplementedError")
+    except NotImplementedError as e:
+        assert "DataFrame tracing" in str(e)

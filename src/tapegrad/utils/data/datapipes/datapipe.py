@@ -287,7 +287,10 @@ class IterDataPipe(_FunctionalForms, IterableDataset, Generic[_T_co],
             result = cls(source_dp, *args, **kwargs)
             if isinstance(result, IterDataPipe) and function_name not in _UNTRACABLE and \
                     (enable_df_api_tracing or isinstance(source_dp, DFIterDataPipe)):
-                result = result.trace_as_dataframe()
+                # torch returns a DataFrameTracer (its pandas-backed prototype API).
+                raise NotImplementedError(
+                    f"DataFrame tracing (the functional form {function_name!r} on a "
+                    "DFIterDataPipe) is not provided by tapegrad")
             return result
 
         function = functools.partial(class_function, cls_to_register, enable_df_api_tracing)
@@ -300,7 +303,8 @@ class IterDataPipe(_FunctionalForms, IterableDataset, Generic[_T_co],
 
 
 class DFIterDataPipe(IterDataPipe):
-    """An IterDataPipe of DataFrames (torch's DataFrame tracing API is not provided)."""
+    """An IterDataPipe of DataFrames. torch's DataFrame tracing (functional forms other than
+    batch/groupby on such a pipe) is not provided: those raise NotImplementedError."""
 
     def _is_dfpipe(self) -> bool:
         return True

@@ -8,6 +8,8 @@ import inspect
 import warnings
 from collections.abc import Callable
 
+from .... import random as _random
+
 
 def _is_local_fn(fn) -> bool:
     if hasattr(fn, "__code__"):
@@ -70,5 +72,4 @@ def _fresh_seed(generator=None) -> int:
     """A seed for a shuffler that was given none: torch draws one int64 from its default
     generator (`torch.empty((), dtype=int64).random_()`); here from tapegrad's (a different
     stream, as for the random samplers)."""
-    from .... import random as _random   # late: utils.data is imported by the package root
     return int(_random.randint(0, 2 ** 62, (), generator=generator).item())

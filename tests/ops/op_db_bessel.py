@@ -3,7 +3,7 @@ see op_db.py for the spec language. torch marks all of them non_differentiable."
 
 from __future__ import annotations
 
-from op_db import F, M, S, V, Z, OpInfo, u  # noqa: F401
+from op_db import F, M, S, V, Z, OpInfo, u
 
 ND = "torch: non_differentiable (no node, the result never requires grad)"
 FIRST = ("bessel_j0", "bessel_j1")

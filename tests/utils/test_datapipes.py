@@ -313,7 +313,7 @@ def test_distributed_sampler_equals_torch(n, replicas, shuffle, drop_last, seed,
 def test_distributed_sampler_errors_equal_torch():
     for kwargs in [{}, {"num_replicas": 2}, {"rank": 0}, {"num_replicas": 2, "rank": 2},
                    {"num_replicas": 2, "rank": -1}]:
-        want, got = (_outcome(lambda m=m: m.DistributedSampler(range(5), **kwargs))
+        want, got = (_outcome(lambda m=m, kw=kwargs: m.DistributedSampler(range(5), **kw))
                      for m in (tud, tgd))
         assert got == want
 

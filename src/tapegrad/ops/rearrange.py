@@ -17,9 +17,9 @@ The result is a view of the input where torch's is. Errors are torch's (functorc
 ValueErrors for bad patterns, its DimensionBindError for sizes that do not bind). A list or
 tuple of tensors is stacked first.
 
-Not reproduced: the graph a create_graph backward records through the `as_strided` nodes
-(torch's as_strided_backward writes into zeros: CopySlices under AsStridedBackward0; here
-CloneBackward0 over ViewBackward0 / PermuteBackward0 of the gradient; values equal).
+The backward of the `as_strided` nodes is torch's as_strided_backward (the gradient copied
+into a zeros view, then viewed as the input), so a create_graph backward records torch's
+AsStridedBackward0 over CopySlices, and `.grad._version` is 1 as in torch.
 """
 
 from __future__ import annotations
@@ -49,16 +49,23 @@ def _strided_forward(self, shape, perm):
     return jnp.transpose(jnp.reshape(self, shape), perm)
 
 
+def _as_strided_backward(grad, self_sym_sizes, shape, perm):
+    """torch's as_strided_backward: zeros in the input's layout, the output's view of them
+    takes `grad` (copy_: CopySlices under create_graph), and the input's view of them is the
+    gradient (AsStridedBackward0)."""
+    storage = Tensor._make(jnp.zeros(tuple(self_sym_sizes), grad._storage.array.dtype))
+    _as_strided(storage, shape, perm).copy_(grad)
+    return _as_strided(storage, tuple(self_sym_sizes), tuple(range(len(self_sym_sizes))))
+
+
 # torch's as_strided, restricted to what rearrange asks of it: a split of the input's dims
 # (`shape`) followed by a permutation (`perm`); a view, like torch's.
 _as_strided = Op(
     "_rearrange_as_strided", "AsStridedBackward0", _strided_forward,
     static=("shape", "perm"), dtype_rule="keep",
     view=lambda s, b: _permuted(s["shape"], s["perm"]),
-    grad_version=1,  # torch's as_strided_backward copies into fresh zeros
-    # (a fresh tensor, as torch's zeros-based kernel returns; not a view of `grad`)
-    derivatives={"self": lambda grad, self_sym_sizes, shape, perm:
-                 grad.permute(_inverse_perm(perm)).reshape(self_sym_sizes).clone()})
+    grad_version=1,  # the copy_ into the zeros
+    derivatives={"self": _as_strided_backward})
 
 
 # ------------------------------------------------------------------ the pattern grammar

@@ -58,9 +58,11 @@ from .rnn import GRUCell as GRUCell
 from . import activation_extra as _activation_extra
 from . import layers_extra as _layers_extra
 from . import norm_loss_extra as _norm_loss_extra
+from . import lazy as _lazy
 from .activation_extra import *  # noqa: F403
 from .layers_extra import *  # noqa: F403
 from .norm_loss_extra import *  # noqa: F403
+from .lazy import *  # noqa: F403
 
 __all__ = [
     "ELU",
@@ -119,4 +121,4 @@ __all__ = [
     "TransformerEncoderLayer",
     "TransformerDecoderLayer",
 ] + (_activation_extra.__all__ + _layers_extra.__all__
-           + _norm_loss_extra.__all__)
+           + _norm_loss_extra.__all__ + [n for n in _lazy.__all__ if n != "LazyModuleMixin"])

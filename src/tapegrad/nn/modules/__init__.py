@@ -42,6 +42,7 @@ from .pooling import AdaptiveAvgPool2d as AdaptiveAvgPool2d
 from .pooling import AvgPool2d as AvgPool2d
 from .pooling import MaxPool2d as MaxPool2d
 from .sparse import Embedding as Embedding
+from .sparse import EmbeddingBag as EmbeddingBag
 from .transformer import Transformer as Transformer
 from .transformer import TransformerEncoder as TransformerEncoder
 from .transformer import TransformerDecoder as TransformerDecoder
@@ -107,6 +108,7 @@ __all__ = [
     "AvgPool2d",
     "MaxPool2d",
     "Embedding",
+    "EmbeddingBag",
     "RNNBase",
     "RNN",
     "LSTM",

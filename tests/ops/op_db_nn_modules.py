@@ -1,0 +1,56 @@
+"""op_db entries for the nn-modules helper family (embedding_bag; see op_db.py for the spec
+language). torch.embedding_bag is ATen's form (weight first, a 4-tuple: output, offset2bag,
+bag_size, max_indices); nn.functional.embedding_bag returns the output."""
+
+from __future__ import annotations
+
+from op_db import F, I, OpInfo, S
+
+W = (6, 3)
+IDX = I([1, 2, 4, 5, 4, 3, 2, 0])
+OFF = I([0, 2, 2, 5])
+_NO_DOUBLE = ("torch implements no derivative of _embedding_bag_backward (its "
+              "EmbeddingBagBackwardBackward0 raises)")
+
+OPS: list[OpInfo] = [
+    OpInfo("embedding_bag", [
+        S(F(W), IDX, OFF),
+        S(F(W), IDX, OFF, False, 1, False, None, False, 2),
+        S(F(W), IDX, OFF, False, 2, False, None, True, None),
+        S(F(W), IDX, OFF, False, 0, False, F((8,)), False, -1),
+    ], gradgradcheck=False, note=_NO_DOUBLE,
+        errors=[S(F(W), IDX, OFF, False, 3), S(F(W), IDX, OFF, False, 1, False, F((8,))),
+                S(I([[1, 2], [3, 4]]), IDX, OFF), S(F(W), IDX, OFF, False, 0, False, None,
+                                                      False, 6)]),
+    OpInfo("nn.functional.embedding_bag", [
+        S(I([[1, 2, 0], [4, 4, 3]]), F(W)),
+        S(IDX, F(W), OFF, mode="sum", per_sample_weights=F((8,))),
+        S(IDX, F(W), OFF, mode="max", padding_idx=4),
+        S(IDX, F(W), OFF, mode="mean", padding_idx=-4, include_last_offset=True),
+        S(I([[1, 5], [2, 2]]), F(W), mode="sum", per_sample_weights=F((2, 2)), padding_idx=2),
+    ], op="nn.functional.embedding_bag", gradgradcheck=False, note=_NO_DOUBLE,
+        errors=[S(IDX, F(W), I([1, 2])), S(IDX, F(W), I([0, 9])), S(I([1, 6]), F(W), I([0])),
+                S(I([1, -1]), F(W), I([0])), S(IDX, F(W), OFF, padding_idx=6),
+                S(IDX, F(W), OFF, padding_idx=-7), S(IDX, F(W), OFF, per_sample_weights=F((8,))),
+                S(IDX, F(W), OFF, mode="sum", per_sample_weights=F((7,))),
+                S(IDX, F((6,)), OFF), S(I([[[1, 2], [3, 4]]]), F(W)),
+                S(I([[1, 2], [3, 4]]), F(W), I([0, 1])), S(IDX, F(W)),
+                S(IDX, F(W), I([[0, 2], [2, 5]])), S(IDX, F(W), OFF, mode="min"),
+                S(IDX, F(W), OFF, mode="max", scale_grad_by_freq=True),
+                S(F((8,)), F(W), OFF), S(IDX, F(W), F((4,)))]),
+]
+
+# scale_grad_by_freq: the gradient is scaled on purpose, so it is no derivative to gradcheck.
+# torch's CPU kernel divides the k-th distinct index's gradient by the count of
+# sorted_indices[k]; the values are compared against torch.
+OPS += [
+    OpInfo("embedding_bag_freq", [
+        S(F(W), IDX, OFF, True, 0, False, F((8,)), False, -1),
+        S(F(W), I([3, 3, 1, 0, 5, 5, 5, 2, 1]), I([0, 4, 6]), True, 1, False, None, False,
+          None)], op="embedding_bag", gradcheck=False, gradgradcheck=False,
+        note="scale_grad_by_freq scales the gradient (not a derivative)"),
+    OpInfo("nn.functional.embedding_bag_freq", [
+        S(IDX, F(W), OFF, mode="mean", padding_idx=-4, include_last_offset=True,
+          scale_grad_by_freq=True)], op="nn.functional.embedding_bag", gradcheck=False,
+        gradgradcheck=False, note="scale_grad_by_freq scales the gradient (not a derivative)"),
+]

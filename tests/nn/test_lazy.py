@@ -288,3 +288,76 @@ def test_lazy_instance_norm_counts_features_at_dim_1_even_unbatched():
             m(T.ones(3, 5))
         assert m.num_features == 0 and type(m) is T.nn.InstanceNorm1d
     assert texts[0] == texts[1]
+
+
+# ------------------------------------------------------------------ legacy layers
+def _warnings_of(fn):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = fn()
+    return result, [(w.category.__name__, str(w.message), w.filename) for w in caught]
+
+
+def test_container_is_deprecated_like_torch():
+    got = []
+    for T in (tg, torch):
+        c, made = _warnings_of(lambda: T.nn.Container(a=T.nn.ReLU(), b=T.nn.Linear(2, 3)))
+        sub, subclassed = _warnings_of(lambda: type("Sub", (T.nn.Container,), {}))
+        _, made_sub = _warnings_of(sub)
+        assert made_sub == []  # torch warns for the class itself, not its subclasses
+        got.append((repr(c), list(c.state_dict()), made, [w[:2] for w in subclassed]))
+        assert made[0][2] == __file__
+    assert got[0] == got[1]
+
+
+def test_nll_loss_2d_is_deprecated_nll_loss_like_torch():
+    rng = np.random.default_rng(0)
+    x0 = rng.normal(size=(2, 4, 3, 3))
+    t0 = rng.integers(0, 4, size=(2, 3, 3))
+    w0 = rng.uniform(0.5, 1.5, size=4)
+    got = []
+    for T in (tg, torch):
+        loss, caught = _warnings_of(lambda: T.nn.NLLLoss2d(weight=T.tensor(w0), ignore_index=1))
+        x = T.tensor(x0, requires_grad=True)
+        out = loss(T.nn.functional.log_softmax(x, 1), T.tensor(t0))
+        out.backward()
+        got.append((repr(loss), [w[:2] for w in caught], float(out), np.asarray(x.grad),
+                    isinstance(loss, T.nn.NLLLoss), type(out.grad_fn).__name__))
+    np.testing.assert_allclose(got[0][2], got[1][2], rtol=1e-12)
+    np.testing.assert_allclose(got[0][3], got[1][3], rtol=1e-12, atol=1e-14)
+    assert got[0][:2] + got[0][4:] == got[1][:2] + got[1][4:]
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 5, 6, 9])
+def test_cross_map_lrn2d_matches_torchs_function(size):
+    # torch's legacy Function: a running sum over channels that keeps channel 0 once past the
+    # first maps, and a backward of its own (not that forward's derivative): both matched
+    rng = np.random.default_rng(size)
+    x0, g0 = rng.normal(size=(2, 7, 3, 2)), rng.normal(size=(2, 7, 3, 2))
+    got = []
+    for T in (tg, torch):
+        m = T.nn.CrossMapLRN2d(size, 0.3, 0.6, 1.5)
+        x = T.tensor(x0, requires_grad=True)
+        y = m(x)
+        try:
+            y.backward(T.tensor(g0))
+            grad = np.asarray(x.grad)
+        except RuntimeError as e:  # size 1: torch's backward overruns its buffer
+            grad = str(e)
+        got.append((np.asarray(y.detach()), grad, type(y.grad_fn).__name__,
+                    [type(f).__name__ for f, _ in y.grad_fn.next_functions], repr(m)))
+    np.testing.assert_allclose(got[0][0], got[1][0], rtol=1e-12)
+    if isinstance(got[1][1], str):
+        assert got[0][1] == got[1][1]
+    else:
+        np.testing.assert_allclose(got[0][1], got[1][1], rtol=1e-12, atol=1e-14)
+    assert got[0][2:] == got[1][2:]
+
+
+def test_cross_map_lrn2d_errors_and_repr_match_torch():
+    texts = []
+    for T in (tg, torch):
+        with pytest.raises(ValueError) as info:
+            T.nn.CrossMapLRN2d(3)(T.ones(2, 3, 4))
+        texts.append((str(info.value), repr(T.nn.CrossMapLRN2d(5, 1e-3, 0.5, 2))))
+    assert texts[0] == texts[1]

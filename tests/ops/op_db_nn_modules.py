@@ -54,3 +54,51 @@ OPS += [
           scale_grad_by_freq=True)], op="nn.functional.embedding_bag", gradcheck=False,
         gradgradcheck=False, note="scale_grad_by_freq scales the gradient (not a derivative)"),
 ]
+
+# ctc_loss: torch's gradient assumes normalized log-probabilities (exp(lp) - ...), so the
+# samples go through log_softmax (where that gradient is the derivative) for gradcheck.
+LP = (6, 2, 4)
+CTC_T2 = I([[1, 2, 2], [3, 1, 0]])
+_NO_CTC_DOUBLE = "torch implements no derivative of _ctc_loss_backward (a NotImplemented node)"
+
+
+def _ctc(T, x, *a, **k):
+    return T.nn.functional.ctc_loss(x.log_softmax(-1), *a, **k)
+
+
+def _ctc_aten(T, x, *a):
+    return T.ctc_loss(x.log_softmax(-1), *a)
+
+
+OPS += [
+    OpInfo("nn.functional.ctc_loss", [
+        S(F(LP), CTC_T2, I([6, 5]), I([3, 2])),
+        S(F(LP), I([1, 2, 2, 3, 1]), (6, 5), (3, 2), reduction="sum"),
+        S(F(LP), I([[1, 0, 0], [3, 1, 0]]), I([6, 4]), I([1, 2]), blank=2, reduction="none"),
+        S(F(LP), CTC_T2, I([6, 5]), I([0, 2]), reduction="none", zero_infinity=True),
+        S(F((6, 4)), I([1, 2, 2]), I(6), I(3), reduction="none"),
+    ], op="nn.functional.ctc_loss", fn=_ctc, gradgradcheck=False, note=_NO_CTC_DOUBLE,
+        errors=[S(F(LP), CTC_T2, I([6, 5]), I([3, 2]), blank=4),
+                S(F(LP), CTC_T2, I([6]), I([3, 2])), S(F(LP), CTC_T2, I([6, 5]), I([3, 2, 1])),
+                S(F(LP), CTC_T2, I([7, 5]), I([3, 2])), S(F(LP), CTC_T2, I([6, 5]), I([4, 2])),
+                S(F(LP), I([1, 2, 2, 3]), I([6, 5]), I([3, 2])),
+                S(F(LP), I([[1, 2, 2]]), I([6, 5]), I([3, 2])),
+                S(F((1,) + LP), CTC_T2, I([6, 5]), I([3, 2])),
+                S(F(LP), CTC_T2, F((2,)), I([3, 2])),
+                S(F(LP), CTC_T2, I([-1, 5]), I([3, 2])),
+                S(F(LP), CTC_T2, I([6, 5]), I([3, 2]), reduction="bad")]),
+    OpInfo("ctc_loss", [
+        S(F(LP), CTC_T2, [6, 5], [3, 2]),
+        S(F(LP), CTC_T2, I([6, 5]), I([3, 2]), 3, 1, True),
+        S(F(LP), I([1, 2, 2, 3, 1]), (6, 5), (3, 2), 0, 2),
+    ], fn=_ctc_aten, gradgradcheck=False, note=_NO_CTC_DOUBLE,
+        errors=[S(I([[[1]]]), CTC_T2, [6, 5], [3, 2])]),
+    OpInfo("ctc_loss_blank_last_target", [S(F(LP), CTC_T2, I([6, 5]), I([3, 2]), 1, 1, True)],
+           op="ctc_loss", fn=_ctc_aten, gradcheck=False, gradgradcheck=False,
+           note="a target ending in the blank label: torch's gradient drops a term (matched)"),
+    OpInfo("nn.functional.ctc_loss_infinite", [
+        S(F(LP), I([[1, 1, 1], [1, 2, 1]]), I([3, 6]), I([3, 3]), zero_infinity=True),
+        S(F(LP), I([[1, 1, 1], [1, 2, 1]]), I([3, 6]), I([3, 3]), reduction="sum")],
+        op="nn.functional.ctc_loss", fn=_ctc, gradcheck=False, gradgradcheck=False,
+        note="an impossible alignment: an infinite loss (zeroed with zero_infinity)"),
+]

@@ -1,5 +1,6 @@
 """torch.nn's legacy layers: the deprecated `Container` and `NLLLoss2d` (with torch's
-FutureWarnings) and `CrossMapLRN2d` (torch's custom autograd Function, with its own backward)."""
+FutureWarnings) and `CrossMapLRN2d` (torch's custom autograd Function, with its own backward);
+and `CTCLoss`."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import numpy as np
 from ..._checks import user_stacklevel
 from ...autograd.function import Function
 from ...tensor import Tensor, tensor
-from .loss import NLLLoss
+from .. import functional as F
+from .loss import NLLLoss, _Loss
 from .module import Module
 
-__all__ = ["Container", "NLLLoss2d", "CrossMapLRN2d"]
+__all__ = ["Container", "NLLLoss2d", "CrossMapLRN2d", "CTCLoss"]
 
 _CONTAINER_DEPRECATED = ("`nn.Container` is deprecated. All of its functionality is now "
                          "implemented in `nn.Module`. Subclass that instead.")
@@ -143,3 +145,19 @@ class CrossMapLRN2d(Module):
 
     def extra_repr(self) -> str:
         return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CTCLoss(_Loss):
+    """Matches `torch.nn.CTCLoss` (torch's CPU algorithm and gradient; see ops/nn_extra/ctc.py).
+    """
+
+    def __init__(self, blank: int = 0, reduction: str = "mean",
+                 zero_infinity: bool = False) -> None:
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs: Tensor, targets: Tensor, input_lengths: Any,
+                target_lengths: Any) -> Tensor:
+        return F.ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank,
+                          self.reduction, self.zero_infinity)

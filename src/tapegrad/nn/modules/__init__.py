@@ -61,11 +61,13 @@ from . import layers_extra as _layers_extra
 from . import norm_loss_extra as _norm_loss_extra
 from . import lazy as _lazy
 from . import legacy as _legacy
+from . import fractional as _fractional
 from .activation_extra import *  # noqa: F403
 from .layers_extra import *  # noqa: F403
 from .norm_loss_extra import *  # noqa: F403
 from .lazy import *  # noqa: F403
 from .legacy import *  # noqa: F403
+from .fractional import *  # noqa: F403
 
 __all__ = [
     "ELU",
@@ -126,4 +128,4 @@ __all__ = [
     "TransformerDecoderLayer",
 ] + (_activation_extra.__all__ + _layers_extra.__all__
            + _norm_loss_extra.__all__ + [n for n in _lazy.__all__ if n != "LazyModuleMixin"]
-           + _legacy.__all__)
+           + _legacy.__all__ + _fractional.__all__)

@@ -1,5 +1,5 @@
-"""nn.CTCLoss / F.ctc_loss against torch in float64: random problems (repeated labels, blank
-anywhere, both target layouts, every reduction, zero_infinity), values and gradients through
+"""nn.CTCLoss / F.ctc_loss (and nn.FractionalMaxPool2d/3d, at the end) against torch in
+float64: random problems (repeated labels, blank anywhere, both target layouts, every reduction, zero_infinity), values and gradients through
 log_softmax and on raw inputs (torch's own gradient formula), the graph torch builds, and the
 create_graph node whose backward raises."""
 
@@ -69,3 +69,52 @@ def test_create_graph_records_torchs_node_whose_backward_raises():
 def test_repr_matches_torch():
     for expr in ("nn.CTCLoss()", "nn.CTCLoss(blank=3, reduction='sum', zero_infinity=True)"):
         assert repr(eval(expr, {"nn": tg.nn})) == repr(eval(expr, {"nn": torch.nn}))
+
+
+# ------------------------------------------------------------------ fractional max pooling
+@pytest.mark.parametrize("nd,shape,kwargs", [
+    (2, (2, 3, 7, 8), dict(kernel_size=2, output_size=(4, 5))),
+    (2, (3, 9, 10), dict(kernel_size=(3, 2), output_ratio=(0.4, 0.6), return_indices=True)),
+    (3, (1, 2, 5, 6, 7), dict(kernel_size=2, output_ratio=0.5, return_indices=True)),
+])
+def test_fractional_max_pool_module_matches_torch(nd, shape, kwargs):
+    rng = np.random.default_rng(nd)
+    x0 = rng.normal(size=shape)
+    s0 = rng.uniform(size=(shape[0] if len(shape) == nd + 2 else 1, shape[-nd - 1], nd))
+    got = []
+    for T in (tg, torch):
+        cls = getattr(T.nn, f"FractionalMaxPool{nd}d")
+        m = cls(**kwargs, _random_samples=T.tensor(s0))
+        x = T.tensor(x0, requires_grad=True)
+        out = m(x)
+        y = out[0] if isinstance(out, tuple) else out
+        y.backward(T.tensor(np.linspace(-1, 1, y.numel()).reshape(tuple(y.shape))))
+        got.append((np.asarray(y.detach()), np.asarray(out[1]) if isinstance(out, tuple) else
+                    None, np.asarray(x.grad), repr(m), list(m.state_dict()),
+                    type(y.grad_fn).__name__))
+    np.testing.assert_array_equal(got[0][0], got[1][0])
+    np.testing.assert_array_equal(got[0][1], got[1][1])
+    np.testing.assert_allclose(got[0][2], got[1][2], rtol=1e-12)
+    assert got[0][3:] == got[1][3:]
+
+
+def test_fractional_max_pool_without_samples_draws_in_range():
+    tg.manual_seed(0)
+    y, idx = tg.nn.FractionalMaxPool2d(3, output_ratio=0.5, return_indices=True)(
+        tg.randn(2, 3, 10, 12))
+    assert tuple(y.shape) == (2, 3, 5, 6) and idx.dtype is tg.int64
+    flat = np.asarray(idx)
+    assert flat.min() >= 0 and flat.max() < 120
+
+
+@pytest.mark.parametrize("expr", [
+    "nn.FractionalMaxPool2d(2)", "nn.FractionalMaxPool2d(2, output_size=3, output_ratio=0.5)",
+    "nn.FractionalMaxPool2d(2, output_ratio=1.5)", "nn.FractionalMaxPool3d(0, output_size=2)",
+    "nn.FractionalMaxPool3d(2, output_ratio=(0.5, 0.5, 1.0))"])
+def test_fractional_max_pool_construction_errors_match_torch(expr):
+    texts = []
+    for T in (tg, torch):
+        with pytest.raises(ValueError) as info:
+            eval(expr, {"nn": T.nn})
+        texts.append(str(info.value))
+    assert texts[0] == texts[1]

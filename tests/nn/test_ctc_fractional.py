@@ -1,7 +1,8 @@
 """nn.CTCLoss / F.ctc_loss (and nn.FractionalMaxPool2d/3d, at the end) against torch in
-float64: random problems (repeated labels, blank anywhere, both target layouts, every reduction, zero_infinity), values and gradients through
-log_softmax and on raw inputs (torch's own gradient formula), the graph torch builds, and the
-create_graph node whose backward raises."""
+float64: random problems (repeated labels, blank anywhere, both target layouts, every
+reduction, zero_infinity), values and gradients through log_softmax and on raw inputs (torch's
+own gradient formula), the graph torch builds, and the create_graph node whose backward
+raises."""
 
 from __future__ import annotations
 

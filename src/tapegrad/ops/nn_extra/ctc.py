@@ -20,10 +20,12 @@ import jax.numpy as jnp
 import numpy as np
 
 from ... import _dtype
+from ...tensor import Tensor, tensor
 from .._op import Op
+from ..pointwise import where
 from .._registry import public
 from ._common import _F, _const
-from .embedding_bag import _NoDerivative
+from .embedding_bag import _host, _NoDerivative
 
 _NEG_INF = -jnp.inf
 
@@ -173,12 +175,10 @@ ctc_loss_op = Op(
 
 
 def _lengths(x, name: str) -> tuple[int, ...]:
-    from ...tensor import Tensor
     if isinstance(x, Tensor):
         if x.dtype.is_floating_point or x.dtype.is_complex or x.dtype == _dtype.bool:
             raise RuntimeError(f"{name} must be integral")
-        from ...nn._functional_helpers import _host_values
-        values = _host_values(x)
+        values = _host(x)
         if values is None:
             raise NotImplementedError(f"tapegrad: ctc_loss needs concrete {name} (torch reads "
                                       "them on the host)")
@@ -238,10 +238,8 @@ def ctc_loss_aten(log_probs, targets, input_lengths, target_lengths, blank=0, re
     _check(lp, targets, il, tl, int(blank))
     res = ctc_loss_op(lp, targets.long(), il, tl, int(blank), bool(zero_infinity))[0]
     if zero_infinity:
-        from ..pointwise import where
         res = where(res == float("inf"), _const((), 0.0, res), res)
     if reduction == 1:
-        from ...tensor import tensor
         return (res / tensor(tl, dtype=res.dtype).clamp_min(1)).mean()
     if reduction == 2:
         return res.sum()

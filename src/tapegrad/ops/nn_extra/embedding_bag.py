@@ -17,11 +17,14 @@ from __future__ import annotations
 
 import warnings
 
+import jax
 import jax.numpy as jnp
+import numpy as np
 
-from ... import _dtype
+from ... import _dtype, _x64
 from ..._checks import user_stacklevel
-from ...tensor import Tensor
+from ..._grad_mode import no_grad
+from ...tensor import Tensor, arange, from_jax
 from .._op import Op
 from .._registry import public
 from ..from_jax import JaxFunction
@@ -152,8 +155,20 @@ def _index_check(t: Tensor, arg: str = "indices") -> None:
 
 
 def _host(t: Tensor):
-    from ...nn._functional_helpers import _host_values
-    return _host_values(t)
+    """The values on the host for torch's CPU checks (torch syncs too); None inside a trace."""
+    array = t.jax()
+    return None if isinstance(array, jax.core.Tracer) else np.asarray(array)
+
+
+@_x64.scoped
+def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
+    # torch.embedding_renorm_: rows used by `input` with norm > max_norm are scaled down, in place.
+    with no_grad():
+        w = weight.jax()
+        used = jnp.zeros(w.shape[0], bool).at[input.jax().reshape(-1)].set(True)
+        norms = jnp.sum(jnp.abs(w) ** norm_type, axis=1) ** (1.0 / norm_type)
+        scale = jnp.where(used & (norms > max_norm), max_norm / (norms + 1e-7), 1.0)
+        weight.copy_(from_jax(w * scale[:, None]))
 
 
 @public(name="embedding_bag", method=False)
@@ -234,7 +249,6 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
             raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
                              "is a mini-batch of fixed length sequences. However, found "
                              f"offsets of type {_type_str(offsets)}")
-        from ...tensor import arange
         offsets = arange(0, input.numel(), input.size(1), dtype=input.dtype)
         include_last_offset = False
         input = input.reshape(-1)
@@ -256,7 +270,6 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         if sparse:
             raise ValueError("max mode does not support sparse weights")
     if max_norm is not None:
-        from ...nn.functional import _embedding_renorm_
         _index_check(input)
         _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
     if per_sample_weights is not None and mode != "sum":

@@ -116,7 +116,7 @@ def test_classes_and_exports_match_torch():
 
 def _observe(T, expr, p):
     try:
-        value = eval(expr, {"p": p, "T": T, "F": T.nn.functional})
+        value = eval(expr, {"p": p, "T": T, "F": T.nn.functional, "copy": copy})
     except Exception as e:  # noqa: BLE001 - the class and text are compared
         # torch names its C function (`<built-in function linear>`, `<method 'add' of ...>`);
         # tapegrad names its own (`<function add>`): compared up to that name.
@@ -138,6 +138,8 @@ EXPRS = ["p.size()", "p.ndim", "p.dtype", "p.requires_grad", "p.is_leaf", "p.gra
          "T.add(p, 1)", "p * p", "p.sum()", "p.mean()", "p.detach()", "p.view(2)",
          "F.linear(T.ones(2, 3), p)", "F.conv1d(T.ones(1, 1, 3), p)", "T.zeros_like(p)",
          "p.share_memory_()", "p.cls_to_become.__name__", "type(p).__name__",
+         "p.requires_grad_(False)", "setattr(p, 'requires_grad', False) or p.requires_grad",
+         "copy.deepcopy(p)",
          "T.nn.parameter.is_lazy(p)"]
 
 

@@ -153,6 +153,10 @@ class UninitializedTensorMixin:
                 func=_op_name(), cls=self._storage._kind))  # type: ignore[attr-defined]
         raise RuntimeError(_errors.UNINITIALIZED_SHAPE)
 
+    def requires_grad_(self, requires_grad: bool = True) -> Any:
+        raise ValueError(_errors.UNINITIALIZED_USE.format(
+            func="<function requires_grad_>", cls=type(self).__name__))
+
     def share_memory_(self) -> Any:
         raise RuntimeError(_errors.UNINITIALIZED_SHARE_MEMORY)
 
@@ -161,14 +165,6 @@ class UninitializedTensorMixin:
 
     def __reduce_ex__(self, proto: Any) -> Any:
         return (self.__class__, (self.requires_grad,))  # type: ignore[attr-defined]
-
-    def __deepcopy__(self, memo: dict) -> Any:
-        if id(self) in memo:
-            return memo[id(self)]
-        real = _plain(self)  # type: ignore[arg-type]
-        result = type(self)(self.requires_grad, real.device, real.dtype)  # type: ignore
-        memo[id(self)] = result
-        return result
 
     # the queries and conversions torch allows (its _allowed_methods and descriptors)
     def size(self, dim: int | None = None) -> Any:
@@ -257,7 +253,7 @@ def _uninitialized(cls: type, requires_grad: bool, device: Any, dtype: Any) -> A
     for slot in _TENSOR_SLOTS:
         object.__setattr__(t, slot, getattr(real, slot))
     t._storage = _TrapStorage(real._storage.array, cls.__name__)
-    t.requires_grad_(requires_grad)
+    t.requires_grad = requires_grad  # (the setter: torch refuses requires_grad_() on these)
     return t
 
 
@@ -276,6 +272,15 @@ class UninitializedParameter(UninitializedTensorMixin, Parameter):
     def __init__(self, requires_grad: bool = True, device: Any = None,
                  dtype: Any = None) -> None:
         pass
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        # (only the parameter: torch's UninitializedBuffer refuses deepcopy as any use)
+        if id(self) in memo:
+            return memo[id(self)]
+        real = _plain(self)
+        result = type(self)(self.requires_grad, real.device, real.dtype)
+        memo[id(self)] = result
+        return result
 
 
 # the persistent flag of uninitialized buffers made with persistent=False, by id

@@ -104,28 +104,29 @@ OPS += [
 ]
 
 # fractional max pooling, with the random samples given (torch's draws are not tapegrad's)
-IMG7 = (2, 3, 7, 8)
-VOL5 = (1, 2, 5, 6, 7)
-S2 = C((2, 3, 2), 0.0, 1.0)
-S3 = C((1, 2, 3), 0.0, 1.0)
+IMG7 = (2, 2, 5, 6)
+VOL5 = (1, 1, 4, 5, 5)
+S2 = C((2, 2, 2), 0.0, 1.0)
+S3 = C((1, 1, 3), 0.0, 1.0)
 OPS += [
     OpInfo("fractional_max_pool2d", [
-        S(F(IMG7), 2, (4, 5), _random_samples=S2),
-        S(F((3, 9, 10)), (3, 2), 3, _random_samples=C((1, 3, 2), 0.0, 1.0)),
+        S(F(IMG7), 2, (3, 4), _random_samples=S2),
+        S(F((2, 7, 6)), (3, 2), 3, _random_samples=C((1, 2, 2), 0.0, 1.0)),
         S(F(IMG7), (2, 3), output_ratio=(0.5, 0.7), return_indices=True, _random_samples=S2),
     ], errors=[S(F(IMG7), 2), S(F(IMG7), 2, output_ratio=0.5, _random_samples=S2),
-               S(F(IMG7), 2, output_ratio=(0.5, 0.5, 0.5), _random_samples=S2),S(F(IMG7), 2, (7, 8), _random_samples=S2),
-               S(F(IMG7), 2, (4, 5), _random_samples=C((1, 3, 2), 0.0, 1.0)),
-               S(F(IMG7), 2, (4, 5), _random_samples=C((2, 3, 1), 0.0, 1.0)),
-               S(F(IMG7), (2, 2, 2), (4, 5), _random_samples=S2),
-               S(F(IMG7), 2, (4, 5, 1), _random_samples=S2)]),
-    OpInfo("fractional_max_pool2d_with_indices", [S(F(IMG7), 2, (4, 5), _random_samples=S2)]),
+               S(F(IMG7), 2, output_ratio=(0.5, 0.5, 0.5), _random_samples=S2),
+               S(F(IMG7), 2, (5, 6), _random_samples=S2),
+               S(F(IMG7), 2, (3, 4), _random_samples=C((1, 2, 2), 0.0, 1.0)),
+               S(F(IMG7), 2, (3, 4), _random_samples=C((2, 2, 1), 0.0, 1.0)),
+               S(F(IMG7), (2, 2, 2), (3, 4), _random_samples=S2),
+               S(F(IMG7), 2, (3, 4, 1), _random_samples=S2)]),
+    OpInfo("fractional_max_pool2d_with_indices", [S(F(IMG7), 2, (3, 4), _random_samples=S2)]),
     OpInfo("fractional_max_pool3d", [
-        S(F(VOL5), 2, (2, 3, 4), _random_samples=S3),
-        S(F((2, 5, 6, 7)), (2, 1, 3), output_ratio=(0.6, 0.8, 0.3), return_indices=True,
-          _random_samples=C((1, 2, 3), 0.0, 1.0)),
-    ], errors=[S(F(VOL5), 2), S(F(VOL5), 2, (5, 6, 7), _random_samples=S3),
-               S(F(VOL5), 2, (2, 3, 4), _random_samples=C((1, 2, 2), 0.0, 1.0))]),
-    OpInfo("fractional_max_pool3d_with_indices", [S(F(VOL5), 2, (2, 3, 4),
+        S(F(VOL5), 2, (2, 3, 3), _random_samples=S3),
+        S(F((1, 4, 5, 5)), (2, 1, 3), output_ratio=(0.6, 0.8, 0.3), return_indices=True,
+          _random_samples=S3),
+    ], errors=[S(F(VOL5), 2), S(F(VOL5), 2, (4, 5, 5), _random_samples=S3),
+               S(F(VOL5), 2, (2, 3, 3), _random_samples=C((1, 1, 2), 0.0, 1.0))]),
+    OpInfo("fractional_max_pool3d_with_indices", [S(F(VOL5), 2, (2, 3, 3),
                                                     _random_samples=S3)]),
 ]

@@ -363,3 +363,15 @@ def test_cross_map_lrn2d_errors_and_repr_match_torch():
             T.nn.CrossMapLRN2d(3)(T.ones(2, 3, 4))
         texts.append((str(info.value), repr(T.nn.CrossMapLRN2d(5, 1e-3, 0.5, 2))))
     assert texts[0] == texts[1]
+
+
+def test_cross_map_lrn2d_refuses_create_graph_like_torch():
+    x0 = np.random.default_rng(0).normal(size=(1, 4, 2, 2))
+    texts = []
+    for T in (tg, torch):
+        x = T.tensor(x0, requires_grad=True)
+        y = T.nn.CrossMapLRN2d(3)(x)
+        with pytest.raises(RuntimeError) as info:
+            T.autograd.grad(y.sum(), x, create_graph=True)
+        texts.append(str(info.value))
+    assert texts[0] == texts[1]

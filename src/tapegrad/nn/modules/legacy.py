@@ -11,6 +11,7 @@ import numpy as np
 
 from ..._checks import user_stacklevel
 from ...autograd.function import Function
+from ...autograd.grad_mode import is_grad_enabled
 from ...tensor import Tensor, tensor
 from .. import functional as F
 from .loss import NLLLoss, _Loss
@@ -117,6 +118,10 @@ class _CrossMapLRN2dFunction(Function):
         if inverse_pre_pad > ctx.size - 1:  # size 1: torch's padded buffer is too short
             raise RuntimeError(f"start ({inverse_pre_pad}) + length ({channels}) exceeds "
                                f"dimension size ({channels + ctx.size - 1}).")
+        if is_grad_enabled() and output.requires_grad:
+            # create_graph: torch's backward writes mul(grad, output, out=...) and refuses
+            raise RuntimeError("mul(): functions with out=... arguments don't support automatic "
+                               "differentiation, but one of the arguments requires grad.")
         cache_ratio_value = 2 * ctx.alpha * ctx.beta / ctx.size
         accum = _over_channels(ctx.bwd, grad_output * output / ctx.scale)
         grad_input = ctx.scale.pow(-ctx.beta) * grad_output - cache_ratio_value * input * accum

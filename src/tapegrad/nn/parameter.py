@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import weakref
 from typing import Any
 
 from .. import _errors
@@ -300,6 +301,7 @@ class UninitializedBuffer(UninitializedTensorMixin, Tensor):
         t = _uninitialized(cls, requires_grad, device, dtype)
         if not persistent:
             _NON_PERSISTENT.add(id(t))
+            weakref.finalize(t, _NON_PERSISTENT.discard, id(t))
         return t
 
     def __init__(self, requires_grad: bool = False, device: Any = None, dtype: Any = None,

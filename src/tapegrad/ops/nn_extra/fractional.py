@@ -49,15 +49,23 @@ def _fmp_fwd(self, random_samples, kernel_size, output_size):
     sizes = x.shape[2:]
     u = random_samples[:n]
     flat = jnp.zeros((n, c) + (1,) * (2 * nd), jnp.int64)
+    base = jnp.zeros((n, c) + (1,) * nd, jnp.int64)
     stride = 1
     for j in reversed(range(nd)):
         st = _starts(u[..., _sample_index(nd, j)], sizes[j], output_size[j], kernel_size[j],
                      x.dtype)
+        base = base + (st * stride).reshape(
+            [n, c] + [output_size[j] if d == j else 1 for d in range(nd)])
         pos = st[..., :, None] + jnp.arange(kernel_size[j])  # (N, C, out_j, k_j)
         flat = flat + (pos * stride).reshape(
             [n, c] + [output_size[j] if d == j else 1 for d in range(nd)]
             + [kernel_size[j] if d == j else 1 for d in range(nd)])
         stride *= sizes[j]
+    shape = (n, c) + tuple(output_size)
+    if 0 in kernel_size:  # torch: an empty window gives -inf at the window's start index
+        out = jnp.full(shape, -jnp.inf, x.dtype)
+        idx = jnp.broadcast_to(base, shape)
+        return (out, idx) if batched else (out[0], idx[0])
     flat = jnp.broadcast_to(flat, (n, c) + tuple(output_size) + tuple(kernel_size))
     windows = flat.reshape((n, c, -1, int(np.prod(kernel_size))))
     planes = x.reshape((n, c, -1))
@@ -66,7 +74,6 @@ def _fmp_fwd(self, random_samples, kernel_size, output_size):
     arg = jnp.argmax(vals, axis=-1)[..., None]
     idx = jnp.take_along_axis(windows, arg, axis=-1)[..., 0]
     out = jnp.take_along_axis(vals, arg, axis=-1)[..., 0]
-    shape = (n, c) + tuple(output_size)
     out, idx = out.reshape(shape), idx.reshape(shape)
     return (out, idx) if batched else (out[0], idx[0])
 

@@ -846,3 +846,22 @@ VMAP_RANDOM_ERROR = (
     "vmap: called random operation while in randomness error mode. Please either use the "
     "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
     "of vmap")
+
+# ------------------------------------------------------------------ nn modules: lazy modules,
+# EmbeddingBag (helper br_lazy)
+UNINITIALIZED_USE = (
+    "Attempted to use an uninitialized parameter in {func}. This error happens when you are "
+    "using a `LazyModule` or explicitly manipulating `torch.nn.parameter.{cls}` objects. When "
+    "using LazyModules Call `forward` with a dummy batch to initialize the parameters before "
+    "calling torch functions")
+UNINITIALIZED_SHAPE = (
+    "Can't access the shape of an uninitialized parameter or buffer. This error usually happens "
+    "in `load_state_dict` when trying to load an uninitialized parameter into an initialized "
+    "one. Call `forward` to initialize the parameters before accessing their attributes.")
+UNINITIALIZED_SHARE_MEMORY = (
+    "Can't share memory on an uninitialized parameter or buffer. Call `forward` to initialize "
+    "the parameters before calling `module.share_memory()`.")
+LAZY_NOT_INITIALIZED = "module {name} has not been fully initialized"
+LAZY_DATA_PARALLEL = (
+    "Modules with uninitialized parameters can't be used with `DataParallel`. Run a dummy "
+    "forward pass to correctly initialize the modules")

@@ -481,8 +481,10 @@ from op_db_nn import OPS as _NN  # noqa: E402
 from op_db_tensor_api import OPS as _TENSOR_API  # noqa: E402
 from op_db_fft import OPS as _FFT  # noqa: E402
 from op_db_bessel import OPS as _BESSEL  # noqa: E402
+from op_db_nn_modules import OPS as _NN_MODULES  # noqa: E402
 
-OPS += _SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT + _BESSEL
+OPS += (_SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT + _BESSEL
+        + _NN_MODULES)
 BY_NAME = {op.name: op for op in OPS}
 assert len(BY_NAME) == len(OPS), "duplicate names in op_db"
 

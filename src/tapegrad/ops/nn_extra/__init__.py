@@ -18,5 +18,5 @@ names, every node exercised) see them.
 
 from __future__ import annotations
 
-from . import activation, layers, loss_norm, spatial  # noqa: F401
+from . import activation, ctc, embedding_bag, fractional, layers, loss_norm, spatial  # noqa: F401
 from ._op_exports import *

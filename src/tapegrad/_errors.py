@@ -834,3 +834,17 @@ VMAP_RANDOM_ERROR = (
     "vmap: called random operation while in randomness error mode. Please either use the "
     "'same' or 'different' randomness flags on vmap or perform the randomness operation out "
     "of vmap")
+
+# ------------------------------------------------------------------ nn top-level forms (nntop)
+TOP_OUTPUT_SHAPE = "output with shape {shape} doesn't match the broadcast shape {out}"
+TOP_NUM_FEATURES = "{name} should contain {n} elements not {got}"
+TOP_GROUP_NORM_AFFINE = ("Expected {name} to be a vector of size equal to the number of channels "
+                         "in input, but got {name} of shape {shape} and input of shape {input}")
+TOP_SAME_PADDING = ("Using padding='same' with even kernel lengths and odd dilation may require "
+                    "a zero-padded copy of the input be created")
+TOP_EMBEDDING_INDICES = ("Expected tensor for argument #1 'indices' to have one of the following "
+                         "scalar types: Long, Int; but got {type} instead (while checking "
+                         "arguments for embedding)")
+TOP_RNN_INPUT_SIZE = "input has inconsistent input_size: got {got} expected {expected}"
+TOP_RNN_BATCH = "Input batch size {got} doesn't match hidden{label} batch size {hx}"
+TOP_RNN_HIDDEN_SIZE = "hidden{label} has inconsistent hidden_size: got {got}, expected {expected}"

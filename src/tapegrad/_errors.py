@@ -848,3 +848,4 @@ TOP_EMBEDDING_INDICES = ("Expected tensor for argument #1 'indices' to have one 
 TOP_RNN_INPUT_SIZE = "input has inconsistent input_size: got {got} expected {expected}"
 TOP_RNN_BATCH = "Input batch size {got} doesn't match hidden{label} batch size {hx}"
 TOP_RNN_HIDDEN_SIZE = "hidden{label} has inconsistent hidden_size: got {got}, expected {expected}"
+TOP_INT_ARGUMENT = "{name}(): argument '{arg}' (position {position}) must be int, not {type}"

@@ -49,3 +49,10 @@ def _reduce_int(loss: Tensor, reduction: int) -> Tensor:
 # torch's padding='same' warning is TORCH_WARN_ONCE: once per process, whichever of
 # torch.conv<n>d and nn.functional.conv<n>d meets it first.
 SAME_PADDING_WARNED: list = []
+
+
+def _int_reduction(name: str, position: int, reduction: Any) -> None:
+    """torch's argument parser on a loss's `int reduction` (the text of a positional use)."""
+    if type(reduction) is not int:
+        raise TypeError(_errors.TOP_INT_ARGUMENT.format(
+            name=name, arg="reduction", position=position, type=type(reduction).__name__))

@@ -16,7 +16,8 @@ from .._op import Op
 from .._registry import public
 from ..from_jax import JaxFunction
 from ..shape import pad as _pad
-from ._common import _F, _aten, _const, _float_only, _reduce_int, _tuple  # noqa: F401
+from ._common import (_F, _aten, _const, _float_only, _int_reduction,  # noqa: F401
+                      _reduce_int, _tuple)
 
 _NNF = dict(_F, namespace="nn.functional")  # where torch.<name> is declared too
 from .spatial import avg_pool3d
@@ -181,6 +182,7 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 @_aten("margin_ranking_loss")
 def _margin_ranking_aten(input1, input2, target, margin=0.0, reduction=0):
     """Matches `torch.margin_ranking_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("margin_ranking_loss", 5, reduction)
     out = add_scalar(-target * (input1 - input2), margin)
     return _reduce_int(out.clamp_min_(0), reduction)
 
@@ -197,6 +199,7 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 @_aten("hinge_embedding_loss")
 def _hinge_aten(input, target, margin=1.0, reduction=0):
     """Matches `torch.hinge_embedding_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("hinge_embedding_loss", 4, reduction)
     zeros = _const(tuple(input.shape), 0.0, input)
     margin_clamp = (_const((), margin, input) - input).clamp_min_(0)
     output_margin = margin_clamp.where(target != 1, zeros)
@@ -216,6 +219,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 @_aten("cosine_embedding_loss")
 def _cosine_embedding_aten(input1, input2, target, margin=0.0, reduction=0):
     """Matches `torch.cosine_embedding_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("cosine_embedding_loss", 5, reduction)
     d = target.ndim
     if d not in (0, 1):
         raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
@@ -261,6 +265,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 def _triplet_aten(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
                   reduction=0):
     """Matches `torch.triplet_margin_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("triplet_margin_loss", 8, reduction)
     a, pos, neg = anchor.ndim, positive.ndim, negative.ndim
     if not (a == pos == neg):
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
@@ -309,6 +314,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
 @_aten("poisson_nll_loss")
 def _poisson_nll_aten(input, target, log_input, full, eps, reduction):
     """Matches `torch.poisson_nll_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("poisson_nll_loss", 6, reduction)
     if log_input:
         loss = input.exp() - target * input
     else:

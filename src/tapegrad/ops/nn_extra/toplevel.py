@@ -21,7 +21,7 @@ from ...tensor import Tensor, from_jax
 from .. import nn_ops as _nn
 from .._registry import public
 from ..shape import pad as _pad
-from ._common import SAME_PADDING_WARNED, _aten, _const, _tuple
+from ._common import SAME_PADDING_WARNED, _aten, _const, _int_reduction, _tuple
 
 _TOP = dict(method=False)
 
@@ -31,6 +31,7 @@ _TOP = dict(method=False)
 @_aten("kl_div")
 def _kl_div(input, target, reduction=0, *, log_target=False):
     """Matches `torch.kl_div` (ATen's composite; reduction 0 none, 1 mean, 2 sum)."""
+    _int_reduction("kl_div", 3, reduction)
     if log_target:
         out = target.exp() * (target - input)
     else:
@@ -43,6 +44,7 @@ def _kl_div(input, target, reduction=0, *, log_target=False):
 def _bce_with_logits(input, target, weight=None, pos_weight=None, reduction=0):
     """Matches `torch.binary_cross_entropy_with_logits` (one fused node; reduction 0 none,
     1 mean, 2 sum)."""
+    _int_reduction("binary_cross_entropy_with_logits", 5, reduction)
     shape = tuple(target.shape)
     if tuple(input.shape) != shape:
         # ATen's kernel writes into a target-shaped result: the input broadcasts to it.

@@ -865,3 +865,17 @@ LAZY_NOT_INITIALIZED = "module {name} has not been fully initialized"
 LAZY_DATA_PARALLEL = (
     "Modules with uninitialized parameters can't be used with `DataParallel`. Run a dummy "
     "forward pass to correctly initialize the modules")
+# ------------------------------------------------------------------ nn top-level forms (nntop)
+TOP_OUTPUT_SHAPE = "output with shape {shape} doesn't match the broadcast shape {out}"
+TOP_NUM_FEATURES = "{name} should contain {n} elements not {got}"
+TOP_GROUP_NORM_AFFINE = ("Expected {name} to be a vector of size equal to the number of channels "
+                         "in input, but got {name} of shape {shape} and input of shape {input}")
+TOP_SAME_PADDING = ("Using padding='same' with even kernel lengths and odd dilation may require "
+                    "a zero-padded copy of the input be created")
+TOP_EMBEDDING_INDICES = ("Expected tensor for argument #1 'indices' to have one of the following "
+                         "scalar types: Long, Int; but got {type} instead (while checking "
+                         "arguments for embedding)")
+TOP_RNN_INPUT_SIZE = "input has inconsistent input_size: got {got} expected {expected}"
+TOP_RNN_BATCH = "Input batch size {got} doesn't match hidden{label} batch size {hx}"
+TOP_RNN_HIDDEN_SIZE = "hidden{label} has inconsistent hidden_size: got {got}, expected {expected}"
+TOP_INT_ARGUMENT = "{name}(): argument '{arg}' (position {position}) must be int, not {type}"

@@ -482,9 +482,10 @@ from op_db_tensor_api import OPS as _TENSOR_API  # noqa: E402
 from op_db_fft import OPS as _FFT  # noqa: E402
 from op_db_bessel import OPS as _BESSEL  # noqa: E402
 from op_db_nn_modules import OPS as _NN_MODULES  # noqa: E402
+from op_db_nntop import OPS as _NNTOP  # noqa: E402
 
 OPS += (_SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT + _BESSEL
-        + _NN_MODULES)
+        + _NN_MODULES + _NNTOP)
 BY_NAME = {op.name: op for op in OPS}
 assert len(BY_NAME) == len(OPS), "duplicate names in op_db"
 

@@ -197,7 +197,7 @@ def _conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, paddi
     return out.squeeze(0) if unbatched else out
 
 
-_SAME_PADDING_WARNED = []
+from ..ops.nn_extra._common import SAME_PADDING_WARNED as _SAME_PADDING_WARNED  # noqa: E402
 
 
 def _warn_same_padding_once() -> None:

@@ -48,10 +48,10 @@ def set_default_dtype(d: _dtype.dtype) -> None:
     _dtype.set_default_dtype(d)
 
 
-def set_default_device(dev: Any) -> None:
+def set_default_device(device: Any) -> None:
     """Matches `torch.set_default_device`; asking for CUDA without a GPU raises at once
     (torch's CPU build raises at the next factory)."""
-    _device.set_default(dev)
+    _device.set_default(device)
 
 
 def get_default_device() -> device:
@@ -95,8 +95,9 @@ def from_numpy(ndarray: np.ndarray) -> Tensor:
 
 
 @_x64.scoped
-def scalar_tensor(s: Any, *, dtype: _dtype.dtype | None = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
+def scalar_tensor(s: Any, *, dtype: _dtype.dtype | None = None, layout: Any = None,
+                  device: Any = None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
     """Matches `torch.scalar_tensor` (default dtype: the default float)."""
     return full((), s, dtype=dtype or _dtype.get_default_dtype(), device=device,
                 requires_grad=requires_grad)
@@ -104,8 +105,8 @@ def scalar_tensor(s: Any, *, dtype: _dtype.dtype | None = None, device: Any = No
 
 @_x64.scoped
 def empty_strided(size: Sequence[int], stride: Sequence[int], *,
-                  dtype: _dtype.dtype | None = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
+                  dtype: _dtype.dtype | None = None, layout: Any = None, device: Any = None,
+                  requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Matches `torch.empty_strided`'s shape and dtype (zeros, contiguous)."""
     return zeros(tuple(size), dtype=dtype, device=device, requires_grad=requires_grad)
 
@@ -194,8 +195,8 @@ def typename(obj: Any) -> str:
 
 @_x64.scoped
 def range(start: float, end: float, step: float = 1, *,  # noqa: A001
-          dtype: _dtype.dtype | None = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+          dtype: _dtype.dtype | None = None, layout: Any = None, device: Any = None,
+          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Matches `torch.range` (deprecated there too: the end is included)."""
     warnings.warn("torch.range is deprecated and will be removed in a future release because "
                   "its behavior is inconsistent with Python's range builtin. Instead, use "
@@ -242,7 +243,7 @@ def _cosine(window_length: int, periodic: bool, coeffs: Sequence[float]) -> np.n
 
 
 def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
-                device=None, requires_grad: bool = False) -> Tensor:
+                device=None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Matches `torch.hann_window`."""
     return _window("hann_window", _cosine(window_length, periodic, (0.5, -0.5)),
                    window_length, dtype, requires_grad, device)
@@ -250,21 +251,23 @@ def hann_window(window_length: int, periodic: bool = True, *, dtype=None, layout
 
 def hamming_window(window_length: int, periodic: bool = True, alpha: float = 0.54,
                    beta: float = 0.46, *, dtype=None, layout=None, device=None,
-                   requires_grad: bool = False) -> Tensor:
+                   requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Matches `torch.hamming_window`."""
     return _window("hamming_window", _cosine(window_length, periodic, (alpha, -beta)),
                    window_length, dtype, requires_grad, device)
 
 
 def blackman_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
-                    device=None, requires_grad: bool = False) -> Tensor:
+                    device=None, requires_grad: bool = False,
+                    pin_memory: bool = False) -> Tensor:
     """Matches `torch.blackman_window`."""
     return _window("blackman_window", _cosine(window_length, periodic, (0.42, -0.5, 0.08)),
                    window_length, dtype, requires_grad, device)
 
 
 def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, layout=None,
-                    device=None, requires_grad: bool = False) -> Tensor:
+                    device=None, requires_grad: bool = False,
+                    pin_memory: bool = False) -> Tensor:
     """Matches `torch.bartlett_window`."""
     if window_length <= 1:
         values = np.ones(window_length)
@@ -276,7 +279,8 @@ def bartlett_window(window_length: int, periodic: bool = True, *, dtype=None, la
 
 
 def kaiser_window(window_length: int, periodic: bool = True, beta: float = 12.0, *,
-                  dtype=None, layout=None, device=None, requires_grad: bool = False) -> Tensor:
+                  dtype=None, layout=None, device=None, requires_grad: bool = False,
+                  pin_memory: bool = False) -> Tensor:
     """Matches `torch.kaiser_window`."""
     if window_length <= 1:
         values = np.ones(window_length)

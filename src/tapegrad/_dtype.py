@@ -108,8 +108,9 @@ def _category(d: dtype) -> builtins.int:
     return 1
 
 
-def promote_types(a: dtype, b: dtype) -> dtype:
+def promote_types(type1: dtype, type2: dtype) -> dtype:
     """torch.promote_types."""
+    a, b = type1, type2
     if a is b:
         return a
     ca, cb = _category(a), _category(b)

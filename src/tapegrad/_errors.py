@@ -113,6 +113,9 @@ INPLACE_OVERLAP = (
     "unsupported operation: more than one element of the written-to tensor refers to a single "
     "memory location. Please clone() the tensor before performing the operation."
 )
+PARTIAL_OVERLAP = (
+    "unsupported operation: some elements of the input tensor and the written-to tensor refer "
+    "to a single memory location. Please clone() the tensor before performing the operation.")
 NO_GRAD_FN_VIEW_INPLACE = (
     "A view was created in no_grad mode and is being modified inplace with grad mode enabled.")
 NO_GRAD_VIEW_SUFFIX = (
@@ -286,6 +289,15 @@ ARG_EMPTY = "{name}(): Expected reduction dim to be specified for input.numel() 
 STD_VAR_DTYPE = "std and var only support floating point and complex dtypes"
 VECTOR_NORM_DTYPE = ("linalg.vector_norm: Expected a floating point or complex tensor as input. "
                      "Got {dtype}")
+NORM_DTYPE_KIND = "{name}: dtype should be floating point or complex, but got {dtype}"
+NORM_DTYPE_NARROWING = ("{name}: the dtype of the input ({input}) should be convertible without "
+                        "narrowing to the specified dtype ({dtype})")
+LINALG_NORM_NO_DIM = ("linalg.norm: If dim is not specified but ord is, the input must be 1D or "
+                      "2D. Got {ndim}D.")
+SVD_DRIVER = ("torch.linalg.svd: keyword argument `driver=` is only supported on CUDA inputs with "
+              "cuSOLVER backend.")
+MATRIX_NORM_DIM_TUPLE = "linalg.matrix_norm: dim must be a 2-tuple. Got {dims}"
+LINALG_NORM_DIM_LEN = "linalg.norm: If dim is specified, it must be of length 1 or 2. Got {dim}"
 
 # ---------------------------------------------------------------------- matrix products
 MM_DTYPE = "expected m1 and m2 to have the same dtype, but got: {a} != {b}"
@@ -855,3 +867,35 @@ RANDOM_FLOAT_BOUNDS = ("{what} is out of bounds [-(2^{digits}), 2^{digits}]. Due
                        "limitations {name} can support discrete uniform distribution only within "
                        "this range. This warning will become an error in version 1.7 release, "
                        "please fix the code in advance")
+# ------------------------------------------------------------------ nn modules: lazy modules,
+# EmbeddingBag (helper br_lazy)
+UNINITIALIZED_USE = (
+    "Attempted to use an uninitialized parameter in {func}. This error happens when you are "
+    "using a `LazyModule` or explicitly manipulating `torch.nn.parameter.{cls}` objects. When "
+    "using LazyModules Call `forward` with a dummy batch to initialize the parameters before "
+    "calling torch functions")
+UNINITIALIZED_SHAPE = (
+    "Can't access the shape of an uninitialized parameter or buffer. This error usually happens "
+    "in `load_state_dict` when trying to load an uninitialized parameter into an initialized "
+    "one. Call `forward` to initialize the parameters before accessing their attributes.")
+UNINITIALIZED_SHARE_MEMORY = (
+    "Can't share memory on an uninitialized parameter or buffer. Call `forward` to initialize "
+    "the parameters before calling `module.share_memory()`.")
+LAZY_NOT_INITIALIZED = "module {name} has not been fully initialized"
+LAZY_DATA_PARALLEL = (
+    "Modules with uninitialized parameters can't be used with `DataParallel`. Run a dummy "
+    "forward pass to correctly initialize the modules")
+# ------------------------------------------------------------------ nn top-level forms (nntop)
+TOP_OUTPUT_SHAPE = "output with shape {shape} doesn't match the broadcast shape {out}"
+TOP_NUM_FEATURES = "{name} should contain {n} elements not {got}"
+TOP_GROUP_NORM_AFFINE = ("Expected {name} to be a vector of size equal to the number of channels "
+                         "in input, but got {name} of shape {shape} and input of shape {input}")
+TOP_SAME_PADDING = ("Using padding='same' with even kernel lengths and odd dilation may require "
+                    "a zero-padded copy of the input be created")
+TOP_EMBEDDING_INDICES = ("Expected tensor for argument #1 'indices' to have one of the following "
+                         "scalar types: Long, Int; but got {type} instead (while checking "
+                         "arguments for embedding)")
+TOP_RNN_INPUT_SIZE = "input has inconsistent input_size: got {got} expected {expected}"
+TOP_RNN_BATCH = "Input batch size {got} doesn't match hidden{label} batch size {hx}"
+TOP_RNN_HIDDEN_SIZE = "hidden{label} has inconsistent hidden_size: got {got}, expected {expected}"
+TOP_INT_ARGUMENT = "{name}(): argument '{arg}' (position {position}) must be int, not {type}"

@@ -232,8 +232,10 @@ def strides_of(storage: Storage, shape: tuple) -> tuple[tuple, int]:
 
     n = int(np.prod(root_shape, dtype=np.int64))
     try:
-        positions = np.asarray(view_function(storage.chain)(
-            jnp.arange(n, dtype=jnp.int64).reshape(root_shape)))
+        # (concrete even inside a user's jax.jit: positions depend on shapes only.)
+        with jax.ensure_compile_time_eval(), _x64.enabled():
+            positions = np.asarray(view_function(storage.chain)(
+                jnp.arange(n, dtype=jnp.int64).reshape(root_shape)))
     except Exception:  # noqa: BLE001 - a view op positions cannot pass through (complex views)
         positions = None
     if positions is None or positions.shape != tuple(shape) or positions.size == 0:
@@ -251,6 +253,70 @@ def strides_of(storage: Storage, shape: tuple) -> tuple[tuple, int]:
         result = _size_one_strides(tuple(shape), strides), int(origin)
     _STRIDES[key] = result
     return result
+
+
+def storage_root(storage: Storage) -> Storage:
+    """The storage whose memory `storage` reads: a view's root, a detached tracer's source."""
+    while True:
+        if isinstance(storage, ViewStorage):
+            storage = storage.root
+        elif isinstance(storage, StopGradientStorage):
+            storage = storage.source
+        else:
+            return storage
+
+
+def _non_overlapping_and_dense(shape: tuple, strides: tuple) -> bool:
+    """torch's is_non_overlapping_and_dense: some permutation of the dims is contiguous."""
+    if len(shape) == 1:
+        return shape[0] < 2 or strides[0] == 1
+    expected = 1
+    for d in sorted(range(len(shape)), key=lambda d: strides[d]):
+        if shape[d] < 2:
+            continue
+        if strides[d] != expected:
+            return False
+        expected *= shape[d]
+    return True
+
+
+def partial_overlap(a_storage: Storage, a_shape: tuple, b_storage: Storage,
+                    b_shape: tuple) -> bool:
+    """torch's get_overlap_status(a, b) == PARTIAL, for two tensors over one root storage.
+
+    NOTE [Memory overlap]
+    torch refuses an in-place op (and copy_, index_put_, scatter_...) whose operand shares
+    memory with the written tensor in part: its kernels would read elements already written.
+    It decides from strides, and only where both tensors are non-overlapping and dense
+    (otherwise "too hard": no error, and torch's result depends on its write order): the two
+    element ranges [offset, offset + numel) overlap but are not the same range with the same
+    strides. tapegrad computes every in-place op from a snapshot, so it has no hazard of its
+    own; it raises exactly where torch does, from the strides NOTE [Strides] computes."""
+    a_numel, b_numel = _numel(a_shape), _numel(b_shape)
+    if a_numel == 0 or b_numel == 0:
+        return False
+    a_strides, a_begin = strides_of(_unwrap_detached(a_storage), a_shape)
+    b_strides, b_begin = strides_of(_unwrap_detached(b_storage), b_shape)
+    if not (_non_overlapping_and_dense(a_shape, a_strides)
+            and _non_overlapping_and_dense(b_shape, b_strides)):
+        return False
+    a_end, b_end = a_begin + a_numel, b_begin + b_numel
+    if a_begin == b_begin and a_end == b_end:
+        return tuple(a_strides) != tuple(b_strides)
+    return a_begin < b_end and b_begin < a_end
+
+
+def _numel(shape: tuple) -> int:
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _unwrap_detached(storage: Storage) -> Storage:
+    while isinstance(storage, StopGradientStorage):
+        storage = storage.source
+    return storage
 
 
 def is_contiguous_strides(shape: tuple, strides: tuple) -> bool:

@@ -112,7 +112,8 @@ def _torch_lists() -> dict[str, tuple[Callable[[], set[str]], str]]:
     return {
         "torch": (lambda: _overridable(torch) | _ignored_public(torch), ""),
         "Tensor": (lambda: _overridable(torch.Tensor) - {"__get__"}, "Tensor"),
-        "nn.functional": (lambda: _overridable(F) | {
+        # (Names F has: F.logsigmoid is the builtin whose __name__ is "log_sigmoid".)
+        "nn.functional": (lambda: {n for n in _overridable(F) if hasattr(F, n)} | {
             n for n, v in vars(F).items() if inspect.isfunction(v)
             and v.__module__ == F.__name__}, "nn.functional"),
         "nn": (lambda: _classes(torch.nn, torch.nn.Module), "nn"),

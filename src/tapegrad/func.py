@@ -31,12 +31,13 @@ from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
 from .ops import stack
 from .ops.from_jax import jax_function
+from .ops.rearrange import rearrange
 from .nn.modules.batchnorm import _BatchNorm
 from .tensor import Tensor, from_jax, is_pytree_leaf, zeros_like
 
 __all__ = ["grad", "grad_and_value", "vjp", "jvp", "jacrev", "jacfwd", "hessian", "vmap",
            "functional_call", "linearize", "stack_module_state", "functionalize",
-           "replace_all_batch_norm_modules_", "debug_unwrap"]
+           "replace_all_batch_norm_modules_", "debug_unwrap", "rearrange"]
 
 
 # ------------------------------------------------------------------------------- helpers

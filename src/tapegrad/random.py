@@ -204,7 +204,8 @@ def _leaf(array, requires_grad: bool) -> Tensor:
 
 @_x64.scoped
 def rand(*size: Any, generator: Generator | None = None, dtype: DType | None = None,
-         device: Any = None, requires_grad: bool = False) -> Tensor:
+         layout: Any = None, device: Any = None, requires_grad: bool = False,
+         pin_memory: bool = False) -> Tensor:
     """Uniform samples in [0, 1). Matches `torch.rand`."""
     dt = _float_dtype(dtype)
     array = _uniform(_gen(generator)._next(), _size(size), dt.np, 0.0, 1.0)
@@ -213,7 +214,8 @@ def rand(*size: Any, generator: Generator | None = None, dtype: DType | None = N
 
 @_x64.scoped
 def randn(*size: Any, generator: Generator | None = None, dtype: DType | None = None,
-          device: Any = None, requires_grad: bool = False) -> Tensor:
+          layout: Any = None, device: Any = None, requires_grad: bool = False,
+          pin_memory: bool = False) -> Tensor:
     """Standard normal samples. Matches `torch.randn`."""
     dt = _float_dtype(dtype)
     array = _normal(_gen(generator)._next(), _size(size), dt.np, 0.0, 1.0)
@@ -223,7 +225,7 @@ def randn(*size: Any, generator: Generator | None = None, dtype: DType | None = 
 @_x64.scoped
 def rand_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None,
               device: Any = None, requires_grad: bool = False,
-              memory_format: Any = None) -> Tensor:
+              memory_format: Any = None, pin_memory: bool = False) -> Tensor:
     """Matches `torch.rand_like`."""
     return rand(tuple(input.shape), dtype=dtype or input.dtype,
                 device=like_device(input, device, "rand_like"),
@@ -233,7 +235,7 @@ def rand_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None,
 @_x64.scoped
 def randn_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None,
                device: Any = None, requires_grad: bool = False,
-               memory_format: Any = None) -> Tensor:
+               memory_format: Any = None, pin_memory: bool = False) -> Tensor:
     """Matches `torch.randn_like`."""
     return randn(tuple(input.shape), dtype=dtype or input.dtype,
                  device=like_device(input, device, "randn_like"),
@@ -241,14 +243,20 @@ def randn_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None,
 
 
 @_x64.scoped
-def randint(*args: Any, generator: Generator | None = None, dtype: DType | None = None,
-            device: Any = None, requires_grad: bool = False) -> Tensor:
-    """Integers in [low, high). `randint(high, size)` or `randint(low, high, size)`."""
-    if len(args) == 2:
-        low, (high, size) = 0, args
-    elif len(args) == 3:
-        low, high, size = args
-    else:
+def randint(*args: Any, low: Any = None, high: Any = None, size: Any = None,
+            generator: Generator | None = None, dtype: DType | None = None,
+            layout: Any = None, device: Any = None, requires_grad: bool = False,
+            pin_memory: bool = False) -> Tensor:
+    """Integers in [low, high). `randint(high, size)` or `randint(low, high, size)`, any of
+    them by keyword as in torch."""
+    rest = list(args)
+    if size is None and rest:
+        size = rest.pop()
+    if high is None and rest:
+        high = rest.pop()
+    if low is None:
+        low = rest.pop() if rest else 0
+    if rest or size is None or high is None:
         raise TypeError("randint() expects (high, size) or (low, high, size)")
     if not low < high:
         raise RuntimeError(
@@ -260,7 +268,8 @@ def randint(*args: Any, generator: Generator | None = None, dtype: DType | None 
 
 @_x64.scoped
 def randperm(n: int, *, generator: Generator | None = None, dtype: DType | None = None,
-             device: Any = None, requires_grad: bool = False) -> Tensor:
+             layout: Any = None, device: Any = None, requires_grad: bool = False,
+             pin_memory: bool = False) -> Tensor:
     """A random permutation of 0..n-1. Matches `torch.randperm`."""
     if n < 0:
         raise RuntimeError(f"n must be non-negative, got{n}")

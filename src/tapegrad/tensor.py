@@ -662,14 +662,17 @@ def tensor(*args: Any, dtype: DType | None = None, device: Any = None,
 
 
 @_x64.scoped
-def from_dlpack(ext_tensor: Any) -> Tensor:
+def from_dlpack(ext_tensor: Any, *, device: Any = None, copy: bool | None = None) -> Tensor:
     """A tensor over another library's buffer (a torch tensor, a NumPy array, ...) through
     DLPack, without a copy where the device allows. Matches `torch.from_dlpack`; the buffer
     becomes a JAX array, which JAX assumes nobody writes: copy (`tg.tensor(...)`) instead if
     the producer will change it in place."""
     if not hasattr(ext_tensor, "__dlpack__"):
         raise RuntimeError(_errors.DLPACK_INVALID_CAPSULE)
-    return from_jax(jax.dlpack.from_dlpack(ext_tensor))
+    array = jax.dlpack.from_dlpack(ext_tensor)
+    if copy:
+        array = jnp.array(array, copy=True)
+    return from_jax(_device.place(array, device, "from_dlpack") if device is not None else array)
 
 
 @_x64.scoped
@@ -716,8 +719,8 @@ def _sizes(size: tuple, name: str | None = None) -> tuple[int, ...]:
 
 
 @_x64.scoped
-def zeros(*size, dtype: DType | None = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def zeros(*size, dtype: DType | None = None, layout: Any = None, device: Any = None,
+          requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Matches `torch.zeros`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
@@ -726,8 +729,8 @@ def zeros(*size, dtype: DType | None = None, device: Any = None,
 
 
 @_x64.scoped
-def ones(*size, dtype: DType | None = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def ones(*size, dtype: DType | None = None, layout: Any = None, device: Any = None,
+         requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     """Matches `torch.ones`."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
@@ -735,8 +738,9 @@ def ones(*size, dtype: DType | None = None, device: Any = None,
 
 
 @_x64.scoped
-def empty(*size, dtype: DType | None = None, device: Any = None,
-          requires_grad: bool = False) -> Tensor:
+def empty(*size, dtype: DType | None = None, layout: Any = None, device: Any = None,
+          requires_grad: bool = False, pin_memory: bool = False,
+          memory_format: Any = None) -> Tensor:
     """Matches `torch.empty` (zero-filled: JAX has no uninitialized memory)."""
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
@@ -744,8 +748,8 @@ def empty(*size, dtype: DType | None = None, device: Any = None,
 
 
 @_x64.scoped
-def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
-         requires_grad: bool = False) -> Tensor:
+def full(size, fill_value, *, dtype: DType | None = None, layout: Any = None,
+         device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     dt = dtype or _infer_dtype(fill_value)
     _check_requires_grad(dt, requires_grad)
     return _leaf(_device.place(jnp.full(_sizes((size,)), fill_value, dt.np), device, "full"),
@@ -753,8 +757,8 @@ def full(size, fill_value, *, dtype: DType | None = None, device: Any = None,
 
 
 @_x64.scoped
-def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any = None,
-           requires_grad: bool = False) -> Tensor:
+def arange(start, end=None, step=1, *, dtype: DType | None = None, layout: Any = None,
+           device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -772,8 +776,8 @@ def arange(start, end=None, step=1, *, dtype: DType | None = None, device: Any =
 
 
 @_x64.scoped
-def eye(n: int, m: int | None = None, *, dtype: DType | None = None, device: Any = None,
-        requires_grad: bool = False) -> Tensor:
+def eye(n: int, m: int | None = None, *, dtype: DType | None = None, layout: Any = None,
+        device: Any = None, requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
     dt = dtype or _dtype.get_default_dtype()
     _check_requires_grad(dt, requires_grad)
     for name, value in (("n", n), ("m", m)):
@@ -792,32 +796,32 @@ def like_device(t: Tensor, device: Any, name: str) -> Any:
 
 
 @_x64.scoped
-def zeros_like(t: Tensor, *, dtype: DType | None = None, layout: Any = None,
+def zeros_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None,
                device: Any = None, requires_grad: bool = False,
-               memory_format: Any = None) -> Tensor:
+               memory_format: Any = None, pin_memory: bool = False) -> Tensor:
     """Matches `torch.zeros_like`."""
-    return zeros(tuple(t.shape), dtype=dtype or t.dtype,
-                 device=like_device(t, device, "zeros_like"),
+    return zeros(tuple(input.shape), dtype=dtype or input.dtype,
+                 device=like_device(input, device, "zeros_like"),
                  requires_grad=requires_grad)
 
 
 @_x64.scoped
-def ones_like(t: Tensor, *, dtype: DType | None = None, layout: Any = None,
+def ones_like(input: Tensor, *, dtype: DType | None = None, layout: Any = None,
               device: Any = None, requires_grad: bool = False,
-              memory_format: Any = None) -> Tensor:
+              memory_format: Any = None, pin_memory: bool = False) -> Tensor:
     """Matches `torch.ones_like`."""
-    return ones(tuple(t.shape), dtype=dtype or t.dtype,
-                device=like_device(t, device, "ones_like"),
+    return ones(tuple(input.shape), dtype=dtype or input.dtype,
+                device=like_device(input, device, "ones_like"),
                 requires_grad=requires_grad)
 
 
 @_x64.scoped
-def full_like(t: Tensor, fill_value, *, dtype: DType | None = None, layout: Any = None,
+def full_like(input: Tensor, fill_value, *, dtype: DType | None = None, layout: Any = None,
               device: Any = None, requires_grad: bool = False,
-              memory_format: Any = None) -> Tensor:
+              memory_format: Any = None, pin_memory: bool = False) -> Tensor:
     """Matches `torch.full_like`."""
-    return full(tuple(t.shape), fill_value, dtype=dtype or t.dtype,
-                device=like_device(t, device, "full_like"), requires_grad=requires_grad)
+    return full(tuple(input.shape), fill_value, dtype=dtype or input.dtype,
+                device=like_device(input, device, "full_like"), requires_grad=requires_grad)
 
 
 @_x64.scoped

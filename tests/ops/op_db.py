@@ -334,6 +334,8 @@ OPS: list[OpInfo] = [
     OpInfo("squeeze", [S(F((1, 3, 1, 4))), S(F((1, 3, 1, 4)), 2), S(F((1, 3, 1, 4)), (0, 2))]),
     OpInfo("unsqueeze", [S(F(M), 0), S(F(M), -1), S(F(M), 2)]),
     OpInfo("transpose", [S(F(M), 0, 1), S(F((2, 3, 4)), -1, 0)]),
+    OpInfo("swapaxes", [S(F(M), axis0=0, axis1=1), S(F((2, 3, 4)), -1, 0)],
+           errors=[S(F(M), 0, 2)]),
     OpInfo("t", [S(F(M)), S(F(V))], errors=[S(F((2, 3, 4)))]),
     OpInfo("T", [S(F(M)), S(F((2, 3, 4)))], fn=lambda T, x: x.T),
     OpInfo("mT", [S(F(M)), S(F((2, 3, 4)))], fn=lambda T, x: x.mT, errors=[S(F(V))]),
@@ -478,9 +480,13 @@ from op_db_linalg import OPS as _LINALG  # noqa: E402
 from op_db_nn import OPS as _NN  # noqa: E402
 from op_db_tensor_api import OPS as _TENSOR_API  # noqa: E402
 from op_db_fft import OPS as _FFT  # noqa: E402
+from op_db_bessel import OPS as _BESSEL  # noqa: E402
+from op_db_nn_modules import OPS as _NN_MODULES  # noqa: E402
+from op_db_nntop import OPS as _NNTOP  # noqa: E402
 from op_db_tmisc import OPS as _TMISC  # noqa: E402
 
-OPS += _SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT + _TMISC
+OPS += (_SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT + _BESSEL
+        + _NN_MODULES + _NNTOP + _TMISC)
 BY_NAME = {op.name: op for op in OPS}
 assert len(BY_NAME) == len(OPS), "duplicate names in op_db"
 

@@ -268,3 +268,13 @@ OPS += [
            errors=[S(F(M), F(M), dim=2)]),
     OpInfo("normalize_dim_error", [], op="normalize", errors=[S(F(M), dim=2)]),
 ]
+
+# Declared under the `nn.functional` namespace, apart from their torch.<name> forms (those
+# have ATen's signatures: samples in op_db_nntop.py).
+_NNF_KEYS = {"selu", "celu", "rrelu", "threshold", "margin_ranking_loss", "hinge_embedding_loss",
+             "cosine_embedding_loss", "triplet_margin_loss", "poisson_nll_loss", "instance_norm",
+             "max_pool1d", "max_pool3d", "adaptive_max_pool1d", "alpha_dropout",
+             "feature_alpha_dropout"}
+for _info in OPS:
+    if _info.op in _NNF_KEYS:
+        _info.op = f"nn.functional.{_info.op}"

@@ -44,11 +44,17 @@ def test_op_db_names_existing_public_ops():
     assert not unknown, unknown
 
 
+# torch nodes tapegrad declares more than once, each declaration a different use of torch's
+# op: AsStridedBackward0 is the replayed view of a written base (ops/views.py, a chain of view
+# ops) and rearrange's as_strided (ops/rearrange.py, a split and a permutation).
+SHARED_NODES = {"AsStridedBackward0": 2}
+
+
 def test_node_names_are_unique():
     # (torch names every missing derivative's node NotImplemented.)
     names = [op.node_name for op in _declared_ops() if op.node_name
              and op.node_name != "NotImplemented"]
-    dupes = {n for n in names if names.count(n) > 1}
+    dupes = {n for n in names if names.count(n) > SHARED_NODES.get(n, 1)}
     assert not dupes, dupes
 
 

@@ -253,9 +253,18 @@ def _token(tok: Any) -> str:
     return repr(tok)
 
 
-def compile(fn: Callable | None = None, *, disable: bool = False,  # noqa: A001
-            cache_size_limit: int | None = None) -> Any:
-    """Run `fn` as one `jax.jit` program with eager side effects. Matches `torch.compile`'s use.
+def compile(model: Callable | None = None, *, fullgraph: bool = False,  # noqa: A001
+            dynamic: bool | None = None, backend: Any = None, mode: str | None = None,
+            options: dict | None = None, name: str | None = None, disable: bool = False,
+            recompile_limit: int | None = None, isolate_recompiles: bool = False,
+            shapes_spec: Any = None, cache_size_limit: int | None = None) -> Any:
+    """Run `model` as one `jax.jit` program with eager side effects. Matches `torch.compile`'s
+    use.
+
+    torch's keywords are accepted: `recompile_limit` is the per-function recompile limit
+    (also `cache_size_limit`); `fullgraph`, `dynamic`, `backend`, `mode`, `options`, `name`,
+    `isolate_recompiles` and `shapes_spec` choose among torch's compilers and change nothing
+    here (the whole step is always one XLA program, specialized per shape).
 
     `fn` may be a function (a training step reaching models and optimizers by argument or
     closure), a method, or a `Module` (a compiled forward whose outputs carry one fused
@@ -276,9 +285,10 @@ def compile(fn: Callable | None = None, *, disable: bool = False,  # noqa: A001
     >>> w
     tensor([0.9000, 1.9000], requires_grad=True)
     """
-    if fn is None:
-        return functools.partial(compile, disable=disable, cache_size_limit=cache_size_limit)
-    return CompiledFunction(fn, disable=disable, cache_size_limit=cache_size_limit)
+    limit = recompile_limit if recompile_limit is not None else cache_size_limit
+    if model is None:
+        return functools.partial(compile, disable=disable, cache_size_limit=limit)
+    return CompiledFunction(model, disable=disable, cache_size_limit=limit)
 
 
 # tg.compile's own objects are opaque to the walk: a compiled function reachable from the

@@ -11,7 +11,7 @@ from __future__ import annotations
 from . import anomaly_mode, function, grad_mode, graph  # noqa: F401 - torch's submodules
 from ._backward import backward, grad
 from .anomaly_mode import detect_anomaly, set_detect_anomaly
-from .function import Function, FunctionCtx, once_differentiable
+from .function import Function, FunctionCtx, NestedIOFunction, once_differentiable
 from .grad_mode import (enable_grad, inference_mode, is_grad_enabled, is_inference_mode_enabled,
                         no_grad, set_grad_enabled)
 from . import functional  # noqa: E402, I001 - after grad, which it uses
@@ -20,6 +20,6 @@ from .variable import Variable, set_multithreading_enabled, variable  # noqa: E4
 
 __all__ = ["backward", "grad", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
            "inference_mode", "is_inference_mode_enabled", "graph", "function", "functional",
-           "anomaly_mode", "Function", "FunctionCtx", "once_differentiable", "detect_anomaly",
+           "anomaly_mode", "Function", "FunctionCtx", "NestedIOFunction", "once_differentiable", "detect_anomaly",
            "set_detect_anomaly", "gradcheck", "gradgradcheck", "Variable", "variable",
            "set_multithreading_enabled"]

@@ -495,3 +495,6 @@ def once_differentiable(fn: Callable) -> Callable:
         return _delayed_error(ONCE_DIFFERENTIABLE, fakes)
 
     return wrapper
+
+
+from ._nested_io import NestedIOFunction  # noqa: E402, F401 - uses Function

@@ -674,9 +674,6 @@ LISTED = [
            lambda p, d: any(a in d.split("\n")[0] and b in d.split("\n")[0] for a, b in (
                ("'ReshapeAliasBackward", "'ViewBackward"), ("'BmmBackward", "'MmBackward"),
                ("'BmmBackward", "'MvBackward")))),
-    Listed("memory overlap", "in-place ops do not check their operand for a partial overlap "
-           "with the written-to tensor (they compute from a snapshot)",
-           lambda p, d: "refer to a single memory location" in d.split("\n")[0]),
 ]
 
 

@@ -12,3 +12,5 @@ from .equinox_interop import EquinoxModule as EquinoxModule
 from .equinox_interop import from_equinox as from_equinox
 from .equinox_interop import to_equinox as to_equinox
 from .parameter import Parameter as Parameter
+from .parameter import UninitializedBuffer as UninitializedBuffer
+from .parameter import UninitializedParameter as UninitializedParameter

@@ -26,6 +26,7 @@ from .._grad_mode import no_grad
 from ..ops import FUNCTIONAL as _FUNCTIONAL
 from ..ops._autocast import autocast_entry as _autocast_entry
 from ..ops import nn_ops as _nn
+from ..ops.nn_extra.embedding_bag import _embedding_renorm_  # (shared with embedding_bag)
 from ..ops import pointwise as _pw
 from ..ops.pointwise import mul_scalar as _mul_scalar
 from ..ops.reduction import log_softmax as _log_softmax
@@ -196,7 +197,7 @@ def _conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, paddi
     return out.squeeze(0) if unbatched else out
 
 
-_SAME_PADDING_WARNED = []
+from ..ops.nn_extra._common import SAME_PADDING_WARNED as _SAME_PADDING_WARNED  # noqa: E402
 
 
 def _warn_same_padding_once() -> None:
@@ -372,16 +373,6 @@ def embedding(input: Tensor, weight: Tensor, padding_idx: int | None = None,
         _embedding_renorm_(weight, input, float(max_norm), float(norm_type))
     return _nn.embedding(weight, input, padding_idx, bool(scale_grad_by_freq))
 
-
-@_x64.scoped
-def _embedding_renorm_(weight: Tensor, input: Tensor, max_norm: float, norm_type: float) -> None:
-    # torch.embedding_renorm_: rows used by `input` with norm > max_norm are scaled down, in place.
-    with no_grad():
-        w = weight.jax()
-        used = jnp.zeros(w.shape[0], bool).at[input.jax().reshape(-1)].set(True)
-        norms = jnp.sum(jnp.abs(w) ** norm_type, axis=1) ** (1.0 / norm_type)
-        scale = jnp.where(used & (norms > max_norm), max_norm / (norms + 1e-7), 1.0)
-        weight.copy_(from_jax(w * scale[:, None]))
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True,

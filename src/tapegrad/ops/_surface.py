@@ -76,10 +76,12 @@ def _forms(entry: Public) -> tuple[Callable, Callable]:
     """(function form, method form) of a declaration."""
     if isinstance(entry.impl, Op):
         return op_function(entry.impl, entry, "input"), op_function(entry.impl, entry, "self")
-    if any(entry.key in table for table in _AUTOCAST_LISTS.values()):
+    # (An `nn.functional` form declared apart from its torch.<name> form casts as torch's op.)
+    key = entry.name if entry.namespace == "nn.functional" else entry.key
+    if any(key in table for table in _AUTOCAST_LISTS.values()):
         # A composite on torch's autocast lists: cast once at entry (NOTE [Autocast]); an
         # Op-backed entry is cast in Op.apply.
-        entry_cast = autocast_entry(entry.key)
+        entry_cast = autocast_entry(key)
         return entry_cast(entry.function_impl), entry_cast(entry.impl)
     return entry.function_impl, entry.impl
 

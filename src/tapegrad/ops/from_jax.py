@@ -39,6 +39,11 @@ class JaxFunctionNode(Node):
     def apply(self, grads: list, create_graph: bool) -> list:
         primals = [s.unpack(self) if isinstance(s, SavedTensor) else s
                    for s in self._saved_inputs]
+        if create_graph and self._function.linear:
+            # The vjp of a linear function does not depend on the primals: the double-backward
+            # graph hangs off the incoming gradients only, and a gradient that does not depend
+            # on an input requiring grad does not require grad (as torch's formulas give).
+            primals = [p.detach() if isinstance(p, Tensor) else p for p in primals]
         cotangents = [g if g is not None else Tensor._make(jnp.zeros(shape, dt.np))
                       for g, (shape, dt) in zip(grads, self._metadata)]
         vjp = self._function.vjp_function()
@@ -67,8 +72,11 @@ class JaxFunction:
 
     def __init__(self, fn: Callable[..., Any], name: str | None = None,
                  node: str | None = None, grad_version: int | tuple = 0,
-                 precision: str | None = None) -> None:
+                 precision: str | None = None, linear: bool = False) -> None:
         self.fn = fn
+        # `fn` is linear (affine) in its differentiable inputs (indexing, indexed writes,
+        # padding): its vjp reads no primal value, and is itself linear.
+        self.linear = linear
         # "matmul"/"conv": the kernel runs at the precision torch's settings choose (NOTE
         # [Kernel precision]); its backward (the vjp) too.
         self.precision = precision
@@ -115,7 +123,8 @@ class JaxFunction:
                 ct = tuple(cts) if isinstance(out, (tuple, list)) else cts[0]
                 return tuple(jnp.conj(g) if jnp.iscomplexobj(g) else g for g in pullback(ct))
 
-            self._vjp = _VjpFunction(vjp, self.name + "Backward", precision=self.precision)
+            self._vjp = _VjpFunction(vjp, self.name + "Backward", precision=self.precision,
+                                     linear=self.linear)
             self._vjp.depth = self.depth + 1
             self._vjp.split_key = split_key
         return self._vjp

@@ -26,14 +26,14 @@ from .._compilation_cache import jit as _cc_jit
 from .. import _checks, _dtype, _errors, return_types
 from .. import _grad_mode as grad_mode
 from .._graph import gradient_edge
-from .._storage import ViewStorage
+from .._storage import ViewStorage, storage_root
 from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
 from .from_jax import JaxFunction
 from .shape import alias, select, slice_op
-from .views import check_inplace, finish_inplace, snapshot
+from .views import check_inplace, check_overlap, finish_inplace, snapshot
 
 
 # --------------------------------------------------------------------- index checks
@@ -237,10 +237,11 @@ def _apply_index(self, *index_arrays, pattern):
 
 
 # torch's backward kernels: zeros + index_put_ / masked_scatter_ (one in-place write).
-_index_fn = JaxFunction(_apply_index, name="index", node="IndexBackward0", grad_version=1)
+_index_fn = JaxFunction(_apply_index, name="index", node="IndexBackward0", grad_version=1,
+                        linear=True)
 _masked_select_fn = JaxFunction(lambda self, flat: self.reshape(-1)[flat],
                                 name="masked_select", node="MaskedSelectBackward0",
-                                grad_version=1)
+                                grad_version=1, linear=True)
 
 
 def _is_bool_index(obj) -> bool:
@@ -454,8 +455,9 @@ def _index_put(self, value, *arrays, pattern):
 
 # torch shows the base's new history after a basic-indexed write as CopySlices (a write
 # through a view), after an advanced-indexed one as IndexPutBackward0 (index_put_).
-_copy_slices_fn = JaxFunction(_index_put, name="index_put", node="CopySlices")
-_index_put_fn = JaxFunction(_index_put, name="index_put", node="IndexPutBackward0")
+_copy_slices_fn = JaxFunction(_index_put, name="index_put", node="CopySlices", linear=True)
+_index_put_fn = JaxFunction(_index_put, name="index_put", node="IndexPutBackward0",
+                            linear=True)
 
 
 def _basic_index_shape(self: Tensor, index) -> tuple:
@@ -486,6 +488,14 @@ def setitem(self, index, value) -> None:
     if not arrays and getattr(self._storage, "multi_output", None) is not None:
         check_inplace(self[index], (value,))  # torch writes through the view self[index]
     check_inplace(self, (value,))
+    if isinstance(value, Tensor) and (arrays or value.ndim):
+        # torch's copy_ into self[index], or index_put_ into self, check overlap (NOTE
+        # [Memory overlap]) before index_put_'s shape check; a 0-d value is fill_'s number.
+        if arrays:
+            check_overlap(self, (value,))
+        elif storage_root(value._storage) is storage_root(self._storage):
+            with grad_mode.no_grad():
+                check_overlap(self[index], (value,))
     if not isinstance(value, Tensor):
         value = Tensor._make(jnp.asarray(value, self._storage.array.dtype))
     elif arrays and value.dtype is not self.dtype:
@@ -574,11 +584,11 @@ def _unique_like(self, values):
 
 
 @public(function=False, method=False, functional=True)
-def one_hot(tensor, num_classes=-1):
+def one_hot(input, num_classes=-1):
     """Matches `torch.nn.functional.one_hot` (int64 result, no grad)."""
-    if tensor.dtype is not _dtype.int64:
+    if input.dtype is not _dtype.int64:
         raise RuntimeError(_errors.ONE_HOT_DTYPE)
-    a = tensor._storage.array
+    a = input._storage.array
     if _concrete(a) and a.size:
         lo, hi = (int(v) for v in _bounds(a))
         if lo < 0:

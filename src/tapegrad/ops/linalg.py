@@ -325,11 +325,11 @@ def solve(A, B, *, left=True):
 
 
 @public(**_linalg)
-def cholesky(A, *, upper=False):
+def cholesky(input, *, upper=False):
     """Matches `torch.linalg.cholesky` (a matrix that is not positive-definite raises
     LinAlgError when its values are concrete)."""
-    _matrices("cholesky", A)
-    out = cholesky_fn(A, upper=upper)
+    _matrices("cholesky", input)
+    out = cholesky_fn(input, upper=upper)
     array = out._storage.array
     if not isinstance(array, jax.core.Tracer) and array.size:
         bad = np.isnan(np.diagonal(np.asarray(array), axis1=-2, axis2=-1)).reshape(
@@ -348,21 +348,17 @@ def qr(A, mode="reduced"):
 
 
 @public(**_linalg)
-def svd(A, full_matrices=True):
-    """Matches `torch.linalg.svd`."""
+def svd(A, full_matrices=True, *, driver=None):
+    """Matches `torch.linalg.svd` (`driver=` is for CUDA in torch: refused here as on CPU)."""
     _matrices("svd", A, square=False)
+    if driver is not None:
+        raise RuntimeError(_errors.SVD_DRIVER)
     U, S, Vh = svd_fn(A, full_matrices=full_matrices)
     return return_types.make("linalg_svd", ("U", "S", "Vh"))(U, S, Vh)
 
 
 @public(dims="dim", **_linalg)
-def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
     """Matches `torch.linalg.vector_norm`."""
-    return _vector_norm(x, ord, dim, keepdim)
-
-
-@public(dims="dim", **_linalg)
-def norm(A, ord=None, dim=None, keepdim=False):  # noqa: A002
-    """Matches `torch.linalg.norm` for vector norms."""
-    return _vector_norm(A, 2 if ord is None else ord, dim, keepdim)
+    return _vector_norm(input, ord, dim, keepdim, dtype=dtype)
 

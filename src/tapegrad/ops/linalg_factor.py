@@ -195,15 +195,15 @@ householder_fn = JaxFunction(_householder_kernel, name="linalg_householder_produ
 
 
 @public(**_linalg)
-def householder_product(A, tau):
+def householder_product(input, tau):
     """Matches `torch.linalg.householder_product`."""
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError(_errors.HOUSEHOLDER_NDIM)
-    if A.shape[-2] < A.shape[-1]:
+    if input.shape[-2] < input.shape[-1]:
         raise RuntimeError(_errors.HOUSEHOLDER_ROWS)
-    if A.shape[-1] < tau.shape[-1]:
+    if input.shape[-1] < tau.shape[-1]:
         raise RuntimeError(_errors.HOUSEHOLDER_TAU)
-    return householder_fn(A, tau)
+    return householder_fn(input, tau)
 
 
 @public(name="svd")
@@ -241,12 +241,12 @@ lstsq_fn = JaxFunction(_lstsq_kernel, name="linalg_lstsq", node="LinalgLstsqBack
 
 
 @public(**_linalg)
-def lstsq(A, B, rcond=None, *, driver=None):
+def lstsq(input, b, rcond=None, *, driver=None):
     """Matches `torch.linalg.lstsq` for full-rank A and a matrix B (the solution by the
     pseudo-inverse; residuals for m > n unless driver='gelsy')."""
-    if A.ndim < 2 or B.ndim < 1 or A.shape[-2] != (B.shape[-2] if B.ndim >= 2 else B.shape[-1]):
-        raise RuntimeError(_errors.LSTSQ_SHAPES.format(d=-2 if B.ndim >= 2 else -1))
-    X, res, rank, s = lstsq_fn(A, B, rcond=rcond, driver=driver or "gelsy")
+    if input.ndim < 2 or b.ndim < 1 or input.shape[-2] != (b.shape[-2] if b.ndim >= 2 else b.shape[-1]):
+        raise RuntimeError(_errors.LSTSQ_SHAPES.format(d=-2 if b.ndim >= 2 else -1))
+    X, res, rank, s = lstsq_fn(input, b, rcond=rcond, driver=driver or "gelsy")
     return return_types.make("linalg_lstsq", ("solution", "residuals", "rank",
                                               "singular_values"))(X, res, rank, _detached(s))
 
@@ -257,14 +257,14 @@ def _svals(A):
 
 
 @public(**_linalg)
-def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None):
+def matrix_rank(input, tol=None, hermitian=False, *, atol=None, rtol=None):
     """Matches `torch.linalg.matrix_rank`."""
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError(_errors.MATRIX_RANK_NDIM)
     if tol is not None:
         atol, rtol = tol, 0.0
-    m, n = A.shape[-2:]
-    a = A._storage.array
+    m, n = input.shape[-2:]
+    a = input._storage.array
     s = jnp.abs(jnp.linalg.eigvalsh(a)) if hermitian else _svals(a)
     if atol is None and rtol is None:
         rtol = float(jnp.finfo(a.dtype).eps) * max(m, n)

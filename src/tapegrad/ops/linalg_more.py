@@ -39,6 +39,7 @@ from .linalg import (
 from .nn_ops import addmm as addmm_op
 from .nn_ops import baddbmm as baddbmm_op
 from .pointwise import where as _where
+from .reduction import check_norm_dtype
 from .reduction import vector_norm as _vector_norm
 from .shape import cat as _cat
 from .shape import diagonal as _diagonal
@@ -145,10 +146,10 @@ def inv_ex(A, *, check_errors=False):
 
 
 @public(**_linalg)
-def cholesky_ex(A, *, upper=False, check_errors=False):
+def cholesky_ex(input, *, upper=False, check_errors=False):
     """Matches `torch.linalg.cholesky_ex`."""
-    _matrices("cholesky", A)
-    L = cholesky_fn(A, upper=upper)
+    _matrices("cholesky", input)
+    L = cholesky_fn(input, upper=upper)
     info = _const(_not_pd_info(L._storage.array))
     if check_errors:
         _raise_info(info, lambda k: _LinAlgError(_errors.LINALG_NOT_PD_NAMED.format(
@@ -171,6 +172,8 @@ def solve_ex(A, B, *, left=True, check_errors=False):
 def svdvals(A, *, driver=None):
     """Matches `torch.linalg.svdvals` (output 1 of LinalgSvdBackward0, as torch)."""
     _matrices("svd", A, square=False)
+    if driver is not None:
+        raise RuntimeError(_errors.SVD_DRIVER)
     return svd_fn(A, full_matrices=False)[1]
 
 
@@ -179,26 +182,31 @@ def _backshift(d0: int, d1: int, ndim: int) -> tuple[int, ...]:
 
 
 @public(**_linalg)
-def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
+def matrix_norm(input, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
     """Matches `torch.linalg.matrix_norm` (torch's composition: vector_norm, svdvals, amax)."""
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError(_errors.LINALG_NDIM.format(name="matrix_norm"))
-    _float_input("linalg.matrix_norm", A)
-    d0, d1 = (_checks.wrap_dim(d, A.ndim) for d in dim)
+    _float_input("linalg.matrix_norm", input)
+    if len(dim) != 2:
+        raise RuntimeError(_errors.MATRIX_NORM_DIM_TUPLE.format(
+            dims=" ".join(str(d) for d in dim)))
+    d0, d1 = (_checks.wrap_dim(d, input.ndim) for d in dim)
     if d0 == d1:
         raise RuntimeError(_errors.MATRIX_NORM_DIMS.format(d0=dim[0], d1=dim[1]))
     if dtype is not None:
-        A = A.to(dtype)
+        check_norm_dtype("linalg.matrix_norm", input, dtype)
     if isinstance(ord, str):
         if ord == "fro":
-            return _vector_norm(A, 2, (d0, d1), keepdim)
+            return _vector_norm(input, 2, (d0, d1), keepdim, dtype=dtype)
         if ord != "nuc":
             raise RuntimeError(_errors.MATRIX_NORM_ORDER.format(ord=ord))
     elif abs(ord) not in (1, 2, float("inf")):
         raise RuntimeError(_errors.MATRIX_NORM_ORDER.format(ord=ord))
     if ord == "nuc" or abs(ord) == 2:
-        perm = _backshift(d0, d1, A.ndim)
-        s = svdvals(A.permute(perm))
+        if dtype is not None:  # (torch casts first here; 1/inf cast inside vector_norm)
+            input = input.to(dtype)
+        perm = _backshift(d0, d1, input.ndim)
+        s = svdvals(input.permute(perm))
         if ord == "nuc":
             result = s.sum(-1, keepdim=keepdim)
         else:
@@ -211,25 +219,45 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None):
         d0, d1 = d1, d0
     if not keepdim and d0 < d1:
         d1 -= 1
-    rows = _vector_norm(A, 1.0, (d0,), keepdim)
+    rows = _vector_norm(input, 1.0, (d0,), keepdim, dtype=dtype)
     return rows.amax(d1, keepdim=keepdim) if ord > 0 else rows.amin(d1, keepdim=keepdim)
 
 
 @public(**_linalg)
-def cond(A, p=None):
+def norm(input, ord=None, dim=None, keepdim=False, *, dtype=None):  # noqa: A002
+    """Matches `torch.linalg.norm`: a vector norm over one dim (or all, when `ord` is None), a
+    matrix norm over two (or of a 2-D input, when `ord` is given)."""
+    if dim is not None:
+        dims = (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) not in (1, 2):
+            raise RuntimeError(_errors.LINALG_NORM_DIM_LEN.format(dim=list(dims)))
+    elif ord is not None and input.ndim not in (1, 2):
+        raise RuntimeError(_errors.LINALG_NORM_NO_DIM.format(ndim=input.ndim))
+    else:
+        dims = None
+    if isinstance(ord, str) or (ord is not None and (
+            len(dims) == 2 if dims is not None else input.ndim == 2)):
+        return matrix_norm(input, ord, dims or (0, 1), keepdim, dtype=dtype)
+    if dims is not None:
+        dims = tuple(_checks.wrap_dim(d, input.ndim) for d in dims)
+    return _vector_norm(input, 2 if ord is None else ord, dims, keepdim, dtype=dtype)
+
+
+@public(**_linalg)
+def cond(input, p=None):
     """Matches `torch.linalg.cond` (torch's composition)."""
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError(_errors.COND_NDIM)
     if p is None or (not isinstance(p, str) and abs(p) == 2):
-        s = svdvals(A)
+        s = svdvals(input)
         s_max, s_min = s.narrow(-1, 0, 1), s.narrow(-1, -1, 1)
         result = s_min / s_max if p == -2 else s_max / s_min
         return result.squeeze(-1)
     label = p if isinstance(p, str) else int(p)
-    _matrices(f"cond(ord={label})", A)
-    inverse_, info = inv_ex(A)
+    _matrices(f"cond(ord={label})", input)
+    inverse_, info = inv_ex(input)
     inverse_.masked_fill_((info > 0).unsqueeze(-1).unsqueeze(-1), float("inf"))
-    result = matrix_norm(A, p) * matrix_norm(inverse_, p)
+    result = matrix_norm(input, p) * matrix_norm(inverse_, p)
     return result.nan_to_num_(float("inf"), float("inf"), float("-inf"))
 
 
@@ -254,12 +282,12 @@ pinv_fn = JaxFunction(_pinv_kernel, name="linalg_pinv", node="LinalgPinvBackward
 
 
 @public(**_linalg)
-def pinv(A, *, atol=None, rtol=None, hermitian=False):
+def pinv(input, *, atol=None, rtol=None, hermitian=False):
     """Matches `torch.linalg.pinv`."""
-    if A.ndim < 2 or not (A.dtype.is_floating_point or A.dtype.is_complex):
+    if input.ndim < 2 or not (input.dtype.is_floating_point or input.dtype.is_complex):
         raise RuntimeError(_errors.PINV_INPUT.format(
-            dtype=A.dtype.scalar_name, shape=list(A.shape)))
-    return pinv_fn(A, atol=atol, rtol=rtol, hermitian=hermitian)
+            dtype=input.dtype.scalar_name, shape=list(input.shape)))
+    return pinv_fn(input, atol=atol, rtol=rtol, hermitian=hermitian)
 
 
 @public
@@ -290,18 +318,18 @@ def _eigh_checks(A, UPLO):
 
 
 @public(**_linalg)
-def eigh(A, UPLO="L"):
+def eigh(input, UPLO="L"):
     """Matches `torch.linalg.eigh`."""
-    _eigh_checks(A, UPLO)
-    w, v = eigh_fn(A, UPLO=UPLO)
+    _eigh_checks(input, UPLO)
+    w, v = eigh_fn(input, UPLO=UPLO)
     return return_types.make("linalg_eigh", ("eigenvalues", "eigenvectors"))(w, v)
 
 
 @public(**_linalg)
-def eigvalsh(A, UPLO="L"):
+def eigvalsh(input, UPLO="L"):
     """Matches `torch.linalg.eigvalsh` (output 0 of LinalgEighBackward0, as torch)."""
-    _eigh_checks(A, UPLO)
-    return eigh_fn(A, UPLO=UPLO)[0]
+    _eigh_checks(input, UPLO)
+    return eigh_fn(input, UPLO=UPLO)[0]
 
 
 def _expm(A):
@@ -326,38 +354,38 @@ matrix_exp_fn = JaxFunction(_expm, name="linalg_matrix_exp",
 
 
 @public(**_linalg)
-def matrix_exp(A):
+def matrix_exp(input):
     """Matches `torch.linalg.matrix_exp`."""
-    _matrices("matrix_exp", A)
-    return matrix_exp_fn(A)
+    _matrices("matrix_exp", input)
+    return matrix_exp_fn(input)
 
 
 public(matrix_exp, name="matrix_exp", function=True, method=True)
 
 
 @public(**_linalg)
-def matrix_power(A, n):
+def matrix_power(input, n):
     """Matches `torch.linalg.matrix_power` (torch's binary decomposition with matmul)."""
-    _matrices("matrix_power", A)
+    _matrices("matrix_power", input)
     if n == 0:
-        out = A.clone()
-        out.copy_(_tensor.eye(A.shape[-1], dtype=A.dtype).expand(tuple(A.shape)))
+        out = input.clone()
+        out.copy_(_tensor.eye(input.shape[-1], dtype=input.dtype).expand(tuple(input.shape)))
         return out
     if n < 0:
-        _float_input("linalg.inv", A)
-        A = inv(A)
+        _float_input("linalg.inv", input)
+        input = inv(input)
         n = -n
     if n == 1:
-        return A.clone()
+        return input.clone()
     if n == 2:
-        return matmul(A, A)
+        return matmul(input, input)
     if n == 3:
-        return matmul(matmul(A, A), A)
+        return matmul(matmul(input, input), input)
     z = result = None
     while n > 0:
         bit = n % 2
         n //= 2
-        z = A if z is None else matmul(z, z)
+        z = input if z is None else matmul(z, z)
         if bit == 1:
             result = z if result is None else matmul(result, z)
             if n == 0:
@@ -509,18 +537,18 @@ solve_tri_fn = JaxFunction(_solve_tri_kernel, name="linalg_solve_triangular",
 
 
 @public(**_linalg)
-def solve_triangular(A, B, *, upper, left=True, unitriangular=False):
+def solve_triangular(input, B, *, upper, left=True, unitriangular=False):
     """Matches `torch.linalg.solve_triangular`."""
-    if A.ndim < 2:
+    if input.ndim < 2:
         raise RuntimeError(_errors.LINALG_NDIM.format(name="solve_triangular"))
     if B.ndim < 2:
         raise RuntimeError(_errors.LINALG_NDIM_B.format(name="solve_triangular"))
-    _matrices("solve_triangular", A)
+    _matrices("solve_triangular", input)
     k = B.shape[-2] if left else B.shape[-1]
-    if k != A.shape[-1]:
+    if k != input.shape[-1]:
         raise RuntimeError(_errors.LINALG_TRI_SHAPES.format(
-            a0=A.shape[-2], a1=A.shape[-1], b0=B.shape[-2], b1=B.shape[-1]))
-    return solve_tri_fn(A, B, upper=upper, left=left, unitriangular=unitriangular)
+            a0=input.shape[-2], a1=input.shape[-1], b0=B.shape[-2], b1=B.shape[-1]))
+    return solve_tri_fn(input, B, upper=upper, left=left, unitriangular=unitriangular)
 
 
 @public(method=False, namespace="linalg")
@@ -541,17 +569,17 @@ def vander(x, *, N=None):
 
 
 @public(**_linalg)
-def tensorsolve(A, B, dims=None):
+def tensorsolve(input, other, dims=None):
     """Matches `torch.linalg.tensorsolve` (reshape, solve, view back; dims=None)."""
     if dims is not None:
-        nd = A.ndim
+        nd = input.ndim
         ds = [_checks.wrap_dim(d, nd) for d in dims]
         rest = [i for i in range(nd) if i not in ds]
-        A = A.permute(tuple(rest + ds))
-    result_shape = tuple(A.shape[B.ndim:])
+        input = input.permute(tuple(rest + ds))
+    result_shape = tuple(input.shape[other.ndim:])
     p = int(np.prod(result_shape, dtype=np.int64))
-    A2 = A.reshape(p, p)
-    result = solve(A2, B if B.ndim == 1 else B.flatten())
+    A2 = input.reshape(p, p)
+    result = solve(A2, other if other.ndim == 1 else other.flatten())
     return result.view(result_shape)
 
 

@@ -439,7 +439,36 @@ def vector_norm(input, ord=2, dim=None, keepdim=False, *, dtype=None):  # noqa: 
     _float_only(input, _errors.VECTOR_NORM_DTYPE.format(dtype=input.dtype.scalar_name))
     # dim None or () stays as given (torch's saved dim; its backward unsqueezes nothing).
     dims = dim if dim is None or dim == () else _as_dims(dim, input)
+    if dtype is not None and dtype is not input.dtype:
+        check_norm_dtype("linalg.vector_norm", input, dtype)
+        return _vector_norm_in(dtype)(input, float(ord), dims, keepdim)
     return vector_norm_op(input, float(ord), dims, keepdim)
+
+
+def check_norm_dtype(name: str, input: Tensor, dtype) -> None:
+    """torch's checks of a norm's `dtype=`: floating or complex, and no narrower than the
+    input's."""
+    if not (dtype.is_floating_point or dtype.is_complex):
+        raise RuntimeError(_errors.NORM_DTYPE_KIND.format(name=name, dtype=dtype.scalar_name))
+    if _dtype.promote_types(input.dtype, dtype) is not dtype:
+        raise RuntimeError(_errors.NORM_DTYPE_NARROWING.format(
+            name=name, input=input.dtype.scalar_name, dtype=dtype.scalar_name))
+
+
+_NORM_IN: dict = {}
+
+
+def _vector_norm_in(dtype) -> Op:
+    """vector_norm computing in `dtype` (torch casts inside the op: one
+    LinalgVectorNormBackward0, the gradient cast back to the input's dtype by the engine)."""
+    op = _NORM_IN.get(dtype)
+    if op is None:
+        op = _NORM_IN[dtype] = Op(
+            "linalg_vector_norm", "LinalgVectorNormBackward0", _norm_fwd,
+            static=("ord", "dim", "keepdim"), dtype_rule=lambda dt, d=dtype: d,
+            derivatives={"self": lambda grad, self, ord, result, dim, keepdim: _norm_backward(
+                grad, self.to(result.dtype), ord, result, dim, keepdim).to(self.dtype)})
+    return op
 
 
 @public(dims="dim")
@@ -447,7 +476,7 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Matches `torch.norm` for vector norms (p = number, 'fro' over all dims)."""
     if p == "fro":
         p = 2
-    return vector_norm(input, p, dim, keepdim)
+    return vector_norm(input, p, dim, keepdim, dtype=dtype)
 
 
 @public(dims="dim")

@@ -52,7 +52,7 @@ def _index_put_fwd(self, values, indices, pattern, accumulate):
 
 
 _index_gather_fn = JaxFunction(lambda grad, indices, *, pattern: grad[_index_key(pattern, indices)],
-                               name="index", node="IndexBackward0")
+                               name="index", node="IndexBackward0", linear=True)
 
 index_put_op = Op(
     "index_put", "IndexPutBackward0", _index_put_fwd, inputs=("self", "values", "indices"),
@@ -259,7 +259,7 @@ def _masked_scatter_fwd(self, mask, source):
 
 
 _masked_scatter_fn = JaxFunction(_masked_scatter_fwd, name="masked_scatter",
-                                 node="MaskedScatterBackward0")
+                                 node="MaskedScatterBackward0", linear=True)
 
 
 @public(inplace=True)

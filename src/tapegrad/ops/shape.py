@@ -235,9 +235,9 @@ def reshape_as(self, other):
 
 
 @public(function=False)
-def expand(self, *sizes):
-    """Matches `torch.Tensor.expand` (-1 keeps a dim; new dims lead)."""
-    target = _checks.parse_size(sizes)
+def expand(self, *sizes, size=None, implicit=False):
+    """Matches `torch.Tensor.expand` (-1 keeps a dim; new dims lead; `size=` by keyword)."""
+    target = _checks.parse_size(sizes if size is None else (size,))
     shape = tuple(self.shape)
     lead = len(target) - len(shape)
     if lead < 0:
@@ -266,10 +266,16 @@ def expand_as(self, other):
     return expand(self, tuple(other.shape))
 
 
-@public(dims=("dim0", "dim1"), aliases=("swapaxes", "swapdims"))
+@public(dims=("dim0", "dim1"), aliases=("swapdims",))
 def transpose(input, dim0, dim1):
     """Matches `torch.transpose`."""
     return transpose_op(input, dim0, dim1)
+
+
+@public(dims=("axis0", "axis1"))
+def swapaxes(input, axis0, axis1):
+    """Matches `torch.swapaxes` (transpose, under NumPy's argument names)."""
+    return transpose_op(input, axis0, axis1)
 
 
 @public
@@ -491,7 +497,12 @@ unbind_op = Op("unbind", "UnbindBackward0",
                             _unbind_backward(grads, self_sym_sizes, dim)})
 
 
-@public
+def _split_method(self, split_size, dim=0):
+    """Matches `torch.Tensor.split` (torch's method names its size argument `split_size`)."""
+    return split(self, split_size, dim)
+
+
+@public(method=_split_method)
 def split(tensor, split_size_or_sections, dim=0):
     """Matches `torch.split` (a size per chunk, or a list of sizes)."""
     if tensor.ndim == 0:
@@ -674,6 +685,8 @@ def _mode_pad(mode: str, n: int) -> JaxFunction:
     def fwd(self, pad):
         return jnp.pad(self, _pad_slices(pad, self.ndim), mode=jnp_mode)
 
+    # (Not `linear`: torch's pad backward-backward takes `self` too, so its gradient
+    # requires grad whenever the input does.)
     return JaxFunction(fwd, name=f"{mode}_pad{n}d", node=f"{name}Pad{n}DBackward0")
 
 

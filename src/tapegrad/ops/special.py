@@ -615,7 +615,7 @@ def _linspace_array(start, end, steps, dt):
 
 @public(method=False)
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
+             requires_grad=False, pin_memory=False):
     """Matches `torch.linspace`."""
     _check_steps(steps)
     dt = dtype or _dtype.get_default_dtype()
@@ -625,7 +625,7 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
 
 @public(method=False)
 def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
+             requires_grad=False, pin_memory=False):
     """Matches `torch.logspace` (powers computed in double, then cast)."""
     _check_steps(steps)
     dt = dtype or _dtype.get_default_dtype()

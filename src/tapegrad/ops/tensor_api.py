@@ -211,7 +211,8 @@ def _detach(input: Tensor) -> Tensor:
 
 @public(method=False)
 def empty_like(input: Tensor, *, dtype: Any = None, layout: Any = None, device: Any = None,
-               requires_grad: bool = False, memory_format: Any = None) -> Tensor:
+               requires_grad: bool = False, memory_format: Any = None,
+               pin_memory: bool = False) -> Tensor:
     """Matches `torch.empty_like` (the values are zeros: JAX has no uninitialized memory)."""
     return zeros(tuple(input.shape), dtype=dtype or input.dtype,
                  device=like_device(input, device, "empty_like"),

@@ -24,12 +24,13 @@ import jax.numpy as jnp
 from .. import _bind, _dtype, _errors, _numerics
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, grad_accumulator, gradient_edge
-from .._storage import ViewStorage, scatter_function, untracked_write, view_function
+from .._storage import (ViewStorage, partial_overlap, scatter_function, storage_root,
+                        untracked_write, view_function)
 from ..tensor import CUSTOM_FUNCTION_VIEWS, Tensor, custom_function_view_error
 from ._op import Op
 
-__all__ = ["inplace", "check_inplace", "finish_inplace", "CopySlices", "as_strided_view",
-           "view_scatter", "ReshapedStorage", "base_chain"]
+__all__ = ["inplace", "check_inplace", "check_overlap", "finish_inplace", "CopySlices",
+           "as_strided_view", "view_scatter", "ReshapedStorage", "base_chain"]
 
 
 class ReshapedStorage(ViewStorage):
@@ -155,6 +156,27 @@ def check_inplace(t: Tensor, operands: Iterable[Any] = ()) -> None:
             raise RuntimeError(_errors.LEAF_INPLACE)
 
 
+def check_overlap(t: Tensor, operands: Iterable[Any]) -> None:
+    """torch's kernel check that no operand shares memory with `t` in part (NOTE [Memory
+    overlap] in `_storage.py`); operands over other storages cost one identity test."""
+    root = None
+    for o in operands:
+        if isinstance(o, Tensor) and o is not t:
+            if root is None:
+                root = storage_root(t._storage)
+            if (storage_root(o._storage) is root
+                    and partial_overlap(t._storage, tuple(t.shape), o._storage, tuple(o.shape))):
+                raise RuntimeError(_errors.PARTIAL_OVERLAP)
+
+
+# In-place ops whose torch kernels make no overlap check: a 0-d tensor value read as a number
+# (fill_, masked_fill_, index_fill_), and kernels that do not go through TensorIterator's or
+# the indexing ops' checks (torch's result then depends on its write order: README).
+# ldexp_ is a composite in torch (mul_ by 2 ** other: a fresh operand).
+_NO_OVERLAP_CHECK = frozenset({"fill_", "masked_fill_", "index_fill_", "masked_scatter_",
+                               "addmm_", "addmv_", "addr_", "addbmm_", "baddbmm_", "ldexp_"})
+
+
 def finish_inplace(t: Tensor, out: Tensor) -> Tensor:
     """Write `out` (computed out of place from a snapshot of `t`) into `t`; rebase history."""
     new = out._storage.array
@@ -198,6 +220,8 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
     result cast back to the target's dtype (torch's error if it cannot be) and written in."""
     def method(self, *args: Any, **kwargs: Any) -> Tensor:
         check_inplace(self, (*args, *kwargs.values()))
+        if overlap_check:
+            check_overlap(self, (*args, *kwargs.values()))
         if _numerics.autocast is not None:
             # torch never autocasts an in-place op (NOTE [Autocast]).
             state = _numerics.suspend()
@@ -227,6 +251,7 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
         return self
 
     method.__name__ = method.__qualname__ = name or getattr(fn, "__name__", "op") + "_"
+    overlap_check = method.__name__ not in _NO_OVERLAP_CHECK
     method.__doc__ = f"In-place `{getattr(fn, '__name__', 'op')}`."
     method.__wrapped__ = fn  # for introspection (the stub generator)
     return method

@@ -42,6 +42,7 @@ from .pooling import AdaptiveAvgPool2d as AdaptiveAvgPool2d
 from .pooling import AvgPool2d as AvgPool2d
 from .pooling import MaxPool2d as MaxPool2d
 from .sparse import Embedding as Embedding
+from .sparse import EmbeddingBag as EmbeddingBag
 from .transformer import Transformer as Transformer
 from .transformer import TransformerEncoder as TransformerEncoder
 from .transformer import TransformerDecoder as TransformerDecoder
@@ -58,9 +59,15 @@ from .rnn import GRUCell as GRUCell
 from . import activation_extra as _activation_extra
 from . import layers_extra as _layers_extra
 from . import norm_loss_extra as _norm_loss_extra
+from . import lazy as _lazy
+from . import legacy as _legacy
+from . import fractional as _fractional
 from .activation_extra import *  # noqa: F403
 from .layers_extra import *  # noqa: F403
 from .norm_loss_extra import *  # noqa: F403
+from .lazy import *  # noqa: F403
+from .legacy import *  # noqa: F403
+from .fractional import *  # noqa: F403
 
 __all__ = [
     "ELU",
@@ -105,6 +112,7 @@ __all__ = [
     "AvgPool2d",
     "MaxPool2d",
     "Embedding",
+    "EmbeddingBag",
     "RNNBase",
     "RNN",
     "LSTM",
@@ -119,4 +127,5 @@ __all__ = [
     "TransformerEncoderLayer",
     "TransformerDecoderLayer",
 ] + (_activation_extra.__all__ + _layers_extra.__all__
-           + _norm_loss_extra.__all__)
+           + _norm_loss_extra.__all__ + [n for n in _lazy.__all__ if n != "LazyModuleMixin"]
+           + _legacy.__all__ + _fractional.__all__)

@@ -23,7 +23,7 @@ from ...autograd.grad_mode import no_grad
 from ...ops._to import parse_to
 from ...tensor import Tensor, from_jax
 from ...utils.hooks import RemovableHandle
-from ..parameter import Parameter
+from ..parameter import Parameter, is_lazy
 from . import _hooks
 from ._pytree import register_module_pytree
 from ._hooks import _WrappedHook
@@ -763,9 +763,11 @@ class Module:
                         f"Tensor-like object from checkpoint but received "
                         f"{type(state_dict[key])}")
                     continue
-                if param.ndim == 0 and input_param.ndim == 1 and input_param.shape[0] == 1:
+                param_lazy = is_lazy(param)  # torch skips the shape checks for these
+                if (not param_lazy and param.ndim == 0 and input_param.ndim == 1
+                        and input_param.shape[0] == 1):
                     input_param = input_param[0]
-                if input_param.shape != param.shape:
+                if not param_lazy and input_param.shape != param.shape:
                     error_msgs.append(
                         f"size mismatch for {key}: copying a param with shape "
                         f"{input_param.shape} from checkpoint, the shape in current model is "
@@ -778,7 +780,7 @@ class Module:
                             input_param = Parameter(input_param,
                                                     requires_grad=param.requires_grad)
                         setattr(self, name, input_param)
-                    else:
+                    elif not param_lazy:  # an empty copy into an empty one: nothing
                         copy_into(param, input_param)
                 except Exception as ex:  # noqa: BLE001 - torch reports it as an error message
                     error_msgs.append(

@@ -11,12 +11,14 @@ vjp of the forward (itself differentiable, with generic double-backward nodes).
 
 The declarations live in the modules of this package (each under 900 lines): `activation`,
 `spatial` (convolution, interpolation, pooling), `loss_norm` (losses, distances, norms) and
-`layers` (shuffles, fold/unfold, unpooling, grids, random layers). Importing them registers
+`layers` (shuffles, fold/unfold, unpooling, grids, random layers), and `toplevel` (the
+`torch.<name>` forms whose nn.functional form lives in `tapegrad.nn`). Importing them registers
 their public names; their `Op`s are re-exported here so the op table's checks (unique node
 names, every node exercised) see them.
 """
 
 from __future__ import annotations
 
-from . import activation, layers, loss_norm, spatial  # noqa: F401
+from . import (activation, ctc, embedding_bag, fractional, layers, loss_norm,  # noqa: F401
+               spatial, toplevel)
 from ._op_exports import *

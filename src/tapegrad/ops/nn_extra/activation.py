@@ -17,7 +17,9 @@ from .._registry import public
 from ..reduction import softmax as _softmax
 from ..shape import cat as _cat
 from ..views import inplace as _inplace
-from ._common import _F, _const, _float_only, _tuple  # noqa: F401
+from ._common import _F, _aten, _const, _float_only, _tuple  # noqa: F401
+
+_NNF = dict(_F, namespace="nn.functional")  # where torch.<name> is declared too
 from ..._checks import user_stacklevel
 
 
@@ -92,9 +94,9 @@ hardshrink_op = Op("hardshrink", "HardshrinkBackward0",
                                 grad * _shrink_mask(self, lambd)})
 
 
-@public(**_F)
+@public(functional=True)
 def hardshrink(input, lambd=0.5):
-    """Matches `torch.nn.functional.hardshrink`."""
+    """Matches `torch.hardshrink` / `Tensor.hardshrink` / `torch.nn.functional.hardshrink`."""
     _float_only(input, "hardshrink_cpu")
     return hardshrink_op(input, lambd)
 
@@ -141,7 +143,7 @@ _SELU_SCALE = 1.0507009873554804934193349852946
 _elu_result_ = _inplace(_pw.elu_result, "elu_")
 
 
-@public(**_F)
+@public(**_NNF)
 def selu(input, inplace=False):
     """Matches `torch.nn.functional.selu` (elu with torch's constants: EluBackward0/1)."""
     _float_only(input, "elu_cpu")
@@ -172,7 +174,7 @@ celu_result_op = Op("celu_", "CeluBackward1",
 _celu_ = _inplace(celu_result_op, "celu_")
 
 
-@public(**_F)
+@public(**_NNF)
 def celu(input, alpha=1.0, inplace=False):
     """Matches `torch.nn.functional.celu`."""
     _float_only(input, "elu_cpu")
@@ -217,9 +219,9 @@ prelu_kernel = Op("_prelu_kernel", "PreluKernelBackward0",
                       "weight": lambda grad, self: grad.where(self <= 0, grad * 0) * self})
 
 
-@public(method=False, functional=True)
+@public(functional=True)
 def prelu(input, weight):
-    """Matches `torch.prelu` / `torch.nn.functional.prelu` (_prelu_kernel)."""
+    """Matches `torch.prelu` / `Tensor.prelu` / `torch.nn.functional.prelu` (_prelu_kernel)."""
     n = weight.numel()
     channels = input.shape[1] if input.ndim >= 2 else 1
     if not (n == 1 or (input.ndim > 0 and n == channels)):
@@ -256,16 +258,22 @@ rrelu_result_op = Op("rrelu_with_noise_", "RreluWithNoiseBackward1",
 _rrelu_ = _inplace(rrelu_result_op, "rrelu_")
 
 
-@public(**_F)
+@public(**_NNF)
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Matches `torch.nn.functional.rrelu`. In training the negative slopes are drawn from
     tapegrad's generator (`tapegrad.manual_seed`), not torch's."""
-    _float_only(input, "rrelu_with_noise_out_cpu")
+    return _rrelu(input, lower, upper, training, inplace, None)
+
+
+def _rrelu(input, lower, upper, training, inplace, generator):
+    # ATen's rrelu: leaky_relu's kernel (and its dtype error) in evaluation.
+    _float_only(input, "rrelu_with_noise_out_cpu" if training else "leaky_relu_cpu")
     if lower > upper:
         raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     with no_grad():
         if training:
-            slopes = _random.rand(*input.shape, dtype=input.dtype) * (upper - lower) + lower
+            slopes = _random.rand(*input.shape, dtype=input.dtype,
+                                  generator=generator) * (upper - lower) + lower
             noise = slopes.where(input <= 0, _const((), 1.0, input))
         else:
             noise = _const(tuple(input.shape), 0.0, input)
@@ -314,7 +322,39 @@ threshold_result_op = Op("threshold_", "ThresholdBackward1",
 _threshold_ = _inplace(threshold_result_op, "threshold_")
 
 
-@public(**_F)
+@public(**_NNF)
 def threshold(input, threshold, value, inplace=False):
     """Matches `torch.nn.functional.threshold`."""
     return (_threshold_ if inplace else threshold_op)(input, threshold, value)
+
+
+# ================================================================== torch.<name> forms
+# ATen's signatures: no `inplace`, Scalars where nn.functional has Python numbers. (The
+# nn.functional forms are declared above under the `nn.functional` namespace.)
+@public(name="selu", method=False)
+@_aten("selu")
+def _selu_aten(input):
+    """Matches `torch.selu` (EluBackward0)."""
+    return selu(input)
+
+
+@public(name="celu", method=False)
+@_aten("celu")
+def _celu_aten(input, alpha=1.0):
+    """Matches `torch.celu` (CeluBackward0)."""
+    return celu(input, alpha)
+
+
+@public(name="threshold", method=False)
+@_aten("threshold")
+def _threshold_aten(input, threshold, value):
+    """Matches `torch.threshold` (ThresholdBackward0)."""
+    return threshold_op(input, threshold, value)
+
+
+@public(name="rrelu", method=False)
+@_aten("rrelu")
+def _rrelu_aten(input, lower=1.0 / 8, upper=1.0 / 3, training=False, generator=None):
+    """Matches `torch.rrelu`. In training the negative slopes are drawn from tapegrad's
+    generator (`generator`, or the default one), not torch's."""
+    return _rrelu(input, lower, upper, training, False, generator)

@@ -15,7 +15,7 @@ from ..._grad_mode import no_grad
 from .._registry import public
 from ..from_jax import JaxFunction
 from ..reduction import softmax as _softmax
-from ._common import _F, _const, _float_only, _tuple  # noqa: F401
+from ._common import _F, _aten, _const, _float_only, _tuple  # noqa: F401
 from ..._checks import user_stacklevel
 
 
@@ -340,6 +340,8 @@ def _dropout_impl(input, p, train, inplace, feature, alpha):
     if p == 1:
         zero = _const((), 0.0, input)
         return input.mul_(zero) if inplace else input * zero
+    if feature and input.ndim < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     shape = (tuple(input.shape[:2]) + (1,) * (input.ndim - 2) if feature
              else tuple(input.shape))
     with no_grad():
@@ -398,14 +400,14 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     return _feature_dropout(input, p, training, inplace, 4, 5, "dropout3d", True)
 
 
-@public(**_F)
+@public(**_F, namespace="nn.functional")
 def alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Matches `torch.nn.functional.alpha_dropout` (masks from tapegrad's generator)."""
     _check_p(p)
     return _dropout_impl(input, p, training, inplace, False, True)
 
 
-@public(**_F)
+@public(**_F, namespace="nn.functional")
 def feature_alpha_dropout(input, p=0.5, training=False, inplace=False):
     """Matches `torch.nn.functional.feature_alpha_dropout` (masks from tapegrad's
     generator)."""
@@ -428,3 +430,42 @@ def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
             y_hard = _const(tuple(logits.shape), 0.0, logits).scatter(dim, index, 1.0)
         return y_hard - y_soft.detach() + y_soft
     return y_soft
+
+
+# ================================================================== torch.<name> forms
+def _check_p_aten(p):
+    if not 0 <= p <= 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p:g}")
+
+
+@public(name="dropout", method=False)
+@_aten("dropout")
+def _dropout_aten(input, p, train):
+    """Matches `torch.dropout` (ATen's: the input itself when not training or p == 0; masks
+    from tapegrad's generator)."""
+    _check_p_aten(p)
+    return _dropout_impl(input, p, train, False, False, False)
+
+
+@public(name="alpha_dropout", method=False)
+@_aten("alpha_dropout")
+def _alpha_dropout_aten(input, p, train):
+    """Matches `torch.alpha_dropout` (masks from tapegrad's generator)."""
+    _check_p_aten(p)
+    return _dropout_impl(input, p, train, False, False, True)
+
+
+@public(name="feature_dropout", method=False)
+@_aten("feature_dropout")
+def _feature_dropout_aten(input, p, train):
+    """Matches `torch.feature_dropout` (channel masks from tapegrad's generator)."""
+    _check_p_aten(p)
+    return _dropout_impl(input, p, train, False, True, False)
+
+
+@public(name="feature_alpha_dropout", method=False)
+@_aten("feature_alpha_dropout")
+def _feature_alpha_dropout_aten(input, p, train):
+    """Matches `torch.feature_alpha_dropout` (channel masks from tapegrad's generator)."""
+    _check_p_aten(p)
+    return _dropout_impl(input, p, train, False, True, True)

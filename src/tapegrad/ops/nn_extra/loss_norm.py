@@ -16,7 +16,10 @@ from .._op import Op
 from .._registry import public
 from ..from_jax import JaxFunction
 from ..shape import pad as _pad
-from ._common import _F, _const, _float_only, _tuple  # noqa: F401
+from ._common import (_F, _aten, _const, _float_only, _int_reduction,  # noqa: F401
+                      _reduce_int, _tuple)
+
+_NNF = dict(_F, namespace="nn.functional")  # where torch.<name> is declared too
 from .spatial import avg_pool3d
 
 from ..special import _add_scalar as _special_add_scalar  # noqa: E402
@@ -70,12 +73,6 @@ def _legacy(size_average, reduce, reduction):
     warnings.warn(f"size_average and reduce args will be deprecated, please use "
                   f"reduction='{ret}' instead.", stacklevel=user_stacklevel())
     return ret
-
-
-def _apply_reduction(loss, reduction):
-    # ATen's apply_loss_reduction.
-    r = _reduction_enum(reduction)
-    return loss.mean() if r == 1 else loss.sum() if r == 2 else loss
 
 
 def _soft_margin_fwd(self, target, reduction):
@@ -169,7 +166,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return multilabel_margin_loss_op(input, target, _reduction_enum(reduction))
 
 
-@public(**_F)
+@public(**_NNF)
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
     """Matches `torch.nn.functional.margin_ranking_loss` (ATen's composite)."""
@@ -178,28 +175,57 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
                            f"but got sizes: input1: {input1.size()}, input2: {input2.size()}, "
                            f"target: {target.size()} ")
+    return _margin_ranking_aten(input1, input2, target, margin, _reduction_enum(reduction))
+
+
+@public(name="margin_ranking_loss", method=False)
+@_aten("margin_ranking_loss")
+def _margin_ranking_aten(input1, input2, target, margin=0.0, reduction=0):
+    """Matches `torch.margin_ranking_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("margin_ranking_loss", 5, reduction)
     out = add_scalar(-target * (input1 - input2), margin)
-    return _apply_reduction(out.clamp_min_(0), reduction)
+    return _reduce_int(out.clamp_min_(0), reduction)
 
 
-@public(**_F)
+@public(**_NNF)
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
     """Matches `torch.nn.functional.hinge_embedding_loss` (ATen's composite)."""
     reduction = _legacy(size_average, reduce, reduction)
+    return _hinge_aten(input, target, margin, _reduction_enum(reduction))
+
+
+@public(name="hinge_embedding_loss", method=False)
+@_aten("hinge_embedding_loss")
+def _hinge_aten(input, target, margin=1.0, reduction=0):
+    """Matches `torch.hinge_embedding_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("hinge_embedding_loss", 4, reduction)
     zeros = _const(tuple(input.shape), 0.0, input)
     margin_clamp = (_const((), margin, input) - input).clamp_min_(0)
     output_margin = margin_clamp.where(target != 1, zeros)
     output_self = input.where(target != -1, zeros)
-    return _apply_reduction(output_margin + output_self, reduction)
+    return _reduce_int(output_margin + output_self, reduction)
 
 
-@public(**_F)
+@public(**_NNF)
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
     """Matches `torch.nn.functional.cosine_embedding_loss` (ATen's composite)."""
     reduction = _legacy(size_average, reduce, reduction)
+    return _cosine_embedding_aten(input1, input2, target, margin, _reduction_enum(reduction))
+
+
+@public(name="cosine_embedding_loss", method=False)
+@_aten("cosine_embedding_loss")
+def _cosine_embedding_aten(input1, input2, target, margin=0.0, reduction=0):
+    """Matches `torch.cosine_embedding_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("cosine_embedding_loss", 5, reduction)
     d = target.ndim
+    if d not in (0, 1):
+        raise RuntimeError("0D or 1D target tensor expected, multi-target not supported")
+    if (input1.ndim, input2.ndim) != (d + 1, d + 1):
+        raise RuntimeError(f"{d}D target tensor expects {d + 1}D input tensors, but found "
+                           f"inputs with sizes {list(input1.shape)} and {list(input2.shape)}.")
     eps = 1e-12
     prod_sum = (input1 * input2).sum(d)
     mag1 = add_scalar((input1 * input1).sum(d), eps)
@@ -210,7 +236,7 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     pos = _const((), 1.0, cos) - cos
     neg = sub_scalar(cos, margin).clamp_min_(0)
     output = pos.where(target == 1, zeros) + neg.where(target == -1, zeros)
-    return _apply_reduction(output, reduction)
+    return _reduce_int(output, reduction)
 
 
 @public(method=False, functional=True)
@@ -223,13 +249,23 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     return norm_dim(add_scalar(x1 - x2, eps), float(p), max(out_dim - 1, 0), bool(keepdim))
 
 
-@public(**_F)
+@public(**_NNF)
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
     """Matches `torch.nn.functional.triplet_margin_loss` (ATen's composite)."""
     reduction = _legacy(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
+    return _triplet_aten(anchor, positive, negative, margin, p, eps, swap,
+                         _reduction_enum(reduction))
+
+
+@public(name="triplet_margin_loss", method=False)
+@_aten("triplet_margin_loss")
+def _triplet_aten(anchor, positive, negative, margin=1.0, p=2.0, eps=1e-6, swap=False,
+                  reduction=0):
+    """Matches `torch.triplet_margin_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("triplet_margin_loss", 8, reduction)
     a, pos, neg = anchor.ndim, positive.ndim, negative.ndim
     if not (a == pos == neg):
         raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have the "
@@ -239,7 +275,7 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
     d_neg = pairwise_distance(anchor, negative, p, eps)
     if swap:
         d_neg = d_neg.minimum(pairwise_distance(positive, negative, p, eps))
-    return _apply_reduction((add_scalar(d_pos, margin) - d_neg).clamp_min(0), reduction)
+    return _reduce_int((add_scalar(d_pos, margin) - d_neg).clamp_min(0), reduction)
 
 
 @public(**_F)
@@ -264,13 +300,21 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
     return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
 
 
-@public(**_F)
+@public(**_NNF)
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
     """Matches `torch.nn.functional.poisson_nll_loss` (ATen's composite)."""
     reduction = _legacy(size_average, reduce, reduction)
     if reduction not in ("none", "mean", "sum"):
         raise ValueError(reduction + " is not a valid value for reduction")
+    return _poisson_nll_aten(input, target, log_input, full, eps, _reduction_enum(reduction))
+
+
+@public(name="poisson_nll_loss", method=False)
+@_aten("poisson_nll_loss")
+def _poisson_nll_aten(input, target, log_input, full, eps, reduction):
+    """Matches `torch.poisson_nll_loss` (reduction: 0 none, 1 mean, 2 sum)."""
+    _int_reduction("poisson_nll_loss", 6, reduction)
     if log_input:
         loss = input.exp() - target * input
     else:
@@ -279,7 +323,7 @@ def poisson_nll_loss(input, target, log_input=True, full=False, size_average=Non
         stirling = (target * target.log() - target
                     + _pw.mul_scalar(_pw.mul_scalar(target, 2 * math.pi).log(), 0.5))
         loss = loss.add_(stirling.masked_fill(target <= 1, 0))  # ATen's `loss +=`
-    return _apply_reduction(loss, reduction)
+    return _reduce_int(loss, reduction)
 
 
 @public(**_F)
@@ -422,7 +466,7 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / div
 
 
-@public(**_F)
+@public(**_NNF)
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Matches `torch.nn.functional.instance_norm` (ATen's: batch norm over (1, N*C, ...),
@@ -435,6 +479,15 @@ def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=
         if spatial == 1:
             raise ValueError(f"Expected more than 1 spatial element when training, got input "
                              f"size {input.size()}")
+    return _instance_norm_aten(input, weight, bias, running_mean, running_var,
+                               use_input_stats, momentum, eps, False)
+
+
+@public(name="instance_norm", method=False)
+@_aten("instance_norm")
+def _instance_norm_aten(input, weight, bias, running_mean, running_var, use_input_stats,
+                        momentum, eps, cudnn_enabled):
+    """Matches `torch.instance_norm` (`cudnn_enabled` has no effect on the CPU)."""
     b, c = input.shape[:2]
     shape = (1, b * c) + tuple(input.shape[2:])
     w = weight.repeat(b) if weight is not None else _const((b * c,), 1.0, input)

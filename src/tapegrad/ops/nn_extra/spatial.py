@@ -14,7 +14,9 @@ from .. import nn_ops as _nn
 from .. import pointwise as _pw
 from .._registry import public
 from ..from_jax import JaxFunction
-from ._common import _F, _const, _float_only, _tuple  # noqa: F401
+from ._common import _F, _aten, _const, _float_only, _tuple  # noqa: F401
+
+_NNF = dict(_F, namespace="nn.functional")  # where torch.<name> is declared too
 from ..._checks import user_stacklevel
 
 # ================================================================== convolution
@@ -460,7 +462,7 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     return out.squeeze(-2), idx.squeeze(-2)
 
 
-@public(**_F)
+@public(**_NNF)
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Matches `torch.nn.functional.max_pool1d`."""
@@ -483,7 +485,7 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
                        ceil_mode=bool(ceil_mode))
 
 
-@public(**_F)
+@public(**_NNF)
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
     """Matches `torch.nn.functional.max_pool3d`."""
@@ -588,7 +590,7 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
     return out.squeeze(-2), idx.squeeze(-2)
 
 
-@public(**_F)
+@public(**_NNF)
 def adaptive_max_pool1d(input, output_size, return_indices=False):
     """Matches `torch.nn.functional.adaptive_max_pool1d`."""
     out, idx = adaptive_max_pool1d_with_indices(input, output_size)
@@ -660,3 +662,33 @@ def lp_pool2d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     """Matches `torch.nn.functional.lp_pool3d`."""
     return _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, 3)
+
+
+# ================================================================== torch.<name> forms
+# ATen's signatures: no `return_indices` (adaptive_max_pool1d returns both, always).
+@public(name="max_pool1d", method=False)
+@_aten("max_pool1d")
+def _max_pool1d_aten(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """Matches `torch.max_pool1d`."""
+    return max_pool1d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)[0]
+
+
+@public(name="max_pool2d", method=False)
+@_aten("max_pool2d")
+def _max_pool2d_aten(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """Matches `torch.max_pool2d` (MaxPool2DWithIndicesBackward0)."""
+    return max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)[0]
+
+
+@public(name="max_pool3d", method=False)
+@_aten("max_pool3d")
+def _max_pool3d_aten(input, kernel_size, stride=(), padding=0, dilation=1, ceil_mode=False):
+    """Matches `torch.max_pool3d` (MaxPool3DWithIndicesBackward0)."""
+    return max_pool3d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode)[0]
+
+
+@public(name="adaptive_max_pool1d", method=False)
+@_aten("adaptive_max_pool1d")
+def _adaptive_max_pool1d_aten(input, output_size):
+    """Matches `torch.adaptive_max_pool1d`: (values, indices)."""
+    return adaptive_max_pool1d_with_indices(input, output_size)

@@ -6,6 +6,7 @@ main process under torch. `pin_memory` is accepted and ignored (there is one dev
 
 from __future__ import annotations
 
+import inspect
 import math
 import warnings
 from collections.abc import Callable, Iterable
@@ -13,6 +14,10 @@ from typing import Any
 
 from ... import random as _random
 from ._collate import default_collate, default_convert
+from . import datapipes as _dp
+from .datapipes import datapipe as _dpcore
+from .datapipes import _graph as _dpgraph
+from .datapipes._common import _fresh_seed
 from .dataset import Dataset, IterableDataset
 from .sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 from ..._checks import user_stacklevel
@@ -38,6 +43,33 @@ class _InfiniteConstantSampler(Sampler):
     def __iter__(self):
         while True:
             yield None
+
+
+def _pipes_below(dp) -> list:
+    """The DataPipes of `dp`'s graph (torch's traverse_dps + get_all_graph_pipes)."""
+    return _dpgraph.get_all_graph_pipes(_dpgraph.traverse_dps(dp))
+
+
+def _apply_shuffle_settings(dp, shuffle: bool) -> None:
+    """torch's `graph_settings.apply_shuffle_settings` as the DataLoader uses it: pipes with
+    `set_shuffle`/`set_seed` get `set_shuffle(shuffle)`; with none, torch warns (and the
+    shuffler it appends is not the pipe it iterates, so nothing is shuffled)."""
+    shufflers = [p for p in _pipes_below(dp) if inspect.ismethod(getattr(p, "set_shuffle", None))
+                 and inspect.ismethod(getattr(p, "set_seed", None))]
+    if not shufflers and shuffle:
+        warnings.warn("`shuffle=True` was set, but the datapipe does not contain a `Shuffler`. "
+                      "Adding one at the end. Be aware that the default buffer size might not "
+                      "be sufficient for your task.", stacklevel=user_stacklevel())
+    for p in shufflers:
+        p.set_shuffle(shuffle)
+
+
+def _apply_random_seed(dp, generator) -> None:
+    """torch's per-iterator `apply_random_seed`: every pipe with a `set_seed` method gets a
+    fresh seed (drawn from tapegrad's generator where torch draws from its own)."""
+    for p in _pipes_below(dp):
+        if inspect.ismethod(getattr(p, "set_seed", None)):
+            p.set_seed(_fresh_seed(generator))
 
 
 _FIXED = ("batch_size", "batch_sampler", "sampler", "drop_last", "dataset",
@@ -86,10 +118,18 @@ class DataLoader:
         self.worker_init_fn = worker_init_fn
         self.multiprocessing_context = multiprocessing_context
         self.in_order = in_order
+        # DataPipes are wrapped as torch wraps them (torch: for serialization to workers).
+        if isinstance(dataset, _dp.IterDataPipe):
+            self.dataset = _dpcore._IterDataPipeSerializationWrapper(dataset)
+        elif isinstance(dataset, _dp.MapDataPipe):
+            self.dataset = _dpcore._MapDataPipeSerializationWrapper(dataset)
 
         if isinstance(dataset, IterableDataset):
             self._iterable = True
-            if shuffle not in {False, None}:
+            if isinstance(dataset, _dp.IterDataPipe):
+                if shuffle is not None:
+                    _apply_shuffle_settings(dataset, shuffle)
+            elif shuffle not in {False, None}:
                 raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
                                  f"option, but got shuffle={shuffle}")
             if sampler is not None:
@@ -116,9 +156,9 @@ class DataLoader:
             if self._iterable:
                 sampler = _InfiniteConstantSampler()
             elif shuffle:
-                sampler = RandomSampler(dataset, generator=generator)
+                sampler = RandomSampler(self.dataset, generator=generator)
             else:
-                sampler = SequentialSampler(dataset)
+                sampler = SequentialSampler(self.dataset)
         if batch_size is not None and batch_sampler is None:
             batch_sampler = BatchSampler(sampler, batch_size, drop_last)
         self.batch_size = batch_size
@@ -147,6 +187,8 @@ class DataLoader:
         return self.batch_sampler if self._auto_collation else self.sampler
 
     def __iter__(self):
+        if isinstance(self.dataset, _dpcore._IterDataPipeSerializationWrapper):
+            _apply_random_seed(self.dataset, self.generator)
         if self._iterable:
             return self._iter_iterable()
         return self._iter_map()

@@ -478,8 +478,9 @@ from op_db_linalg import OPS as _LINALG  # noqa: E402
 from op_db_nn import OPS as _NN  # noqa: E402
 from op_db_tensor_api import OPS as _TENSOR_API  # noqa: E402
 from op_db_fft import OPS as _FFT  # noqa: E402
+from op_db_linleg import OPS as _LINLEG  # noqa: E402
 
-OPS += _SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT
+OPS += _SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT + _LINLEG
 BY_NAME = {op.name: op for op in OPS}
 assert len(BY_NAME) == len(OPS), "duplicate names in op_db"
 

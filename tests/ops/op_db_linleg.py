@@ -1,0 +1,105 @@
+"""op_db entries for the linear-algebra names outside torch.linalg (ops/linalg_legacy.py); see
+op_db.py for the spec language. The deprecated names warn once per process in torch and in
+tapegrad: their samples call them with warnings silenced (both sides' once-flags are spent the
+same way), and tests/ops/test_linalg_legacy.py checks the warnings themselves."""
+
+from __future__ import annotations
+
+import warnings
+
+from op_db import B, C, F, Fc, I, M, OpInfo, S, V, Z
+
+SQ = (3, 3)
+A = F(SQ, eye=3.0)          # well conditioned
+SPD = F(SQ, spd=True)
+GEN = "generic-path double backward; first order checked"
+
+
+def quiet(f):
+    """`f` with the deprecation warnings silenced."""
+    def run(T, *args, **kwargs):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return f(T, *args, **kwargs)
+    run.__name__ = getattr(f, "__name__", "quiet")
+    return run
+
+
+OPS: list[OpInfo] = [
+    OpInfo("adjoint", [S(F(M)), S(F((2, 3, 4))), S(Fc(M))], errors=[S(F(V))]),
+    OpInfo("inner", tags=("grad_layout",), samples=[S(F(M), F(V)), S(F(V), F(V)), S(F(M), F(M)), S(F(V), F(Z)),
+                     S(F((2, 3, 4)), F(M))],
+           errors=[S(F(M), F((4, 3)))]),
+    OpInfo("inner_dtype", [], op="inner", errors=[S(F(M), I([1, 2, 3, 4]))]),
+    OpInfo("tensordot", tags=("grad_layout",), samples=[S(F(M), F((4, 2)), 1), S(F(M), F(M), 2), S(F(M), F(V), 0),
+                         S(F((2, 3, 4)), F(M), ([1, 2], [0, 1])),
+                         S(F(M), F(M), ([1, 0], [1, 0])), S(F(M), F((4, 3)), ([1, 0], [0, 1])),
+                         S(F((3, 1)), F(M), ([1], [1])), S(F(Z), F(Z), 0),
+                         S(F((1, 4)), F(V), ([1], [0])), S(F((2, 3, 4)), F((3,)), ([1], [0]))],
+           errors=[S(F(M), F(M), 1), S(F(M), F(M), -1), S(F(M), F(V), 2),
+                   S(F(M), F(M), ([0], [0, 1])), S(F(M), F(M), ([2], [0])),
+                   S(F(M), F(M), "a"), S(F(M), I([[1]]), ([1], [1]))]),
+    OpInfo("vander", [S(F(V)), S(F(V), 3, True), S(F(V), 1), S(F(V), 0)],
+           raises_in_backward=True, gradcheck=False,
+           note="torch's own backward raises (its cumprod input is overwritten in place)",
+           errors=[S(F(M)), S(F(V), -1)]),
+    OpInfo("vander_int", [S(I([1, 2, 3])), S(B([True, False]), 3)], op="vander",
+           gradcheck=False, note="integer result"),
+    OpInfo("complex", [S(F(M), F(M)), S(F(M), F(V))],
+           errors=[S(I([1, 2]), I([1, 2])), S(F(M), F((3,)))]),
+    OpInfo("polar", [S(F(M, 0.2, 2.0), F(M)), S(F((3, 1), 0.2, 2.0), F(V))],
+           errors=[S(I([1, 2]), I([1, 2])), S(F(M), F((3,)))]),
+    # ------------------------------------------------------- deprecated factorizations
+    OpInfo("cholesky", [S(SPD), S(SPD, True)],
+           fn=quiet(lambda T, a, *u: T.cholesky(a, *u)), gradgradcheck=False, note=GEN),
+    OpInfo("cholesky_method", [S(SPD)], op="cholesky",
+           fn=quiet(lambda T, a: a.cholesky(upper=True)), gradgradcheck=False, note=GEN),
+    OpInfo("cholesky_errors", [], op="cholesky",
+           errors=[S(F(V)), S(F(M)), S(C(SQ, -1.0, -0.5))]),
+    OpInfo("qr", [S(F((4, 3))), S(A, False)],
+           fn=quiet(lambda T, a, *s: tuple(T.qr(a, *s))), gradgradcheck=False, note=GEN),
+    OpInfo("qr_method", [S(F((4, 3)))], op="qr",
+           fn=quiet(lambda T, a: tuple(a.qr(some=True))), gradgradcheck=False, note=GEN),
+    OpInfo("qr_errors", [], op="qr", errors=[S(F(V))]),
+    OpInfo("lu", [S(A), S(F(M))], fn=quiet(lambda T, a: T.lu(a)), gradgradcheck=False,
+           note=GEN),
+    OpInfo("lu_infos", [S(A)], op="lu",
+           fn=quiet(lambda T, a: tuple(T.lu(a, get_infos=True))), gradgradcheck=False,
+           note=GEN),
+    OpInfo("lu_infos_singular", [S(C(SQ, 1.0, 1.0))], op="lu",
+           fn=quiet(lambda T, a: tuple(T.lu(a, get_infos=True))), gradcheck=False,
+           note="a constant singular input: its info"),
+    OpInfo("lu_method", [S(A)], op="lu",
+           fn=quiet(lambda T, a: (a.lu(), a.lu(get_infos=True))), gradgradcheck=False,
+           note=GEN),
+    OpInfo("lu_errors", [], op="lu", errors=[S(F(V))]),
+    OpInfo("lu_solve", [S(F((3, 2)), A)],
+           fn=quiet(lambda T, b, a: T.lu_solve(b, *T.linalg.lu_factor(a))),
+           gradgradcheck=False, note=GEN),
+    OpInfo("lu_solve_method", [S(F((3, 2)), A)], op="lu_solve",
+           fn=quiet(lambda T, b, a: b.lu_solve(*T.linalg.lu_factor(a))),
+           gradgradcheck=False, note=GEN),
+    OpInfo("lu_solve_errors", [], op="lu_solve",
+           errors=[S(F((3, 2)), A, I([1, 2, 3]))]),
+    OpInfo("triangular_solve", [S(F((3, 2)), A), S(F((3, 2)), A, False),
+                                S(F((3, 2)), A, True, True), S(F((3, 2)), A, False, False, True)],
+           fn=quiet(lambda T, *a: tuple(T.triangular_solve(*a))), gradgradcheck=False,
+           note=GEN),
+    OpInfo("triangular_solve_method", [S(F((3, 2)), A)], op="triangular_solve",
+           fn=quiet(lambda T, b, a: tuple(b.triangular_solve(a, upper=False))),
+           gradgradcheck=False, note=GEN),
+    OpInfo("triangular_solve_errors", [], op="triangular_solve",
+           errors=[S(F((3,)), A), S(F((3, 2)), F(V)), S(F((4, 3)), A), S(F((3, 2)), F(M))]),
+    # ------------------------------------------------------- deprecated norms
+    OpInfo("frobenius_norm", [S(F(M), (0, 1)), S(F(M), (1,), True), S(F(M), 1)],
+           fn=quiet(lambda T, *a: T.frobenius_norm(*a))),
+    OpInfo("frobenius_norm_errors", [], op="frobenius_norm",
+           errors=[S(F(M), (0, 1, 1)), S(I([1, 2]), (0,)), S(F(M), (0, 2))]),
+    OpInfo("nuclear_norm", [S(F(M)), S(F(M), True), S(F(M), (0, 1), True), S(F((2, 3, 4)))],
+           fn=quiet(lambda T, *a: T.nuclear_norm(*a)), gradgradcheck=False, note=GEN),
+    OpInfo("nuclear_norm_errors", [], op="nuclear_norm", errors=[S(F(V))]),
+    # ------------------------------------------------------- linalg.tensorinv
+    OpInfo("linalg.tensorinv", [S(A, 1), S(F((2, 3, 6)), 2)]),
+    OpInfo("linalg.tensorinv_errors", [], op="linalg.tensorinv",
+           errors=[S(F(M), 1), S(A, 0), S(C(SQ, 1.0, 1.0), 1)]),
+]

@@ -836,69 +836,57 @@ VMAP_RANDOM_ERROR = (
     "of vmap")
 # ---------------------------------------------------------------------- linalg legacy family
 # (torch's names outside torch.linalg and their deprecations: ops/linalg_legacy.py)
-ADJOINT_NDIM = ("tensor.adjoint() is only supported on matrices or batches of matrices. "
-                "Got {ndim}-D tensor.")
+ADJOINT_NDIM = "tensor.adjoint() is only supported on matrices or batches of matrices. Got {ndim}-D tensor."
 ADJOINT_0D = "adjoint() is deprecated on 0-D tensors. Consider using x.conj()."
 TENSORDOT_LISTS = "both dimension lists should have same length"
 TENSORDOT_DTYPE = "both inputs should have same dtype"
-TENSORDOT_SIZES = ("contracted dimensions need to match, but first has size {s1} in dim {d1} "
-                   "and second has size {s2} in dim {d2}")
+TENSORDOT_SIZES = ("contracted dimensions need to match, but first has size {s1} in dim {d1} and second "
+                   "has size {s2} in dim {d2}")
 TENSORDOT_NEGATIVE = "tensordot expects dims >= 0, but got dims={dims}"
 TENSORDOT_LARGE = "tensordot expects dims < ndim_a or ndim_b, but got dims={dims}"
-TENSORDOT_DIMS_TYPE = ("tensordot expects dims to be int or tuple[list[int], list[int]] or "
-                       "list[list[int]] containing two lists, but got dims={dims}")
-INNER_SHAPES = ("inner() the last dimension must match on both input tensors but got shapes "
-                "{a} and {b}")
+TENSORDOT_DIMS_TYPE = ("tensordot expects dims to be int or tuple[list[int], list[int]] or list[list[int]] "
+                       "containing two lists, but got dims={dims}")
+INNER_SHAPES = "inner() the last dimension must match on both input tensors but got shapes {a} and {b}"
 VANDER_1D = "x must be a one-dimensional tensor."
 VANDER_NEGATIVE = "N must be non-negative."
 COMPLEX_DTYPE = "Expected object of scalar type {a} but got scalar type {b} for second argument"
 COMPLEX_FLOAT = "Expected both inputs to be Half, Float or Double tensors but got {a} and {b}"
 CHOLESKY_DEPRECATED = (
-    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a "
-    "future PyTorch release.\nL = torch.cholesky(A)\nshould be replaced with\n"
-    "L = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, upper=True)\n"
-    "should be replaced with\nU = torch.linalg.cholesky(A).mH\n"
-    "This transform will produce equivalent results for all valid (symmetric positive "
-    "definite) inputs.")
+    "torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be removed in a future PyTorch "
+    "release.\nL = torch.cholesky(A)\nshould be replaced with\nL = torch.linalg.cholesky(A)\nand\nU = "
+    "torch.cholesky(A, upper=True)\nshould be replaced with\nU = torch.linalg.cholesky(A).mH\nThis transform "
+    "will produce equivalent results for all valid (symmetric positive definite) inputs.")
 QR_DEPRECATED = (
-    "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future "
-    "PyTorch release.\nThe boolean parameter 'some' has been replaced with a string parameter "
-    "'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced with\n"
-    "Q, R = torch.linalg.qr(A, 'reduced' if some else 'complete')")
+    "torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a future PyTorch release.\nThe "
+    "boolean parameter 'some' has been replaced with a string parameter 'mode'.\nQ, R = torch.qr(A, some)\n"
+    "should be replaced with\nQ, R = torch.linalg.qr(A, 'reduced' if some else 'complete')")
 LU_DEPRECATED = (
-    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and "
-    "will be removed in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\n"
-    "should be replaced with\nLU, pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\n"
-    "LU, pivots, info = torch.lu(A, compute_pivots, get_infos=True)\nshould be replaced with\n"
-    "LU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
+    "torch.lu is deprecated in favor of torch.linalg.lu_factor / torch.linalg.lu_factor_ex and will be removed "
+    "in a future PyTorch release.\nLU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\nLU, "
+    "pivots = torch.linalg.lu_factor(A, compute_pivots)\nand\nLU, pivots, info = torch.lu(A, compute_pivots, "
+    "get_infos=True)\nshould be replaced with\nLU, pivots, info = torch.linalg.lu_factor_ex(A, compute_pivots)")
 LU_SOLVE_DEPRECATED = (
-    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a "
-    "future PyTorch release.\nNote that torch.linalg.lu_solve has its arguments reversed.\n"
-    "X = torch.lu_solve(B, LU, pivots)\nshould be replaced with\n"
-    "X = torch.linalg.lu_solve(LU, pivots, B)")
-LU_SOLVE_SHAPES = ("linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B "
-                   "({a0}x{a1} and {b0}x{b1})")
+    "torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be removed in a future PyTorch "
+    "release.\nNote that torch.linalg.lu_solve has its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)"
+    "\nshould be replaced with\nX = torch.linalg.lu_solve(LU, pivots, B)")
+LU_SOLVE_SHAPES = "linalg.lu_solve: Incompatible shapes of A and B for the equation AX = B ({a0}x{a1} and {b0}x{b1})"
+LU_SOLVE_PIVOTS = "linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32"
 TRIANGULAR_SOLVE_DEPRECATED = (
-    "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be "
-    "removed in a future PyTorch release.\ntorch.linalg.solve_triangular has its arguments "
-    "reversed and does not return a copy of one of the inputs.\n"
-    "X = torch.triangular_solve(B, A).solution\nshould be replaced with\n"
-    "X = torch.linalg.solve_triangular(A, B).")
-TRI_SOLVE_NDIM = ("torch.triangular_solve: Expected {name} to have at least 2 dimensions, but "
-                  "it has {ndim} dimensions instead")
-TRI_SOLVE_DTYPE = ("Expected b and A to have the same dtype, but found b of type {b} and A of "
-                   "type {a} instead.")
-TRI_SOLVE_SHAPES = ("Incompatible matrix sizes for triangular_solve: each A matrix is {a0} by "
-                    "{a1} but each b matrix is {b0} by {b1}")
+    "torch.triangular_solve is deprecated in favor of torch.linalg.solve_triangularand will be removed in a "
+    "future PyTorch release.\ntorch.linalg.solve_triangular has its arguments reversed and does not return a "
+    "copy of one of the inputs.\nX = torch.triangular_solve(B, A).solution\nshould be replaced with\nX = "
+    "torch.linalg.solve_triangular(A, B).")
+TRI_SOLVE_NDIM = ("torch.triangular_solve: Expected {name} to have at least 2 dimensions, but it has {ndim} "
+                  "dimensions instead")
+TRI_SOLVE_DTYPE = "Expected b and A to have the same dtype, but found b of type {b} and A of type {a} instead."
+TRI_SOLVE_SHAPES = ("Incompatible matrix sizes for triangular_solve: each A matrix is {a0} by {a1} but each b "
+                    "matrix is {b0} by {b1}")
 FROBENIUS_DEPRECATED = (
-    "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be "
-    "removed in a future PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` "
-    "instead")
+    "at::frobenius_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
+    "PyTorch release. Please use `linalg.vector_norm(A, 2., dim, keepdim)` instead")
 FROBENIUS_DIMS = "Expected at most 2 dimensions, but got {n} dimensions instead."
 NORM_DTYPE = "norm(): input dtype should be either floating point or complex. Got {dtype} instead."
 NUCLEAR_DEPRECATED = (
-    "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be "
-    "removed in a future PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, "
-    "keepdim)` instead")
+    "at::nuclear_norm is deprecated and it is just left for JIT compatibility. It will be removed in a future "
+    "PyTorch release. Please use `linalg.matrix_norm(A, 'nuc', dim, keepdim)` instead")
 TENSORINV_IND = "Expected a strictly positive integer for 'ind', but got {ind}"
-LU_SOLVE_PIVOTS = "linalg.lu_solve: pivots should be a Tensor of scalar type torch.int32"

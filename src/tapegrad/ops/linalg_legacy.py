@@ -32,6 +32,7 @@ from .linalg import qr as _linalg_qr
 from .linalg_factor import lu_factor_ex
 from .linalg_factor import lu_solve as _linalg_lu_solve
 from .linalg_more import _float_input, _raise_info, inv_ex, matrix_norm
+from .nn_extra.loss_norm import norm_dim
 from .shape import reshape_alias_op
 
 _WARNED: set[str] = set()
@@ -297,7 +298,6 @@ triangular_solve_fn = JaxFunction(_tri_kernel, name="triangular_solve",
 @public
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False):
     """Matches `torch.triangular_solve` (deprecated: warns once)."""
-    _warn_once("triangular_solve", _errors.TRIANGULAR_SOLVE_DEPRECATED)
     if input.ndim < 2:
         raise RuntimeError(_errors.TRI_SOLVE_NDIM.format(name="b", ndim=input.ndim))
     if A.ndim < 2:
@@ -311,30 +311,14 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False)
     if A.shape[-1] != input.shape[-2]:
         raise RuntimeError(_errors.TRI_SOLVE_SHAPES.format(
             a0=A.shape[-2], a1=A.shape[-1], b0=input.shape[-2], b1=input.shape[-1]))
+    # (torch warns from its kernel, after the argument checks.)
+    _warn_once("triangular_solve", _errors.TRIANGULAR_SOLVE_DEPRECATED)
     X, M = triangular_solve_fn(input, A, upper=upper, transpose=transpose,
                                unitriangular=unitriangular)
     return return_types.make("triangular_solve", ("solution", "cloned_coefficient"))(X, M)
 
 
 # --------------------------------------------------------------------- deprecated norms
-def _frob_fwd(self, dim, keepdim):
-    a = jnp.abs(self)
-    return jnp.sqrt(jnp.sum(a * a, axis=dim, keepdims=keepdim))
-
-
-def _frob_backward(grad, self, result, dim, keepdim):
-    # torch's norm_backward for p=2.
-    if not keepdim:
-        for d in sorted(dim):
-            grad = grad.unsqueeze(d)
-            result = result.unsqueeze(d)
-    return self * (grad / result).masked_fill(result == 0, 0)
-
-
-_frobenius_op = Op("frobenius_norm", "NormBackward1", _frob_fwd, static=("dim", "keepdim"),
-                   dtype_rule="keep", derivatives={"self": _frob_backward})
-
-
 @public(method=False)
 def frobenius_norm(input, dim, keepdim=False):
     """Matches `torch.frobenius_norm` (deprecated: warns once; norm's NormBackward1)."""
@@ -347,7 +331,7 @@ def frobenius_norm(input, dim, keepdim=False):
     dim = tuple(_checks.wrap_any(dim, input.ndim))
     if not dim:
         dim = tuple(range(input.ndim))
-    return _frobenius_op(input, dim=dim, keepdim=keepdim)
+    return norm_dim(input, 2.0, dim, bool(keepdim))
 
 
 @public(method=False)
@@ -355,10 +339,9 @@ def nuclear_norm(input, dim=None, keepdim=False):
     """Matches `torch.nuclear_norm` (deprecated: warns once; linalg.matrix_norm('nuc'))."""
     if isinstance(dim, bool):
         dim, keepdim = None, dim
+    _warn_once("nuclear_norm", _errors.NUCLEAR_DEPRECATED)  # (one flag for both overloads)
     if dim is None:
-        _warn_once("nuclear_norm", _errors.NUCLEAR_DEPRECATED)
         return matrix_norm(input, "nuc", (-2, -1), keepdim)
-    _warn_once("nuclear_norm_dim", _errors.NUCLEAR_DEPRECATED)
     return matrix_norm(input, "nuc", tuple(dim), keepdim)
 
 

@@ -102,3 +102,24 @@ OPS: list[OpInfo] = [
     OpInfo("linalg.tensorinv_errors", [], op="linalg.tensorinv",
            errors=[S(F(M), 1), S(A, 0), S(C(SQ, 1.0, 1.0), 1)]),
 ]
+
+OPS += [
+    # ------------------------------------------------------- Householder: geqrf, orgqr, ormqr
+    OpInfo("geqrf", [S(F((4, 3))), S(F((3, 4)))], fn=lambda T, a: tuple(T.geqrf(a)),
+           gradcheck=False, raises_in_backward=True,
+           note="torch has no derivative (its backward raises)"),
+    OpInfo("geqrf_method", [S(F((4, 3)))], op="geqrf", fn=lambda T, a: tuple(a.geqrf()),
+           gradcheck=False, raises_in_backward=True,
+           note="torch has no derivative (its backward raises)"),
+    OpInfo("geqrf_errors", [], op="geqrf", errors=[S(F(V))]),
+    OpInfo("orgqr", [S(F((4, 3)), F((2,)))], gradgradcheck=False, note=GEN,
+           errors=[S(F(V), F(V))]),
+    OpInfo("ormqr", [S(F((4, 3)), F((3,)), F((4, 2))), 
+                     S(F((4, 3)), F((3,)), F((2, 4)), False, True)],
+           gradgradcheck=False, note=GEN,
+           errors=[S(F(V), F((3,)), F((4, 2))), S(F((4, 3)), F((3,)), F((3, 2))),
+                   S(F((4, 3)), F((2,)), F((4, 2))), S(F((4, 3)), F((2, 3)), F((4, 2)))]),
+    # ------------------------------------------------------- linalg.eigvals
+    OpInfo("linalg.eigvals", [S(A), S(SPD)], gradgradcheck=False, note=GEN,
+           errors=[S(F(M)), S(F(V)), S(C(M))]),
+]

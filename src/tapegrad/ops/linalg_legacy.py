@@ -16,8 +16,10 @@ import warnings
 
 import jax
 import jax.numpy as jnp
+from jax._src.lax.linalg import geqrf as _lapack_geqrf  # (LAPACK geqrf; no public name)
 
 from .. import _checks, _errors, return_types
+from .. import _grad_mode as grad_mode
 from .. import tensor as _tensor
 from .._checks import user_stacklevel
 from .._dtype import complex64, complex128, float64, int64, promote_types
@@ -27,9 +29,9 @@ from ._registry import public
 from .from_jax import JaxFunction
 from .complex_ops import imag as _imag
 from .complex_ops import real as _real
-from .linalg import _LinAlgError, dot, mm
+from .linalg import _linalg, _LinAlgError, _matrices, dot, mm
 from .linalg import qr as _linalg_qr
-from .linalg_factor import lu_factor_ex
+from .linalg_factor import householder_product, lu_factor_ex
 from .linalg_factor import lu_solve as _linalg_lu_solve
 from .linalg_more import _float_input, _raise_info, inv_ex, matrix_norm
 from .nn_extra.loss_norm import norm_dim
@@ -360,3 +362,96 @@ def tensorinv(A, ind=2):
     _raise_info(info, lambda k: _LinAlgError(
         _errors.LINALG_SINGULAR.format(index=k)[len("linalg."):]))
     return reshape_alias_op(result, end + start)
+
+
+# --------------------------------------------------------------------- geqrf, orgqr, ormqr
+def _geqrf_backward(grad):
+    raise NotImplementedError(_errors.DERIVATIVE_NOT_IMPLEMENTED_THE.format(name="geqrf"))
+
+
+_geqrf_op = Op("geqrf", "GeqrfBackward0", lambda self: tuple(_lapack_geqrf(self)),
+               outputs=("a", "tau"), dtype_rule="keep",
+               derivatives={"self": lambda grad: _geqrf_backward(grad)})
+
+
+@public
+def geqrf(input):
+    """Matches `torch.geqrf` (LAPACK's reflectors; torch has no derivative: its backward
+    raises)."""
+    if input.ndim < 2:
+        raise RuntimeError(_errors.GEQRF_NDIM)
+    a, tau = _geqrf_op(input)
+    return return_types.make("geqrf", ("a", "tau"))(a, tau)
+
+
+@public
+def orgqr(input, tau):
+    """Matches `torch.orgqr` (linalg.householder_product's node)."""
+    return householder_product(input, tau)
+
+
+def _full_q(A, tau):
+    # Q = H_1 ... H_k (m x m), H_i = I - tau_i v_i v_i^H.
+    m = A.shape[-2]
+    Q = jnp.broadcast_to(jnp.eye(m, dtype=A.dtype), A.shape[:-2] + (m, m))
+    rows = jnp.arange(m)
+    for i in range(tau.shape[-1]):
+        v = jnp.where(rows < i, 0, jnp.where(rows == i, 1, A[..., :, i]))
+        Qv = Q @ v[..., :, None]
+        Q = Q - tau[..., i, None, None] * (Qv @ v[..., None, :].conj())
+    return Q
+
+
+def _ormqr_kernel(A, tau, C, left, transpose):
+    Q = _full_q(A, tau)
+    if transpose:
+        Q = jnp.swapaxes(Q, -1, -2).conj()
+    return Q @ C if left else C @ Q
+
+
+# (torch's backward kernel writes the gradients in place: 4, 3 and 1 times.)
+ormqr_fn = JaxFunction(_ormqr_kernel, name="ormqr", node="OrmqrBackward0", grad_version=(4, 3, 1))
+
+
+@public
+def ormqr(input, input2, input3, left=True, transpose=False):
+    """Matches `torch.ormqr` (the product with Q of Householder reflectors)."""
+    if input.ndim < 2:
+        raise RuntimeError(_errors.ORMQR_NDIM.format(name="input"))
+    if input3.ndim < 2:
+        raise RuntimeError(_errors.ORMQR_NDIM.format(name="other"))
+    if input2.ndim != input.ndim - 1:
+        raise RuntimeError(_errors.ORMQR_TAU_NDIM.format(t=input2.ndim, a=input.ndim))
+    d = -2 if left else -1
+    if input3.shape[d] != input.shape[-2]:
+        raise RuntimeError(_errors.ORMQR_SHAPES.format(d=d))
+    if input2.shape[-1] != min(input3.shape[d], input.shape[-1]):
+        raise RuntimeError(_errors.ORMQR_TAU.format(d=d))
+    for name, t in (("tau", input2), ("other", input3)):
+        if t.dtype is not input.dtype:
+            raise RuntimeError(_errors.ORMQR_DTYPE.format(
+                name=name, a=input.dtype.scalar_name, b=t.dtype.scalar_name))
+    return ormqr_fn(input, input2, input3, left=bool(left), transpose=bool(transpose))
+
+
+# --------------------------------------------------------------------- linalg.eigvals
+def _eigvals_kernel(A):
+    # The values of LAPACK's geev; the derivative of torch's formula (linalg_eig_backward
+    # with no eigenvector gradient: V^-H diag(gL) V^H), written as diag(V^-1 A V).
+    sg = jax.lax.stop_gradient
+    L, V = jnp.linalg.eig(sg(A))
+    Vi = jnp.linalg.inv(V)
+    h = jnp.diagonal(Vi @ A.astype(V.dtype) @ V, axis1=-2, axis2=-1)
+    return L + h - sg(h)
+
+
+eigvals_fn = JaxFunction(_eigvals_kernel, name="linalg_eig", node="LinalgEigBackward0",
+                         grad_version=1)
+
+
+@public(**_linalg)
+def eigvals(A):
+    """Matches `torch.linalg.eigvals` (LinalgEigBackward0)."""
+    # (torch computes it by linalg_eig, and names that, when A may need a gradient.)
+    _matrices("eig" if A.requires_grad and grad_mode.is_grad_enabled() else "eigvals", A)
+    return eigvals_fn(A)

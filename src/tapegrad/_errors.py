@@ -893,8 +893,6 @@ TENSORINV_IND = "Expected a strictly positive integer for 'ind', but got {ind}"
 GEQRF_NDIM = "torch.geqrf: input must have at least 2 dimensions."
 ORMQR_NDIM = "torch.ormqr: {name} must have at least 2 dimensions."
 ORMQR_SHAPES = "torch.ormqr: other.shape[{d}] must be equal to input.shape[-2]"
-ORMQR_TAU_NDIM = ("torch.ormqr: Expected tau to have one dimension less than input, but got "
-                  "tau.ndim equal to {t} and input.ndim is equal to {a}")
+ORMQR_TAU_NDIM = "torch.ormqr: Expected tau to have one dimension less than input, but got tau.ndim equal to {t} and input.ndim is equal to {a}"
 ORMQR_TAU = "torch.ormqr: tau.shape[-1] must be equal to min(other.shape[{d}], input.shape[-1])"
-ORMQR_DTYPE = ("torch.ormqr: Expected input and {name} to have the same dtype, but input has "
-               "dtype{a} and {name} has dtype {b}")
+ORMQR_DTYPE = "torch.ormqr: Expected input and {name} to have the same dtype, but input has dtype{a} and {name} has dtype {b}"

@@ -896,3 +896,5 @@ ORMQR_SHAPES = "torch.ormqr: other.shape[{d}] must be equal to input.shape[-2]"
 ORMQR_TAU_NDIM = "torch.ormqr: Expected tau to have one dimension less than input, but got tau.ndim equal to {t} and input.ndim is equal to {a}"
 ORMQR_TAU = "torch.ormqr: tau.shape[-1] must be equal to min(other.shape[{d}], input.shape[-1])"
 ORMQR_DTYPE = "torch.ormqr: Expected input and {name} to have the same dtype, but input has dtype{a} and {name} has dtype {b}"
+EIG_GAUGE = ("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
+             "multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is ill-defined.")

@@ -123,3 +123,14 @@ OPS += [
     OpInfo("linalg.eigvals", [S(A), S(SPD)], gradgradcheck=False, note=GEN,
            errors=[S(F(M)), S(F(V)), S(C(M))]),
 ]
+
+OPS += [
+    # ------------------------------------------------------- linalg.eig (complex results)
+    OpInfo("linalg.eig", [S(A), S(F(SQ))],
+           fn=lambda T, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(T.linalg.eig(a)),
+           gradgradcheck=False, note="eigenvectors up to phase: compared as |V|; " + GEN,
+           errors=[S(F(M)), S(F(V))]),
+    OpInfo("linalg.eig_phase", [S(F(SQ))], op=None, fn=lambda T, a: T.linalg.eig(a)[1].real,
+           gradcheck=False, raises_in_backward=True,
+           note="a loss that depends on the eigenvectors' phases: torch's backward raises"),
+]

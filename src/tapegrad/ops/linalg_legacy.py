@@ -455,3 +455,67 @@ def eigvals(A):
     # (torch computes it by linalg_eig, and names that, when A may need a gradient.)
     _matrices("eig" if A.requires_grad and grad_mode.is_grad_enabled() else "eigvals", A)
     return eigvals_fn(A)
+
+
+# --------------------------------------------------------------------- linalg.eig
+def _eig_backward(L, V, gL, gV, real_input):
+    # torch's linalg_eig_backward (torch's gradient convention):
+    # gA = V^-H (diag(gL) + (V^H gV - V^H V diag(re(V^H gV))) / conj(E)) V^H, E_ij = L_j - L_i.
+    Vh = jnp.swapaxes(V, -1, -2).conj()
+    VhgV = Vh @ gV
+    gA = VhgV - Vh @ (V * jnp.real(jnp.diagonal(VhgV, axis1=-2, axis2=-1))[..., None, :])
+    n = L.shape[-1]
+    eye = jnp.eye(n, dtype=bool)
+    Econj = jnp.where(eye, 1, L.conj()[..., None, :] - L.conj()[..., :, None])
+    gA = jnp.where(eye, gL[..., None, :] * jnp.eye(n, dtype=L.dtype), gA / Econj)
+    gA = jnp.linalg.solve(Vh, gA @ Vh)
+    return jnp.real(gA) if real_input else gA
+
+
+@jax.custom_vjp
+def _eig(A):
+    return tuple(jnp.linalg.eig(A))
+
+
+def _eig_fwd(A):
+    L, V = jnp.linalg.eig(A)
+    return (L, V), (L, V, jnp.zeros((), A.dtype))
+
+
+def _eig_bwd(res, cts):
+    L, V, proto = res
+    ctL, ctV = cts  # JAX's cotangents: the conjugates of torch's gradients
+    g = _eig_backward(L, V, jnp.conj(ctL), jnp.conj(ctV), not jnp.iscomplexobj(proto))
+    return (jnp.conj(g).astype(proto.dtype),)
+
+
+_eig.defvjp(_eig_fwd, _eig_bwd)
+eig_fn = JaxFunction(lambda A: _eig(A), name="linalg_eig", node="LinalgEigBackward0",
+                     grad_version=1)
+_EigNode = eig_fn.node_cls
+
+
+def _eig_node_apply(self, grads, create_graph):
+    # torch's check: a loss that depends on the eigenvectors' phases is ill-defined.
+    gV = grads[1] if len(grads) > 1 else None
+    if gV is not None and gV.dtype.is_complex:
+        A = self._saved_inputs[0].unpack(self)
+        V = jnp.linalg.eig(A._storage.array)[1]
+        g = gV._storage.array
+        if not isinstance(g, jax.core.Tracer):
+            im = jnp.imag(jnp.diagonal(jnp.swapaxes(V, -1, -2).conj() @ g, axis1=-2, axis2=-1))
+            if not bool(jnp.allclose(im, 0, rtol=1e-2, atol=1e-2)):
+                raise RuntimeError(_errors.EIG_GAUGE)
+    return _EigNode.apply(self, grads, create_graph)
+
+
+eig_fn.node_cls = type("LinalgEigBackward0", (_EigNode,), {"__slots__": (),
+                                                             "apply": _eig_node_apply})
+
+
+@public(**_linalg)
+def eig(A):
+    """Matches `torch.linalg.eig` (LAPACK's geev: eigenvectors of unit norm)."""
+    _matrices("eig", A)
+    L, V = eig_fn(A)
+    return return_types.make("linalg_eig", ("eigenvalues", "eigenvectors"))(L, V)

@@ -134,3 +134,17 @@ OPS += [
            gradcheck=False, raises_in_backward=True,
            note="a loss that depends on the eigenvectors' phases: torch's backward raises"),
 ]
+
+# Complex inputs, where torch supports them.
+OPS += [
+    OpInfo("inner_complex", [S(Fc(M), Fc(V))], op="inner", tags=("grad_layout",)),
+    OpInfo("tensordot_complex", [S(Fc(M), Fc((4, 2)), 1), S(Fc(M), Fc(M), 2)], op="tensordot",
+           tags=("grad_layout",)),
+    OpInfo("frobenius_norm_complex", [S(Fc(M), (0, 1))], op="frobenius_norm",
+           fn=quiet(lambda T, *a: T.frobenius_norm(*a))),
+    OpInfo("triangular_solve_complex", [S(Fc((3, 2)), Fc(SQ))], op="triangular_solve",
+           fn=quiet(lambda T, b, a: tuple(T.triangular_solve(b, a + 3 * T.eye(3, dtype=a.dtype)))),
+           gradgradcheck=False, note=GEN),
+    OpInfo("linalg.eigvals_complex", [S(Fc(SQ))], op="linalg.eigvals", gradgradcheck=False,
+           note=GEN),
+]

@@ -147,4 +147,7 @@ OPS += [
            gradgradcheck=False, note=GEN),
     OpInfo("linalg.eigvals_complex", [S(Fc(SQ))], op="linalg.eigvals", gradgradcheck=False,
            note=GEN),
+    OpInfo("linalg.eig_complex", [S(Fc(SQ))], op="linalg.eig", gradgradcheck=False,
+           fn=lambda T, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(T.linalg.eig(a)),
+           note="eigenvectors up to phase: compared as |V|; " + GEN),
 ]

@@ -25,6 +25,11 @@ def quiet(f):
     return run
 
 
+def _eig_abs(T, a):
+    r = T.linalg.eig(a)
+    return r.eigenvalues, r.eigenvectors.abs()
+
+
 OPS: list[OpInfo] = [
     OpInfo("adjoint", [S(F(M)), S(F((2, 3, 4))), S(Fc(M))], errors=[S(F(V))]),
     OpInfo("inner", tags=("grad_layout",), samples=[S(F(M), F(V)), S(F(V), F(Z)), S(F(M), F(M))],
@@ -127,7 +132,7 @@ OPS += [
 OPS += [
     # ------------------------------------------------------- linalg.eig (complex results)
     OpInfo("linalg.eig", [S(A), S(F(SQ))],
-           fn=lambda T, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(T.linalg.eig(a)),
+           fn=_eig_abs,
            gradgradcheck=False, note="eigenvectors up to phase: compared as |V|; " + GEN,
            errors=[S(F(M)), S(F(V))]),
     OpInfo("linalg.eig_phase", [S(F(SQ))], op=None, fn=lambda T, a: T.linalg.eig(a)[1].real,
@@ -148,6 +153,6 @@ OPS += [
     OpInfo("linalg.eigvals_complex", [S(Fc(SQ))], op="linalg.eigvals", gradgradcheck=False,
            note=GEN),
     OpInfo("linalg.eig_complex", [S(Fc(SQ))], op="linalg.eig", gradgradcheck=False,
-           fn=lambda T, a: (lambda r: (r.eigenvalues, r.eigenvectors.abs()))(T.linalg.eig(a)),
+           fn=_eig_abs,
            note="eigenvectors up to phase: compared as |V|; " + GEN),
 ]

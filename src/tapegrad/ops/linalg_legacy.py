@@ -26,9 +26,9 @@ from .._dtype import complex64, complex128, float64, int64, promote_types
 from ..tensor import Tensor
 from ._op import Op
 from ._registry import public
-from .from_jax import JaxFunction
 from .complex_ops import imag as _imag
 from .complex_ops import real as _real
+from .from_jax import JaxFunction
 from .linalg import _linalg, _LinAlgError, _matrices, dot, mm
 from .linalg import qr as _linalg_qr
 from .linalg_factor import householder_product, lu_factor_ex
@@ -122,7 +122,7 @@ def tensordot(a, b, dims=2, out=None):
             raise RuntimeError(_errors.TENSORDOT_LARGE.format(dims=dims))
         dims_a, dims_b = list(range(-dims, 0)), list(range(dims))
     else:
-        raise RuntimeError(_errors.TENSORDOT_DIMS_TYPE.format(dims=dims))
+        raise RuntimeError(_errors.TENSORDOT_DIMS_TYPE.format(dims=dims))  # noqa: TRY004 (torch's)
     return _tensordot(a, b, dims_a, dims_b)
 
 
@@ -140,7 +140,7 @@ def inner(input, other):
 
 # --------------------------------------------------------------------- vander, polar, complex
 @public(method=False)
-def vander(x, N=None, increasing=False):  # noqa: N803
+def vander(x, N=None, increasing=False):
     """Matches `torch.vander` (torch's composition: fill_, copies into a slice, cumprod,
     flip)."""
     if x.ndim != 1:
@@ -184,7 +184,7 @@ _complex_op = Op("complex", "ComplexBackward0", lambda real, imag: jax.lax.compl
                               "imag": lambda grad: _imag(grad)})
 
 
-def _polar_fwd(abs, angle):  # noqa: A002
+def _polar_fwd(abs, angle):
     return jax.lax.complex(abs * jnp.cos(angle), abs * jnp.sin(angle))
 
 
@@ -202,7 +202,7 @@ _polar_op = Op("polar", "PolarBackward0", _polar_fwd, inputs=("abs", "angle"),
 
 
 @public(method=False)
-def complex(real, imag):  # noqa: A001
+def complex(real, imag):
     """Matches `torch.complex`."""
     _complex_checks(real, imag)
     _shapes(real, imag)
@@ -210,7 +210,7 @@ def complex(real, imag):  # noqa: A001
 
 
 @public(method=False)
-def polar(abs, angle):  # noqa: A002
+def polar(abs, angle):
     """Matches `torch.polar`."""
     _complex_checks(abs, angle)
     _shapes(abs, angle)
@@ -271,7 +271,7 @@ def lu_(A, pivot=True, get_infos=False, out=None):
 
 
 @public
-def lu_solve(input, LU_data, LU_pivots):  # noqa: N803
+def lu_solve(input, LU_data, LU_pivots):
     """Matches `torch.lu_solve` (deprecated: warns once; linalg.lu_solve's node)."""
     _warn_once("lu_solve", _errors.LU_SOLVE_DEPRECATED)
     if LU_pivots.dtype.name != "int32":

@@ -12,8 +12,8 @@ SRC = pathlib.Path(tg.__file__).parent
 
 # Layers in dependency order: a module may import its own layer and the layers before it.
 LAYERS = {
-    "state": ["_bind", "_checks", "_device", "_dtype", "_errors", "_grad_mode", "_anomaly",
-              "_storage", "_lru", "_numerics", "_x64", "_compilation_cache", "utils", "utils.hooks"],
+    "state": ["_bind", "_checks", "_device", "_dtype", "_errors", "_errors_families",
+              "_grad_mode", "_anomaly", "_storage", "_lru", "_numerics", "_x64", "_compilation_cache", "utils", "utils.hooks"],
     "tensor": ["tensor", "_tensor_str", "random", "return_types"],
     "graph": ["_graph"],
     "ops": ["ops"],

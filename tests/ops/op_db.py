@@ -484,9 +484,10 @@ from op_db_bessel import OPS as _BESSEL  # noqa: E402
 from op_db_nn_modules import OPS as _NN_MODULES  # noqa: E402
 from op_db_nntop import OPS as _NNTOP  # noqa: E402
 from op_db_tmisc import OPS as _TMISC  # noqa: E402
+from op_db_linleg import OPS as _LINLEG  # noqa: E402
 
 OPS += (_SPECIAL + _STATS + _SCATTER + _LINALG + _NN + _TENSOR_API + _FFT + _BESSEL
-        + _NN_MODULES + _NNTOP + _TMISC)
+        + _NN_MODULES + _NNTOP + _TMISC + _LINLEG)
 BY_NAME = {op.name: op for op in OPS}
 assert len(BY_NAME) == len(OPS), "duplicate names in op_db"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from . import indexing, linalg, nn_ops, pointwise, reduction, shape, views  # noqa: F401
 # The breadth families (issue 11), each after the core modules it builds on.
 from . import complex_ops  # noqa: F401, I001
-from . import assembly, fft, linalg_factor, linalg_more, nn_extra, scatter, special, special_bessel, stats, stats_seq  # noqa: F401, E501, I001
+from . import assembly, fft, linalg_factor, linalg_legacy, linalg_more, nn_extra, scatter, special, special_bessel, stats, stats_seq  # noqa: F401, E501, I001
 from . import tensor_api  # noqa: F401, E402, I001
 from . import inplace_views, sampling, tensor_misc  # noqa: F401, E402, I001
 from ._op import Op as Op

@@ -43,8 +43,9 @@ def _norm_fwd(self, p, dim, keepdim):
 def _norm_backward(grad, self, p, result, dim, keepdim):
     # torch's norm_backward for a finite p > 0.
     if not keepdim:
-        grad = grad.unsqueeze(dim)
-        result = result.unsqueeze(dim)
+        for d in sorted(dim) if isinstance(dim, tuple) else (dim,):  # (frobenius_norm: a tuple)
+            grad = grad.unsqueeze(d)
+            result = result.unsqueeze(d)
     if p == 1:
         return self.sgn() * grad
     if p == 2:

@@ -349,16 +349,16 @@ def nuclear_norm(input, dim=None, keepdim=False):
 
 # --------------------------------------------------------------------- linalg.tensorinv
 @public(method=False, namespace="linalg")
-def tensorinv(A, ind=2):
+def tensorinv(input, ind=2):
     """Matches `torch.linalg.tensorinv` (reshape, inv_ex, reshape back)."""
     if ind <= 0:
         raise RuntimeError(_errors.TENSORINV_IND.format(ind=ind))
-    end, start = tuple(A.shape[ind:]), tuple(A.shape[:ind])
+    end, start = tuple(input.shape[ind:]), tuple(input.shape[:ind])
     p_end, p_start = math.prod(end), math.prod(start)
     if p_end != p_start:
         raise RuntimeError(_errors.TENSORINV_SHAPE.format(a=p_end, b=p_start))
-    _float_input("linalg.inv", A)
-    result, info = inv_ex(A.reshape(p_end, p_end))
+    _float_input("linalg.inv", input)
+    result, info = inv_ex(input.reshape(p_end, p_end))
     _raise_info(info, lambda k: _LinAlgError(
         _errors.LINALG_SINGULAR.format(index=k)[len("linalg."):]))
     return reshape_alias_op(result, end + start)
@@ -385,9 +385,9 @@ def geqrf(input):
 
 
 @public
-def orgqr(input, tau):
+def orgqr(input, input2):
     """Matches `torch.orgqr` (linalg.householder_product's node)."""
-    return householder_product(input, tau)
+    return householder_product(input, input2)
 
 
 def _full_q(A, tau):
@@ -450,11 +450,11 @@ eigvals_fn = JaxFunction(_eigvals_kernel, name="linalg_eig", node="LinalgEigBack
 
 
 @public(**_linalg)
-def eigvals(A):
+def eigvals(input):
     """Matches `torch.linalg.eigvals` (LinalgEigBackward0)."""
-    # (torch computes it by linalg_eig, and names that, when A may need a gradient.)
-    _matrices("eig" if A.requires_grad and grad_mode.is_grad_enabled() else "eigvals", A)
-    return eigvals_fn(A)
+    # (torch computes it by linalg_eig, and names that, when input may need a gradient.)
+    _matrices("eig" if input.requires_grad and grad_mode.is_grad_enabled() else "eigvals", input)
+    return eigvals_fn(input)
 
 
 # --------------------------------------------------------------------- linalg.eig
@@ -514,8 +514,8 @@ eig_fn.node_cls = type("LinalgEigBackward0", (_EigNode,), {"__slots__": (),
 
 
 @public(**_linalg)
-def eig(A):
+def eig(input):
     """Matches `torch.linalg.eig` (LAPACK's geev: eigenvectors of unit norm)."""
-    _matrices("eig", A)
-    L, V = eig_fn(A)
+    _matrices("eig", input)
+    L, V = eig_fn(input)
     return return_types.make("linalg_eig", ("eigenvalues", "eigenvectors"))(L, V)

@@ -196,7 +196,7 @@ def _bad_bounds(args: tuple) -> bool:
 
 @public(method=False)
 def randint_like(input, low=0, high=None, *, generator=None, dtype=None, layout=None,
-                 device=None, requires_grad=False, memory_format=None):
+                 device=None, requires_grad=False, memory_format=None, pin_memory=False):
     """Matches `torch.randint_like`: integers in [low, high) (`randint_like(x, high)` or
     `randint_like(x, low, high)`), shaped as `input`, in its dtype unless `dtype` says."""
     given = (low,) if high is None else (low, high)

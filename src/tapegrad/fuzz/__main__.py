@@ -65,7 +65,8 @@ def campaign(examples: int, seed: int, max_steps: int = 10, out: TextIO = sys.st
             else:
                 counts["programs"] += 1
                 if counts["programs"] % 100 == 0:
-                    say(f"# {counts['programs']} programs, {len(known)} open kinds "
+                    n_open = sum(1 for s in known if not s.startswith("listed: "))
+                    say(f"# {counts['programs']} programs, {n_open} open kinds "
                         f"({sum(hits.values())} programs), listed {dict(listed_hits)}, "
                         f"{time.time() - start:.0f} s")
             if last_program is not None:

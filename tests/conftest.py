@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 import torch  # noqa: E402
 
 import tapegrad  # noqa: E402,F401  (changes no JAX setting: NOTE [x64]; tests run with x64 off)
+from tapegrad import _lru  # noqa: E402
 
 torch.manual_seed(0)
 torch.set_num_threads(1)
@@ -62,3 +63,21 @@ def _user_x64(request):
             yield
     else:
         yield
+
+
+@pytest.fixture(autouse=True)
+def _no_compiled_code_budget_in_compile_tests(request):
+    """tg.compile's tests count programs, eager calls and fast calls: the compiled-code budget
+    (NOTE [Compiled-code budget] in `_lru.py`), which clears every compiled program after 256
+    new compilations in the process, would make those counts depend on what else ran in the
+    worker. It is off while a test under tests/compile runs, and on again afterwards."""
+    if request.node.path.parent.name != "compile":
+        yield
+        return
+    limit = _lru.COMPILE_CACHE_LIMIT
+    _lru.set_compile_cache_limit(0)
+    _lru.over_budget = False
+    try:
+        yield
+    finally:
+        _lru.set_compile_cache_limit(limit)

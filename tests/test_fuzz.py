@@ -48,6 +48,13 @@ LISTED_REPRODUCERS = {
         Step(("v2 = T.exp(v1)",)),
         _leaf("v3", "[[1.0], [2.0], [3.0]]"), Step(("v4 = T.matmul(v2, v3)",))],
         ["v0", "v1", "v2", "v3", "v4"]),
+    "generic double backward": Program("float64", [
+        _leaf("v0", "[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]"), Step(("v1 = v0.prod(0)",)),
+        Step(("g2, = T.autograd.grad(v1.sum(), [v0], create_graph=True)",))],
+        ["v0", "v1", "g2"]),
+    "create_graph gradient version": Program("float64", [
+        _leaf("v0", "[0.0, 0.0]"), Step(("v1 = v0.max(0).values",)),
+        Step(("g2, = T.autograd.grad(v1, [v0], create_graph=True)",))], ["v0", "v1", "g2"]),
 }
 
 

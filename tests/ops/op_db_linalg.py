@@ -53,7 +53,7 @@ OPS: list[OpInfo] = [
                                   S(F(M), float("inf")), S(F(M), 1, dim=(1, 0), keepdim=True)],
            op="linalg.norm", gradgradcheck=False, note=GEN,
            errors=[S(F((2, 3, 4)), 2), S(F(M), "fro", dim=(1,)), S(F(M), dim=(0, 1, 1)),
-                   S(F(V), "fro")]),
+                   S(F(V), "fro"), S(F(M), dim=2), S(F(M), 2, dim=(0, 2))]),
     OpInfo("linalg.norm_dtype", [S(F(M)), S(F(M), float("inf"), dim=1)], op="linalg.norm",
            fn=lambda T, x, *a, **k: T.linalg.norm(x, *a, dtype=T.float64, **k)),
     OpInfo("linalg.matrix_norm_dtype", [S(F(M)), S(F(M), 1), S(F(M), "nuc")],

@@ -101,7 +101,8 @@ OPS: list[OpInfo] = [
            errors=[S(F(M), (0, 1, 1)), S(I([1, 2]), (0,)), S(F(M), (0, 2))]),
     OpInfo("nuclear_norm", [S(F(M), True), S(F(M), (0, 1), True), S(F((2, 3, 4)))],
            fn=quiet(lambda T, *a: T.nuclear_norm(*a)), gradgradcheck=False, note=GEN),
-    OpInfo("nuclear_norm_errors", [], op="nuclear_norm", errors=[S(F(V))]),
+    OpInfo("nuclear_norm_errors", [], op="nuclear_norm",
+           errors=[S(F(V)), S(F(M), (0, 2)), S(F(M), (0,))]),
     # ------------------------------------------------------- linalg.tensorinv
     OpInfo("linalg.tensorinv", [S(A, 1), S(F((2, 3, 6)), 2)]),
     OpInfo("linalg.tensorinv_errors", [], op="linalg.tensorinv",

@@ -674,6 +674,15 @@ LISTED = [
            lambda p, d: any(a in d.split("\n")[0] and b in d.split("\n")[0] for a, b in (
                ("'ReshapeAliasBackward", "'ViewBackward"), ("'BmmBackward", "'MmBackward"),
                ("'BmmBackward", "'MvBackward")))),
+    Listed("generic double backward", "a create_graph backward through an op on the generic "
+           "path (prod, cumprod, QR, ...) records a generic `<name>Backward` node where torch "
+           "records its formula's nodes",
+           lambda p, d: "create_graph=True" in p.source() and re.search(
+               r"tapegrad '[A-Za-z_]+Backward'$", d.split("\n")[0]) is not None),
+    Listed("create_graph gradient version", "a create_graph gradient torch's backward writes "
+           "in place into a fresh tensor (max/min, index and scatter backwards) has _version 0",
+           lambda p, d: "create_graph=True" in p.source() and re.search(
+               r"\]\._version: torch [12] != tapegrad 0$", d.split("\n")[0]) is not None),
 ]
 
 

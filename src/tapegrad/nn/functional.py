@@ -20,7 +20,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from .. import _errors, _x64
+from .. import _errors
 from .. import random as _random
 from .._grad_mode import no_grad
 from ..ops import FUNCTIONAL as _FUNCTIONAL

@@ -33,7 +33,7 @@ import jax.numpy as jnp
 
 from ..tensor import Tensor
 from ._op import Op
-from .shape import _inverse_perm, _permuted, reshape
+from .shape import _permuted, reshape
 from .shape import stack as _stack
 
 __all__ = ["rearrange", "DimensionBindError"]

@@ -17,7 +17,7 @@ from jax.core import Tracer
 from ... import _checks, _errors
 from ..._checks import user_stacklevel
 from ..._grad_mode import no_grad
-from ...tensor import Tensor, from_jax
+from ...tensor import from_jax
 from .. import nn_ops as _nn
 from .._registry import public
 from ..shape import pad as _pad

@@ -27,6 +27,7 @@ from ..ops import FUNCTIONAL as _FUNCTIONAL
 from ..ops._autocast import autocast_entry as _autocast_entry
 from ..ops import nn_ops as _nn
 from ..ops.nn_extra.embedding_bag import _embedding_renorm_  # (shared with embedding_bag)
+from ..ops.nn_extra.toplevel import _layer_norm as _toplevel_layer_norm
 from ..ops import pointwise as _pw
 from ..ops.pointwise import mul_scalar as _mul_scalar
 from ..ops.reduction import log_softmax as _log_softmax
@@ -310,22 +311,8 @@ def batch_norm(input: Tensor, running_mean: Tensor | None, running_var: Tensor |
 
 def layer_norm(input: Tensor, normalized_shape: Sequence[int], weight: Tensor | None = None,
                bias: Tensor | None = None, eps: float = 1e-5) -> Tensor:
-    """Matches `torch.nn.functional.layer_norm`."""
-    shape = tuple(normalized_shape) if isinstance(normalized_shape, (tuple, list)) \
-        else (int(normalized_shape),)
-    if tuple(input.shape[input.ndim - len(shape):]) != shape or input.ndim < len(shape):
-        raise RuntimeError(
-            f"Given normalized_shape={list(shape)}, expected input with shape "
-            f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
-            f"{list(input.shape)}")
-    for name, t in (("weight", weight), ("bias", bias)):
-        if t is not None and tuple(t.shape) != shape:
-            raise RuntimeError(
-                f"Expected {name} to be of same shape as normalized_shape, but got {name} of "
-                f"shape {list(t.shape)} and normalized_shape = {list(shape)}")
-    w = weight if weight is not None else _const(shape, 1.0, input)
-    b = bias if bias is not None else _const(shape, 0.0, input)
-    return _nn.native_layer_norm(input, w, b, shape, float(eps))[0]
+    """Matches `torch.nn.functional.layer_norm` (torch's calls torch.layer_norm)."""
+    return _toplevel_layer_norm(input, normalized_shape, weight, bias, eps)
 
 
 def group_norm(input: Tensor, num_groups: int, weight: Tensor | None = None,

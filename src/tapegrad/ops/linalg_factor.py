@@ -179,15 +179,21 @@ def cholesky_solve(input, input2, upper=False):
     return cholesky_solve_fn(input, input2, upper=upper)
 
 
-def _householder_kernel(A, tau):
-    m, n = A.shape[-2:]
+def householder_full_q(A, tau):
+    """Q = H_1 ... H_k (m x m), H_i = I - tau_i v_i v_i^H (v_i: column i of A below the
+    diagonal, 1 on it)."""
+    m = A.shape[-2]
     Q = jnp.broadcast_to(jnp.eye(m, dtype=A.dtype), A.shape[:-2] + (m, m))
     rows = jnp.arange(m)
     for i in range(tau.shape[-1]):
         v = jnp.where(rows < i, 0, jnp.where(rows == i, 1, A[..., :, i]))
         Qv = Q @ v[..., :, None]
         Q = Q - tau[..., i, None, None] * (Qv @ v[..., None, :].conj())
-    return Q[..., :, :n]
+    return Q
+
+
+def _householder_kernel(A, tau):
+    return householder_full_q(A, tau)[..., :, :A.shape[-1]]
 
 
 householder_fn = JaxFunction(_householder_kernel, name="linalg_householder_product",

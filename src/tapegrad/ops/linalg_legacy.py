@@ -31,6 +31,7 @@ from .complex_ops import real as _real
 from .from_jax import JaxFunction
 from .linalg import _linalg, _LinAlgError, _matrices, dot, mm
 from .linalg import qr as _linalg_qr
+from .linalg_factor import householder_full_q as _full_q
 from .linalg_factor import householder_product, lu_factor_ex
 from .linalg_factor import lu_solve as _linalg_lu_solve
 from .linalg_more import _float_input, _raise_info, inv_ex, matrix_norm
@@ -388,18 +389,6 @@ def geqrf(input):
 def orgqr(input, input2):
     """Matches `torch.orgqr` (linalg.householder_product's node)."""
     return householder_product(input, input2)
-
-
-def _full_q(A, tau):
-    # Q = H_1 ... H_k (m x m), H_i = I - tau_i v_i v_i^H.
-    m = A.shape[-2]
-    Q = jnp.broadcast_to(jnp.eye(m, dtype=A.dtype), A.shape[:-2] + (m, m))
-    rows = jnp.arange(m)
-    for i in range(tau.shape[-1]):
-        v = jnp.where(rows < i, 0, jnp.where(rows == i, 1, A[..., :, i]))
-        Qv = Q @ v[..., :, None]
-        Q = Q - tau[..., i, None, None] * (Qv @ v[..., None, :].conj())
-    return Q
 
 
 def _ormqr_kernel(A, tau, C, left, transpose):

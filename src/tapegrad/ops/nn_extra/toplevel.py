@@ -102,8 +102,11 @@ def _batch_norm(input, weight, bias, running_mean, running_var, training, moment
 def _layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5,
                 cudnn_enable=True):
     """Matches `torch.layer_norm` (NativeLayerNormBackward0)."""
-    shape = (tuple(int(s) for s in normalized_shape)
-             if isinstance(normalized_shape, (tuple, list)) else (int(normalized_shape),))
+    if not isinstance(normalized_shape, (tuple, list)):  # (nn.LayerNorm makes an int a tuple)
+        raise TypeError(_errors.ARGUMENT_TYPE.format(
+            name="layer_norm", arg="normalized_shape", position=2, expected="tuple of ints",
+            type_name=type(normalized_shape).__name__))
+    shape = tuple(int(s) for s in normalized_shape)
     if input.ndim < len(shape) or tuple(input.shape[input.ndim - len(shape):]) != shape:
         raise RuntimeError(
             f"Given normalized_shape={list(shape)}, expected input with shape "

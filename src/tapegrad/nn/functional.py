@@ -20,13 +20,14 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from .. import _errors
+from .. import _errors, _x64
 from .. import random as _random
 from .._grad_mode import no_grad
 from ..ops import FUNCTIONAL as _FUNCTIONAL
 from ..ops._autocast import autocast_entry as _autocast_entry
 from ..ops import nn_ops as _nn
 from ..ops.nn_extra.embedding_bag import _embedding_renorm_  # (shared with embedding_bag)
+from ..ops.nn_extra.toplevel import _conv as _toplevel_conv
 from ..ops.nn_extra.toplevel import _layer_norm as _toplevel_layer_norm
 from ..ops import pointwise as _pw
 from ..ops.pointwise import mul_scalar as _mul_scalar
@@ -46,7 +47,6 @@ from ._loss_functions import l1_loss as l1_loss
 from ._loss_functions import mse_loss as mse_loss
 from ._loss_functions import nll_loss as nll_loss
 from ._loss_functions import smooth_l1_loss as smooth_l1_loss
-from .._checks import user_stacklevel
 
 
 # ------------------------------------------------------------------ activations
@@ -156,57 +156,9 @@ def bilinear(input1: Tensor, input2: Tensor, weight: Tensor,
 
 
 # ------------------------------------------------------------------ convolution
-def _conv(input: Tensor, weight: Tensor, bias: Tensor | None, stride: Any, padding: Any,
-          dilation: Any, groups: int, nd: int, name: str) -> Tensor:
-    if input.ndim not in (nd + 1, nd + 2):
-        raise RuntimeError(f"Expected {nd + 1}D (unbatched) or {nd + 2}D (batched) input to "
-                           f"{name}, but got input of size: {list(input.shape)}")
-    unbatched = input.ndim == nd + 1
-    if unbatched:
-        input = input.unsqueeze(0)
-    channels = input.shape[1]
-    if channels != weight.shape[1] * groups:
-        raise RuntimeError(
-            f"Given groups={groups}, weight of size {list(weight.shape)}, expected "
-            f"input{list(input.shape)} to have {weight.shape[1] * groups} channels, but got "
-            f"{channels} channels instead")
-    stride = _tuple(stride, nd)
-    dilation = _tuple(dilation, nd)
-    kernel = tuple(weight.shape[2:])
-    if isinstance(padding, str):
-        if padding == "valid":
-            pads = ((0, 0),) * nd
-        elif padding == "same":
-            if any(s != 1 for s in stride):
-                raise RuntimeError("padding='same' is not supported for strided convolutions")
-            totals = [d * (k - 1) for d, k in zip(dilation, kernel, strict=True)]
-            pads = tuple((t // 2, t // 2) for t in totals)
-            if any(t % 2 for t in totals):
-                # torch (_convolution_mode): pad the input by one on the right first.
-                _warn_same_padding_once()
-                extra = []
-                for t in reversed(totals):
-                    extra += [0, t % 2]
-                input = pad(input, extra)
-        else:
-            raise RuntimeError(f"Invalid padding string: '{padding}'")
-    else:
-        pads = tuple((p, p) for p in _tuple(padding, nd))
-    if bias is None:
-        bias = _const((weight.shape[0],), 0.0, weight)
-    out = _nn.convolution(input, weight, bias, stride, pads, dilation, groups)
-    return out.squeeze(0) if unbatched else out
-
-
-from ..ops.nn_extra._common import SAME_PADDING_WARNED as _SAME_PADDING_WARNED  # noqa: E402
-
-
-def _warn_same_padding_once() -> None:
-    # torch uses TORCH_WARN_ONCE: once per process.
-    if not _SAME_PADDING_WARNED:
-        _SAME_PADDING_WARNED.append(True)
-        warnings.warn("Using padding='same' with even kernel lengths and odd dilation may "
-                      "require a zero-padded copy of the input be created", stacklevel=user_stacklevel())
+# F.conv1d/2d/3d are torch.conv1d/2d/3d: the checks and padding modes are written once, with
+# the top-level forms (ops/nn_extra/toplevel.py; 'same' padding warns once per process).
+_conv = _x64.scoped(_toplevel_conv)  # (it makes a float64 zero bias: NOTE [x64])
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor | None = None, stride: Any = 1,

@@ -567,3 +567,50 @@ def test_double_backward_graph_sums_contributions_in_torch_order():
         return j
 
     assert_parity(program)
+
+
+# A root that leads to none of `inputs` does not run, but torch's evaluate_function still
+# calls its tensor pre-hooks and retains_grad hooks (found by the fuzzer, seed 605).
+def test_unneeded_root_leaf_still_calls_its_tensor_hook():
+    def program(T):
+        log = []
+        v0 = T.tensor(0.0, dtype=T.float64, requires_grad=True)
+        v1 = T.exp(v0)
+        v0.register_hook(lambda g: log.append(g))
+        try:
+            T.autograd.grad(v0, [v1])
+        except RuntimeError as e:
+            print(type(e).__name__, e)
+        return [v0, v1], log
+    assert_parity(program)
+
+
+def test_unneeded_roots_call_hooks_only_as_torch_graph_root():
+    # One root edge: its node is torch's graph root, reached, its hooks called. Two or more:
+    # they hang under a GraphRoot, which skips the unneeded ones (no hook call).
+    def program(T):
+        log = []
+        x = T.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y.register_hook(lambda g: log.append(("y", g.clone())))
+        y.retain_grad()
+        z = x * 3
+        w = z.sin()
+        print(T.autograd.grad([y, w], [z], [T.ones(2), T.ones(2)], retain_graph=True))
+        print(T.autograd.grad([y.sum(), w.sum()], [z], retain_graph=True))
+        print(y.grad)
+        for args in ((y, [z], T.ones(2)), ([y, y], [z], [T.ones(2), T.ones(2)])):
+            try:
+                T.autograd.grad(*args, retain_graph=True)
+            except RuntimeError as e:
+                print(type(e).__name__, e)
+        print(y.grad)
+        other = T.tensor([1.0, 2.0], requires_grad=True)
+        x.register_hook(lambda g: log.append(("x", g.clone())))
+        for root in (y, x):
+            try:
+                root.backward(T.ones(2), inputs=[other], retain_graph=True)
+            except RuntimeError as e:
+                print(type(e).__name__, e)
+        return [x, y, z, w, y.grad, x.grad, other.grad], log
+    assert_parity(program)

@@ -98,10 +98,17 @@ def _collect_dependencies(roots: list[Node]) -> dict[Node, int]:
 def _compute_needed(roots: list[Node], targets: set) -> dict[Node, bool]:
     """Which nodes must run so that gradients reach `targets` (torch's exec_info)."""
     needed: dict[Node, bool] = {}
-    # Iterative post-order DFS.
-    stack = [(r, iter(r.next_functions)) for r in roots]
     for r in roots:
-        needed[r] = r in targets
+        if r not in needed:
+            needed[r] = r in targets
+            _mark_needed(r, targets, needed)
+    return needed
+
+
+def _mark_needed(root: Node, targets: set, needed: dict) -> None:
+    # Iterative post-order DFS from one root (each root its own walk: a stack holding two
+    # roots would make the lower one the "parent" of the upper one).
+    stack = [(root, iter(root.next_functions))]
     while stack:
         node, it = stack[-1]
         advanced = False
@@ -119,7 +126,6 @@ def _compute_needed(roots: list[Node], targets: set) -> dict[Node, bool]:
             stack.pop()
             if stack and needed[node]:
                 needed[stack[-1][0]] = True
-    return needed
 
 
 # NOTE [Cyclic GC during backward]: a pass over a large graph allocates many small containers,
@@ -205,6 +211,7 @@ def _run_backward(root_edges, root_grads, keep_graph, create_graph, inputs, accu
                     needed[node] = any(fn is not None and reaches.get(fn)
                                        for fn, _ in node.next_functions)
 
+    single_root = len(root_edges) == 1
     counter = itertools.count()
     ready: list = []
     for node in roots:
@@ -217,11 +224,18 @@ def _run_backward(root_edges, root_grads, keep_graph, create_graph, inputs, accu
             _, _, node = heapq.heappop(ready)
             grads = buffers.pop(node, None) or pending.pop(node)
             if needed is not None:
+                # torch's evaluate_function calls a reached node's tensor pre-hooks even when
+                # it does not run (once: a node that runs calls them in call_function). Only
+                # captured nodes and a single root edge's node (torch's graph root itself; two
+                # or more root edges hang under a GraphRoot, which skips unneeded children)
+                # are reached without being needed.
                 if node in captures:
                     cap_grads = grads if needed.get(node) else _call_tensor_pre_hooks(
                         node, list(grads))
                     for nr, idx in captures[node]:
                         captured[idx] = cap_grads[nr]
+                elif single_root and not needed.get(node):
+                    _call_tensor_pre_hooks(node, list(grads))
                 if not needed.get(node):
                     continue
             steal = (type(node) is AccumulateGrad and grads[0] is not None

@@ -7,6 +7,7 @@ import pytest
 import torch
 
 import tapegrad as tg
+from tapegrad.testing import assert_parity
 
 PROGRAMS = {
     "setitem basic": "y = x * 1; y[0] = v; out = y",
@@ -35,3 +36,31 @@ def _run(T, src):
 @pytest.mark.parametrize("name", sorted(PROGRAMS))
 def test_linear_generic_ops_double_backward_matches_torch(name):
     assert _run(tg, PROGRAMS[name]) == _run(torch, PROGRAMS[name])
+
+
+# A linear function's backward reads no differentiable input, so torch saves none (copy_
+# saves no `src`): modifying the written value afterwards is no version error, and no pack
+# hook sees it (found by the fuzzer, seed 605).
+def test_written_value_is_not_saved_by_an_indexed_write():
+    def program(T):
+        log = []
+        v0 = T.tensor([0.0, 0.0], dtype=T.float64, requires_grad=True)
+        v1 = v0.mul(v0)
+        v3 = T.tensor(0.0, dtype=T.float64, requires_grad=True)
+        v1[0] = v3
+        with T.no_grad():
+            v3.exp_()
+        v1.sum().backward()
+        w = T.tensor([1.0, 2.0, 3.0], dtype=T.float64, requires_grad=True) * 1
+        src = T.tensor([5.0, 6.0], dtype=T.float64, requires_grad=True)
+        mask = T.tensor([True, False, True])
+        with T.autograd.graph.saved_tensors_hooks(
+                lambda t: log.append(tuple(t.shape)) or t, lambda t: t):
+            out = w.masked_scatter(mask, src)
+            w2 = w.clone()
+            w2[T.tensor([0, 2])] = src
+        with T.no_grad():
+            src.mul_(2)
+        (out.sum() + w2.sum()).backward()
+        return [v0, v1, v3, src, out, w2], log
+    assert_parity(program)

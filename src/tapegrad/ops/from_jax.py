@@ -37,8 +37,8 @@ class JaxFunctionNode(Node):
     __slots__ = ("_function", "_saved_inputs", "_static", "_multi")
 
     def apply(self, grads: list, create_graph: bool) -> list:
-        primals = [s.unpack(self) if isinstance(s, SavedTensor) else s
-                   for s in self._saved_inputs]
+        primals = [s.unpack(self) if isinstance(s, SavedTensor)
+                   else s.zeros() if type(s) is _Unsaved else s for s in self._saved_inputs]
         if create_graph and self._function.linear:
             # The vjp of a linear function does not depend on the primals: the double-backward
             # graph hangs off the incoming gradients only, and a gradient that does not depend
@@ -149,11 +149,31 @@ class JaxFunction:
         node._function = self
         node._static = static
         node._multi = multi
-        node._saved_inputs = [SavedTensor(a, is_output=False) if isinstance(a, Tensor) else a
-                              for a in args]
+        if self.linear:
+            # The vjp reads no differentiable input's value, so (as torch's formulas, e.g.
+            # copy_'s, save no `src`) those are not saved: no version check, no pack hook.
+            node._saved_inputs = [
+                (_Unsaved(a._storage.array) if _is_diff(a._storage.array)
+                 else SavedTensor(a, is_output=False)) if isinstance(a, Tensor) else a
+                for a in args]
+        else:
+            node._saved_inputs = [SavedTensor(a, is_output=False) if isinstance(a, Tensor)
+                                  else a for a in args]
         res = [Tensor._make(o, node, i) if _is_diff(o) else Tensor._make(o)
                for i, o in enumerate(outs)]
         return tuple(res) if multi else res[0]
+
+
+class _Unsaved:
+    """An input a linear function's vjp needs only the shape and dtype of."""
+
+    __slots__ = ("shape", "dtype")
+
+    def __init__(self, array: Any) -> None:
+        self.shape, self.dtype = array.shape, array.dtype
+
+    def zeros(self) -> Tensor:
+        return Tensor._make(jnp.zeros(self.shape, self.dtype))
 
 
 class _VjpFunction(JaxFunction):

@@ -261,3 +261,32 @@ def test_inplace_on_view_without_history_matches_torch(view, made_in, write):
         return base, v
 
     assert_parity(program)
+
+
+# A root or an `inputs=` tensor that is a view reads its grad_fn as torch's gradient_edge does:
+# regenerated after an in-place write on its base, or torch's error for a multi-output view
+# (found by the fuzzer, seed 605).
+def test_view_roots_and_inputs_read_the_regenerated_grad_fn():
+    def program(T):
+        v0 = T.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=T.float64, requires_grad=True)
+        v0.register_hook(lambda g: print("hook", tuple(g.shape)))
+        v1, v2 = v0.unbind(0)
+        with T.no_grad():
+            v0.exp_()
+        try:
+            v1.backward(T.full_like(v1, 0.5))
+        except RuntimeError as e:
+            print(type(e).__name__, e)
+        x = T.tensor([1.0, 2.0, 3.0], dtype=T.float64, requires_grad=True)
+        y = x * 1
+        v = y[0:2]
+        out = (v * v).sum()
+        y.mul_(2)
+        v.backward(T.ones(2), retain_graph=True)
+        print(x.grad, v.grad_fn.name())
+        try:
+            T.autograd.grad(out, [v])
+        except RuntimeError as e:
+            print(type(e).__name__, e)
+        return [v0, v1, v2, x, y, v, out], []
+    assert_parity(program)

@@ -113,8 +113,9 @@ def _input_edges(inputs: tuple, accumulate_grad: bool) -> list:
             t.retain_grad()  # torch: backward(inputs=[non-leaf]) fills its .grad
         if not t._requires_grad:
             raise RuntimeError(_errors.INPUT_NOT_REQUIRES_GRAD)
-        if t._grad_fn is not None:
-            edges.append((t._grad_fn, t._output_nr))
+        fn = t._grad_fn if t._base is None else t.grad_fn  # (as gradient_edge)
+        if fn is not None:
+            edges.append((fn, t._output_nr))
         else:
             edges.append((grad_accumulator(t), 0))
     return edges

@@ -331,9 +331,11 @@ def _call_function_with_anomaly(node: Node, grads: list, keep_graph: bool, creat
 
 
 def gradient_edge_or_raise(t: Tensor, index: int) -> tuple[Node, int]:
-    """A root's edge for backward/grad (torch's error if it has none)."""
-    if t._grad_fn is not None:
-        return (t._grad_fn, t._output_nr)
+    """A root's edge for backward/grad (torch's error if it has none). A view's grad_fn is
+    read through the property (regenerated, or torch's error, after an in-place write)."""
+    fn = t._grad_fn if t._base is None else t.grad_fn
+    if fn is not None:
+        return (fn, t._output_nr)
     acc = grad_accumulator(t) if t._requires_grad else None
     if acc is not None:
         return (acc, 0)

@@ -614,3 +614,19 @@ def test_unneeded_roots_call_hooks_only_as_torch_graph_root():
                 print(type(e).__name__, e)
         return [x, y, z, w, y.grad, x.grad, other.grad], log
     assert_parity(program)
+
+
+# torch's atan2_backward computes 1/(self² + other²) once for both gradients (a joint
+# `self, other:` formula): a double backward sees one shared node, which decides how often
+# the engine accumulates in place (the gradient's _version: 5, not 9) (fuzzer, seed 605).
+def test_joint_formula_shares_its_nodes_as_torch():
+    def program(T):
+        out = []
+        for other in ("x", "x * 1", "const"):
+            x = T.tensor([0.0, 1.0, 2.0], dtype=T.float64, requires_grad=True)
+            o = T.tensor([1.0, 2.0, 3.0], dtype=T.float64) if other == "const" else eval(other)
+            g, = T.autograd.grad(T.atan2(x, o).sum(), [x], create_graph=True)
+            gg, = T.autograd.grad(g.sum(), [x])
+            out += [g, gg, gg._version]
+        return out, []
+    assert_parity(program)

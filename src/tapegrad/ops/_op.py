@@ -39,7 +39,7 @@ from ._registry import Public, register
 
 __all__ = ["Op", "OpNode"]
 
-SPECIAL_PARAMS = ("grad", "grads")
+SPECIAL_PARAMS = ("grad", "grads", "grad_input_mask")
 
 
 class OpNode(Node):
@@ -99,7 +99,9 @@ class Op:
         node: torch's node class name for this op (`"MulBackward0"`).
         forward: a JAX function of the input arrays and the static arguments.
         inputs: tensor input names in torch's schema order; `"*tensors"` is a list input.
-        derivatives: input name -> formula. Inputs absent here are not differentiable.
+        derivatives: input name -> formula. Inputs absent here are not differentiable. A
+            tuple of names -> one formula returning their gradients together, told which
+            are needed by `grad_input_mask` (derivatives.yaml's `self, other:` entries).
         static: names of non-tensor arguments (passed to `forward` as static jit arguments).
         dtype_rule: "promote" (torch result_type, inputs cast to it), "float" (promote, then
             integers to the default float), "keep" (no casting), or a function of the input
@@ -139,7 +141,15 @@ class Op:
         self.inputs = tuple(inputs)
         self.variadic = len(self.inputs) == 1 and self.inputs[0].startswith("*")
         self.input_names = tuple(n.lstrip("*") for n in self.inputs)
-        self.derivatives = dict(derivatives or {})
+        # A tuple key is derivatives.yaml's `self, other: f(grad, ..., grad_input_mask)`: one
+        # formula giving those inputs' gradients together (sharing what they both compute).
+        self.derivatives = {}
+        self.joint: dict[str, tuple[tuple[str, ...], int]] = {}
+        for key, formula in (derivatives or {}).items():
+            for i, n in enumerate(key if isinstance(key, tuple) else (key,)):
+                self.derivatives[n] = formula
+                if isinstance(key, tuple):
+                    self.joint[n] = (key, i)
         self.static = tuple(static)
         # Statics the kernels take as traced scalars, not compile-time constants: one
         # compilation serves every value (select's index: 10k indices, one kernel).
@@ -299,10 +309,21 @@ class Op:
         # torch's generated backward computes input gradients last input first (`other`
         # before `self`), which orders the nodes a create_graph backward records.
         result: list = [None] * len(needs)
+        joint: dict = {}
         for k in range(len(needs) - 1, -1, -1):
             if not needs[k]:
                 continue
             name = self.input_names[self.diff_idx[k]]
+            if name in self.joint:
+                names, i = self.joint[name]
+                if names not in joint:
+                    needed = {self.input_names[self.diff_idx[j]] for j, need in
+                              enumerate(needs) if need}
+                    env["grad_input_mask"] = tuple(n in needed for n in names)
+                    joint[names] = self.derivatives[name](
+                        **{p: env[p] for p in self.formula_params[name]})
+                result[k] = joint[names][i]
+                continue
             result[k] = self.derivatives[name](**{p: env[p] for p in self.formula_params[name]})
         return result
 

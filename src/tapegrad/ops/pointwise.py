@@ -158,17 +158,17 @@ remainder_tensor = Op("remainder", "RemainderBackward1", lambda self, other: jnp
     self, other), **_binary, derivatives={"self": lambda grad: grad,
                                           "other": lambda grad, self, other:
                                           -grad * div_mode(self, other, "floor")})
-def _atan2_recip(self, other):
-    """torch's atan2_backward: 1 / (self² + other²), 0 where that is inf (0 at the origin)."""
+def _atan2_backward(grad, self, other, grad_input_mask):
+    """torch's atan2_backward: one 1 / (self² + other²) (0 where that is inf, at the origin)
+    shared by both gradients, so a double backward's graph is torch's."""
     recip = (self * self + other * other).reciprocal()
-    return recip.masked_fill(recip.isinf(), 0)
+    recip = recip.masked_fill(recip.isinf(), 0)
+    return (grad * other * recip if grad_input_mask[0] else None,
+            grad * -self * recip if grad_input_mask[1] else None)
 
 
 atan2 = Op("atan2", "Atan2Backward0", jnp.arctan2, **_binary, **_unary_float, **_api,
-           aliases=("arctan2",),
-           derivatives={"self": lambda grad, self, other: grad * other * _atan2_recip(self, other),
-                        "other": lambda grad, self, other:
-                        grad * -self * _atan2_recip(self, other)})
+           aliases=("arctan2",), derivatives={("self", "other"): _atan2_backward})
 def _minmax_backward(grad, self, other, masked):
     # torch: ties split the gradient evenly between both inputs (`grad / 2`: div.Scalar).
     return div_scalar(grad, 2).where(self == other, grad).masked_fill(masked, 0.0)

@@ -290,3 +290,27 @@ def test_view_roots_and_inputs_read_the_regenerated_grad_fn():
             print(type(e).__name__, e)
         return [v0, v1, v2, x, y, v, out], []
     assert_parity(program)
+
+
+# A gradient the backward made as a view (sum's expand, a reshape's view) was made with grad
+# mode off: an in-place op that would give it history raises torch's no_grad-view error, on
+# the fused path, node by node (a hook, anomaly mode) and not under create_graph (fuzzer,
+# seed 605).
+def test_gradient_views_made_by_backward_are_no_grad_views():
+    def program(T):
+        for mode in ("fused", "hook", "anomaly", "create_graph"):
+            v0 = T.tensor([0.0, 0.0], dtype=T.float64, requires_grad=True)
+            v1 = v0.reshape(2)
+            root = v1.sum()
+            if mode == "hook":
+                root.register_hook(lambda g: None)
+            with T.autograd.set_detect_anomaly(mode == "anomaly"):
+                g, = T.autograd.grad(root, [v0], create_graph=mode == "create_graph")
+            print(mode, g._base is not None, g.requires_grad)
+            try:
+                g.add_(v0)
+            except RuntimeError as e:
+                print(type(e).__name__, e)
+            print(g.requires_grad, g.grad_fn is not None)
+        return [v0, g], []
+    assert_parity(program)

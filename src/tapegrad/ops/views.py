@@ -146,6 +146,12 @@ def check_inplace(t: Tensor, operands: Iterable[Any] = ()) -> None:
         # (torch's kernel checks overlap after autograd's checks.)
         if storage.overlapping:
             raise RuntimeError(_errors.INPLACE_OVERLAP)
+    elif (t._base is not None and not t._requires_grad and grad_mode.is_grad_enabled()
+          and any(isinstance(o, Tensor) and o._requires_grad for o in operands)):
+        # A view over a plain storage without history: a gradient a backward made as a view
+        # (of its incoming gradient or a temporary; ops/_fusion.py). torch made it with grad
+        # mode off (CreationMeta NO_GRAD_MODE), so an in-place op giving it history raises.
+        raise RuntimeError(_errors.NO_GRAD_FN_VIEW_INPLACE + _errors.NO_GRAD_VIEW_SUFFIX)
     elif t._requires_grad and grad_mode.is_grad_enabled():
         if CUSTOM_FUNCTION_VIEWS and t._base is not None:
             # An input returned as-is by a custom Function: an alias sharing a plain storage.

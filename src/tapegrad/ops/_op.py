@@ -295,7 +295,12 @@ class Op:
             for p in self.formula_params.get(inp, ()):
                 if p not in plan and p not in SPECIAL_PARAMS:
                     plan.append(p)
-        return tuple(plan)
+        # torch's generated node saves (and its apply unpacks, checking versions in that
+        # order) the inputs sorted by name, then the outputs sorted by name: with `self` and
+        # `other` both modified, the error names `other`.
+        outputs = ("result",) if self.outputs == "*" else self.outputs
+        return (tuple(sorted(p for p in plan if p not in outputs))
+                + tuple(sorted(p for p in plan if p in outputs)))
 
     # ------------------------------------------------------------------ backward formulas
     def run_formulas(self, env: dict, needs: tuple, n_out: int) -> list:

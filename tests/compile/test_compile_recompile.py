@@ -56,20 +56,63 @@ def test_recompiles_on_dtype_and_requires_grad_change():
 
 
 def test_python_hyperparameter_change_recompiles_with_the_new_value():
-    # momentum is a constant of the program (SGD branches on it in Python): a new value
-    # compiles a new program, which uses it.
+    # weight_decay is a constant of the program (SGD branches on it in Python): a new value
+    # compiles a new program, which uses it. A positive momentum is a program input (NOTE
+    # [Traced hyperparameters]): 0.9 -> 0.5 reuses the program; 0 (SGD's other branch) is a
+    # constant of a program of its own.
     eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
     eager_o, comp_o = _sgd(eager_m), _sgd(comp_m)
     step = tg.compile(train_step)
-    for i in range(6):
-        if i == 3:
+    changes = {2: ("momentum", 0.5), 4: ("weight_decay", 0.01), 6: ("momentum", 0.0),
+               8: ("momentum", 0.25)}
+    compiles = [0, 1, 1, 1, 2, 2, 3, 3, 3, 3]
+    for i in range(10):
+        if i in changes:
             for o in (eager_o, comp_o):
-                o.param_groups[0]["momentum"] = 0.5
+                o.param_groups[0][changes[i][0]] = changes[i][1]
         x, y = data(tg.float64, seed=i)
         assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-12)
         for a, b in zip(eager_m.parameters(), comp_m.parameters()):
             assert_same_tensor_state(b, a, 1e-12, f"step {i}")
-    assert step.eager_calls == 1 and step.compiles == 2
+        assert step.compiles == compiles[i], (i, step.compiles)
+    assert step.eager_calls == 1
+    assert type(comp_o.param_groups[0]["momentum"]) is float
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "SGD-nesterov", "RMSprop", "Adam", "AdamW",
+                                       "NAdam", "RAdam", "Adamax"])
+@pytest.mark.parametrize("scheduler", ["OneCycleLR", "CyclicLR"])
+def test_cycled_momentum_and_betas_are_program_inputs_not_recompiles(optimizer, scheduler):
+    # CyclicLR/OneCycleLR with cycle_momentum set `momentum` (or `betas[0]`) every step: like
+    # `lr`, a program input (NOTE [Traced hyperparameters]), so one program serves every step
+    # and matches eager step for step.
+    kwargs = {"SGD": dict(lr=0.1, momentum=0.9), "RMSprop": dict(lr=0.01, momentum=0.9),
+              "SGD-nesterov": dict(lr=0.1, momentum=0.9, nesterov=True),
+              "Adam": dict(lr=0.01), "AdamW": dict(lr=0.01), "NAdam": dict(lr=0.01),
+              "RAdam": dict(lr=0.01), "Adamax": dict(lr=0.01)}[optimizer]
+    make = getattr(tg.optim, optimizer.split("-")[0])
+    eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
+    eager_o, comp_o = make(eager_m.parameters(), **kwargs), make(comp_m.parameters(), **kwargs)
+    sched = getattr(tg.optim.lr_scheduler, scheduler)
+    extra = (dict(max_lr=0.05, total_steps=20) if scheduler == "OneCycleLR"
+             else dict(base_lr=0.001, max_lr=0.05, step_size_up=3))
+    scheds = [sched(o, **extra) for o in (eager_o, comp_o)]
+    step = tg.compile(train_step)
+    seen = set()
+    for i in range(8):
+        x, y = data(tg.float64, seed=i)
+        assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-12)
+        for a, b in zip(eager_m.parameters(), comp_m.parameters()):
+            assert_same_tensor_state(b, a, 1e-12, f"step {i}")
+        group = comp_o.param_groups[0]
+        seen.add(group["momentum"] if "momentum" in group else group["betas"])
+        for s in scheds:
+            s.step()
+    hypers = [{k: v for k, v in o.param_groups[0].items() if k != "params"}
+              for o in (comp_o, eager_o)]
+    assert hypers[0] == hypers[1]  # Python floats again after each call
+    assert len(seen) >= 5  # the scheduler changed it (CyclicLR comes back to values)
+    assert step.eager_calls == 1 and step.compiles == 1
 
 
 @pytest.mark.parametrize("optimizer", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad"])

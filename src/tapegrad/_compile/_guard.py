@@ -11,7 +11,8 @@ import jax
 from .. import _numerics
 from .._grad_mode import is_grad_enabled
 from ..tensor import Tensor, is_pytree_leaf
-from ._walk import _PLAIN_STORAGE, _SCALARS, _Walk, _chain, _is, _is_array
+from ._walk import (_PLAIN_STORAGE, _SCALARS, _Walk, _chain, _is, _is_array, hyper_matches,
+                    slot_name)
 
 _STABLE_SLOTS = ("_storage", "_vc", "_requires_grad", "_grad_fn", "_output_nr",
                  "_retains_grad", "_backward_hooks", "_post_acc_hooks", "_view_strided")
@@ -26,7 +27,13 @@ _FRESH_SLOTS = ("_grad", "_base", "_grad_fn", "_backward_hooks", "_post_acc_hook
                 "_retains_grad")
 _GET_FRESH = operator.attrgetter(*_FRESH_SLOTS)
 _FRESH_IDS = list(map(id, (None, None, None, None, None, False)))
-_HYPER = -1  # the expected id of a traced hyperparameter's slot: any float
+class _Hyper:
+    """The expectation of a traced hyperparameter's slot (in place of an expected id)."""
+
+    __slots__ = ("expect",)
+
+    def __init__(self, expect: Any) -> None:
+        self.expect = expect
 
 
 class _Guard:
@@ -133,17 +140,18 @@ class _Guard:
         slot_keys = {}
         hyper_keys = {}
         for n, (c, k) in enumerate(walk.slots):
-            slot_keys.setdefault(id(c), set()).add(k)
+            slot_keys.setdefault(id(c), set()).add(slot_name(k))
             if n in walk.hyper_slots:
-                hyper_keys.setdefault(id(c), set()).add(k)
+                hyper_keys.setdefault(id(c), {})[slot_name(k)] = _Hyper(walk.hyper_slots[n])
         self.slotted = []
         for c in slotted:
             ks = slot_keys[id(c)]
-            hs = hyper_keys.get(id(c), ())
+            hs = hyper_keys.get(id(c), {})
             if isinstance(c, dict):
-                # (A traced hyperparameter must still be a float: NOTE [Traced hyperparameters].)
+                # (A traced hyperparameter must still be traced as it was: NOTE [Traced
+                # hyperparameters].)
                 self.slotted.append((c, list(c.keys()), [
-                    _HYPER if k in hs else None if k in ks else id(v) for k, v in c.items()]))
+                    hs[k] if k in hs else None if k in ks else id(v) for k, v in c.items()]))
             elif isinstance(c, list):
                 self.slotted.append((c, None, [None if k in ks else id(v)
                                                for k, v in enumerate(c)]))
@@ -275,8 +283,8 @@ class _Guard:
                 if expected is None:
                     if not _is_array(v):
                         return False
-                elif expected is _HYPER:
-                    if type(v) is not float:
+                elif type(expected) is _Hyper:
+                    if not hyper_matches(expected.expect, v):
                         return False
                 elif id(v) != expected:
                     return False

@@ -28,9 +28,29 @@ from ._library import is_library_module
 # `lr` is a program input instead: the key records only that it is a float, each call reads
 # its current value, and during the trace the optimizer sees it as a float64 0-d tensor
 # (the optimizers use it only in arithmetic, which keeps the update's dtype: a 0-d operand
-# does not promote). Hyperparameters the optimizers branch on in Python (`momentum != 0`,
-# `weight_decay != 0`, amsgrad, ...) stay constants of the program.
+# does not promote). Hyperparameters the optimizers branch on in Python (`weight_decay != 0`,
+# amsgrad, ...) stay constants of the program. The ones a scheduler cycles (CyclicLR and
+# OneCycleLR with `cycle_momentum`: `momentum`, or `betas[0]`) are inputs too while
+# positive: the optimizers branch only on their being zero (`momentum != 0`), so the key
+# records "a positive float" and a zero value stays a constant (a program of its own).
 TRACED_HYPERPARAMETERS = frozenset({"lr"})
+TRACED_WHEN_POSITIVE = frozenset({"momentum"})
+TRACED_FIRST_WHEN_POSITIVE = frozenset({"betas"})
+
+
+class Item:
+    """The slot key of item `index` of the tuple held at `name` (Adam's `betas[0]`)."""
+
+    __slots__ = ("name", "index")
+
+    def __init__(self, name: str, index: int) -> None:
+        self.name, self.index = name, index
+
+
+# What the guard expects of a traced hyperparameter's slot (NOTE [Traced hyperparameters]):
+HYPER_FLOAT = "float"        # any float
+HYPER_POSITIVE = "positive"  # a float > 0
+# (A tuple `rest`: a tuple of a float > 0 followed by `rest`.)
 
 _SCALARS = frozenset({int, float, bool, complex, str, bytes, type(None), np.float64,
                       np.float32, np.int64, np.int32, np.bool_})
@@ -128,7 +148,9 @@ class _Walk:
         self.slot_containers: set[int] = set()
         self.code_names: dict[tuple, tuple] = {}
         self.hyper_groups: set[int] = set()  # ids of optimizer param_group dicts
-        self.hyper_slots: set[int] = set()  # slot indices holding a traced hyperparameter
+        # slot index -> HYPER_FLOAT / HYPER_POSITIVE / a tuple's other items: the slots
+        # holding a traced hyperparameter, and what the guard checks of them
+        self.hyper_slots: dict[int, Any] = {}
 
     # The walk emits a prefix code into `key`: each item starts with a tag.
     def tensor(self, t: Tensor, origin: tuple = ("in",)) -> None:
@@ -224,11 +246,12 @@ class _Walk:
                 key.append(k)
             else:
                 value(k, None, None)
-            if hyper and k in TRACED_HYPERPARAMETERS and type(v) is float:
+            expect = _hyper_expectation(k, v) if hyper else None
+            if expect is not None:
                 # NOTE [Traced hyperparameters]: an input of the program, not a constant.
-                key.append(("H", len(self.slots)))
-                self.hyper_slots.add(len(self.slots))
-                self.slots.append((d, k))
+                key.append(("H", len(self.slots), expect))
+                self.hyper_slots[len(self.slots)] = expect
+                self.slots.append((d, Item(k, 0) if type(expect) is tuple else k))
                 self.slot_containers.add(id(d))
             else:
                 value(v, d, k)
@@ -362,12 +385,48 @@ _is = operator.is_
 _CELL = object()  # the slot key of a closure cell's contents
 
 
+def _hyper_expectation(k: Any, v: Any) -> Any:
+    """What a param group's entry `k` = `v` is traced as (None: a constant of the program)."""
+    if type(v) is float:
+        if k in TRACED_HYPERPARAMETERS:
+            return HYPER_FLOAT
+        if k in TRACED_WHEN_POSITIVE and v > 0:
+            return HYPER_POSITIVE
+    elif (type(v) is tuple and k in TRACED_FIRST_WHEN_POSITIVE and len(v) == 2
+          and type(v[0]) is float and v[0] > 0 and all(type(x) is float for x in v)):
+        return v[1:]
+    return None
+
+
+def hyper_matches(expect: Any, v: Any) -> bool:
+    """Whether `v` is still traced as `expect` says (the guard's check)."""
+    if expect is HYPER_FLOAT:
+        return type(v) is float
+    if expect is HYPER_POSITIVE:
+        return type(v) is float and v > 0
+    return (type(v) is tuple and len(v) == 2 and type(v[0]) is float and v[0] > 0
+            and type(v[1]) is float and v[1:] == expect)
+
+
+def slot_name(k: Any) -> Any:
+    """The container key a slot occupies (a tuple item's slot occupies its tuple's)."""
+    return k.name if type(k) is Item else k
+
+
 def _slot_get(container: Any, k: Any) -> Any:
-    return container.cell_contents if k is _CELL else container[k]
+    if k is _CELL:
+        return container.cell_contents
+    if type(k) is Item:
+        return container[k.name][k.index]
+    return container[k]
 
 
 def _slot_set(container: Any, k: Any, value: Any) -> None:
     if k is _CELL:
         container.cell_contents = value
+    elif type(k) is Item:
+        items = list(container[k.name])
+        items[k.index] = value
+        container[k.name] = tuple(items)
     else:
         container[k] = value

@@ -321,6 +321,22 @@ def is_traced(t: Tensor) -> bool:
     return isinstance(t.jax(), jax.core.Tracer)
 
 
+def is_zero(value: Any) -> bool:
+    """`value == 0` for a hyperparameter the optimizer branches on. Under tg.compile a traced
+    one is a positive float's stand-in (NOTE [Traced hyperparameters] in _compile/_walk.py:
+    zero stays a constant), so no branch reads a tracer."""
+    if isinstance(value, Tensor) and is_traced(value):
+        return False
+    return bool(value == 0)
+
+
+def is_positive(value: Any) -> bool:
+    """`value > 0` for a hyperparameter the optimizer branches on (see `is_zero`)."""
+    if isinstance(value, Tensor) and is_traced(value):
+        return True
+    return bool(value > 0)
+
+
 def scalar_state_tensor(value: float) -> Tensor:
     """A 0-d state tensor of torch's `_get_scalar_dtype()` holding `value` (ASGD's eta, mu,
     NAdam's mu_product)."""

@@ -11,6 +11,7 @@ from .optimizer import (
     add_scaled_,
     addcdiv_scaled_,
     check_step_flags,
+    is_positive,
     run_closure,
     scalar_step_tensor,
     step_grad_mode,
@@ -58,7 +59,7 @@ class RMSprop(Optimizer):
                     if len(state) == 0:
                         state["step"] = scalar_step_tensor()
                         state["square_avg"] = zeros_like(p)
-                        if group["momentum"] > 0:
+                        if is_positive(group["momentum"]):
                             state["momentum_buffer"] = zeros_like(p)
                         if group["centered"]:
                             state["grad_avg"] = zeros_like(p)
@@ -82,7 +83,7 @@ def _rmsprop_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     else:
         avg = square_avg.sqrt()
     avg = avg.add_(eps)
-    if group["momentum"] > 0:
+    if is_positive(group["momentum"]):
         buf = state["momentum_buffer"]
         buf.mul_(group["momentum"]).addcdiv_(grad, avg)
         add_scaled_(param, buf, -lr)  # See NOTE [Varying scalars in updates]

@@ -10,6 +10,7 @@ from .optimizer import (
     Optimizer,
     add_scaled_,
     check_fused_flags,
+    is_zero,
     run_closure,
     step_grad_mode,
     step_with_hooks,
@@ -48,7 +49,7 @@ class SGD(Optimizer):
                 for p in group["params"]:
                     if p.grad is None:
                         continue
-                    if group["momentum"] == 0:
+                    if is_zero(group["momentum"]):
                         _sgd_update(p, p.grad, None, group)
                         continue
                     # torch touches the state only when there is momentum.
@@ -66,11 +67,17 @@ def _sgd_update(param: Tensor, grad: Tensor, buf: Tensor | None,
         grad = -grad
     if group["weight_decay"] != 0:
         grad = grad.add(param, alpha=group["weight_decay"])
-    if momentum != 0:
+    if not is_zero(momentum):
         if buf is None:
             buf = grad.detach().clone()
         else:
             buf.mul_(momentum).add_(grad, alpha=1 - group["dampening"])
-        grad = grad.add(buf, alpha=momentum) if group["nesterov"] else buf
+        if group["nesterov"]:
+            # grad.add(buf, alpha=momentum); a traced momentum as an operand (NOTE [Varying
+            # scalars in updates])
+            grad = (grad.add(buf, alpha=momentum) if not isinstance(momentum, Tensor)
+                    else grad.add(buf * momentum))
+        else:
+            grad = buf
     add_scaled_(param, grad, -lr)  # param.add_(grad, alpha=-lr): see NOTE [Varying scalars]
     return buf

@@ -73,6 +73,13 @@ def main() -> None:
     for k, (t, f) in samples.items():
         mt, mf = statistics.median(t), statistics.median(f)
         print(f"| {k} | {mt:.2f} | {mf:.2f} | {mt / mf:.2f}x |")
+    # Paired: each repetition times both trees back to back, so a ratio of the pair cancels
+    # the machine's slow drifts (a shared VM's neighbours) that the medians above do not.
+    before, now = (samples[k][0] for k in trees)
+    ratios = sorted(n / b for n, b in zip(now, before))
+    q = statistics.quantiles(ratios, n=4)
+    print(f"\nnow / before, paired per repetition: median {statistics.median(ratios):.3f} "
+          f"(quartiles {q[0]:.3f}-{q[2]:.3f}, {len(ratios)} pairs; < 1: now is faster)")
 
 
 if __name__ == "__main__":

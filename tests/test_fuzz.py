@@ -55,6 +55,9 @@ LISTED_REPRODUCERS = {
     "create_graph gradient version": Program("float64", [
         _leaf("v0", "[0.0, 0.0]"), Step(("v1 = v0.max(0).values",)),
         Step(("g2, = T.autograd.grad(v1, [v0], create_graph=True)",))], ["v0", "v1", "g2"]),
+    "NaN sign": Program("float64", [
+        _leaf("v0", "-0.25"), Step(("v1 = T.sqrt(v0)",)), Step(("v2 = T.copysign(v0, v1)",))],
+        ["v0", "v1", "v2"]),
     "size-1 stride overlap": Program("float64", [
         _leaf("v0", "[[1.0, 2.0, 3.0]]"), Step(("v1 = v0 * 1",)), Step(("v2 = v1[::2]",)),
         Step(("v1.add_(v2)",), guard=True)], ["v0", "v1", "v2"]),

@@ -314,3 +314,68 @@ def test_gradient_views_made_by_backward_are_no_grad_views():
             print(g.requires_grad, g.grad_fn is not None)
         return [v0, g], []
     assert_parity(program)
+
+
+# torch's CopySlices drops its fn when the graph is freed: a second backward through it raises
+# before any gradient reaches a leaf (tapegrad ran it again and filled `.grad`) (fuzzer,
+# seed 606).
+def test_copy_slices_raises_after_its_graph_was_freed():
+    def program(T):
+        v0 = T.zeros(2, 3, dtype=T.float64, requires_grad=True)
+        v1 = v0 * 2
+        g2, = T.autograd.grad(v0.sum(), [v1], create_graph=True, allow_unused=True,
+                              materialize_grads=True)
+        v1.unsqueeze(0).add_(g2)
+        T.autograd.grad(v1.sum(), [v0])
+        try:
+            v1.sum().backward()
+        except RuntimeError as e:
+            print(e)
+        w = T.zeros(3, dtype=T.float64, requires_grad=True) * 1
+        w[1:].mul_(T.tensor([2.0, 3.0], dtype=T.float64, requires_grad=True))
+        w.sum().backward(retain_graph=True)
+        w.sum().backward()
+        return [v0, v1, g2, w], []
+    assert_parity(program)
+
+
+# A gradient a backward made as a view of another (squeeze of a captured gradient): once its
+# base is written in place with history, reading its grad_fn is torch's indirect no_grad-view
+# error (fuzzer, seed 606).
+def test_gradient_view_after_its_base_gained_history():
+    def program(T):
+        v0 = T.tensor(0.0, dtype=T.float64, requires_grad=True)
+        v1 = v0.unsqueeze(0)
+        v2 = v1.max(0).values
+        g4, g5 = T.autograd.grad(v2, [v1, v0])
+        print(g5._base is g4)
+        g4.add_(v0)
+        try:
+            print(g5.grad_fn)
+        except RuntimeError as e:
+            print(e)
+        return [v0, v1, v2, g4], []
+    assert_parity(program)
+
+
+# torch's in-place ops save `original_self = self.clone()` where the formula reads self: a
+# create_graph backward reaches self's history through a CloneBackward0 (fuzzer, seed 606).
+def test_inplace_ops_save_a_recorded_clone_of_self():
+    def program(T):
+        v0 = T.tensor(0.5, dtype=T.float64, requires_grad=True)
+        v1 = v0 + v0
+        v1.sin_()
+        g2, = T.autograd.grad(v1, [v0], create_graph=True)
+        print(v1.grad_fn._saved_self.grad_fn.name())
+        g2.backward()
+        w = v0 * 3
+        w.mul_(v0)
+        w.pow_(2)
+        gw, = T.autograd.grad(w, [v0], create_graph=True)
+        gw.backward()
+        x = T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)
+        y = x * 1
+        y[0:1].mul_(y[1:2].detach() + 1)
+        gy, = T.autograd.grad(y.sum(), [x], create_graph=True)
+        return [v0, v1, g2, w, gw, x, y, gy], []
+    assert_parity(program)

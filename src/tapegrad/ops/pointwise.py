@@ -23,6 +23,7 @@ from ._op import Op
 from ._registry import public
 from ._to import move, parse_to
 from .._storage import ViewStorage, is_contiguous_strides, strides_of
+from . import views as _views
 from .views import check_inplace, inplace
 from .._checks import user_stacklevel
 
@@ -757,6 +758,7 @@ _to_copy = Op("_to_copy", "ToCopyBackward0", _convert,
               derivatives={"self": _to_copy_backward})
 clone_op = Op("clone", "CloneBackward0", lambda self: self + 0 if self.dtype != bool
               else self, dtype_rule="keep", derivatives={"self": lambda grad: grad})
+_views.clone_for_save = clone_op  # (views cannot import this module: it imports views)
 copy_op = Op("copy", "CopyBackwards", lambda self, src: jnp.broadcast_to(
     jnp.asarray(src, self.dtype), self.shape), inputs=("self", "src"), promote=(),
              derivatives={"self": lambda grad: H.zeros_like(grad),

@@ -80,6 +80,8 @@ class CopySlices(Node):
         result = [None] * len(self.next_functions)
         if grad is None:
             return result
+        if self._fn is None:  # torch's CopySlices drops its fn on release: a second pass raises
+            raise RuntimeError(_errors.BACKWARD_TWICE)
         grad_slice = as_strided_view(grad, self._chain)
         res = self._fn.apply([grad_slice], create_graph)
         if self.next_functions[0][0] is not None:
@@ -90,7 +92,9 @@ class CopySlices(Node):
         return result
 
     def release_variables(self) -> None:
-        self._fn.release_variables()
+        if self._fn is not None:
+            self._fn.release_variables()
+            self._fn = None
 
 
 def no_grad_view_message(t: Tensor, indirect: bool) -> str:
@@ -221,6 +225,28 @@ def snapshot(t: Tensor) -> Tensor:
     return s
 
 
+# torch's clone, set by ops/pointwise.py (which imports this module): an in-place op whose
+# formula reads `self` saves torch's `original_self = self.clone()`.
+clone_for_save: Callable | None = None
+
+
+def _save_original_self(node: Any, snap: Tensor) -> None:
+    """torch's in-place ops save a recorded clone of `self` (CloneBackward0 to self's history)
+    where the formula reads it: a create_graph backward reaches self through that clone."""
+    saved = getattr(node, "_saved", None)
+    s = saved.get("self") if saved else None
+    if type(s) is not SavedTensor or s.is_output:
+        return
+    if s.hooks is None and s.tensor is not snap:
+        return
+    clone = clone_for_save(snap)
+    if s.hooks is None:
+        s.tensor, s.vc, s.saved_version = clone, clone._vc, clone._vc.version
+        s.non_leaf = True
+    else:  # (already packed: it comes back attached to the clone's node)
+        s._rebuilt = (clone._grad_fn, 0)
+
+
 def inplace(fn: Callable, name: str | None = None) -> Callable:
     """`Tensor.<name>_` from the out-of-place `fn`: torch's checks, `fn` on a snapshot, the
     result cast back to the target's dtype (torch's error if it cannot be) and written in."""
@@ -232,11 +258,13 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
             # torch never autocasts an in-place op (NOTE [Autocast]).
             state = _numerics.suspend()
             try:
-                out = fn(snapshot(self), *args, **kwargs)
+                out = fn(snap := snapshot(self), *args, **kwargs)
             finally:
                 _numerics.resume(state)
         else:
-            out = fn(snapshot(self), *args, **kwargs)
+            out = fn(snap := snapshot(self), *args, **kwargs)
+        if out._grad_fn is not None and snap._requires_grad:
+            _save_original_self(out._grad_fn, snap)
         if out._storage.array.shape != self._storage.array.shape:
             # torch's TensorIterator: an in-place result must keep the target's shape.
             raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),
@@ -313,8 +341,10 @@ def _grad_fn(self: Tensor) -> Node | None:
         err = custom_function_view_error(self, indirect=True)
         if err is not None:
             raise err
-    if getattr(self._storage, "creation", None) == "no_grad":
-        # torch's handle_view_on_rebase(indirect=True) for a view made under no_grad.
+    if getattr(self._storage, "creation", None) == "no_grad" or (
+            type(self._storage) is not ViewStorage and not self._requires_grad):
+        # torch's handle_view_on_rebase(indirect=True) for a view made under no_grad (or a
+        # gradient a backward made as a view: a plain storage with a base, ops/_fusion.py).
         raise RuntimeError(no_grad_view_message(self, indirect=True))
     multi_output = getattr(self._storage, "multi_output", None)
     if multi_output is not None:

@@ -56,16 +56,16 @@ def test_recompiles_on_dtype_and_requires_grad_change():
 
 
 def test_python_hyperparameter_change_recompiles_with_the_new_value():
-    # weight_decay is a constant of the program (SGD branches on it in Python): a new value
-    # compiles a new program, which uses it. A positive momentum is a program input (NOTE
-    # [Traced hyperparameters]): 0.9 -> 0.5 reuses the program; 0 (SGD's other branch) is a
-    # constant of a program of its own.
+    # dampening is a constant of the program: a new value compiles a new program, which uses
+    # it. A positive momentum or weight_decay is a program input (NOTE [Traced
+    # hyperparameters]): 0.9 -> 0.5 reuses the program; zero (the optimizer's other branch)
+    # is a constant of a program of its own, and coming back reuses the earlier program.
     eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
     eager_o, comp_o = _sgd(eager_m), _sgd(comp_m)
     step = tg.compile(train_step)
-    changes = {2: ("momentum", 0.5), 4: ("weight_decay", 0.01), 6: ("momentum", 0.0),
-               8: ("momentum", 0.25)}
-    compiles = [0, 1, 1, 1, 2, 2, 3, 3, 3, 3]
+    changes = {2: ("momentum", 0.5), 3: ("weight_decay", 0.01), 4: ("weight_decay", 0.02),
+               5: ("dampening", 0.1), 6: ("momentum", 0.0), 8: ("momentum", 0.25)}
+    compiles = [0, 1, 1, 2, 2, 3, 4, 4, 4, 4]
     for i in range(10):
         if i in changes:
             for o in (eager_o, comp_o):
@@ -77,6 +77,27 @@ def test_python_hyperparameter_change_recompiles_with_the_new_value():
         assert step.compiles == compiles[i], (i, step.compiles)
     assert step.eager_calls == 1
     assert type(comp_o.param_groups[0]["momentum"]) is float
+
+
+@pytest.mark.parametrize("optimizer", ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam"])
+def test_a_scheduled_weight_decay_is_a_program_input_not_a_recompile(optimizer):
+    make = getattr(tg.optim, optimizer)
+    eager_m, comp_m = mlp(tg.float64), mlp(tg.float64)
+    kwargs = dict(lr=0.01, weight_decay=0.1)
+    eager_o, comp_o = make(eager_m.parameters(), **kwargs), make(comp_m.parameters(), **kwargs)
+    step = tg.compile(train_step)
+    for i in range(6):
+        for o in (eager_o, comp_o):
+            o.param_groups[0]["weight_decay"] = 0.1 / (i + 1)
+        x, y = data(tg.float64, seed=i)
+        assert_close(step(comp_m, comp_o, x, y), train_step(eager_m, eager_o, x, y), 1e-12)
+        for a, b in zip(eager_m.parameters(), comp_m.parameters()):
+            assert_same_tensor_state(b, a, 1e-12, f"step {i}")
+        if i == 1:
+            # (step 1 runs eagerly where it creates the optimizer's state, or compiles a
+            # program for parameters without .grad yet: SGD without momentum, Adagrad)
+            settled = step.compiles
+    assert step.compiles == settled  # weight_decay changed at every step
 
 
 @pytest.mark.parametrize("optimizer", ["SGD", "SGD-nesterov", "RMSprop", "Adam", "AdamW",

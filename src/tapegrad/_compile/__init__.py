@@ -48,8 +48,8 @@ onto an external tensor) make the call run eagerly instead - the equivalent of a
 graph break - and compilation is tried again on the next call. This is exactly what happens on
 an optimizer's first step, which creates its state (momentum buffers, ...): step 1 runs eagerly,
 step 2 compiles, every later step replays. Python scalars are baked into the program and
-guarded by the key, except an optimizer param group's float `lr` and positive `momentum` /
-`betas[0]`, which are program inputs (NOTE [Traced hyperparameters] in `_walk.py`: a
+guarded by the key, except an optimizer param group's float `lr` and positive `momentum`,
+`weight_decay` and `betas[0]`, which are program inputs (NOTE [Traced hyperparameters] in `_walk.py`: a
 scheduler must not recompile). A function
 that mutates Python scalars on every call (an int counter) therefore never compiles: after
 `_MAX_FALLBACKS` consecutive eager fallbacks `compile` warns and stays eager. Keep such

@@ -29,12 +29,13 @@ from ._library import is_library_module
 # its current value, and during the trace the optimizer sees it as a float64 0-d tensor
 # (the optimizers use it only in arithmetic, which keeps the update's dtype: a 0-d operand
 # does not promote). Hyperparameters the optimizers branch on in Python (`weight_decay != 0`,
-# amsgrad, ...) stay constants of the program. The ones a scheduler cycles (CyclicLR and
-# OneCycleLR with `cycle_momentum`: `momentum`, or `betas[0]`) are inputs too while
-# positive: the optimizers branch only on their being zero (`momentum != 0`), so the key
-# records "a positive float" and a zero value stays a constant (a program of its own).
+# amsgrad, ...) stay constants of the program. The ones a scheduler may change (CyclicLR and
+# OneCycleLR with `cycle_momentum`: `momentum`, or `betas[0]`; a weight-decay schedule) are
+# inputs too while positive: the optimizers branch only on their being zero (`momentum !=
+# 0`, through `optim.optimizer.is_zero`), so the key records "a positive float" and a zero
+# value stays a constant (a program of its own).
 TRACED_HYPERPARAMETERS = frozenset({"lr"})
-TRACED_WHEN_POSITIVE = frozenset({"momentum"})
+TRACED_WHEN_POSITIVE = frozenset({"momentum", "weight_decay"})
 TRACED_FIRST_WHEN_POSITIVE = frozenset({"betas"})
 
 

@@ -8,8 +8,10 @@ from typing import Any
 from ..tensor import zeros_like
 from .optimizer import (
     Optimizer,
+    add_alpha,
     add_scaled_,
     check_step_flags,
+    is_zero,
     run_closure,
     scalar_step_tensor,
     step_grad_mode,
@@ -64,8 +66,8 @@ def _adadelta_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     square_avg, acc_delta = state["square_avg"], state["acc_delta"]
     state["step"] += 1
     grad = -grad if group["maximize"] else grad
-    if group["weight_decay"] != 0:
-        grad = grad.add(param, alpha=group["weight_decay"])
+    if not is_zero(group["weight_decay"]):
+        grad = add_alpha(grad, param, group["weight_decay"])
     square_avg.mul_(rho).addcmul_(grad, grad, value=1 - rho)
     std = square_avg.add(eps).sqrt_()
     delta = acc_delta.add(eps).sqrt_()

@@ -11,6 +11,7 @@ from ..tensor import tensor, zeros, zeros_like
 from .optimizer import (
     Optimizer,
     is_traced,
+    is_zero,
     run_closure,
     scalar_step_tensor,
     step_value,
@@ -98,7 +99,7 @@ def _adafactor_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     rho_t = min(lr, inv_sqrt) if not is_traced(step_t) else ops.minimum(
         tensor(lr, dtype=_dtype.float64), inv_sqrt)
     alpha = _host_max(eps2, step_value(param.norm(2)) / (param.numel() ** 0.5)) * rho_t
-    if group["weight_decay"] != 0:
+    if not is_zero(group["weight_decay"]):
         param.mul_(1 - lr * group["weight_decay"])
     if grad.dim() > 1:
         row_var, col_var = state["row_var"], state["col_var"]

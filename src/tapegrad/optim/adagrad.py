@@ -8,9 +8,11 @@ from typing import Any
 from ..tensor import full_like
 from .optimizer import (
     Optimizer,
+    add_alpha,
     addcdiv_scaled_,
     check_fused_flags,
     check_step_flags,
+    is_zero,
     run_closure,
     scalar_step_tensor,
     step_grad_mode,
@@ -70,8 +72,8 @@ def _adagrad_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     step_t += 1
     step = step_value(step_t)  # torch's _get_value: see NOTE [Step counts under tg.compile]
     grad = -grad if group["maximize"] else grad
-    if group["weight_decay"] != 0:
-        grad = grad.add(param, alpha=group["weight_decay"])
+    if not is_zero(group["weight_decay"]):
+        grad = add_alpha(grad, param, group["weight_decay"])
     clr = group["lr"] / (1 + (step - 1) * group["lr_decay"])
     state_sum = state["sum"]
     state_sum.addcmul_(grad, grad, value=1)

@@ -9,9 +9,11 @@ from .. import ops
 from ..tensor import zeros_like
 from .optimizer import (
     Optimizer,
+    add_alpha,
     addcdiv_scaled_,
     check_fused_flags,
     check_step_flags,
+    is_zero,
     run_closure,
     scalar_step_tensor,
     step_grad_mode,
@@ -79,11 +81,11 @@ def _adam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     if group["maximize"]:
         grad = -grad
     step_t += 1
-    if weight_decay != 0:
+    if not is_zero(weight_decay):
         if group["decoupled_weight_decay"]:
             param.mul_(1 - lr * weight_decay)
         else:
-            grad = grad.add(param, alpha=weight_decay)
+            grad = add_alpha(grad, param, weight_decay)
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     if group["differentiable"]:

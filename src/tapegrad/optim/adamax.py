@@ -8,9 +8,11 @@ from typing import Any
 from .. import ops
 from ..tensor import zeros_like
 from .optimizer import (
-    per_parameter_step,
     Optimizer,
+    add_alpha,
     addcdiv_scaled_,
+    is_zero,
+    per_parameter_step,
     run_closure,
     step_grad_mode,
     step_value,
@@ -60,8 +62,8 @@ def _adamax_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     grad = -grad if group["maximize"] else grad
     exp_avg, exp_inf, step_t = state["exp_avg"], state["exp_inf"], state["step"]
     step_t += 1
-    if group["weight_decay"] != 0:
-        grad = grad.add(param, alpha=group["weight_decay"])
+    if not is_zero(group["weight_decay"]):
+        grad = add_alpha(grad, param, group["weight_decay"])
     exp_avg.lerp_(grad, 1 - beta1)
     # torch.maximum(exp_inf.mul_(beta2), |grad| + eps, out=exp_inf)
     exp_inf.copy_(ops.maximum(exp_inf.mul_(beta2), grad.abs().add_(group["eps"])))

@@ -9,9 +9,11 @@ from .. import ops
 from ..tensor import ones_like, tensor, zeros_like
 from .optimizer import (
     Optimizer,
+    add_alpha,
     add_scaled_,
     check_step_flags,
     is_traced,
+    is_zero,
     run_closure,
     scalar_state_tensor,
     scalar_step_tensor,
@@ -65,8 +67,8 @@ def _asgd_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     grad = -grad if group["maximize"] else grad
     mu, ax, eta, step_t = state["mu"], state["ax"], state["eta"], state["step"]
     step_t += 1
-    if group["weight_decay"] != 0:
-        grad = grad.add(param, alpha=group["weight_decay"])
+    if not is_zero(group["weight_decay"]):
+        grad = add_alpha(grad, param, group["weight_decay"])
     eta_value = step_value(eta)  # torch's _get_value(eta)
     param.mul_(1 - lambd * eta_value)
     add_scaled_(param, grad, -eta_value)  # See NOTE [Varying scalars in updates]

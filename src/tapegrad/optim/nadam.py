@@ -7,10 +7,12 @@ from typing import Any
 
 from ..tensor import zeros_like
 from .optimizer import (
-    per_parameter_step,
     Optimizer,
+    add_alpha,
     addcdiv_scaled_,
     is_traced,
+    is_zero,
+    per_parameter_step,
     run_closure,
     scalar_state_tensor,
     step_grad_mode,
@@ -71,11 +73,11 @@ def _nadam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     step_t += 1
     step = step_value(step_t)  # See NOTE [Step counts under tg.compile]
     bias_correction2 = 1 - beta2**step
-    if weight_decay != 0:
+    if not is_zero(weight_decay):
         if group["decoupled_weight_decay"]:
             param.mul_(1 - lr * weight_decay)
         else:
-            grad = grad.add(param, alpha=weight_decay)
+            grad = add_alpha(grad, param, weight_decay)
     mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * momentum_decay)))
     mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * momentum_decay)))
     # torch multiplies by the Python float cast to mu_product's dtype; traced, the same cast

@@ -330,6 +330,14 @@ def is_zero(value: Any) -> bool:
     return bool(value == 0)
 
 
+def add_alpha(t: Tensor, other: Tensor, alpha: Any) -> Tensor:
+    """`t.add(other, alpha=alpha)`; a traced alpha (NOTE [Traced hyperparameters] in
+    _compile/_walk.py) as an operand, as NOTE [Varying scalars in updates] does."""
+    if isinstance(alpha, Tensor):
+        return t.add(other * alpha)
+    return t.add(other, alpha=alpha)
+
+
 def is_positive(value: Any) -> bool:
     """`value > 0` for a hyperparameter the optimizer branches on (see `is_zero`)."""
     if isinstance(value, Tensor) and is_traced(value):

@@ -8,9 +8,11 @@ from typing import Any
 from .. import ops
 from ..tensor import zeros_like
 from .optimizer import (
-    per_parameter_step,
     Optimizer,
+    add_alpha,
     is_traced,
+    is_zero,
+    per_parameter_step,
     run_closure,
     step_grad_mode,
     step_value,
@@ -63,11 +65,11 @@ def _radam_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     exp_avg, exp_avg_sq, step_t = state["exp_avg"], state["exp_avg_sq"], state["step"]
     step_t += 1
     step = step_value(step_t)  # See NOTE [Step counts under tg.compile]
-    if weight_decay != 0:
+    if not is_zero(weight_decay):
         if group["decoupled_weight_decay"]:
             param.mul_(1 - lr * weight_decay)
         else:
-            grad = grad.add(param, alpha=weight_decay)
+            grad = add_alpha(grad, param, weight_decay)
     exp_avg.lerp_(grad, 1 - beta1)
     exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
     bias_correction1 = 1 - beta1**step

@@ -8,10 +8,12 @@ from typing import Any
 from ..tensor import zeros_like
 from .optimizer import (
     Optimizer,
+    add_alpha,
     add_scaled_,
     addcdiv_scaled_,
     check_step_flags,
     is_positive,
+    is_zero,
     run_closure,
     scalar_step_tensor,
     step_grad_mode,
@@ -73,8 +75,8 @@ def _rmsprop_update(param, grad, state: dict, group: dict[str, Any]) -> None:
     grad = -grad if group["maximize"] else grad
     square_avg = state["square_avg"]
     state["step"] += 1
-    if group["weight_decay"] != 0:
-        grad = grad.add(param, alpha=group["weight_decay"])
+    if not is_zero(group["weight_decay"]):
+        grad = add_alpha(grad, param, group["weight_decay"])
     square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
     if group["centered"]:
         grad_avg = state["grad_avg"]

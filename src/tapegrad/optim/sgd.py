@@ -8,6 +8,7 @@ from typing import Any
 from ..tensor import Tensor
 from .optimizer import (
     Optimizer,
+    add_alpha,
     add_scaled_,
     check_fused_flags,
     is_zero,
@@ -65,8 +66,8 @@ def _sgd_update(param: Tensor, grad: Tensor, buf: Tensor | None,
     momentum, lr = group["momentum"], group["lr"]
     if group["maximize"]:
         grad = -grad
-    if group["weight_decay"] != 0:
-        grad = grad.add(param, alpha=group["weight_decay"])
+    if not is_zero(group["weight_decay"]):
+        grad = add_alpha(grad, param, group["weight_decay"])
     if not is_zero(momentum):
         if buf is None:
             buf = grad.detach().clone()

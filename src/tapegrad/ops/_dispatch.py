@@ -118,6 +118,7 @@ def apply(op, values: list, static: dict) -> Any:
 
 
 def _apply(op, values: list, static: dict) -> Any:
+    # (The hot path of every eager op: module-level reads kept few; op_overhead measures it.)
     if _numerics.autocast is not None:  # an autocast region (NOTE [Autocast])
         return _autocast_run_op(op, values, static, apply)
     if _lru.over_budget:  # see NOTE [Compiled-code budget]; never inside a trace
@@ -174,13 +175,13 @@ def _apply(op, values: list, static: dict) -> Any:
             if error is not None:
                 raise error from None
         raise
-    if not op.multi and op.out_dtype is None and op.view is None:
+    if op.simple:
         # The common case (one output, no dtype fix-up, not a view), kept short.
-        if any_rg and op.node_cls is not None and grad_mode.is_grad_enabled():
-            return record(op, values, static, [out])[0]
-        if not _grad_state.grad_enabled:  # no_grad under a JAX transform: cut for JAX's AD
-            out = cut(out)
-        return Tensor._make(out)
+        if _grad_state.grad_enabled:
+            if any_rg and op.node_cls is not None:
+                return record(op, values, static, [out])[0]
+            return Tensor._make(out)
+        return Tensor._make(cut(out))  # no_grad under a JAX transform: cut for JAX's AD
     outs = list(out) if op.multi else [out]
     if op.out_dtype is not None and cd is not None:
         od = op.out_dtype(cd).np

@@ -192,6 +192,8 @@ class Op:
         if precision is not None:
             _PRECISION_OPS.append(self)
         self.cd_cache: dict = {}
+        # One output, no dtype fix-up, not a view: dispatch's short path.
+        self.simple = not self.multi and self.out_dtype is None and self.view is None
         self.save_plans: dict = {}
         self.node_cls = None
         if node is not None:

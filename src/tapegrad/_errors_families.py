@@ -116,3 +116,6 @@ ORMQR_TAU = "torch.ormqr: tau.shape[-1] must be equal to min(other.shape[{d}], i
 ORMQR_DTYPE = "torch.ormqr: Expected input and {name} to have the same dtype, but input has dtype{a} and {name} has dtype {b}"
 EIG_GAUGE = ("linalg_eig_backward: The eigenvectors in the complex case are specified up to "
              "multiplication by e^{i phi}. The specified loss function depends on this quantity, so it is ill-defined.")
+# torch converting a Python int operand beyond int64 to a Scalar.
+INT_TOO_BIG = "int too big to convert"
+NEGATIVE_INT_UNSIGNED = "can't convert negative int to unsigned"

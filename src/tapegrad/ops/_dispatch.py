@@ -106,6 +106,44 @@ def call(op, *args: Any, **kwargs: Any) -> Any:
     return apply(op, values, static)
 
 
+# NOTE [Scalar operands]: a Python number passed to a jitted kernel is converted to a device
+# scalar by JAX at every call (a few µs, more under x64). The same weak-typed scalar made once
+# by `jnp.asarray` traces identically (same dtype, same weak type: torch's wrapped-number
+# rules are unchanged) and skips that conversion, so the numbers `x * 2`, `x + 1` use are
+# kept here (bounded; cleared when full). Not kept: 0.0 (-0.0 == 0.0 would share a key), NaN
+# (never equal to itself) and anything on a multi-device machine (an uncommitted scalar there
+# would sit on the default device); an int beyond int64 is torch's OverflowError.
+_SCALARS: dict = {}
+_SCALARS_MAX = 1024
+_INT64 = (-2 ** 63, 2 ** 63)
+
+
+def _scalar_operand(v: Any) -> Any:
+    t = type(v)
+    key = (t, v)
+    try:
+        return _SCALARS[key]
+    except KeyError:
+        pass
+    except TypeError:  # unhashable: let JAX refuse it as before
+        return v
+    if t is int and not _INT64[0] <= v < _INT64[1]:
+        # torch's, converting it to a Scalar (which takes [2**63, 2**64) as uint64: that range
+        # still reaches JAX, whose OverflowError words it differently)
+        if v < _INT64[0]:
+            raise OverflowError(_errors.NEGATIVE_INT_UNSIGNED)
+        if v >= 2 ** 64:
+            raise OverflowError(_errors.INT_TOO_BIG)
+        return v
+    if _MULTI_DEVICE or t not in (int, float, bool) or (t is float and (v == 0 or v != v)):
+        return v
+    if len(_SCALARS) >= _SCALARS_MAX:
+        _SCALARS.clear()
+    with jax.ensure_compile_time_eval():  # a concrete array even while tracing
+        a = _SCALARS[key] = jnp.asarray(v)
+    return a
+
+
 def apply(op, values: list, static: dict) -> Any:
     """Run `op` on tensor inputs `values` (Tensors or allowed numbers) and statics.
 
@@ -150,7 +188,7 @@ def _apply(op, values: list, static: dict) -> Any:
                 raise TypeError(_errors.ARGUMENT_NOT_TENSOR.format(
                     name=op.name, arg="input" if name == "self" else name, position=i + 1,
                     type_name=type(v).__name__))
-            arrays.append(v)
+            arrays.append(_scalar_operand(v))
             sig.append(type(v))
     if _MULTI_DEVICE:
         arrays = _device.check_same_device(arrays)

@@ -254,7 +254,7 @@ class Op:
                 arrays = arrays[:-n_traced]
             if _cd is not None:
                 idx = op._promote_idx
-                arrays = tuple(jnp.asarray(a, dtype=_cd) if idx is None or i in idx else a
+                arrays = tuple(_cast(a, _cd) if idx is None or i in idx else a
                                for i, a in enumerate(arrays))
             if op.variadic:
                 return op.forward(list(arrays), **static)
@@ -353,6 +353,16 @@ class Op:
 _ATTR = {"matmul": "matmul_precision", "conv": "conv_precision"}
 # Ops whose kernel takes the precision (rebound by `_rebind_precision`).
 _PRECISION_OPS: list[Op] = []
+
+
+def _cast(a: Any, dtype: Any) -> Any:
+    """An input cast to the compute dtype. A bool cast to a number goes through an
+    optimization barrier: XLA rewrites `convert(bool) * x` as `select(bool, x, 0)`, which
+    gives 0 where torch computes `0 * nan = nan` (`bool_tensor * nan`)."""
+    out = jnp.asarray(a, dtype=dtype)
+    if getattr(a, "dtype", None) == jnp.bool_ and out.dtype != jnp.bool_:
+        out = jax.lax.optimization_barrier(out)
+    return out
 
 
 def _jit_kernel(kernel: Callable, statics: tuple, precision: str | None) -> Callable:

@@ -118,7 +118,16 @@ class SavedTensor:
             return Tensor._make(None, node if self.requires_grad else None, self.output_nr,
                                 t._vc, t._storage)
         fn, nr = self._rebuilt
-        return t if fn is None else Tensor._make(None, fn, nr, t._vc, t._storage)
+        if fn is None:
+            return t
+        if type(fn) is AccumulateGrad:
+            # A leaf comes back as torch's unpack makes it: no grad_fn, requiring grad, its
+            # gradient going to the original leaf's accumulator.
+            leaf = Tensor._make(None, None, 0, t._vc, t._storage)
+            leaf._requires_grad = True
+            leaf._grad_acc = weakref.ref(fn)
+            return leaf
+        return Tensor._make(None, fn, nr, t._vc, t._storage)
 
     def _version_message(self, node: Node) -> str:
         message = self._version_message_text(node)

@@ -379,3 +379,34 @@ def test_inplace_ops_save_a_recorded_clone_of_self():
         gy, = T.autograd.grad(y.sum(), [x], create_graph=True)
         return [v0, v1, g2, w, gw, x, y, gy], []
     assert_parity(program)
+
+
+# With saved-tensor hooks active, an in-place op packs what torch's packs, in its order: its
+# clone of self (CloneBackward0) where the formula reads self, and the target itself after
+# the write for a saved result, so a later write into the target is what the identity hook's
+# unpack returns (torch's double backward then reads the modified values); a saved leaf comes
+# back without a grad_fn (found while testing the clone above).
+def test_inplace_ops_under_saved_tensor_hooks_pack_as_torch():
+    def program(T):
+        log = []
+        v0 = T.tensor([0.5, 1.5], dtype=T.float64, requires_grad=True)
+        other = T.tensor([2.0, 3.0], dtype=T.float64, requires_grad=True)
+
+        def pack(t):
+            log.append(("pack", tuple(t.shape), t.grad_fn.name() if t.grad_fn else None))
+            return t
+
+        with T.autograd.graph.saved_tensors_hooks(pack, lambda t: log.append("unpack") or t):
+            w = v0 * 3
+            w.mul_(other)
+            w.sin_()
+            w.exp_()
+            w.add_(other)
+            w.pow_(2)
+            u = v0 * 1
+            u.mul_(2.0)
+            u.addcmul_(other, other)
+            gw = T.autograd.grad((w + u).sum(), [v0, other], create_graph=True)[0]
+        gw.sum().backward()
+        return [v0, other, w, u, gw], log
+    assert_parity(program)

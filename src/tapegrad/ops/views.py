@@ -23,7 +23,7 @@ import jax.numpy as jnp
 
 from .. import _bind, _dtype, _errors, _numerics
 from .. import _grad_mode as grad_mode
-from .._graph import Node, SavedTensor, grad_accumulator, gradient_edge
+from .._graph import Node, SavedTensor, _saved_hooks_state, grad_accumulator, gradient_edge
 from .._storage import (ViewStorage, partial_overlap, scatter_function, storage_root,
                         untracked_write, view_function)
 from ..tensor import CUSTOM_FUNCTION_VIEWS, Tensor, custom_function_view_error
@@ -247,6 +247,41 @@ def _save_original_self(node: Any, snap: Tensor) -> None:
         s._rebuilt = (clone._grad_fn, 0)
 
 
+def _run_unpacked(fn: Callable, snap: Tensor, args: tuple, kwargs: dict) -> Tensor:
+    """`fn(snap, ...)` with the saved-tensor hooks suspended: `_pack_saved` packs what it
+    saved once the in-place write is done, as torch's in-place ops do."""
+    state = _saved_hooks_state
+    stack = state.stack
+    state.stack = []
+    try:
+        return fn(snap, *args, **kwargs)
+    finally:
+        state.stack = stack
+
+
+def _pack_saved(node: Any, snap: Tensor, target: Tensor) -> None:
+    """Pack an in-place op's saved values with the active hooks, in the node's order: torch
+    packs its clone of self (`original_self`, made where the formula reads self) and, for a
+    saved result, the target itself after the write (so a later write into the target is
+    what an identity hook's unpack returns, as in torch)."""
+    saved = getattr(node, "_saved", None)
+    if not saved:
+        # A generic (JaxFunction) node keeps its inputs in a list: packed as they are.
+        inputs = getattr(node, "_saved_inputs", None)
+        if inputs:
+            node._saved_inputs = [SavedTensor(v.tensor, is_output=False)
+                                  if type(v) is SavedTensor else v for v in inputs]
+        return
+    s = saved.get("self")
+    clone = (clone_for_save(snap) if snap._requires_grad and type(s) is SavedTensor
+             and not s.is_output and s.tensor is snap else None)
+    for k, v in saved.items():
+        if type(v) is SavedTensor:
+            t = target if v.is_output else clone if (k == "self" and clone is not None) \
+                else v.tensor
+            saved[k] = SavedTensor(t, is_output=v.is_output)
+
+
 def inplace(fn: Callable, name: str | None = None) -> Callable:
     """`Tensor.<name>_` from the out-of-place `fn`: torch's checks, `fn` on a snapshot, the
     result cast back to the target's dtype (torch's error if it cannot be) and written in."""
@@ -254,17 +289,22 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
         check_inplace(self, (*args, *kwargs.values()))
         if overlap_check:
             check_overlap(self, (*args, *kwargs.values()))
+        # With saved-tensor hooks active, the op saves unhooked and packs after the write.
+        hooked = bool(_saved_hooks_state.stack) and grad_mode.is_grad_enabled()
         if _numerics.autocast is not None:
             # torch never autocasts an in-place op (NOTE [Autocast]).
+            hooked = False
             state = _numerics.suspend()
             try:
                 out = fn(snap := snapshot(self), *args, **kwargs)
             finally:
                 _numerics.resume(state)
+        elif hooked:
+            out = _run_unpacked(fn, snap := snapshot(self), args, kwargs)
         else:
             out = fn(snap := snapshot(self), *args, **kwargs)
-        if out._grad_fn is not None and snap._requires_grad:
-            _save_original_self(out._grad_fn, snap)
+            if out._grad_fn is not None and snap._requires_grad:
+                _save_original_self(out._grad_fn, snap)
         if out._storage.array.shape != self._storage.array.shape:
             # torch's TensorIterator: an in-place result must keep the target's shape.
             raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),
@@ -282,6 +322,8 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
             out = cast
         finish_inplace(self, out)
         _retarget_saved_result(out._grad_fn, self)
+        if hooked and out._grad_fn is not None:
+            _pack_saved(out._grad_fn, snap, self)
         return self
 
     method.__name__ = method.__qualname__ = name or getattr(fn, "__name__", "op") + "_"

@@ -20,8 +20,7 @@ from ..autograd import grad as _autograd_grad
 from ..tensor import Tensor, is_pytree_leaf
 from ._errors import CONCRETE_ERRORS, NeedsEager, Retrace, concrete_value_error
 from ._walk import (_CELL, _PLAIN_STORAGE, _PLAIN_VC, _SCALARS, _is_array, _slot_get, _slot_set,
-                    slot_name,
-                    _Walk)
+                    _Walk, slot_name)
 
 _TENSOR_SLOTS = tuple(s for s in Tensor.__slots__ if s != "__weakref__")
 

@@ -235,16 +235,11 @@ def _save_original_self(node: Any, snap: Tensor) -> None:
     where the formula reads it: a create_graph backward reaches self through that clone."""
     saved = getattr(node, "_saved", None)
     s = saved.get("self") if saved else None
-    if type(s) is not SavedTensor or s.is_output:
-        return
-    if s.hooks is None and s.tensor is not snap:
-        return
+    if type(s) is not SavedTensor or s.is_output or s.tensor is not snap:
+        return  # (saved with hooks: `_pack_saved` makes the clone)
     clone = clone_for_save(snap)
-    if s.hooks is None:
-        s.tensor, s.vc, s.saved_version = clone, clone._vc, clone._vc.version
-        s.non_leaf = True
-    else:  # (already packed: it comes back attached to the clone's node)
-        s._rebuilt = (clone._grad_fn, 0)
+    s.tensor, s.vc, s.saved_version = clone, clone._vc, clone._vc.version
+    s.non_leaf = True
 
 
 def _run_unpacked(fn: Callable, snap: Tensor, args: tuple, kwargs: dict) -> Tensor:
@@ -303,8 +298,8 @@ def inplace(fn: Callable, name: str | None = None) -> Callable:
             out = _run_unpacked(fn, snap := snapshot(self), args, kwargs)
         else:
             out = fn(snap := snapshot(self), *args, **kwargs)
-            if out._grad_fn is not None and snap._requires_grad:
-                _save_original_self(out._grad_fn, snap)
+        if not hooked and out._grad_fn is not None and snap._requires_grad:
+            _save_original_self(out._grad_fn, snap)
         if out._storage.array.shape != self._storage.array.shape:
             # torch's TensorIterator: an in-place result must keep the target's shape.
             raise RuntimeError(_errors.INPLACE_BROADCAST.format(shape=list(self.shape),

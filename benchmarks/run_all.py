@@ -12,7 +12,8 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).parent
-SCRIPTS = ["op_overhead", "large_ops", "higher_order", "memory", "mlp_step", "cold_start"]
+SCRIPTS = ["op_overhead", "large_ops", "higher_order", "func_transforms", "memory", "mlp_step",
+           "cold_start"]
 
 
 def main() -> None:

@@ -10,6 +10,8 @@ tensor therefore holds the two boxes separately.
 
 from __future__ import annotations
 
+import threading
+
 import jax
 import jax.numpy as jnp
 
@@ -109,7 +111,9 @@ def keep_tangent(old, new):
 
 @keep_tangent.defjvp
 def _keep_tangent_jvp(primals, tangents):
-    return primals[1], tangents[0]
+    # The value again through keep_tangent: an enclosing level (a second derivative) must
+    # also see the old derivative, not the written value's.
+    return keep_tangent(*primals), tangents[0]
 
 
 def untracked_write(old, new):
@@ -121,6 +125,46 @@ def untracked_write(old, new):
 
 
 _TRACER = jax.core.Tracer
+
+
+# NOTE [Lowered tg.func levels]
+# tg.func runs a transform through JAX's own (NOTE [tg.func lowered to JAX's transforms] in
+# _func_jax.py): the user's function is traced once with tracers for its inputs. A tracer
+# must not reach state that outlives the trace (a captured tensor written in place, a
+# `.grad` accumulated by a `.backward()` inside), the trace must not change what the tape's
+# run would find, and a check torch makes on values needs the values; where such a thing
+# happens the level is abandoned (`LoweringAborted`) before the write and the transform runs
+# on the tape instead. `LOWERING.levels` is empty outside tg.func: the checks cost one read.
+class _Lowering(threading.local):
+    def __init__(self) -> None:
+        self.levels: list = []
+
+
+LOWERING = _Lowering()
+
+
+class LoweringAborted(BaseException):
+    """A lowered tg.func level met what only the tape can do (a BaseException, so that the
+    user's `except Exception` inside the traced function does not swallow it)."""
+
+
+def value_checkable(array) -> bool:
+    """Whether a check torch makes on values (an index in range, a matrix invertible) can
+    read `array`: not a JAX tracer. A lowered tg.func level abandons instead, so the tape,
+    which holds the values, makes the check (NOTE [Lowered tg.func levels])."""
+    if isinstance(array, _TRACER):
+        if LOWERING.levels:
+            raise LoweringAborted
+        return False
+    return True
+
+
+def guard_lowered_write(storage: Storage) -> None:
+    """Abandon a lowered level before it writes into `storage` when that holds no tracer
+    (made outside the trace, or concrete): no tracer may leak into it, and the tape's run of
+    the function must find it as it was. One read outside tg.func."""
+    if LOWERING.levels and not isinstance(storage.array, _TRACER):
+        raise LoweringAborted
 
 
 def cut(array):

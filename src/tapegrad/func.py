@@ -2,17 +2,22 @@
 functional_call) for tapegrad functions.
 
 NOTE [tg.func: tape, not JAX AD]
-SPEC §6 asks for these "lowered to the JAX transforms". Derivatives are not: `jax.grad` of a
-tapegrad function differentiates the arrays, so it would see through `detach()` and
-`no_grad()`, which torch.func respects (a detached value is a constant). The derivative
-transforms therefore run on the tape: each call makes fresh differentiable inputs, runs the
-function and asks `tg.autograd.grad` for the result, with `create_graph=True` exactly when an
-enclosing level may differentiate again (an input already requires grad), so transforms nest
-(`grad(grad(f))`) and compose with `.backward()` as torch.func's do. Everything runs on JAX
-arrays, so it still works inside `jax.jit`/`tg.compile`. `vmap` is lowered to `jax.vmap`:
-the batched function runs once on batch tracers (tapegrad ops accept tracers), and as a
-`tg.autograd.jax_function` its result stays differentiable for the tape. `jacfwd` gives the
-same values as `jacrev` through double-vjp JVPs (tapegrad has no forward-mode AD).
+SPEC §6 asks for these "lowered to the JAX transforms". Plain `jax.grad` of a tapegrad
+function differentiates the arrays, so it would see through `detach()` and `no_grad()`, which
+torch.func respects (a detached value is a constant). The derivative transforms therefore have
+two paths. Where JAX's AD can give torch.func's answer (torch's cut points are made JAX cut
+points, NOTE [Untracked writes under JAX transforms]) `grad`, `jacrev`, `jacfwd`, `hessian`
+and `jvp` run through `jax.grad`/`jax.jacrev`/`jax.jacfwd`/`jax.jvp`: one trace instead of one
+backward pass per Jacobian row (NOTE [tg.func lowered to JAX's transforms] in `_func_jax.py`,
+which also says when they cannot). Otherwise they run on the tape: each call makes fresh
+differentiable inputs, runs the function and asks `tg.autograd.grad` for the result, with
+`create_graph=True` exactly when an enclosing level may differentiate again (an input already
+requires grad), so transforms nest (`grad(grad(f))`) and compose with `.backward()` as
+torch.func's do. Everything runs on JAX arrays, so it still works inside
+`jax.jit`/`tg.compile`. `vmap` is lowered to `jax.vmap`: the batched function runs once on
+batch tracers (tapegrad ops accept tracers), and as a `tg.autograd.jax_function` its result
+stays differentiable for the tape. On the tape `jacfwd` gives the same values as `jacrev`
+through double-vjp JVPs.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from typing import Any
 import jax
 
 from ._compilation_cache import jit as _cc_jit
-from . import _x64
+from . import _func_jax, _x64
 from . import random as _random
 from .autograd import grad as _autograd_grad
 from .autograd.grad_mode import enable_grad, is_grad_enabled, set_grad_enabled
@@ -103,6 +108,11 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
         # Each differentiated argument may be a pytree of tensors (a dict of parameters).
         trees = [jax.tree_util.tree_flatten(args[i], is_leaf=is_pytree_leaf) for i in nums]
         create = _outer(tuple(t for leaves, _ in trees for t in leaves))
+        lowered = _grad_by_jax(func, args, kwargs, nums, trees, has_aux, create)
+        if lowered is not None:
+            gs, value, aux = lowered
+            g = gs if isinstance(argnums, tuple) else gs[0]
+            return (g, (value, aux)) if has_aux else (g, value)
         with enable_grad():
             args = list(args)
             inputs = []
@@ -110,20 +120,7 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
                 entered = [_enter(t) for t in leaves]
                 inputs += entered
                 args[i] = jax.tree_util.tree_unflatten(treedef, entered)
-            out = func(*args, **kwargs)
-            aux = None
-            if has_aux:
-                if not (isinstance(out, tuple) and len(out) == 2):
-                    raise RuntimeError("grad_and_value(f)(*args): output of function f should "
-                                       "be a tuple: (output, aux) if has_aux is True")
-                out, aux = out
-            if not isinstance(out, Tensor):
-                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
-                                   f"Tensor, got {type(out)}")
-            if out.dim() != 0:
-                raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
-                                   f"scalar Tensor, got tensor with {out.dim()} dims. Maybe "
-                                   "you wanted to use the vjp or jacrev APIs instead?")
+            out, aux = _checked_scalar(func(*args, **kwargs), has_aux)
             flat = iter(_grads((out,), tuple(inputs), None, create))
             gs = tuple(jax.tree_util.tree_unflatten(treedef, [next(flat) for _ in leaves])
                        for leaves, treedef in trees)
@@ -132,6 +129,56 @@ def grad_and_value(func: Callable, argnums: int | tuple[int, ...] = 0,
         return (g, (value, aux if create else _detached(aux))) if has_aux else (g, value)
 
     return wrapper
+
+
+def _checked_scalar(out: Any, has_aux: bool) -> tuple[Any, Any]:
+    """(output, aux) of grad's function, with torch.func's errors."""
+    aux = None
+    if has_aux:
+        if not (isinstance(out, tuple) and len(out) == 2):
+            raise RuntimeError("grad_and_value(f)(*args): output of function f should "
+                               "be a tuple: (output, aux) if has_aux is True")
+        out, aux = out
+    if not isinstance(out, Tensor):
+        raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
+                           f"Tensor, got {type(out)}")
+    if out.dim() != 0:
+        raise RuntimeError("grad_and_value(f)(*args): Expected f(*args) to return a "
+                           f"scalar Tensor, got tensor with {out.dim()} dims. Maybe "
+                           "you wanted to use the vjp or jacrev APIs instead?")
+    return out, aux
+
+
+def _grad_by_jax(func: Callable, args: tuple, kwargs: dict, nums: tuple, trees: list,
+                 has_aux: bool, create: bool) -> tuple | None:
+    """grad_and_value by `jax.grad` (NOTE [tg.func lowered to JAX's transforms]):
+    (gradients per argument, value, aux), or None to use the tape."""
+    xs = tuple(t for leaves, _ in trees for t in leaves)
+    if not _func_jax.lowerable(func, xs, create):
+        return None
+    side: dict[str, Any] = {}
+
+    def call(*ins: Tensor) -> Any:
+        full, k = list(args), 0
+        for i, (leaves, treedef) in zip(nums, trees):
+            full[i] = jax.tree_util.tree_unflatten(treedef, list(ins[k:k + len(leaves)]))
+            k += len(leaves)
+        return func(*full, **kwargs)
+
+    def body(result: Any) -> tuple:
+        out, aux = _checked_scalar(result, has_aux)
+        aux_arrays, side["aux"] = _func_jax.split_aux(aux)
+        return _func_jax.floating(out).jax(), (out.jax(), aux_arrays)
+
+    got = _func_jax.run(func, call, xs, body,
+                        lambda pure: jax.grad(pure, tuple(range(len(xs))), has_aux=True))
+    if got is None:
+        return None
+    grads, (value, aux_arrays) = got
+    flat = iter(from_jax(g) for g in grads)
+    gs = tuple(jax.tree_util.tree_unflatten(treedef, [next(flat) for _ in leaves])
+               for leaves, treedef in trees)
+    return gs, from_jax(value), side["aux"](aux_arrays)
 
 
 def grad(func: Callable, argnums: int | tuple[int, ...] = 0, has_aux: bool = False) -> Callable:
@@ -182,6 +229,37 @@ def vjp(func: Callable, *primals: Tensor, has_aux: bool = False) -> tuple:
     return (shown, vjp_fn, aux if create else _detached(aux)) if has_aux else (shown, vjp_fn)
 
 
+def _jvp_by_jax(func: Callable, primals: tuple, tangents: tuple, has_aux: bool,
+                create: bool) -> tuple | None:
+    """jvp by `jax.jvp` (NOTE [tg.func lowered to JAX's transforms]), or None."""
+    for p, t in zip(primals, tangents):
+        if not (isinstance(p, Tensor) and isinstance(t, Tensor) and t.dtype == p.dtype
+                and tuple(t.shape) == tuple(p.shape)):
+            return None  # the tape gives torch's answer or error
+    if not _func_jax.lowerable(func, primals, create):
+        return None
+    side: dict[str, Any] = {}
+
+    def body(result: Any) -> tuple:
+        out, aux = result if has_aux else (result, None)
+        side["single"], side["type"] = isinstance(out, Tensor), type(out)
+        outs = (out,) if side["single"] else tuple(out)
+        aux_arrays, side["aux"] = _func_jax.split_aux(aux)
+        return tuple(_func_jax.floating(o).jax() for o in outs), aux_arrays
+
+    ts = tuple(t.jax() for t in tangents)
+    got = _func_jax.run(func, func, primals, body,
+                        lambda pure: lambda *a: jax.jvp(pure, a, ts, has_aux=True),
+                        forward=True)
+    if got is None:
+        return None
+    values, jts, aux_arrays = got
+    values, jts = [from_jax(v) for v in values], [from_jax(j) for j in jts]
+    pack = (lambda xs: xs[0]) if side["single"] else side["type"]
+    result = (pack(values), pack(jts))
+    return result + (side["aux"](aux_arrays),) if has_aux else result
+
+
 @_x64.scoped
 def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = False) -> tuple:
     """`(func(*primals), J @ tangents)`. Matches `torch.func.jvp` (computed by two vjps)."""
@@ -196,6 +274,9 @@ def jvp(func: Callable, primals: tuple, tangents: tuple, *, has_aux: bool = Fals
                            f"the same length but got len(primals)={len(primals)} and "
                            f"len(tangents)={len(tangents)}")
     create = _outer(primals + tangents)
+    lowered = _jvp_by_jax(func, primals, tangents, has_aux, create)
+    if lowered is not None:
+        return lowered
     with enable_grad():
         inputs, out, aux, outs, single = _run(func, primals, has_aux)
         # J t = d/du <J^T u, t>: u is a dummy cotangent the first vjp is linear in.
@@ -252,6 +333,13 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
             return func(*rebuild(diff))
 
         aux = None
+        lowered = _jacobian_by_jax(func, f, xs, has_aux, forward)
+        if lowered is not None:
+            blocks, aux, single = lowered
+            blocks = [regroup(b) for b in blocks]
+            per_out = [tuple(b) if isinstance(argnums, tuple) else b[0] for b in blocks]
+            jac = per_out[0] if single else tuple(per_out)
+            return (jac, aux) if has_aux else jac
         if forward:
             out = f(*xs)
             if has_aux:
@@ -299,6 +387,32 @@ def _jacobian(func: Callable, argnums: int | tuple[int, ...], has_aux: bool,
         return (jac, aux) if has_aux else jac
 
     return wrapper
+
+
+def _jacobian_by_jax(func: Callable, f: Callable, xs: tuple, has_aux: bool,
+                     forward: bool) -> tuple | None:
+    """jacrev/jacfwd by `jax.jacrev`/`jax.jacfwd` (NOTE [tg.func lowered to JAX's
+    transforms]): (blocks[output][input], aux, whether the output is one tensor), or None."""
+    if not _func_jax.lowerable(func, xs, _outer(xs)):
+        return None
+    side: dict[str, Any] = {}
+
+    def body(result: Any) -> tuple:
+        out, aux = result if has_aux else (result, None)
+        side["single"] = isinstance(out, Tensor)
+        outs = (out,) if side["single"] else tuple(out)
+        aux_arrays, side["aux"] = _func_jax.split_aux(aux)
+        return tuple(_func_jax.floating(o).jax() for o in outs), aux_arrays
+
+    jac = jax.jacfwd if forward else jax.jacrev
+    got = _func_jax.run(func, f, xs, body,
+                        lambda pure: jac(pure, tuple(range(len(xs))), has_aux=True),
+                        forward=forward)
+    if got is None:
+        return None
+    blocks, aux_arrays = got
+    return ([[from_jax(b) for b in row] for row in blocks], side["aux"](aux_arrays),
+            side["single"])
 
 
 def jacrev(func: Callable, argnums: int | tuple[int, ...] = 0, *,

@@ -37,7 +37,8 @@ from . import _checks, _device, _dtype, _errors, _x64
 from . import _grad_mode as grad_mode
 from ._device import device
 from ._dtype import dtype as DType
-from ._storage import InferenceVersionCounter, StopGradientStorage, Storage, VersionCounter
+from ._storage import (InferenceVersionCounter, StopGradientStorage, Storage, VersionCounter,
+                       guard_lowered_write)
 from ._tensor_str import tensor_repr
 from .utils.hooks import HookDict, RemovableHandle, add_hook
 from ._checks import user_stacklevel
@@ -436,11 +437,13 @@ class Tensor:
 
     @data.setter
     def data(self, value: Tensor) -> None:
+        guard_lowered_write(self._storage)  # NOTE [Lowered tg.func levels]
         self._storage = value._storage
 
     # ----------------------------------------------------------------- in-place support
     def _set_array(self, array) -> None:
         """Write a new value into the shared storage and bump the shared version."""
+        guard_lowered_write(self._storage)  # NOTE [Lowered tg.func levels]
         self._storage.array = array
         self._vc.version += 1
         # torch checks after its kernel ran: the value is written, then the error raised.
@@ -681,7 +684,6 @@ def from_jax(array: jax.Array, *, requires_grad: bool = False) -> Tensor:
     dt = _dtype.from_numpy_dtype(array.dtype)
     _check_requires_grad(dt, requires_grad)
     return _leaf(array, requires_grad)
-
 
 
 @_x64.scoped

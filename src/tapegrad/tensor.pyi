@@ -14,7 +14,7 @@ from . import _checks, _device, _dtype, _errors, _x64
 from . import _grad_mode as grad_mode
 from ._device import device
 from ._dtype import dtype as DType
-from ._storage import InferenceVersionCounter, StopGradientStorage, Storage, VersionCounter
+from ._storage import InferenceVersionCounter, StopGradientStorage, Storage, VersionCounter, guard_lowered_write
 from ._tensor_str import tensor_repr
 from .utils.hooks import HookDict, RemovableHandle, add_hook
 from ._checks import user_stacklevel

@@ -10,6 +10,7 @@ import threading
 from .. import _bind, _errors
 from .. import _grad_mode as grad_mode
 from .._graph import AccumulateGrad
+from .._storage import guard_lowered_write
 from ..ops.pointwise import add, copy_from, to
 from ..ops.sum_to import is_expandable_to, sum_to
 from ..tensor import Tensor
@@ -52,6 +53,7 @@ def accumulate_grad(variable: Tensor, grad: Tensor | None, create_graph: bool,
     """
     if grad is None or not variable._requires_grad:
         return  # torch: a leaf detached in place since the graph was recorded gets nothing
+    guard_lowered_write(variable._storage)  # NOTE [Lowered tg.func levels]
     with _ACCUMULATE_LOCK:
         if variable._grad is None:
             if create_graph:

@@ -22,7 +22,7 @@ import numpy as np
 from .. import _errors
 from .. import _grad_mode as grad_mode
 from .._graph import Node, SavedTensor, gradient_edge
-from .._storage import Storage
+from .._storage import LOWERING, LoweringAborted, Storage
 from ..ops.views import check_inplace, finish_inplace
 from ..tensor import Tensor, mark_custom_function_view
 from ._backward import grad as _autograd_grad
@@ -271,6 +271,11 @@ def _apply(cls: type, args: tuple, kwargs: dict, setup: bool, jax_ad: bool = Tru
 # twice (three times with a backward) under a transform; outputs that alias an input
 # (returned inputs, mark_dirty) keep the tape's arrays.
 def _jax_custom_vjp(cls: type, args: tuple, kwargs: dict, setup: bool, output: Any) -> None:
+    if any(level.forward for level in LOWERING.levels):
+        # tg.func's jacfwd/hessian through jax.jacfwd: JAX has no forward mode for a
+        # custom_vjp; the tape's (double-vjp JVPs) gives the values (NOTE [Lowered tg.func
+        # levels]).
+        raise LoweringAborted
     outs = output if isinstance(output, tuple) else (output,)
     inputs = [a for a in args if isinstance(a, Tensor)]
     storages = {id(a._storage) for a in inputs}

@@ -26,7 +26,7 @@ from .._compilation_cache import jit as _cc_jit
 from .. import _checks, _dtype, _errors, return_types
 from .. import _grad_mode as grad_mode
 from .._graph import gradient_edge
-from .._storage import ViewStorage, storage_root
+from .._storage import ViewStorage, storage_root, value_checkable
 from ..tensor import Tensor
 from . import _backward_helpers as H
 from ._op import Op
@@ -42,8 +42,7 @@ def _bounds(a):
     return jnp.min(a), jnp.max(a)
 
 
-def _concrete(a) -> bool:
-    return not isinstance(a, jax.core.Tracer)
+_concrete = value_checkable
 
 
 def _first_outside(index: Tensor, low: int, high: int) -> int | None:

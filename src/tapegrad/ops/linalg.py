@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._storage import value_checkable
 from .._compilation_cache import jit as _cc_jit
 from .. import _errors, return_types
 from .._checks import broadcast_shapes
@@ -299,7 +300,7 @@ def inv(A):
     _matrices("inv", A)
     out = inv_op(A)
     array = A._storage.array
-    if not isinstance(array, jax.core.Tracer) and array.size:
+    if value_checkable(array) and array.size:
         k = int(_first_zero_pivot(array))
         if k:
             raise _LinAlgError(_errors.LINALG_SINGULAR.format(index=k))
@@ -331,7 +332,7 @@ def cholesky(input, *, upper=False):
     _matrices("cholesky", input)
     out = cholesky_fn(input, upper=upper)
     array = out._storage.array
-    if not isinstance(array, jax.core.Tracer) and array.size:
+    if value_checkable(array) and array.size:
         bad = np.isnan(np.diagonal(np.asarray(array), axis1=-2, axis2=-1)).reshape(
             -1, array.shape[-1]).any(0)
         if bad.any():

@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 from jax._src.lax.linalg import geqrf as _lapack_geqrf  # (LAPACK geqrf; no public name)
 
+from .._storage import value_checkable
 from .. import _checks, _errors, return_types
 from .. import _grad_mode as grad_mode
 from .. import tensor as _tensor
@@ -235,7 +236,7 @@ def cholesky(input, upper=False):
             name="cholesky", m=input.shape[-2], n=input.shape[-1])[len("linalg."):])
     out = cholesky_legacy_fn(input, upper=upper)
     array = out._storage.array
-    if not isinstance(array, jax.core.Tracer) and array.size:
+    if value_checkable(array) and array.size:
         bad = jnp.isnan(jnp.diagonal(array, axis1=-2, axis2=-1)).reshape(-1, array.shape[-1])
         if bool(bad.any()):
             order = int(jnp.argmax(bad.any(0))) + 1

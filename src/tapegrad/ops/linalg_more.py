@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._storage import value_checkable
 from .._compilation_cache import jit as _cc_jit
 from .. import _checks, _errors, return_types
 from .. import tensor as _tensor
@@ -82,7 +83,7 @@ def _not_pd_info(chol):
 
 def _raise_info(info: Tensor, make_error) -> None:
     array = info._storage.array
-    if not isinstance(array, jax.core.Tracer) and array.size:
+    if value_checkable(array) and array.size:
         flat = np.asarray(array).reshape(-1)
         bad = flat[flat > 0]
         if bad.size:

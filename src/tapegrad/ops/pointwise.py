@@ -22,7 +22,7 @@ from . import _backward_helpers as H
 from ._op import Op
 from ._registry import public
 from ._to import move, parse_to
-from .._storage import ViewStorage, is_contiguous_strides, strides_of
+from .._storage import ViewStorage, is_contiguous_strides, strides_of, value_checkable
 from . import views as _views
 from .views import check_inplace, inplace
 from .._checks import user_stacklevel
@@ -546,7 +546,7 @@ def _check_integer_division(input, other) -> None:
         if other.dtype.is_floating_point or other.dtype.is_complex:
             return
         array = other._storage.array
-        if isinstance(array, jax.core.Tracer) or not bool(_any_zero(array)):
+        if not value_checkable(array) or not bool(_any_zero(array)):
             return
     elif not (isinstance(other, int) and other == 0):
         return

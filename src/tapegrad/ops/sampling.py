@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._storage import value_checkable
 from .. import _dtype, _errors, _x64
 from .. import random as _random
 from .._checks import user_stacklevel
@@ -31,8 +32,7 @@ from .tensor_api import _CPP_NAMES
 __all__ = ["multinomial", "poisson", "randint_like"]
 
 
-def _concrete(a) -> bool:
-    return not isinstance(a, jax.core.Tracer)
+_concrete = value_checkable
 
 
 def _int_arg(value: Any, name: str, arg: str, position: int) -> int:

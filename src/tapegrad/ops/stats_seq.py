@@ -6,10 +6,10 @@ from __future__ import annotations
 import builtins
 import math
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
+from .._storage import value_checkable
 from .. import _checks, _dtype, _errors
 from .. import _grad_mode as grad_mode
 from ..tensor import Tensor, zeros, zeros_like
@@ -187,7 +187,7 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
 
 
 def _concrete_array(t) -> bool:
-    return not isinstance(t._storage.array, jax.core.Tracer)
+    return value_checkable(t._storage.array)
 
 
 def _check_not_negative(w, name):

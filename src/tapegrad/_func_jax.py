@@ -1,0 +1,127 @@
+"""tg.func's derivative transforms run by JAX's own (`jax.grad`, `jax.jacrev`, `jax.jacfwd`)
+when the tape is not needed.
+
+NOTE [tg.func lowered to JAX's transforms]
+On the tape (NOTE [tg.func: tape, not JAX AD] in func.py) a Jacobian is one backward pass
+per output element and a nested transform one per element of every level: `jacrev(jacrev(f))`
+of 16 inputs ran 272 backward passes (5 s; torch.func 4 ms, by vmap). JAX's transforms do the
+same work as one traced program, and JAX's AD over tapegrad code already honours torch's cut
+points (`detach()`, `no_grad()`, untracked writes, custom Functions' backward: NOTE
+[Untracked writes under JAX transforms] in `_storage.py`). So a transform first traces the
+user's function once with JAX tracers in fresh leaves requiring grad (torch.func's
+`requires_grad` inside the transform) and lets JAX differentiate it. The tape is kept where
+torch.func's answer needs it, and the level runs there instead (`LoweringAborted`, decided
+while tracing):
+- the result must be differentiable for the caller (an input requires grad at the outermost
+  level): the tape builds torch's graph of the result;
+- a tracer would reach state that outlives the trace (an in-place write into a captured
+  tensor, a `.grad` filled by a `.backward()` inside), or the function needs a value
+  (`.item()`, `if t > 0`, boolean-mask indexing): NOTE [Lowered tg.func levels];
+- a custom Function under forward mode (JAX has none for a custom_vjp); complex or integer
+  inputs or outputs (JAX's conventions differ from torch's there).
+A tensor the function closes over is a constant of the transform, here as on the tape (README:
+torch.func's result stays differentiable with respect to one that requires grad).
+A function found to need the tape is remembered (by its code), so later calls go straight
+there; the default generator is rewound, so a random draw in the abandoned trace is not
+consumed twice. Nested transforms lower together: an inner transform inside a lowered level
+is lowered too (its results are plain tensors holding the outer level's tracers), and an
+inner level that must use the tape abandons the outermost one.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+import jax
+
+from . import random as _random
+from ._lru import LRU
+from ._storage import LOWERING, LoweringAborted
+from .autograd.grad_mode import enable_grad
+from .tensor import Tensor, from_jax, is_pytree_leaf
+
+# What makes JAX refuse a traced value where the tape has a concrete one (`.item()`, `bool(t)`,
+# a boolean mask).
+_NEEDS_VALUE = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConversionError,
+                jax.errors.TracerIntegerConversionError, jax.errors.TracerBoolConversionError,
+                jax.errors.NonConcreteBooleanIndexError)
+
+# Functions found to need the tape (keyed by code: NOTE [tg.func lowered to JAX's transforms]).
+_ON_TAPE = LRU("tg.func on the tape", 256)
+
+
+class _Level:
+    __slots__ = ("forward",)
+
+    def __init__(self, forward: bool) -> None:
+        self.forward = forward  # traced by jax.jacfwd: no custom Functions
+
+
+def _key(func: Callable) -> Any:
+    f = inspect.unwrap(func)
+    return getattr(f, "__code__", None) or f
+
+
+def lowerable(func: Callable, xs: tuple, outer: bool) -> bool:
+    """Whether a transform of `func` at inputs `xs` may try JAX's transforms (`outer`: an
+    enclosing tape level or the caller may differentiate the result)."""
+    if outer and not LOWERING.levels:
+        return False
+    for x in xs:
+        if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
+            return False
+    return bool(xs) and _ON_TAPE.get(_key(func)) is None
+
+
+def floating(t: Any) -> Tensor:
+    """`t`, when a tensor JAX differentiates as torch does (real floating); else abandon."""
+    if not isinstance(t, Tensor) or not t.dtype.is_floating_point:
+        raise LoweringAborted
+    return t
+
+
+def run(func: Callable, call: Callable, xs: tuple, body: Callable, transform: Callable,
+        forward: bool = False) -> Any:
+    """`transform(pure)(*arrays of xs)`, where `pure` runs `body(call(*stand-ins))`, `body`
+    returning `(arrays to differentiate, aux arrays)`; None when the level must run on the
+    tape (`func` is the user's function, remembered then)."""
+    levels = LOWERING.levels
+    nested = bool(levels)
+    level = _Level(forward)
+    key = _key(func)
+    rng = _random.default_generator._key
+
+    def pure(*arrays: Any) -> Any:
+        ins = [from_jax(a, requires_grad=True) for a in arrays]
+        with enable_grad():
+            return body(call(*ins))
+
+    levels.append(level)
+    try:
+        return transform(pure)(*(x.jax() for x in xs))
+    except (LoweringAborted, *_NEEDS_VALUE):
+        _ON_TAPE[key] = True
+        if nested:
+            raise LoweringAborted from None
+        _random.default_generator._key = rng
+        return None
+    finally:
+        levels.pop()
+
+
+def split_aux(aux: Any) -> tuple[tuple, Callable]:
+    """The arrays of `aux`'s tensors (to leave the trace through JAX) and a function that
+    rebuilds `aux` from them as plain tensors (torch.func returns aux outputs detached)."""
+    leaves, treedef = jax.tree_util.tree_flatten(aux, is_leaf=is_pytree_leaf)
+    pos = [i for i, x in enumerate(leaves) if isinstance(x, Tensor)]
+    arrays = tuple(leaves[i].jax() for i in pos)
+
+    def rebuild(out_arrays: tuple) -> Any:
+        full = list(leaves)
+        for i, a in zip(pos, out_arrays):
+            full[i] = from_jax(a)
+        return jax.tree_util.tree_unflatten(treedef, full)
+
+    return arrays, rebuild

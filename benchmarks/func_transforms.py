@@ -1,7 +1,8 @@
 """tg.func recipes (issue 13 item 4): tapegrad vs torch.func (1 thread) vs jitted JAX.
 
-The recipes of PyTorch's jacobians/hessians and per-sample-gradients tutorials, eager, with
-new inputs each call (the function is the same, so nothing is compiled per call). Run:
+The recipes of PyTorch's jacobians/hessians and per-sample-gradients tutorials: eager (a
+JAX trace per call, NOTE [tg.func lowered to JAX's transforms]) and under tg.compile (one
+XLA program, reused while the guard holds). Run:
 .venv/bin/python benchmarks/func_transforms.py
 """
 
@@ -51,7 +52,7 @@ def _jpredict(w, b, x):
 
 
 def _lib(T):
-    """The recipes written once, for tapegrad and torch."""
+    """The recipes written once, for tapegrad and torch: {name: (function, its arguments)}."""
     F = T.func
     model = T.nn.Sequential(T.nn.Linear(32, 64), T.nn.Tanh(), T.nn.Linear(64, 10))
     params = {k: T.tensor(v) for k, v in P.items()}
@@ -60,16 +61,14 @@ def _lib(T):
         out = F.functional_call(model, p, (xi.unsqueeze(0),))
         return T.nn.functional.cross_entropy(out, yi.unsqueeze(0))
 
-    per_sample = F.vmap(F.grad(loss), in_dims=(None, 0, 0))
+    x, w, b = T.tensor(X16), T.tensor(W), T.tensor(B)
     return {
-        "jacrev(jacrev(f)), 16 inputs": lambda: F.jacrev(F.jacrev(_f))(T.tensor(X16)),
-        "hessian(f.sum()), 16 inputs": lambda: F.hessian(lambda x: _f(x).sum())(T.tensor(X16)),
-        "jacrev(predict, argnums=2), 16x16": lambda: F.jacrev(_predict, argnums=2)(
-            T.tensor(W), T.tensor(B), T.tensor(X16)),
-        "jacfwd(predict, argnums=2), 16x16": lambda: F.jacfwd(_predict, argnums=2)(
-            T.tensor(W), T.tensor(B), T.tensor(X16)),
-        "per-sample grads, MLP 32-64-10, batch 64": lambda: per_sample(
-            params, T.tensor(XB), T.tensor(YB)),
+        "jacrev(jacrev(f)), 16 inputs": (lambda x: F.jacrev(F.jacrev(_f))(x), (x,)),
+        "hessian(f.sum()), 16 inputs": (lambda x: F.hessian(lambda a: _f(a).sum())(x), (x,)),
+        "jacrev(predict, argnums=2), 16x16": (F.jacrev(_predict, argnums=2), (w, b, x)),
+        "jacfwd(predict, argnums=2), 16x16": (F.jacfwd(_predict, argnums=2), (w, b, x)),
+        "per-sample grads, MLP 32-64-10, batch 64": (
+            F.vmap(F.grad(loss), in_dims=(None, 0, 0)), (params, T.tensor(XB), T.tensor(YB))),
     }
 
 
@@ -87,17 +86,24 @@ def _jax_recipes() -> dict:
     return [lambda f=f, a=a: jax.block_until_ready(f(*a)) for f, a in zip(fns, args)]
 
 
+def _ready(tree):
+    return jax.block_until_ready(jax.tree_util.tree_map(
+        lambda t: t.jax(), tree, is_leaf=lambda t: isinstance(t, tg.Tensor)))
+
+
 def main() -> str:
     ours, theirs, jaxs = _lib(tg), _lib(torch), _jax_recipes()
-    lines = ["### func_transforms: tg.func recipes (eager, ms per call)", "",
-             "| recipe | tapegrad | torch.func (1 thread) | jax.jit | tapegrad / torch |",
-             "|---|---:|---:|---:|---:|"]
-    for (name, mine), theirs_fn, jax_fn in zip(ours.items(), theirs.values(), jaxs):
-        r = interleaved({"tg": lambda: jax.block_until_ready(jax.tree_util.tree_map(
-            lambda t: t.jax(), mine(), is_leaf=lambda t: isinstance(t, tg.Tensor))),
-                         "torch": theirs_fn, "jax": jax_fn}, reps=9, inner=3)
-        lines.append(f"| {name} | {r['tg'] * 1e3:.2f} | {r['torch'] * 1e3:.2f} | "
-                     f"{r['jax'] * 1e3:.3f} | {r['tg'] / r['torch']:.1f}x |")
+    lines = ["### func_transforms: tg.func recipes (ms per call)", "",
+             "| recipe | tapegrad eager | tg.compile | torch.func (1 thread) | jax.jit | "
+             "eager / torch | compiled / torch |", "|---|---:|---:|---:|---:|---:|---:|"]
+    for (name, (fn, args)), (tfn, targs), jax_fn in zip(ours.items(), theirs.values(), jaxs):
+        compiled = tg.compile(fn)
+        r = interleaved({"tg": lambda: _ready(fn(*args)),
+                         "compiled": lambda: _ready(compiled(*args)),
+                         "torch": lambda: tfn(*targs), "jax": jax_fn}, reps=9, inner=3)
+        lines.append(f"| {name} | {r['tg'] * 1e3:.2f} | {r['compiled'] * 1e3:.2f} | "
+                     f"{r['torch'] * 1e3:.2f} | {r['jax'] * 1e3:.3f} | "
+                     f"{r['tg'] / r['torch']:.1f}x | {r['compiled'] / r['torch']:.2f}x |")
     text = "\n".join(lines) + "\n"
     print(text)
     return text

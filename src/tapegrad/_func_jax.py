@@ -31,13 +31,13 @@ inner level that must use the tape abandons the outermost one.
 from __future__ import annotations
 
 import inspect
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import jax
 
 from . import random as _random
-from ._lru import LRU
 from ._storage import LOWERING, LoweringAborted
 from .autograd.grad_mode import enable_grad
 from .tensor import Tensor, from_jax, is_pytree_leaf
@@ -48,8 +48,17 @@ _NEEDS_VALUE = (jax.errors.ConcretizationTypeError, jax.errors.TracerArrayConver
                 jax.errors.TracerIntegerConversionError, jax.errors.TracerBoolConversionError,
                 jax.errors.NonConcreteBooleanIndexError)
 
-# Functions found to need the tape (keyed by code: NOTE [tg.func lowered to JAX's transforms]).
-_ON_TAPE = LRU("tg.func on the tape", 256)
+# Functions found to need the tape (keyed by code: NOTE [tg.func lowered to JAX's transforms]),
+# the 256 most recent. Not an `_lru.LRU`: those hold compiled code and are cleared with it.
+_ON_TAPE: OrderedDict = OrderedDict()
+_ON_TAPE_SIZE = 256
+
+
+def _remember_on_tape(key: Any) -> None:
+    _ON_TAPE[key] = True
+    _ON_TAPE.move_to_end(key)
+    while len(_ON_TAPE) > _ON_TAPE_SIZE:
+        _ON_TAPE.popitem(last=False)
 
 
 class _Level:
@@ -72,7 +81,7 @@ def lowerable(func: Callable, xs: tuple, outer: bool) -> bool:
     for x in xs:
         if not isinstance(x, Tensor) or not x.dtype.is_floating_point:
             return False
-    return bool(xs) and _ON_TAPE.get(_key(func)) is None
+    return bool(xs) and _key(func) not in _ON_TAPE
 
 
 def floating(t: Any) -> Tensor:
@@ -102,7 +111,7 @@ def run(func: Callable, call: Callable, xs: tuple, body: Callable, transform: Ca
     try:
         return transform(pure)(*(x.jax() for x in xs))
     except (LoweringAborted, *_NEEDS_VALUE):
-        _ON_TAPE[key] = True
+        _remember_on_tape(key)
         if nested:
             raise LoweringAborted from None
         _random.default_generator._key = rng
@@ -125,3 +134,29 @@ def split_aux(aux: Any) -> tuple[tuple, Callable]:
         return jax.tree_util.tree_unflatten(treedef, full)
 
     return arrays, rebuild
+
+
+def jacrev(pure: Callable, n: int) -> Callable:
+    """`jax.jacrev(pure, argnums=range(n), has_aux=True)` for `pure` returning (a tuple of
+    arrays, aux): jac[i][j] of shape out_i.shape + in_j.shape. The vmapped pullback is
+    wrapped in a plain function: JAX's eager vmap describes the function it maps by
+    `str()`, which for its own pullback object prints every residual array (40% of a call)."""
+
+    def jac(*arrays: Any) -> tuple:
+        outs, pullback, aux = jax.vjp(pure, *arrays, has_aux=True)
+        sizes = [o.size for o in outs]
+        total = sum(sizes)
+        basis, offset = [], 0
+        for o, size in zip(outs, sizes):
+            eye = jax.numpy.eye(total, dtype=o.dtype)[:, offset:offset + size]
+            basis.append(eye.reshape((total,) + o.shape))
+            offset += size
+        rows = jax.vmap(lambda *ct: pullback(ct))(*basis)  # per input: (total, *in_shape)
+        result, offset = [], 0
+        for o, size in zip(outs, sizes):
+            result.append(tuple(r[offset:offset + size].reshape(o.shape + a.shape)
+                                for r, a in zip(rows, arrays)))
+            offset += size
+        return tuple(result), aux
+
+    return jac

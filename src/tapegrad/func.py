@@ -404,9 +404,10 @@ def _jacobian_by_jax(func: Callable, f: Callable, xs: tuple, has_aux: bool,
         aux_arrays, side["aux"] = _func_jax.split_aux(aux)
         return tuple(_func_jax.floating(o).jax() for o in outs), aux_arrays
 
-    jac = jax.jacfwd if forward else jax.jacrev
+    n = len(xs)
     got = _func_jax.run(func, f, xs, body,
-                        lambda pure: jac(pure, tuple(range(len(xs))), has_aux=True),
+                        (lambda pure: jax.jacfwd(pure, tuple(range(n)), has_aux=True))
+                        if forward else (lambda pure: _func_jax.jacrev(pure, n)),
                         forward=forward)
     if got is None:
         return None

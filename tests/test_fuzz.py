@@ -681,3 +681,20 @@ def test_setitem_checks_the_view_it_writes_through() -> None:
                 print(e)
         return v0, v1
     assert_parity(program)
+
+
+def test_a_scalar_fill_may_write_an_expanded_gradient() -> None:
+    # Seed 608: a create_graph gradient of a sum is torch's expand of the incoming gradient
+    # (stride 0); torch's fill_/zero_ kernels write it, other in-place ops raise.
+    def program(T):
+        out = []
+        for write in (lambda g: g.fill_(0.5), lambda g: g.zero_(), lambda g: g.mul_(2)):
+            v0 = T.tensor([0.0, 0.0, 0.0], dtype=T.float64, requires_grad=True)
+            g, = T.autograd.grad((v0 + 2).sum(), [v0], create_graph=True)
+            try:
+                write(g)
+            except RuntimeError as e:
+                print(type(e).__name__, e)
+            out += [g, g._version, g.stride()]
+        return out
+    assert_parity(program)

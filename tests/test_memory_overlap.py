@@ -1,6 +1,7 @@
 """torch's partial-overlap check on in-place writes (NOTE [Memory overlap] in `_storage.py`):
 an operand sharing memory in part with the written tensor raises torch's error, at the call,
-with nothing written; full overlap, disjoint ranges and non-dense views pass as in torch."""
+with nothing written; full overlap, disjoint ranges and non-dense views pass as in torch. And
+its internal-overlap check on an expanded target (only the scalar fills pass)."""
 
 import jax
 import jax.numpy as jnp
@@ -36,6 +37,11 @@ CASES = [
     "a.add_(x[0].expand(5))", "x[:5].add_(a.flip(0))", "y[0] = y[1]", "a[:2] = x[3]",
     "a.fill_(x[2])", "a.masked_fill_(a > 2, x[3])", "a.index_fill_(0, I([1]), x[3])",
     "a.ldexp_(b)", "x[:] = x", "x[...] = x[:]", "a.add_(b.unsqueeze(0).squeeze(0).clone())",
+    # a target whose elements alias (an expand): torch's scalar fill kernels write one value
+    # everywhere and pass; every other write, a tensor-valued fill_ included, raises
+    "x[2:3].expand(4).fill_(7.)", "x[2:3].expand(4).zero_()", "x[:1].expand(2, 3).fill_(1.5)",
+    "x[2:3].expand(4).fill_(x[0])", "x[2:3].expand(4).mul_(2)", "x[2:3].expand(4).copy_(b[:4])",
+    "x[2:3].expand(4).add_(1)", "x[2:3].expand(4).clamp_(0, 1)",
 ]
 
 

@@ -36,8 +36,11 @@ from collections.abc import Callable
 from typing import Any
 
 import jax
+import numpy as np
+from jax.extend.core import DropVar, Literal
 
 from . import random as _random
+from ._lru import LRU
 from ._storage import LOWERING, LoweringAborted
 from .autograd.grad_mode import enable_grad
 from .tensor import Tensor, from_jax, is_pytree_leaf
@@ -92,10 +95,12 @@ def floating(t: Any) -> Tensor:
 
 
 def run(func: Callable, call: Callable, xs: tuple, body: Callable, transform: Callable,
-        forward: bool = False) -> Any:
-    """`transform(pure)(*arrays of xs)`, where `pure` runs `body(call(*stand-ins))`, `body`
-    returning `(arrays to differentiate, aux arrays)`; None when the level must run on the
-    tape (`func` is the user's function, remembered then)."""
+        forward: bool = False, kind: tuple | None = None, extra: tuple = ()) -> Any:
+    """`transform(pure)(*arrays of xs, *extra)`, where `pure` runs `body(call(*stand-ins))`,
+    `body` returning `(arrays to differentiate, aux arrays)`; None when the level must run on
+    the tape (`func` is the user's function, remembered then). `kind` names the transform for
+    the program cache (NOTE [Hot tg.func programs]); `transform` must then depend on nothing
+    else (per-call arrays go in `extra`)."""
     levels = LOWERING.levels
     nested = bool(levels)
     level = _Level(forward)
@@ -109,7 +114,12 @@ def run(func: Callable, call: Callable, xs: tuple, body: Callable, transform: Ca
 
     levels.append(level)
     try:
-        return transform(pure)(*(x.jax() for x in xs))
+        arrays = tuple(x.jax() for x in xs)
+        if kind is None:
+            return transform(pure)(*arrays, *extra)
+        closed, shapes = jax.make_jaxpr(pure, return_shape=True)(*arrays)
+        program = _program(kind, closed, jax.tree_util.tree_structure(shapes), transform)
+        return program(closed.consts, *arrays, *extra)
     except (LoweringAborted, *_NEEDS_VALUE):
         _remember_on_tape(key)
         if nested:
@@ -118,6 +128,90 @@ def run(func: Callable, call: Callable, xs: tuple, body: Callable, transform: Ca
         return None
     finally:
         levels.pop()
+
+
+# NOTE [Hot tg.func programs]
+# An outermost lowered transform traces the function to a jaxpr (`jax.make_jaxpr`, ~0.2 ms
+# for a few ops) and differentiates the jaxpr. A jaxpr whose structure was seen before (the
+# same equations, parameters, literals and avals; nested kernels' jaxprs by identity, held by
+# the key so an id is never reused) is the same computation of its inputs and its constants
+# (captured arrays, random draws); from its third sighting the transformed jaxpr runs as one
+# jitted program, taking the constants as arguments. A jaxpr the key cannot compare exactly
+# (a closure in a parameter, as custom Functions' and untracked writes' rules are) is not
+# cached: that function stays eager, never wrong, only not faster (and no closure, which may
+# hold tensors, is kept). Side effects and checks happen in the trace, every call, as before.
+_PROGRAMS = LRU("tg.func programs", 256)
+_HOT = 3  # sightings of a structure before it is compiled
+
+
+def _program(kind: tuple, closed: Any, out_tree: Any, transform: Callable) -> Callable:
+    jaxpr = closed.jaxpr
+
+    def program(consts: list, *args: Any) -> Any:
+        def f(*a: Any) -> Any:
+            return jax.tree_util.tree_unflatten(out_tree,
+                                                jax.core.eval_jaxpr(jaxpr, consts, *a))
+        return transform(f)(*args)
+
+    structure = _jaxpr_key(jaxpr)
+    if structure is None:
+        return program
+    key = (kind, structure, out_tree)
+    entry = _PROGRAMS.get(key)
+    if entry is None:
+        entry = _PROGRAMS[key] = [0, None]
+    entry[0] += 1
+    if entry[1] is None and entry[0] >= _HOT:
+        entry[1] = jax.jit(program)
+    return entry[1] or program
+
+
+class _Unkeyable(Exception):
+    pass
+
+
+def _param_key(v: Any) -> Any:
+    if v is None or isinstance(v, (bool, int, float, str, np.dtype)):
+        return (type(v), v) if not (isinstance(v, float) and v != v) else (float, "nan")
+    if isinstance(v, (tuple, list)):
+        return (type(v), tuple(map(_param_key, v)))
+    if isinstance(v, np.ndarray):
+        return (np.ndarray, v.dtype, v.shape, v.tobytes())
+    if callable(v) and not isinstance(v, jax.sharding.Mesh):
+        # A rule's closure (custom_vjp/custom_jvp): fresh per call, and it may hold tensors,
+        # which no cache may keep.
+        raise _Unkeyable
+    try:
+        hash(v)
+    except TypeError:
+        raise _Unkeyable from None
+    return v  # kept alive by the key: identity or value equality, as the object defines
+
+
+def _jaxpr_key(jaxpr: Any) -> tuple | None:
+    """The structure of `jaxpr` as a hashable key, or None (NOTE [Hot tg.func programs])."""
+    names: dict = {}
+
+    def define(v: Any) -> Any:
+        if isinstance(v, DropVar):
+            return "_"
+        names[v] = len(names)
+        return (names[v], v.aval)
+
+    def use(v: Any) -> Any:
+        if isinstance(v, Literal):
+            val = np.asarray(v.val)
+            return ("lit", val.dtype, val.shape, val.tobytes(), v.aval)
+        return names[v]
+
+    try:
+        head = (tuple(map(define, jaxpr.constvars)), tuple(map(define, jaxpr.invars)))
+        eqns = tuple((e.primitive, tuple((k, _param_key(p)) for k, p in sorted(e.params.items())),
+                      tuple(map(use, e.invars)), tuple(map(define, e.outvars)))
+                     for e in jaxpr.eqns)
+        return head, eqns, tuple(map(use, jaxpr.outvars))
+    except (_Unkeyable, KeyError):
+        return None
 
 
 def split_aux(aux: Any) -> tuple[tuple, Callable]:

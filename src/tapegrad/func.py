@@ -170,8 +170,10 @@ def _grad_by_jax(func: Callable, args: tuple, kwargs: dict, nums: tuple, trees: 
         aux_arrays, side["aux"] = _func_jax.split_aux(aux)
         return _func_jax.floating(out).jax(), (out.jax(), aux_arrays)
 
+    n = len(xs)
     got = _func_jax.run(func, call, xs, body,
-                        lambda pure: jax.grad(pure, tuple(range(len(xs))), has_aux=True))
+                        lambda pure: jax.grad(pure, tuple(range(n)), has_aux=True),
+                        kind=("grad", n))
     if got is None:
         return None
     grads, (value, aux_arrays) = got
@@ -247,10 +249,10 @@ def _jvp_by_jax(func: Callable, primals: tuple, tangents: tuple, has_aux: bool,
         aux_arrays, side["aux"] = _func_jax.split_aux(aux)
         return tuple(_func_jax.floating(o).jax() for o in outs), aux_arrays
 
-    ts = tuple(t.jax() for t in tangents)
+    n = len(primals)
     got = _func_jax.run(func, func, primals, body,
-                        lambda pure: lambda *a: jax.jvp(pure, a, ts, has_aux=True),
-                        forward=True)
+                        lambda pure: lambda *a: jax.jvp(pure, a[:n], a[n:], has_aux=True),
+                        forward=True, kind=("jvp", n), extra=tuple(t.jax() for t in tangents))
     if got is None:
         return None
     values, jts, aux_arrays = got
@@ -408,7 +410,7 @@ def _jacobian_by_jax(func: Callable, f: Callable, xs: tuple, has_aux: bool,
     got = _func_jax.run(func, f, xs, body,
                         (lambda pure: jax.jacfwd(pure, tuple(range(n)), has_aux=True))
                         if forward else (lambda pure: _func_jax.jacrev(pure, n)),
-                        forward=forward)
+                        forward=forward, kind=("jacfwd" if forward else "jacrev", n))
     if got is None:
         return None
     blocks, aux_arrays = got

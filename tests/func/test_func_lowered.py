@@ -7,6 +7,7 @@ import jax
 import pytest
 
 import tapegrad as tg
+from tapegrad._func_jax import _PROGRAMS
 from tapegrad._storage import LOWERING
 from tapegrad.testing import assert_parity
 
@@ -215,3 +216,37 @@ def test_lowered_inside_jax_jit_and_on_the_tape_when_differentiable():
     w = _x(tg).requires_grad_()
     out, seen = _traced_by_jax(tg.func.grad, f, w)
     assert seen == [False] and out.grad_fn is not None
+
+
+def test_hot_programs_take_this_calls_constants():
+    """From the third call a transform of the same structure runs as one compiled program
+    (NOTE [Hot tg.func programs]): captured tensors, Python scalars and random draws are this
+    call's, and a new shape is a new structure."""
+    def program(T):
+        F = T.func
+        w = T.tensor([0.5, -1.0, 2.0], dtype=T.float64)
+        out = []
+        for i in range(5):
+            with T.no_grad():
+                w.mul_(1.5)  # captured, changed between calls
+            c = 0.25 * i  # a Python scalar, changed between calls
+            x = _x(T) + i
+            f = lambda a: ((a * w).sin() * c + a.detach() * a.exp()).sum()  # noqa: E731
+            out += [F.grad(f)(x), F.hessian(f)(x), F.jacrev(F.jacrev(_f))(x),
+                    F.jvp(_f, (x,), (w,))[1]]
+        y = T.linspace(-1, 1, 4, dtype=T.float64)  # a new shape
+        out += [F.hessian(lambda a: (a.exp() * a).sum())(y)]
+        return out
+
+    assert_parity(program)
+    hot = [entry for entry in _PROGRAMS._data.values() if entry[1] is not None]
+    assert hot, "no transform reached its compiled program"
+
+    def noisy(a):
+        return (a * tg.randn(3, dtype=tg.float64)).sum()
+
+    for seed in range(5):
+        tg.manual_seed(seed)
+        g = tg.func.grad(noisy)(_x(tg))
+        tg.manual_seed(seed)
+        assert tg.equal(g, tg.randn(3, dtype=tg.float64))  # this call's draw

@@ -776,8 +776,9 @@ fill_tensor_op = Op("fill", "FillBackward3", lambda self, value: jnp.full_like(s
                     derivatives={"self": lambda grad: H.zeros_like(grad),
                                  "value": lambda grad: grad.sum()})
 
-zero_ = public(inplace(zero_op, "zero_"), name="zero_")
-_fill_scalar_ = inplace(fill_op, "fill_")
+# torch's scalar fill kernel writes one value everywhere: an expanded target is allowed.
+zero_ = public(inplace(zero_op, "zero_", overlap_ok=True), name="zero_")
+_fill_scalar_ = inplace(fill_op, "fill_", overlap_ok=True)
 _fill_tensor_ = inplace(fill_tensor_op, "fill_")
 
 

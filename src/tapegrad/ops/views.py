@@ -113,11 +113,13 @@ def no_grad_view_message(t: Tensor, indirect: bool) -> str:
     return text + _errors.NO_GRAD_VIEW_SUFFIX
 
 
-def check_inplace(t: Tensor, operands: Iterable[Any] = ()) -> None:
+def check_inplace(t: Tensor, operands: Iterable[Any] = (), overlap_ok: bool = False) -> None:
     """torch's checks before any in-place write (leaf, view of leaf, no_grad view, overlap).
 
     `operands`: the op's other arguments; whether any requires grad decides, as torch's
-    `check_inplace(self, requires_grad)`, whether a view without history may be written."""
+    `check_inplace(self, requires_grad)`, whether a view without history may be written.
+    `overlap_ok`: the op writes one value everywhere (fill_, zero_), which torch allows on
+    a tensor whose elements alias (an expand)."""
     storage = t._storage
     if isinstance(storage, ViewStorage):
         if grad_mode.is_grad_enabled():
@@ -148,7 +150,7 @@ def check_inplace(t: Tensor, operands: Iterable[Any] = ()) -> None:
             if root is None and t._requires_grad and t._grad_fn is None:
                 raise RuntimeError(_errors.LEAF_INPLACE)  # a leaf over a view's storage
         # (torch's kernel checks overlap after autograd's checks.)
-        if storage.overlapping:
+        if storage.overlapping and not overlap_ok:
             raise RuntimeError(_errors.INPLACE_OVERLAP)
     elif (t._base is not None and not t._requires_grad and grad_mode.is_grad_enabled()
           and any(isinstance(o, Tensor) and o._requires_grad for o in operands)):
@@ -277,11 +279,11 @@ def _pack_saved(node: Any, snap: Tensor, target: Tensor) -> None:
             saved[k] = SavedTensor(t, is_output=v.is_output)
 
 
-def inplace(fn: Callable, name: str | None = None) -> Callable:
+def inplace(fn: Callable, name: str | None = None, overlap_ok: bool = False) -> Callable:
     """`Tensor.<name>_` from the out-of-place `fn`: torch's checks, `fn` on a snapshot, the
     result cast back to the target's dtype (torch's error if it cannot be) and written in."""
     def method(self, *args: Any, **kwargs: Any) -> Tensor:
-        check_inplace(self, (*args, *kwargs.values()))
+        check_inplace(self, (*args, *kwargs.values()), overlap_ok)
         if overlap_check:
             check_overlap(self, (*args, *kwargs.values()))
         # With saved-tensor hooks active, the op saves unhooked and packs after the write.

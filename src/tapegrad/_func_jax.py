@@ -1,11 +1,11 @@
-"""tg.func's derivative transforms run by JAX's own (`jax.grad`, `jax.jacrev`, `jax.jacfwd`)
-when the tape is not needed.
+"""tg.func's derivative transforms run by JAX's own (`jax.grad`, `jax.vjp`, `jax.jacfwd`,
+`jax.jvp`) when the tape is not needed.
 
 NOTE [tg.func lowered to JAX's transforms]
 On the tape (NOTE [tg.func: tape, not JAX AD] in func.py) a Jacobian is one backward pass
 per output element and a nested transform one per element of every level: `jacrev(jacrev(f))`
-of 16 inputs ran 272 backward passes (5 s; torch.func 4 ms, by vmap). JAX's transforms do the
-same work as one traced program, and JAX's AD over tapegrad code already honours torch's cut
+of 16 inputs ran 272 backward passes (5 s; torch.func 2 ms, by vmap). JAX's transforms do the
+same work on one trace (compiled once the structure repeats: NOTE [Hot tg.func programs]), and JAX's AD over tapegrad code already honours torch's cut
 points (`detach()`, `no_grad()`, untracked writes, custom Functions' backward: NOTE
 [Untracked writes under JAX transforms] in `_storage.py`). So a transform first traces the
 user's function once with JAX tracers in fresh leaves requiring grad (torch.func's
@@ -15,8 +15,9 @@ while tracing):
 - the result must be differentiable for the caller (an input requires grad at the outermost
   level): the tape builds torch's graph of the result;
 - a tracer would reach state that outlives the trace (an in-place write into a captured
-  tensor, a `.grad` filled by a `.backward()` inside), or the function needs a value
-  (`.item()`, `if t > 0`, boolean-mask indexing): NOTE [Lowered tg.func levels];
+  tensor, a `.grad` filled by a `.backward()` inside), the function needs a value
+  (`.item()`, `if t > 0`, boolean-mask indexing), or a check torch makes on values (an index
+  computed from the input, a singular matrix) needs one: NOTE [Lowered tg.func levels];
 - a custom Function under forward mode (JAX has none for a custom_vjp); complex or integer
   inputs or outputs (JAX's conventions differ from torch's there).
 A tensor the function closes over is a constant of the transform, here as on the tape (README:
@@ -95,12 +96,12 @@ def floating(t: Any) -> Tensor:
 
 
 def run(func: Callable, call: Callable, xs: tuple, body: Callable, transform: Callable,
-        forward: bool = False, kind: tuple | None = None, extra: tuple = ()) -> Any:
+        kind: tuple, forward: bool = False, extra: tuple = ()) -> Any:
     """`transform(pure)(*arrays of xs, *extra)`, where `pure` runs `body(call(*stand-ins))`,
     `body` returning `(arrays to differentiate, aux arrays)`; None when the level must run on
     the tape (`func` is the user's function, remembered then). `kind` names the transform for
-    the program cache (NOTE [Hot tg.func programs]); `transform` must then depend on nothing
-    else (per-call arrays go in `extra`)."""
+    the program cache (NOTE [Hot tg.func programs]): `transform` may depend on nothing else
+    (per-call arrays go in `extra`)."""
     levels = LOWERING.levels
     nested = bool(levels)
     level = _Level(forward)
@@ -115,8 +116,6 @@ def run(func: Callable, call: Callable, xs: tuple, body: Callable, transform: Ca
     levels.append(level)
     try:
         arrays = tuple(x.jax() for x in xs)
-        if kind is None:
-            return transform(pure)(*arrays, *extra)
         closed, shapes = jax.make_jaxpr(pure, return_shape=True)(*arrays)
         program = _program(kind, closed, jax.tree_util.tree_structure(shapes), transform)
         return program(closed.consts, *arrays, *extra)

@@ -81,7 +81,12 @@ class ViewStorage(Storage):
         root_array = self.root.array
         if root_array is not self._cache_root:
             with _x64.enabled():  # NOTE [x64]
-                Storage.array.__set__(self, view_function(self.chain)(root_array))
+                if LOWERING.levels and not isinstance(root_array, _TRACER):
+                    # Computed now, not staged into a tg.func trace: the cache outlives it.
+                    with jax.ensure_compile_time_eval():
+                        Storage.array.__set__(self, view_function(self.chain)(root_array))
+                else:
+                    Storage.array.__set__(self, view_function(self.chain)(root_array))
             self._cache_root = root_array
         return Storage.array.__get__(self)
 

@@ -173,7 +173,7 @@ def _grad_by_jax(func: Callable, args: tuple, kwargs: dict, nums: tuple, trees: 
     n = len(xs)
     got = _func_jax.run(func, call, xs, body,
                         lambda pure: jax.grad(pure, tuple(range(n)), has_aux=True),
-                        kind=("grad", n))
+                        ("grad", n))
     if got is None:
         return None
     grads, (value, aux_arrays) = got
@@ -252,7 +252,7 @@ def _jvp_by_jax(func: Callable, primals: tuple, tangents: tuple, has_aux: bool,
     n = len(primals)
     got = _func_jax.run(func, func, primals, body,
                         lambda pure: lambda *a: jax.jvp(pure, a[:n], a[n:], has_aux=True),
-                        forward=True, kind=("jvp", n), extra=tuple(t.jax() for t in tangents))
+                        ("jvp", n), forward=True, extra=tuple(t.jax() for t in tangents))
     if got is None:
         return None
     values, jts, aux_arrays = got
@@ -410,7 +410,7 @@ def _jacobian_by_jax(func: Callable, f: Callable, xs: tuple, has_aux: bool,
     got = _func_jax.run(func, f, xs, body,
                         (lambda pure: jax.jacfwd(pure, tuple(range(n)), has_aux=True))
                         if forward else (lambda pure: _func_jax.jacrev(pure, n)),
-                        forward=forward, kind=("jacfwd" if forward else "jacrev", n))
+                        ("jacfwd" if forward else "jacrev", n), forward=forward)
     if got is None:
         return None
     blocks, aux_arrays = got

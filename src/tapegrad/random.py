@@ -20,6 +20,7 @@ import numpy as np
 
 from ._compilation_cache import jit as _cc_jit
 from . import _bind, _device, _dtype, _errors, _x64
+from ._storage import LOWERING
 from ._dtype import dtype as DType
 from .tensor import Tensor, _sizes, device, from_jax, like_device
 
@@ -102,6 +103,12 @@ class Generator:
             if frame[0] == "different":
                 frame[1], sub = _split(frame[1])  # the per-example key (batched by jax.vmap)
                 return sub
+        if LOWERING.levels and not isinstance(self._key, jax.core.Tracer):
+            # A tg.func trace stages every op (NOTE [Lowered tg.func levels]): the stream
+            # advances now, outside it, and the draw's key enters it as a constant.
+            with jax.ensure_compile_time_eval():
+                self._key, sub = _split(self._key)
+            return sub
         self._key, sub = _split(self._key)
         return sub
 

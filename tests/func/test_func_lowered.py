@@ -250,3 +250,35 @@ def test_hot_programs_take_this_calls_constants():
         g = tg.func.grad(noisy)(_x(tg))
         tg.manual_seed(seed)
         assert tg.equal(g, tg.randn(3, dtype=tg.float64))  # this call's draw
+
+
+def test_traces_leave_no_tracer_in_state_made_outside():
+    """A tg.func trace stages every op (NOTE [Lowered tg.func levels]): the generator's
+    stream, a captured view's cached value and anything written outside stay concrete."""
+    base = tg.arange(6, dtype=tg.float64)
+    view = base[2:5]
+    view.tolist()
+    with tg.no_grad():
+        base.mul_(2)  # the view's cached value is stale: the trace below recomputes it
+    tg.manual_seed(3)
+    expected = [tg.randn(3, dtype=tg.float64) for _ in range(3)]
+    tg.manual_seed(3)
+    for i in range(3):  # the third call runs the compiled program
+        g = tg.func.grad(lambda a: (a * view * tg.randn(3, dtype=tg.float64)).sum())(_x(tg))
+        assert tg.allclose(g, view * expected[i], rtol=0, atol=0)
+    assert not isinstance(view.jax(), jax.core.Tracer)
+    assert view.tolist() == [4.0, 6.0, 8.0]
+    tg.randn(1)  # the generator holds a concrete key
+
+    counter = tg.zeros(1)
+
+    def writes(a):
+        counter.add_(1)  # a write into a captured tensor, with a concrete value
+        return a * 2
+
+    out = tg.func.vmap(writes, randomness="same")(tg.ones(4, 3))
+    assert out.tolist() == [[2.0] * 3] * 4 and counter.tolist() == [1.0]
+    same = tg.func.vmap(lambda a: a + tg.randn(3), randomness="same")(tg.zeros(4, 3))
+    assert tg.equal(same[0], same[3]) and not isinstance(same.jax(), jax.core.Tracer)
+    tg.randn(1)
+    assert LOWERING.levels == []

@@ -116,6 +116,7 @@ class Tensor:
     _grad: Any
     _grad_acc: Any
     _grad_fn: Any
+    def _is_view(self: Tensor) -> builtins.bool: ...
     @staticmethod
     def _make(self, grad_fn: Any = ..., output_nr: builtins.int = ..., vc: VersionCounter | None = ..., storage: Storage | None = ...) -> Tensor: ...
     _output_nr: Any

@@ -410,3 +410,12 @@ def test_inplace_ops_under_saved_tensor_hooks_pack_as_torch():
         gw.sum().backward()
         return [v0, other, w, u, gw], log
     assert_parity(program)
+
+
+def test_is_view_as_torch():
+    def program(T):
+        x = T.ones(2, 3, requires_grad=True)
+        made = [x, x.detach(), x.data, x.clone(), x.view(6).detach()]
+        made += [f(x) for f in VIEWS.values()] + [x.unbind(0)[0], x.view(6).view(3, 2)]
+        return [t._is_view() for t in made]
+    assert_parity(program)

@@ -37,6 +37,9 @@ OPS: list[OpInfo] = [
     OpInfo("get_device", [S(F(M))], **_q),
     OpInfo("ndimension", [S(F(M)), S(F(Z))], **_q),
     OpInfo("nbytes", [S(F(M))], fn=lambda T, x: x.nbytes, **_q),
+    OpInfo("_is_view", [S(F(M))], fn=lambda T, x: (
+        x._is_view(), x[1:]._is_view(), x.t()._is_view(), x.detach()._is_view(),
+        x.clone()._is_view(), x.view(-1).view(x.shape)._is_view()), **_q),
     OpInfo("itemsize", [S(F(M))], fn=lambda T, x: x.itemsize, **_q),
     OpInfo("H", [S(F(M)), S(F(Z))], fn=lambda T, x: x.H, errors=[S(F((2, 3, 4)))]),
     OpInfo("mH", [S(F(M)), S(F((2, 3, 4)))], fn=lambda T, x: x.mH, errors=[S(F(V))]),

@@ -79,6 +79,12 @@ def ndimension(input: Tensor) -> int:
     return input.ndim
 
 
+@public(function=False, name="_is_view")
+def _is_view(input: Tensor) -> bool:
+    """Whether the tensor is a view (has a `_base`). Matches `torch.Tensor._is_view`."""
+    return input._base is not None
+
+
 @public(function=False, prop=True)
 def nbytes(input: Tensor) -> int:
     """Matches `torch.Tensor.nbytes`."""

@@ -64,6 +64,20 @@ LISTED_REPRODUCERS = {
 }
 
 
+def test_matmul_fold_of_a_pointwise_result_is_the_pointwise_layout_difference() -> None:
+    # Seed 609: torch folds exp(permuted) for matmul with a copy (UnsafeViewBackward0) because
+    # its exp kept the permuted layout; here the result is contiguous and folds as a view.
+    program = Program("float64", [
+        _leaf("v0", "[[[0.5, 1.0], [2.0, -1.0], [0.0, 1.5]], "
+                    "[[1.0, 0.0], [0.5, 0.5], [2.0, 1.0]]]"),
+        Step(("v1 = v0.permute(1, 0, 2)",)), Step(("v2 = T.exp(v1)",)),
+        _leaf("v3", "[1.0, -1.0]"), Step(("v4 = T.matmul(v2, v3)",))],
+        ["v0", "v1", "v2", "v3", "v4"])
+    r = check(program)
+    assert r.diff is not None and "UnsafeViewBackward" in r.diff.split("\n")[0], r.diff
+    assert listed(program, r.diff).name == "pointwise layout"
+
+
 def test_listed_differences_still_reproduce_and_are_classified() -> None:
     assert set(LISTED_REPRODUCERS) == {e.name for e in LISTED}
     for name, program in LISTED_REPRODUCERS.items():

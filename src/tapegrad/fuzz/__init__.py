@@ -670,10 +670,11 @@ LISTED = [
            "(whose .numpy() raises)", lambda p, d: "ZeroTensor" in d.split("\n")[0]),
     Listed("pointwise layout", "pointwise results are contiguous here; torch's TensorIterator "
            "gives them the layout of a non-contiguous input, so a later reshape is a view "
-           "(ReshapeAliasBackward0) in torch and ViewBackward0 here, and stride() differs",
+           "(ReshapeAliasBackward0) in torch and ViewBackward0 here, or a copy in torch "
+           "(matmul's fold: UnsafeViewBackward0) and a view here, and stride() differs",
            lambda p, d: any(a in d.split("\n")[0] and b in d.split("\n")[0] for a, b in (
                ("'ReshapeAliasBackward", "'ViewBackward"), ("'BmmBackward", "'MmBackward"),
-               ("'BmmBackward", "'MvBackward")))),
+               ("'BmmBackward", "'MvBackward"), ("'UnsafeViewBackward", "'ViewBackward")))),
     Listed("generic double backward", "a create_graph backward through an op on the generic "
            "path (prod, cumprod, QR, ...) records a generic `<name>Backward` node where torch "
            "records its formula's nodes",

@@ -52,6 +52,11 @@ LISTED_REPRODUCERS = {
         _leaf("v0", "[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]"), Step(("v1 = v0.prod(0)",)),
         Step(("g2, = T.autograd.grad(v1.sum(), [v0], create_graph=True)",))],
         ["v0", "v1", "g2"]),
+    "CopySlices double backward": Program("float64", [
+        _leaf("v0", "[0.5, 1.0, 2.0]"), Step(("v1 = v0 * 1",)), Step(("v2 = v1.unsqueeze(0)",)),
+        Step(("v2.exp_()",)), Step(("v3 = v2 / v0",)),
+        Step(("g4, = T.autograd.grad(v3.sum(), [v0], create_graph=True)",))],
+        ["v0", "v1", "v2", "v3", "g4"]),
     "create_graph gradient version": Program("float64", [
         _leaf("v0", "[0.0, 0.0]"), Step(("v1 = v0.max(0).values",)),
         Step(("g2, = T.autograd.grad(v1, [v0], create_graph=True)",))], ["v0", "v1", "g2"]),

@@ -680,6 +680,12 @@ LISTED = [
            "records its formula's nodes",
            lambda p, d: "create_graph=True" in p.source() and re.search(
                r"tapegrad '[A-Za-z_]+Backward'$", d.split("\n")[0]) is not None),
+    Listed("CopySlices double backward", "a create_graph backward through an in-place op on "
+           "a view records the scatter into the base as AsStridedScatterBackward0 where "
+           "torch's CopySlices backward records CopyBackwards/CopySlices",
+           lambda p, d: "create_graph=True" in p.source() and "'AsStridedScatterBackward" in
+           d.split("\n")[0] and ("'CopySlices'" in d.split("\n")[0]
+                                   or "'CopyBackwards'" in d.split("\n")[0])),
     Listed("create_graph gradient version", "a create_graph gradient torch's backward writes "
            "in place into a fresh tensor (max/min, index and scatter backwards) has _version 0",
            lambda p, d: "create_graph=True" in p.source() and _version_behind(d)),

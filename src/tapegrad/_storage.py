@@ -10,6 +10,7 @@ tensor therefore holds the two boxes separately.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 
 import jax
@@ -80,13 +81,10 @@ class ViewStorage(Storage):
     def array(self):  # type: ignore[override]
         root_array = self.root.array
         if root_array is not self._cache_root:
-            with _x64.enabled():  # NOTE [x64]
-                if LOWERING.levels and not isinstance(root_array, _TRACER):
-                    # Computed now, not staged into a tg.func trace: the cache outlives it.
-                    with jax.ensure_compile_time_eval():
-                        Storage.array.__set__(self, view_function(self.chain)(root_array))
-                else:
-                    Storage.array.__set__(self, view_function(self.chain)(root_array))
+            # Inside a tg.func trace, computed now rather than staged: the cache outlives it.
+            staged = LOWERING.levels and not isinstance(root_array, _TRACER)
+            with _x64.enabled(), (jax.ensure_compile_time_eval() if staged else _NO_CONTEXT):
+                Storage.array.__set__(self, view_function(self.chain)(root_array))
             self._cache_root = root_array
         return Storage.array.__get__(self)
 
@@ -130,6 +128,7 @@ def untracked_write(old, new):
 
 
 _TRACER = jax.core.Tracer
+_NO_CONTEXT = contextlib.nullcontext()
 
 
 # NOTE [Lowered tg.func levels]

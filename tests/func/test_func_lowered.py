@@ -20,6 +20,25 @@ def _f(a):
     return (a.sin() * a.cos().sum()).tanh()
 
 
+def _power(T, k, extra=0):
+    """A custom Function `x ** k` whose backward is `k x^(k-1) g + extra`."""
+    class Power(T.autograd.Function):
+        @staticmethod
+        def forward(x):
+            return x ** k
+
+        @staticmethod
+        def setup_context(ctx, inputs, output):
+            ctx.save_for_backward(inputs[0])
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return k * x ** (k - 1) * g + extra
+
+    return Power
+
+
 def _traced_by_jax(transform, f, *args):
     """Run `transform(f)(*args)` noting whether `f` saw JAX tracers (the lowered path)."""
     seen = []
@@ -65,20 +84,7 @@ def test_cut_points_through_jax():
                 d.mul_(3)  # untracked: d keeps a's derivative
             return (a.detach() * a.sin() + c * a + d * a).sum()
 
-        class Cube(T.autograd.Function):
-            @staticmethod
-            def forward(x):
-                return x ** 3
-
-            @staticmethod
-            def setup_context(ctx, inputs, output):
-                ctx.save_for_backward(inputs[0])
-
-            @staticmethod
-            def backward(ctx, g):
-                x, = ctx.saved_tensors
-                return 3 * x * x * g + 1  # not the true derivative: the user's rule rules
-
+        Cube = _power(T, 3, extra=1)  # not the true derivative: the user's rule rules
         x = _x(T)
         return (F.grad(f)(x), F.jacrev(F.grad(f))(x), F.jacrev(lambda a: Cube.apply(a))(x),
                 F.jacrev(F.grad(lambda a: Cube.apply(a).sum()))(x))
@@ -178,20 +184,7 @@ def test_backward_inside_and_custom_function_under_forward_mode_use_the_tape():
     assert tg.equal(g, 2 * _x(tg)) and w.grad.tolist() == [2.0, 2.0, 2.0]
     assert not isinstance(w.grad.jax(), jax.core.Tracer)
 
-    class Sq(tg.autograd.Function):
-        @staticmethod
-        def forward(x):
-            return x ** 2
-
-        @staticmethod
-        def setup_context(ctx, inputs, output):
-            ctx.save_for_backward(inputs[0])
-
-        @staticmethod
-        def backward(ctx, grad):
-            x, = ctx.saved_tensors
-            return 2 * x * grad
-
+    Sq = _power(tg, 2)
     # torch.func raises for a Function without vmap support here; tapegrad's tape gives the
     # values (README): JAX's forward mode has no rule for a custom_vjp, so the level falls back.
     jf = tg.func.jacfwd(lambda a: Sq.apply(a))(_x(tg))

@@ -170,8 +170,10 @@ class _Unkeyable(Exception):
 
 
 def _param_key(v: Any) -> Any:
-    if v is None or isinstance(v, (bool, int, float, str, np.dtype)):
-        return (type(v), v) if not (isinstance(v, float) and v != v) else (float, "nan")
+    if isinstance(v, float):
+        return (float, np.float64(v).tobytes())  # exact: -0.0 is not 0.0, NaNs compare
+    if v is None or isinstance(v, (bool, int, str, np.dtype)):
+        return (type(v), v)
     if isinstance(v, (tuple, list)):
         return (type(v), tuple(map(_param_key, v)))
     if isinstance(v, np.ndarray):
